@@ -1,0 +1,231 @@
+"""Read ``campaign.toml`` into a frozen ``Campaign`` with its ``Appeal`` definitions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from campaign_kit.errors import ConfigError, Problem
+
+SUPPORTED_LANGUAGES = ("en", "be", "ru")
+KNOWN_PLATFORMS = (
+    "x", "bluesky", "mastodon", "threads", "instagram", "facebook", "linkedin", "telegram",
+)
+HASHTAG_RE = re.compile(r"[^\W_][\w]*\Z")
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+DEFAULT_UNSUBSCRIBE = "{{ UnsubscribeURL }}"
+
+
+@dataclass(frozen=True)
+class Appeal:
+    """One appeal: which roster group it is about, its title per language, its hashtags."""
+
+    key: str
+    group: str
+    title: dict[str, str]
+    hashtags: tuple[str, ...]
+    featured_per_cycle: int
+
+
+@dataclass(frozen=True)
+class Newsletter:
+    """Newsletter sending settings."""
+
+    sender: str
+    reply_to: str
+    unsubscribe: str
+    unsubscribe_mailto: str
+    asset_base_url: str
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """The whole of ``campaign.toml``, validated."""
+
+    languages: tuple[str, ...]
+    platforms: tuple[str, ...]
+    hashtags: tuple[str, ...]
+    org_name: dict[str, str]
+    org_project: dict[str, str]
+    site_url: str
+    donate_url: str
+    newsletter: Newsletter
+    appeals: dict[str, Appeal]
+    path: str = "campaign.toml"
+    digest: str = ""
+
+    def appeal(self, key: str) -> Appeal:
+        """Return appeal ``key`` or raise ``ConfigError`` naming the ones that exist."""
+        try:
+            return self.appeals[key]
+        except KeyError:
+            known = ", ".join(sorted(self.appeals)) or "none"
+            raise ConfigError(
+                f'{self.path}: no appeal "{key}" (defined: {known})'
+            ) from None
+
+    def appeal_hashtags(self, appeal: Appeal) -> tuple[str, ...]:
+        """Appeal tags first, then the campaign's, each once, without ``#``."""
+        seen: list[str] = []
+        for tag in (*appeal.hashtags, *self.hashtags):
+            if tag not in seen:
+                seen.append(tag)
+        return tuple(seen)
+
+
+class _Reader:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def bad(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.path, message, field=field))
+
+    def get(self, table: dict[str, Any], key: str, kind: type, where: str,
+            default: Any = ...) -> Any:
+        name = f"{where}.{key}" if where else key
+        if key not in table:
+            if default is ...:
+                self.bad(name, "missing")
+            return None if default is ... else default
+        value = table[key]
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            self.bad(name, f"must be {kind.__name__}, not {type(value).__name__}")
+            return None if default is ... else default
+        return value
+
+    def url(self, table: dict[str, Any], key: str, where: str) -> str:
+        value = self.get(table, key, str, where)
+        if value is not None and not re.fullmatch(r"https://[^\s<>\"']+", value):
+            self.bad(f"{where}.{key}", f"{value[:80]!r} must be an absolute https:// link")
+        return value or ""
+
+    def per_language(self, table: dict[str, Any], key: str, where: str,
+                     languages: tuple[str, ...]) -> dict[str, str]:
+        value = self.get(table, key, dict, where)
+        if value is None:
+            return {}
+        out: dict[str, str] = {}
+        for lang in languages:
+            text = value.get(lang)
+            if not isinstance(text, str) or not text.strip():
+                self.bad(f"{where}.{key}.{lang}", "missing text for this language")
+            else:
+                out[lang] = text
+        return out
+
+    def hashtags(self, value: Any, where: str) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.bad(where, "must be a list of tags")
+            return ()
+        for tag in value:
+            # The composer adds "#"; a tag must survive every platform's hashtag rules,
+            # so only letters and digits (and "_"): no "-", "’" or spaces, which end a tag.
+            if not HASHTAG_RE.match(tag):
+                self.bad(where, f"{tag!r} must be letters and digits only, without '#'")
+            elif not tag[0].isupper():
+                self.bad(where, f"{tag!r} must be PascalCase (screen readers read the words)")
+        return tuple(value)
+
+
+def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
+    """Parse and validate campaign.toml text; raise ``ConfigError`` listing every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    r = _Reader(path)
+    if data.get("schema") != 1:
+        r.bad("schema", f"must be 1, not {data.get('schema')!r}")
+    languages = r.get(data, "languages", list, "") or []
+    for lang in languages:
+        if lang not in SUPPORTED_LANGUAGES:
+            r.bad("languages", f"{lang!r} has no templates (supported: en, be, ru)")
+    languages = tuple(lang for lang in languages if lang in SUPPORTED_LANGUAGES)
+    if not languages:
+        r.bad("languages", "at least one language is needed")
+    platforms = r.get(data, "platforms", list, "", default=list(KNOWN_PLATFORMS))
+    for name in platforms:
+        if name not in KNOWN_PLATFORMS:
+            r.bad("platforms", f"unknown platform {name!r} (known: {', '.join(KNOWN_PLATFORMS)})")
+    hashtags = r.hashtags(data.get("hashtags"), "hashtags")
+
+    org = r.get(data, "organisation", dict, "") or {}
+    org_name = r.per_language(org, "name", "organisation", languages)
+    org_project = r.per_language(org, "project", "organisation", languages)
+    site_url = r.url(org, "site_url", "organisation")
+    donate_url = r.url(org, "donate_url", "organisation")
+
+    nl = r.get(data, "newsletter", dict, "") or {}
+    unsubscribe = r.get(nl, "unsubscribe", str, "newsletter", default=DEFAULT_UNSUBSCRIBE)
+    if not unsubscribe or not unsubscribe.strip():
+        r.bad("newsletter.unsubscribe", "the unsubscribe merge tag must not be empty")
+    newsletter = Newsletter(
+        sender=r.get(nl, "from", str, "newsletter") or "",
+        reply_to=r.get(nl, "reply_to", str, "newsletter", default="") or "",
+        unsubscribe=unsubscribe or DEFAULT_UNSUBSCRIBE,
+        unsubscribe_mailto=r.get(nl, "unsubscribe_mailto", str, "newsletter") or "",
+        asset_base_url=r.url(nl, "asset_base_url", "newsletter"),
+    )
+    if newsletter.unsubscribe_mailto and not newsletter.unsubscribe_mailto.startswith("mailto:"):
+        r.bad("newsletter.unsubscribe_mailto", "must start with mailto:")
+
+    appeals: dict[str, Appeal] = {}
+    for key, table in (r.get(data, "appeals", dict, "") or {}).items():
+        where = f"appeals.{key}"
+        if not SLUG_RE.match(key):
+            r.bad(where, "an appeal name must be a lowercase slug (it names folders in out/)")
+            continue
+        if not isinstance(table, dict):
+            r.bad(where, "must be a table")
+            continue
+        group = r.get(table, "group", str, where) or ""
+        featured = r.get(table, "featured_per_cycle", int, where, default=5)
+        if featured is not None and featured < 1:
+            r.bad(f"{where}.featured_per_cycle", "must be at least 1")
+        appeals[key] = Appeal(
+            key=key,
+            group=group,
+            title=r.per_language(table, "title", where, languages),
+            hashtags=r.hashtags(table.get("hashtags"), f"{where}.hashtags"),
+            featured_per_cycle=featured or 5,
+        )
+    if not appeals:
+        r.bad("appeals", "define at least one appeal")
+    if r.problems:
+        n = len(r.problems)
+        raise ConfigError(f"{path}: {n} problem{'s' if n != 1 else ''} found", r.problems)
+    return Campaign(
+        languages=languages,
+        platforms=tuple(platforms),
+        hashtags=hashtags,
+        org_name=org_name,
+        org_project=org_project,
+        site_url=site_url,
+        donate_url=donate_url,
+        newsletter=newsletter,
+        appeals=appeals,
+        path=path,
+        digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def load_campaign(path: Path) -> Campaign:
+    """Read and validate ``path`` (see ``parse_campaign``)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    return parse_campaign(text, str(path))

@@ -1,0 +1,96 @@
+"""The one place template variables are made.
+
+Every renderer (posts, appeal, newsletter, review page, card text) receives the mapping built
+here, so a count or a phrase is computed once, from the roster, and reads the same everywhere.
+Template authors: ``docs/templates.md`` lists these variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from campaign_kit.config import Appeal, Campaign
+from campaign_kit.cycles import Cycle
+from campaign_kit.locale import Locale, load_locale
+from campaign_kit.roster import Person, Roster
+from campaign_kit.stats import totals
+
+
+def person_view(person: Person, number: int, t: Locale) -> dict[str, Any]:
+    """Everything a template may say about one woman, in ``t``'s language.
+
+    Children are a count only: no template can name them because no field holds a name.
+    """
+    return {
+        "id": person.id,
+        "number": number,
+        "name": t.name(person),
+        "other_name": t.other_name(person),
+        "prose_name": t.prose_name(person),
+        "name_latin": person.name_latin,
+        "name_cyrillic": person.name_cyrillic,
+        "surname_latin": person.surname_latin,
+        "given_latin": person.given_latin,
+        "surname_cyrillic": person.surname_cyrillic,
+        "given_cyrillic": person.given_cyrillic,
+        "status": person.status,
+        "status_line": t.status(person),
+        "sentence_months": person.sentence_months,
+        "children": person.children,
+        "mother_of": t.mother_of(person.children),
+    }
+
+
+def appeal_context(
+    *,
+    campaign: Campaign,
+    appeal: Appeal,
+    roster: Roster,
+    lang: str,
+    cycle: Cycle,
+    featured: Sequence[Person],
+    templates_dir: Path,
+) -> dict[str, Any]:
+    """Build the template variables for one appeal, cycle and language.
+
+    Args:
+        campaign: campaign.toml.
+        appeal: The appeal being built.
+        roster: The validated roster.
+        lang: Language code of the texts.
+        cycle: The ISO week.
+        featured: The cycle's featured women (subset of the appeal, roster order).
+        templates_dir: Where ``locale/<lang>.toml`` lives.
+
+    """
+    t = load_locale(templates_dir, lang)
+    people = roster.in_group(appeal.group)
+    views = [person_view(p, i, t) for i, p in enumerate(people, start=1)]
+    by_id = {v["id"]: v for v in views}
+    tags = campaign.appeal_hashtags(appeal)
+    counts = totals(people)
+    return {
+        "lang": lang,
+        "t": t,
+        "org": {
+            "name": campaign.org_name[lang],
+            "project": campaign.org_project[lang],
+            "site_url": campaign.site_url,
+            "site_host": campaign.site_url.split("://", 1)[-1].rstrip("/"),
+            "donate_url": campaign.donate_url,
+        },
+        "appeal": {
+            "key": appeal.key,
+            "title": appeal.title[lang],
+            "hashtags": [f"#{tag}" for tag in tags],
+            "appeal_hashtags": [f"#{tag}" for tag in appeal.hashtags],
+            "campaign_hashtags": [f"#{tag}" for tag in campaign.hashtags],
+        },
+        "totals": counts.as_dict(),
+        "people": views,
+        "featured": [by_id[p.id] for p in featured],
+        "cycle": {"id": cycle.id, "start": cycle.start.isoformat(), "end": cycle.end.isoformat()},
+        "as_of": roster.as_of.isoformat(),
+    }

@@ -1,0 +1,86 @@
+"""Appeal cycles (ISO weeks) and the choice of whom a cycle features."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from campaign_kit.errors import BuildError
+from campaign_kit.roster import Person
+
+CYCLE_RE = re.compile(r"(\d{4})-W(\d{2})\Z")
+
+
+@dataclass(frozen=True, order=True)
+class Cycle:
+    """One weekly appeal cycle, an ISO week such as ``2026-W48``."""
+
+    year: int
+    week: int
+
+    @property
+    def id(self) -> str:
+        """``2026-W48``."""
+        return f"{self.year}-W{self.week:02d}"
+
+    @property
+    def start(self) -> dt.date:
+        """The Monday of the week."""
+        return dt.date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def end(self) -> dt.date:
+        """The Sunday of the week."""
+        return dt.date.fromisocalendar(self.year, self.week, 7)
+
+    def day(self, n: int) -> dt.date:
+        """Day ``n`` (0 = Monday ... 6 = Sunday) of the week."""
+        return self.start + dt.timedelta(days=n % 7)
+
+    def __str__(self) -> str:
+        return self.id
+
+
+def parse_cycle(text: str) -> Cycle:
+    """Parse ``2026-W48``; raise ``BuildError`` for anything that is not a real ISO week."""
+    m = CYCLE_RE.match(text.strip())
+    if not m:
+        raise BuildError(f"cycle {text!r} is not an ISO week like 2026-W48")
+    year, week = int(m.group(1)), int(m.group(2))
+    try:
+        dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise BuildError(f"cycle {text!r}: {year} has no week {week}") from None
+    return Cycle(year, week)
+
+
+def current_cycle(today: dt.date | None = None) -> Cycle:
+    """The ISO week containing ``today`` (default: the machine's date)."""
+    iso = (today or dt.date.today()).isocalendar()
+    return Cycle(iso.year, iso.week)
+
+
+def select_featured(
+    people: Sequence[Person],
+    count: int,
+    last_featured: Mapping[str, str],
+) -> list[Person]:
+    """Choose whom a cycle features: least recently featured first, ties in roster order.
+
+    Args:
+        people: The appeal's women in roster order.
+        count: ``featured_per_cycle``.
+        last_featured: id -> the latest *earlier* cycle id that featured her (cycle ids sort
+            as text). Only earlier cycles may be passed, so rebuilding a cycle is stable.
+
+    Returns:
+        The featured women, in roster order.
+
+    """
+    order = {p.id: i for i, p in enumerate(people)}
+    # "" sorts before every cycle id: never-featured women come first.
+    ranked = sorted(people, key=lambda p: (last_featured.get(p.id, ""), order[p.id]))
+    chosen = {p.id for p in ranked[:count]}
+    return [p for p in people if p.id in chosen]

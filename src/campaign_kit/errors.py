@@ -1,0 +1,116 @@
+"""The one error hierarchy of campaign-kit.
+
+Every failure a user can cause (bad roster, bad template, a post that cannot fit) is a
+``CampaignKitError``. The CLI turns it into ``Error: <message>`` on stderr and exit code 1;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file, precise enough to fix by hand.
+
+    Attributes:
+        path: The file the problem is in (as the user named it).
+        message: What is wrong, in plain words.
+        index: Zero-based record index in the roster, when the problem is in a record.
+        record_id: The record's ``id``, when it has a readable one.
+        field: The field name, when the problem is in a field.
+        line: One-based line number (JSON syntax errors, imported lists).
+        column: One-based column number (JSON syntax errors).
+
+    """
+
+    path: str
+    message: str
+    index: int | None = None
+    record_id: str | None = None
+    field: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(
+                f"line {self.line}" + (f", column {self.column}" if self.column else "")
+            )
+        if self.index is not None:
+            rec = f"record {self.index + 1}"
+            if self.record_id:
+                rec += f" ({self.record_id})"
+            parts.append(rec)
+        if self.field:
+            parts.append(f'field "{self.field}"')
+        return ": ".join(parts) + ": " + self.message
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the problem as JSON-ready data (``record`` is one-based like the message)."""
+        return {
+            "path": self.path,
+            "record": None if self.index is None else self.index + 1,
+            "id": self.record_id,
+            "field": self.field,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+class CampaignKitError(Exception):
+    """Base of every expected failure; the CLI prints it and exits 1."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems: list[Problem] = list(problems or [])
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        lines = [self.message] + [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class RosterError(CampaignKitError):
+    """``roster.json`` cannot be read or is not valid (see ``problems``)."""
+
+
+class ConfigError(CampaignKitError):
+    """``campaign.toml`` cannot be read or is not valid."""
+
+
+class ImportListError(CampaignKitError):
+    """A published appeal list could not be imported cleanly."""
+
+
+class TemplateError(CampaignKitError):
+    """A template is missing, has a syntax error, or uses an undefined variable."""
+
+
+class FitError(CampaignKitError):
+    """A post or card text cannot fit its platform or box, even after dropping optional parts."""
+
+
+class PhotoError(CampaignKitError):
+    """A photo is missing, corrupt, too large to decode safely, or not an image."""
+
+
+class RenderError(CampaignKitError):
+    """A renderer failed on valid input (a glyph missing from the font, bad layout data)."""
+
+
+class NewsletterError(CampaignKitError):
+    """The newsletter fails one of its checks (MJML allow-list, size, alt text, links)."""
+
+
+class BuildError(CampaignKitError):
+    """The build cannot proceed (bad cycle, lock held by another build, write failure)."""
+
+
+class SendError(CampaignKitError):
+    """``send-test`` could not deliver the proof message."""

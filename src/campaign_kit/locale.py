@@ -1,0 +1,177 @@
+"""The language layer every output uses: plural forms, status phrasing, names in the text's script.
+
+The words live in ``templates/locale/<lang>.toml`` so that adding a language is adding files a
+translator can edit; this module only picks the right form. Plural categories come from CLDR
+via Babel (Russian and Belarusian have one/few/many), and the case each numeral governs is
+written into the forms themselves ("к 5 годам", "да 5 гадоў").
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.core import Locale as BabelLocale
+
+from campaign_kit.errors import TemplateError
+from campaign_kit.roster import Person
+
+# The counted things each locale file must define, with every plural category of its language.
+PLURAL_TABLES = ("years", "months", "mother_of", "women", "mothers", "children", "minor_children")
+STATUS_KEYS = (
+    "sentenced", "sentenced_unknown", "pre_trial", "compulsory_treatment", "released",
+)
+FACILITY_KEYS = ("penal_colony",)
+
+
+def plural_category(lang: str, n: int) -> str:
+    """Return the CLDR plural category of ``n`` in ``lang`` (``one``, ``few``, ``many``, ``other``)."""
+    return _babel(lang).plural_form(n)
+
+
+@cache
+def _babel(lang: str) -> BabelLocale:
+    return BabelLocale.parse(lang)
+
+
+def title_case_name(name: str) -> str:
+    """``SHABLINSKAYA-IVANOVA`` -> ``Shablinskaya-Ivanova`` (each hyphen part capitalised)."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+
+
+@dataclass(frozen=True)
+class Locale:
+    """Phrasing for one language, loaded from ``templates/locale/<lang>.toml``.
+
+    Templates receive it as ``t`` and call its methods: ``t.status(p)``, ``t.mother_of(p.children)``,
+    ``t.count("women", 27)``, ``t.name(p)``.
+    """
+
+    lang: str
+    script: str
+    table: dict[str, Any]
+    source: str
+
+    def plural(self, n: int, forms: dict[str, str]) -> str:
+        """Pick ``n``'s CLDR form from ``forms`` and put the number in place of ``{n}``."""
+        category = plural_category(self.lang, n)
+        form = forms.get(category, forms.get("other"))
+        if form is None:
+            raise TemplateError(
+                f'{self.source}: no "{category}" form for {n} in {sorted(forms)}'
+            )
+        return form.replace("{n}", str(n))
+
+    def count(self, what: str, n: int) -> str:
+        """``count("women", 27)`` -> "27 women" / "27 женщин" / "27 жанчын"."""
+        if what not in self.table or not isinstance(self.table[what], dict):
+            raise TemplateError(f'{self.source}: no plural table "{what}"')
+        return self.plural(n, self.table[what])
+
+    def term(self, months: int) -> str:
+        """A sentence length with the case this language needs after its status verb.
+
+        ``66`` -> "5 years 6 months" / "5 годам 6 месяцам" / "5 гадоў 6 месяцаў".
+        """
+        years, rest = divmod(months, 12)
+        parts = []
+        if years:
+            parts.append(self.count("years", years))
+        if rest:
+            parts.append(self.count("months", rest))
+        return " ".join(parts)
+
+    def status(self, person: Person) -> str:
+        """Her status as one line: "Sentenced to 5 years 6 months in a penal colony"."""
+        phrases = self.table["status"]
+        facility = self.table["facility"].get(person.facility or "penal_colony", "")
+        if person.status == "sentenced":
+            if person.sentence_months is None:
+                text = phrases["sentenced_unknown"]
+            else:
+                text = phrases["sentenced"].replace("{term}", self.term(person.sentence_months))
+            return " ".join(text.replace("{facility}", facility).split())
+        return phrases[person.status]
+
+    def mother_of(self, n: int) -> str:
+        """"Mother of 2 children" / "Мать двоих детей" / "Маці дваіх дзяцей"."""
+        exact = self.table["mother_of"].get("exact", {})
+        if str(n) in exact:
+            return exact[str(n)]
+        return self.plural(n, {k: v for k, v in self.table["mother_of"].items() if k != "exact"})
+
+    def name(self, person: Person) -> str:
+        """Her name, surname first, in this language's script: ``ABLAB Hanna`` / ``АБЛАБ Анна``."""
+        return person.name_latin if self.script == "latin" else person.name_cyrillic
+
+    def other_name(self, person: Person) -> str:
+        """Her name in the other script, for cards and lists that show both."""
+        return person.name_cyrillic if self.script == "latin" else person.name_latin
+
+    def prose_name(self, person: Person) -> str:
+        """Her name as a sentence writes it: given name first, surname in title case."""
+        if self.script == "latin":
+            return f"{person.given_latin} {title_case_name(person.surname_latin)}"
+        return f"{person.given_cyrillic} {title_case_name(person.surname_cyrillic)}"
+
+    def text(self, key: str) -> str:
+        """A plain phrase from the locale file's ``[text]`` table (dotted keys allowed)."""
+        node: Any = self.table.get("text", {})
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise TemplateError(f'{self.source}: no text "{key}"')
+            node = node[part]
+        if not isinstance(node, str):
+            raise TemplateError(f'{self.source}: text "{key}" is not a string')
+        return node
+
+
+def _check_table(lang: str, table: dict[str, Any], source: str) -> None:
+    problems: list[str] = []
+    if table.get("script") not in ("latin", "cyrillic"):
+        problems.append('script must be "latin" or "cyrillic"')
+    needed = set(_babel(lang).plural_form.tags) | {"other"}
+    for name in PLURAL_TABLES:
+        forms = table.get(name)
+        if not isinstance(forms, dict):
+            problems.append(f"missing table [{name}]")
+            continue
+        missing = sorted(needed - set(forms))
+        if missing:
+            problems.append(f"[{name}] lacks the plural forms {', '.join(missing)}")
+    for key in STATUS_KEYS:
+        if not isinstance(table.get("status", {}).get(key), str):
+            problems.append(f"[status] lacks {key}")
+    for key in FACILITY_KEYS:
+        if not isinstance(table.get("facility", {}).get(key), str):
+            problems.append(f"[facility] lacks {key}")
+    if problems:
+        raise TemplateError(f"{source}: " + "; ".join(problems))
+
+
+@lru_cache(maxsize=32)
+def _load(path: str, mtime_ns: int, lang: str) -> Locale:
+    try:
+        table = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise TemplateError(f"{path}: cannot be read: {exc}") from None
+    _check_table(lang, table, path)
+    return Locale(lang=lang, script=table["script"], table=table, source=path)
+
+
+def load_locale(templates_dir: Path, lang: str) -> Locale:
+    """Load and check ``templates_dir/locale/<lang>.toml`` (cached per process).
+
+    Raises:
+        TemplateError: the file is missing, unreadable, or lacks a phrase or plural form.
+
+    """
+    path = templates_dir / "locale" / f"{lang}.toml"
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        raise TemplateError(f"{path}: no locale file for language {lang!r}") from None
+    return _load(str(path), mtime, lang)

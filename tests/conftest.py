@@ -1,0 +1,77 @@
+"""Shared fixtures: tiny projects built in tmp_path, the repo's own project, golden files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite tests/golden/ files from the current output.")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    import os
+
+    return bool(request.config.getoption("--update-golden") or os.environ.get("UPDATE_GOLDEN"))
+
+
+@pytest.fixture
+def golden(update_golden: bool):
+    """Compare text with tests/golden/<name> byte for byte (rewrite with --update-golden)."""
+
+    def check(name: str, text: str) -> None:
+        path = REPO / "tests" / "golden" / name
+        if update_golden or not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="")
+            if not update_golden:
+                pytest.fail(f"golden file {name} was missing and has been written; rerun")
+        assert text == path.read_text(encoding="utf-8"), f"differs from tests/golden/{name}"
+
+    return check
+
+
+def person(**over: Any) -> dict[str, Any]:
+    """A valid roster record, with fields overridden."""
+    rec: dict[str, Any] = {
+        "id": "ablab-hanna",
+        "surname_latin": "ABLAB", "given_latin": "Hanna",
+        "surname_cyrillic": "АБЛАБ", "given_cyrillic": "Анна",
+        "status": "sentenced", "sentence_months": 132, "facility": "penal_colony",
+        "children": 2, "groups": ["mothers"],
+        "photo": None, "detained_on": None, "released_on": None, "sources": [],
+    }
+    rec.update(over)
+    return rec
+
+
+def roster_doc(people: list[dict[str, Any]], as_of: str = "2026-11-24") -> dict[str, Any]:
+    return {"schema": 1, "as_of": as_of, "people": people}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repo's project files (roster, campaign, templates, assets) in tmp_path."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    for name in ("roster.json", "campaign.toml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "assets", root / "assets")
+    return root
+
+
+def write_roster(root: Path, people: list[dict[str, Any]]) -> Path:
+    path = root / "roster.json"
+    path.write_text(json.dumps(roster_doc(people), ensure_ascii=False), encoding="utf-8")
+    return path

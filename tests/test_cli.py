@@ -1,0 +1,121 @@
+"""The command line: exit codes, messages, --json, --help on every command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from campaign_kit.cli import cli
+from conftest import REPO, SHARED, person, write_roster
+
+SEED = SHARED / "seed" / "mothers-of-minor-children.txt"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_validate_shipped_roster(project: Path):
+    result = run("validate", "--project", str(project))
+    assert result.exit_code == 0, result.output
+    assert "27 records, valid" in result.stderr
+
+
+def test_validate_json_lists_every_problem(project: Path):
+    write_roster(project, [person(children=-1), person(id="b-b", given_latin="Hаnna")])
+    result = run("validate", "--project", str(project), "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["valid"] is False
+    assert [(p["record"], p["field"]) for p in data["problems"]] == [
+        (1, "children"), (2, "given_latin")]
+    assert "Traceback" not in result.output
+
+
+def test_validate_human_output_and_exit_code(project: Path):
+    (project / "roster.json").write_text('{"schema": 1,,}')
+    result = run("validate", "--project", str(project))
+    assert result.exit_code == 1
+    assert "line 1, column 14: invalid JSON" in result.stderr
+    assert result.stderr.rstrip().endswith("Error: 1 problem found")
+
+
+def test_validate_reports_campaign_toml_problems(project: Path):
+    path = project / "campaign.toml"
+    path.write_text(path.read_text().replace('"BehindBars"', '"Behind-Bars"'))
+    result = run("validate", "--project", str(project))
+    assert result.exit_code == 1
+    assert "campaign.toml: field \"appeals.mothers.hashtags\": 'Behind-Bars'" in result.stderr
+
+
+def test_stats_json(project: Path):
+    result = run("stats", "--project", str(project), "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert (data["women"], data["children"]) == (27, 53)
+    assert data["by_status"]["pre_trial"] == 4
+    assert sum(data["by_sentence"].values()) == data["by_status"]["sentenced"]
+
+
+def test_stats_unknown_appeal_is_a_clear_error(project: Path):
+    result = run("stats", "--project", str(project), "--appeal", "nope")
+    assert result.exit_code == 1
+    assert 'no appeal "nope" (defined: mothers)' in result.stderr
+
+
+def test_stats_leave_released_women_out(project: Path):
+    write_roster(project, [person(), person(id="b-b", status="released", sentence_months=None,
+                                            facility=None, released_on="2026-03-01", children=3)])
+    data = json.loads(run("stats", "--project", str(project), "--json").stdout)
+    assert (data["women"], data["children"]) == (1, 2)
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared/seed is not beside the repository")
+def test_import_list_refuses_mixed_script_then_accepts_with_transliterate(tmp_path: Path):
+    out = tmp_path / "roster.json"
+    result = run("import-list", str(SEED), "-o", str(out))
+    assert result.exit_code == 1
+    assert "line 35" in result.stderr and "'Антанина' mixes scripts" in result.stderr
+    assert "suggested: 'Antanina'" in result.stderr
+    assert not out.exists()
+    result = run("import-list", str(SEED), "-o", str(out), "--transliterate",
+                 "--as-of", "2026-11-24")
+    assert result.exit_code == 0, result.output
+    assert "27 women, 53 children" in result.stderr
+    assert out.read_text(encoding="utf-8") == (REPO / "roster.json").read_text(encoding="utf-8")
+    assert run("import-list", str(SEED), "-o", str(out), "--transliterate").exit_code == 1
+
+
+def test_every_command_has_help_with_an_example():
+    for name in cli.commands:
+        result = run(name, "--help")
+        assert result.exit_code == 0
+        assert "Example:" in result.output, f"{name} --help has no example"
+    assert "Example:" in run("--help").output
+
+
+def test_usage_error_exits_2():
+    assert run("stats", "--bogus").exit_code == 2
+
+
+def test_python_dash_m_and_version():
+    out = subprocess.run([sys.executable, "-m", "campaign_kit", "--version"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "campaign-kit, version 0.1.0"
+
+
+def test_only_cli_imports_click():
+    src = REPO / "src" / "campaign_kit"
+    importers = [p.name for p in src.rglob("*.py") if "import click" in p.read_text()]
+    assert importers == ["cli.py"]
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    test_line = next(line for line in readme.splitlines() if "pip install -e '.[test]'" in line)
+    assert test_line.strip() in (REPO / ".ci" / "run").read_text(encoding="utf-8")
