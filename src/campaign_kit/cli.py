@@ -211,6 +211,107 @@ def import_list(file: Path, output: Path, group: str, as_of: str | None,
     click.echo(f"{len(result.people)} women, {children} children -> {output}", err=True)
 
 
+def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str
+                ) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    if allowed is not None:
+        bad = [v for v in items if v not in allowed]
+        if bad:
+            raise click.BadParameter(
+                f"{', '.join(bad)} (choose from {', '.join(allowed)})", param_hint=name)
+    if not items:
+        raise click.BadParameter("must not be empty", param_hint=name)
+    return items
+
+
+@cli.command()
+@click.option("--appeal", default=None, help="Appeal name from campaign.toml (default: the first).")
+@click.option("--cycle", "cycle_id", default=None,
+              help="ISO week to build, e.g. 2026-W48 (default: the current week).")
+@click.option("--lang", "langs", default=None, help="Languages, comma-separated (default: all).")
+@click.option("--only", default=None,
+              help="Parts to build, comma-separated: cards,posts,appeal,newsletter.")
+@click.option("--all", "everyone", is_flag=True,
+              help="Feature every woman of the appeal, not just this cycle's selection.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes rendering cards (default: the machine's cores).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+              show_default=True, help="Output folder.")
+@click.option("--asset-base-url", default=None,
+              help="https:// base for images in the newsletter (makes a send-ready build).")
+@click.option("--force", is_flag=True, help="Re-render everything, ignoring the card cache.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary (or plan) as JSON.")
+@project_option
+@handle_errors
+def build(appeal: str | None, cycle_id: str | None, langs: str | None, only: str | None,
+          everyone: bool, jobs: int | None, out: Path, asset_base_url: str | None, force: bool,
+          dry_run: bool, as_json: bool, project_dir: Path) -> None:
+    """Build the week's kit: cards, posts, appeal, newsletter, review page, manifest.
+
+    Writes out/<appeal>/<cycle>/. A second build with nothing changed re-renders nothing.
+
+    Example:
+        campaign-kit build --appeal mothers --cycle 2026-W48 --lang en,be --only cards,posts
+
+    """
+    from campaign_kit.build import KINDS, BuildOptions
+    from campaign_kit.build import build as run_build
+    from campaign_kit.cycles import current_cycle, parse_cycle
+
+    if asset_base_url is not None and not asset_base_url.startswith("https://"):
+        raise click.BadParameter("must be an absolute https:// URL", param_hint="--asset-base-url")
+    options = BuildOptions(
+        cycle=parse_cycle(cycle_id) if cycle_id else current_cycle(),
+        appeal=appeal,
+        languages=_csv_option(langs, None, "--lang"),
+        only=_csv_option(only, KINDS, "--only") or KINDS,
+        everyone=everyone,
+        jobs=jobs or 0,
+        out=out if out.is_absolute() else project_dir / out,
+        asset_base_url=asset_base_url.rstrip("/") if asset_base_url else None,
+        force=force,
+        dry_run=dry_run,
+    )
+    project = Project(project_dir)
+    interactive = sys.stderr.isatty() and not as_json
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if not interactive:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="Rendering cards", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+        if done == total:
+            bar.__exit__(None, None, None)
+
+    report = run_build(project, options, progress)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    if dry_run:
+        for f in report.files:
+            if f.action not in ("identical", "unchanged"):
+                click.echo(f"{f.action:<9} {report.target / f.path}", err=True)
+        for rel in report.removed:
+            click.echo(f"remove    {report.target / rel}", err=True)
+    c = report.counts
+    verb = "would write" if dry_run else "built"
+    click.echo(
+        f"{report.appeal} {report.cycle}: {verb} {c['create'] + c['overwrite']} files, "
+        f"{c['identical'] + c['unchanged']} unchanged"
+        + (f", {c['remove']} removed" if c["remove"] else "")
+        + f"; {report.cards_rendered} cards rendered, featuring {len(report.featured)} "
+        f"-> {report.target} ({report.seconds:.2f} s)",
+        err=True,
+    )
+
+
 def main() -> None:
     """Entry point for ``python -m campaign_kit``."""
     cli(prog_name="campaign-kit")

@@ -1,0 +1,430 @@
+"""Plan, render and write one appeal cycle: ``out/<appeal>/<cycle>/``.
+
+Data flows one way: roster + campaign.toml -> featured selection -> contexts -> renderers ->
+writer. Cards are the expensive artifacts, so each carries a cache key (the digest of everything
+that shapes it) recorded in the manifest; a card whose key is unchanged is not rendered again.
+Text outputs are cheap and are always rendered, then skipped by the writer when identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from campaign_kit import __version__
+from campaign_kit.config import Appeal, Campaign, load_campaign
+from campaign_kit.context import appeal_context
+from campaign_kit.cycles import Cycle, select_featured
+from campaign_kit.errors import BuildError, CampaignKitError
+from campaign_kit.locale import load_locale
+from campaign_kit.output import BuildLock, Writer, WriteResult, safe_relpath
+from campaign_kit.project import Project
+from campaign_kit.roster import Person, Roster, load_roster, person_to_dict
+from campaign_kit.stats import totals
+
+KINDS = ("cards", "posts", "appeal", "newsletter")
+MANIFEST = "manifest.json"
+REVIEW = "index.html"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build; mirrors ``campaign-kit build``'s options."""
+
+    cycle: Cycle
+    appeal: str | None = None
+    languages: tuple[str, ...] | None = None
+    only: tuple[str, ...] = KINDS
+    everyone: bool = False
+    jobs: int = 0
+    out: Path = Path("out")
+    asset_base_url: str | None = None
+    force: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the summary line, ``--json`` and ``--dry-run``."""
+
+    appeal: str
+    cycle: str
+    target: Path
+    featured: list[str]
+    languages: list[str]
+    files: list[WriteResult] = field(default_factory=list)
+    cards_rendered: int = 0
+    cards_cached: int = 0
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Files by action: create / overwrite / identical / unchanged (cached) / remove."""
+        out = {"create": 0, "overwrite": 0, "identical": 0, "unchanged": 0, "remove": 0}
+        for f in self.files:
+            out[f.action] = out.get(f.action, 0) + 1
+        out["remove"] = len(self.removed)
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (the plan, with ``--dry-run``)."""
+        return {
+            "appeal": self.appeal,
+            "cycle": self.cycle,
+            "out": str(self.target),
+            "dry_run": self.dry_run,
+            "featured": self.featured,
+            "languages": self.languages,
+            "counts": self.counts,
+            "cards_rendered": self.cards_rendered,
+            "cards_cached": self.cards_cached,
+            "seconds": round(self.seconds, 3),
+            "files": [{"path": f.path, "action": f.action, "size": f.size} for f in self.files],
+            "removed": self.removed,
+        }
+
+
+# --- inputs and digests -------------------------------------------------------------------
+
+def _digest_files(paths: Iterable[Path], root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(p.relative_to(root).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _files_under(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _key(*parts: Any) -> str:
+    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _read_manifest(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("files"), list) else None
+
+
+def featured_history(out_appeal: Path, before: Cycle) -> dict[str, str]:
+    """Id -> latest earlier cycle that featured her, read from earlier cycles' manifests.
+
+    Only cycles before ``before`` count, so rebuilding a cycle always selects the same women.
+    """
+    last: dict[str, str] = {}
+    if not out_appeal.is_dir():
+        return last
+    for folder in sorted(out_appeal.iterdir()):
+        if not folder.is_dir() or folder.name >= before.id:
+            continue
+        manifest = _read_manifest(folder / MANIFEST)
+        if not manifest or manifest.get("cycle") != folder.name:
+            continue
+        for pid in manifest.get("featured", []):
+            if isinstance(pid, str):
+                last[pid] = folder.name
+    return last
+
+
+# --- cards --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CardJob:
+    """One card to render in a worker process (small and picklable)."""
+
+    rel: str
+    fmt: str
+    content: Any
+    photo_root: str
+    templates: str
+    key: str
+
+
+def _render_card_job(job: CardJob) -> tuple[str, bytes]:
+    # Imported here so that worker processes load fonts and layouts once, on first use.
+    from campaign_kit.render import cards
+
+    return job.rel, cards.render_card(job.content, job.fmt, Path(job.templates),
+                                      Path(job.photo_root))
+
+
+def _run_card_jobs(jobs: list[CardJob], workers: int) -> Iterator[tuple[str, bytes]]:
+    if workers <= 1 or len(jobs) < 4:
+        for job in jobs:
+            yield _render_card_job(job)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    # fork shares the parent's already-loaded fonts and layouts with every worker for free.
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    chunk = max(1, min(16, len(jobs) // (workers * 4)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(_render_card_job, jobs, chunksize=chunk)
+
+
+# --- the build ----------------------------------------------------------------------------
+
+@dataclass
+class _Inputs:
+    project: Project
+    roster: Roster
+    campaign: Campaign
+    appeal: Appeal
+    people: tuple[Person, ...]
+    featured: list[Person]
+    languages: tuple[str, ...]
+    digests: dict[str, str]
+
+
+def _load_inputs(project: Project, options: BuildOptions) -> _Inputs:
+    roster = load_roster(project.roster, project.photos)
+    campaign = load_campaign(project.campaign)
+    appeal = campaign.appeal(options.appeal or next(iter(campaign.appeals)))
+    languages = options.languages or campaign.languages
+    unknown = [lang for lang in languages if lang not in campaign.languages]
+    if unknown:
+        raise BuildError(
+            f"language {', '.join(unknown)} is not in {campaign.path} "
+            f"(languages: {', '.join(campaign.languages)})"
+        )
+    for lang in languages:
+        load_locale(project.templates, lang)  # fail early on a broken locale file
+    people = roster.in_group(appeal.group)
+    if not people:
+        raise BuildError(f'appeal "{appeal.key}": nobody in group "{appeal.group}" is held')
+    out_appeal = options.out / appeal.key
+    if options.everyone:
+        featured = list(people)
+    else:
+        history = featured_history(out_appeal, options.cycle)
+        featured = select_featured(people, appeal.featured_per_cycle, history)
+    digests = {
+        "roster": roster.digest,
+        "campaign": campaign.digest,
+        "templates": _digest_files(_files_under(project.templates), project.templates),
+        "assets": _digest_files(_files_under(project.assets), project.assets),
+    }
+    return _Inputs(project, roster, campaign, appeal, people, featured, tuple(languages), digests)
+
+
+def build(project: Project, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+    """Build one appeal cycle into ``options.out/<appeal>/<cycle>/``.
+
+    Args:
+        project: Where roster.json, campaign.toml, templates/ and assets/ are.
+        options: What to build.
+        progress: Called with (done, total) as cards finish; the CLI draws a bar with it.
+
+    Returns:
+        What was written, skipped and removed.
+
+    Raises:
+        CampaignKitError: bad input, a template or fitting failure, a held lock, a write failure.
+
+    """
+    started = time.perf_counter()
+    only = tuple(k for k in KINDS if k in options.only)
+    inputs = _load_inputs(project, options)
+    target = options.out / inputs.appeal.key / options.cycle.id
+    report = BuildReport(
+        appeal=inputs.appeal.key,
+        cycle=options.cycle.id,
+        target=target,
+        featured=[p.id for p in inputs.featured],
+        languages=list(inputs.languages),
+        dry_run=options.dry_run,
+    )
+    writer = Writer(options.out, target, options.dry_run)
+    lock_name = f"{inputs.appeal.key}-{options.cycle.id}"
+    if options.dry_run:
+        _build_into(inputs, options, only, writer, report, progress)
+    else:
+        with BuildLock(options.out, lock_name):
+            writer.prepare()
+            _build_into(inputs, options, only, writer, report, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build_into(
+    inputs: _Inputs,
+    options: BuildOptions,
+    only: tuple[str, ...],
+    writer: Writer,
+    report: BuildReport,
+    progress: Progress | None,
+) -> None:
+    previous = _read_manifest(writer.target / MANIFEST) or {}
+    prev_files = {f["path"]: f for f in previous.get("files", []) if isinstance(f, dict)}
+    prev_keys: dict[str, str] = previous.get("keys", {}) if not options.force else {}
+    entries: dict[str, dict[str, Any]] = {}
+    keys: dict[str, str] = {}
+
+    def record(result: WriteResult, key: str | None = None) -> None:
+        report.files.append(result)
+        entries[result.path] = {"path": result.path, "sha256": result.sha256, "size": result.size}
+        if key:
+            keys[result.path] = key
+
+    project = inputs.project
+    cards_module = None
+    card_refs: dict[tuple[str, str], dict[str, Any]] = {}
+    if "cards" in only or "posts" in only or "newsletter" in only:
+        from campaign_kit.render import cards as cards_module
+    if cards_module is not None:
+        jobs = _plan_cards(inputs, options, cards_module, card_refs)
+        if "cards" in only:
+            todo: list[CardJob] = []
+            for job in jobs:
+                old = prev_files.get(job.rel)
+                dest = writer.target / job.rel
+                if (
+                    old is not None
+                    and prev_keys.get(job.rel) == job.key
+                    and dest.is_file()
+                    and dest.stat().st_size == old.get("size")
+                ):
+                    report.cards_cached += 1
+                    record(WriteResult(job.rel, "unchanged", old["size"], old["sha256"]), job.key)
+                else:
+                    todo.append(job)
+            if options.dry_run:
+                for job in todo:
+                    exists = (writer.target / job.rel).is_file()
+                    record(WriteResult(job.rel, "overwrite" if exists else "create", 0, ""),
+                           job.key)
+            else:
+                keyed = {job.rel: job.key for job in todo}
+                workers = options.jobs or os.cpu_count() or 1
+                done = 0
+                for rel, data in _run_card_jobs(todo, workers):
+                    record(writer.write(rel, data), keyed[rel])
+                    report.cards_rendered += 1
+                    done += 1
+                    if progress:
+                        progress(done, len(todo))
+
+    contexts = {
+        lang: appeal_context(
+            campaign=inputs.campaign, appeal=inputs.appeal, roster=inputs.roster, lang=lang,
+            cycle=options.cycle, featured=inputs.featured, templates_dir=project.templates,
+        )
+        for lang in inputs.languages
+    }
+    for rel, data in _text_outputs(inputs, options, only, contexts, card_refs):
+        record(writer.write(safe_relpath(rel), data))
+
+    # Files of kinds not rebuilt this time stay listed, so the manifest describes the folder.
+    for rel, old in prev_files.items():
+        if rel in entries or rel in (MANIFEST, REVIEW):
+            continue
+        kind = rel.split("/", 1)[0]
+        kind = {"posts.json": "posts", "schedule.csv": "posts"}.get(kind, kind)
+        if kind in only:
+            if writer.remove(rel):
+                report.removed.append(rel)
+        elif (writer.target / rel).is_file():
+            entries[rel] = old
+            if rel in previous.get("keys", {}):
+                keys[rel] = previous["keys"][rel]
+
+    review = _render_review(inputs, options, contexts, entries)
+    if review is not None:
+        record(writer.write(REVIEW, review))
+
+    manifest = {
+        "generator": f"campaign-kit {__version__}",
+        "appeal": inputs.appeal.key,
+        "cycle": options.cycle.id,
+        "inputs": {**inputs.digests, "all": _key(inputs.digests)},
+        "languages": list(inputs.languages),
+        "featured": [p.id for p in inputs.featured],
+        "totals": totals(inputs.people).as_dict(),
+        "files": [entries[k] for k in sorted(entries)],
+        "keys": {k: keys[k] for k in sorted(keys)},
+    }
+    data = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    report.files.append(writer.write(MANIFEST, data))
+
+
+def _plan_cards(inputs: _Inputs, options: BuildOptions, cards: Any,
+                refs: dict[tuple[str, str], dict[str, Any]]) -> list[CardJob]:
+    """One job per featured woman, language and format, each with its cache key."""
+    project = inputs.project
+    fonts = _digest_files(_files_under(project.assets / "fonts"), project.assets)
+    layouts = {fmt: _digest_files([project.templates / "cards" / f"{fmt}.toml"], project.templates)
+               for fmt in cards.FORMATS}
+    alt_data = _digest_files(_files_under(project.templates / "cards"), project.templates)
+    jobs: list[CardJob] = []
+    for person in inputs.featured:
+        photo_digest = ""
+        if person.photo:
+            photo_digest = hashlib.sha256((project.photos / person.photo).read_bytes()).hexdigest()
+        for lang in inputs.languages:
+            locale = load_locale(project.templates, lang)
+            content = cards.card_content(person, inputs.campaign, inputs.appeal, locale)
+            paths = {fmt: f"cards/{lang}/{person.id}/{fmt}.png" for fmt in cards.FORMATS}
+            refs[(person.id, lang)] = {"paths": paths, "alt_text": cards.alt_text(content)}
+            for fmt in cards.FORMATS:
+                key = _key(__version__, fmt, content, layouts[fmt], fonts, photo_digest,
+                           alt_data, person_to_dict(person))
+                jobs.append(CardJob(paths[fmt], fmt, content, str(project.photos),
+                                    str(project.templates), key))
+    return jobs
+
+
+def _text_outputs(
+    inputs: _Inputs,
+    options: BuildOptions,
+    only: tuple[str, ...],
+    contexts: Mapping[str, dict[str, Any]],
+    card_refs: Mapping[tuple[str, str], dict[str, Any]],
+) -> Iterator[tuple[str, bytes]]:
+    """Posts, appeal and newsletter files as (relative path, bytes)."""
+    if "posts" in only:
+        from campaign_kit.render import posts
+
+        yield from posts.build_outputs(inputs=inputs, options=options, contexts=contexts,
+                                       card_refs=card_refs)
+    if "appeal" in only:
+        from campaign_kit.render import appeal
+
+        yield from appeal.build_outputs(inputs=inputs, options=options, contexts=contexts)
+    if "newsletter" in only:
+        from campaign_kit.render import newsletter
+
+        yield from newsletter.build_outputs(inputs=inputs, options=options, contexts=contexts,
+                                            card_refs=card_refs)
+
+
+def _render_review(inputs: _Inputs, options: BuildOptions,
+                   contexts: Mapping[str, dict[str, Any]],
+                   entries: Mapping[str, dict[str, Any]]) -> bytes | None:
+    """The review page, when its template exists (see render/review.py)."""
+    if not (inputs.project.templates / "review" / "index.html").is_file():
+        return None
+    from campaign_kit.render import review
+
+    return review.render_review(inputs=inputs, options=options, contexts=contexts,
+                                files=entries)
+
+
+__all__ = ["BuildOptions", "BuildReport", "build", "featured_history", "KINDS", "CampaignKitError"]

@@ -1,0 +1,112 @@
+"""The writer: atomic, idempotent, inside out/ only; the lock; dry runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from campaign_kit.errors import BuildError
+from campaign_kit.output import BuildLock, Writer, safe_relpath
+
+
+def test_create_identical_overwrite(tmp_path: Path):
+    w = Writer(tmp_path, tmp_path / "a" / "w1")
+    w.prepare()
+    assert w.write("x/y.txt", b"1").action == "create"
+    assert w.write("x/y.txt", b"1").action == "identical"
+    assert w.write("x/y.txt", b"2").action == "overwrite"
+    assert (tmp_path / "a" / "w1" / "x" / "y.txt").read_bytes() == b"2"
+    assert list((tmp_path / ".tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("rel", ["../x", "/etc/passwd", "a/../../b", ".hidden", "a//b", "a\0b",
+                                 "", "a/./b", "é/ü"])
+def test_unsafe_paths_are_refused(rel):
+    with pytest.raises(BuildError, match="unsafe output path"):
+        safe_relpath(rel)
+
+
+def test_target_must_be_inside_out(tmp_path: Path):
+    with pytest.raises(BuildError):
+        Writer(tmp_path / "out", tmp_path / "elsewhere")
+
+
+def test_dry_run_writes_nothing(tmp_path: Path):
+    w = Writer(tmp_path / "out", tmp_path / "out" / "m" / "w", dry_run=True)
+    w.prepare()
+    assert w.write("a.txt", b"x").action == "create"
+    assert not (tmp_path / "out").exists()
+
+
+def test_remove_tidies_empty_folders(tmp_path: Path):
+    w = Writer(tmp_path, tmp_path / "c")
+    w.prepare()
+    w.write("cards/en/p/square.png", b"x")
+    assert w.remove("cards/en/p/square.png")
+    assert not (tmp_path / "c" / "cards").exists()
+    assert not w.remove("cards/en/p/square.png")
+
+
+def test_leftover_parts_of_dead_writers_are_swept(tmp_path: Path):
+    (tmp_path / ".tmp").mkdir()
+    dead = tmp_path / ".tmp" / "999999999-abc.part"
+    dead.write_bytes(b"half")
+    mine = tmp_path / ".tmp" / f"{os.getpid()}-abc.part"
+    mine.write_bytes(b"in flight")
+    Writer(tmp_path, tmp_path / "c").prepare()
+    assert not dead.exists() and mine.exists()
+
+
+def test_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path: Path, monkeypatch):
+    w = Writer(tmp_path, tmp_path / "c")
+    w.prepare()
+    real_open = open
+
+    class Full:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            self.fh.close()
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    def fake_open(path, mode="r", *a, **k):
+        fh = real_open(path, mode, *a, **k)
+        return Full(fh) if "w" in mode and str(path).endswith(".part") else fh
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    with pytest.raises(BuildError, match="disk full"):
+        w.write("a.txt", b"data")
+    monkeypatch.undo()
+    assert not (tmp_path / "c" / "a.txt").exists()
+    assert list((tmp_path / ".tmp").iterdir()) == []
+
+
+def test_lock_refuses_a_second_build(tmp_path: Path):
+    code = (
+        "import sys, time; from pathlib import Path; from campaign_kit.output import BuildLock\n"
+        "with BuildLock(Path(sys.argv[1]), 'm-w'):\n"
+        "    print('locked', flush=True); time.sleep(30)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(BuildError, match=r"another build of this cycle is running \(pid \d+\)"):
+            with BuildLock(tmp_path, "m-w"):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    # The kernel drops the lock with the process: no stale lock after a kill.
+    with BuildLock(tmp_path, "m-w"):
+        pass
