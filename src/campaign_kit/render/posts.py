@@ -1,0 +1,833 @@
+"""Post text per woman, platform and language, fitted to each platform's real rules.
+
+A post template is ordinary Jinja with one extra: its first line declares the *optional parts*
+of the post in the order they may be dropped, and the body asks ``keep("part")`` around each::
+
+    {# drop: more_tags, why, cta, tags #}
+    {{ p.prose_name }}
+    {{ p.status_line }}
+    {% if keep("why") %}Her children are growing up without her.{% endif %}
+
+The composer renders the template with every part kept, measures the text with the platform's
+own counter (:func:`campaign_kit.platforms.measure`), and while the post breaks a limit it
+drops the next declared part and renders again. Whatever is not inside a ``keep`` (her name,
+her status) is never dropped, and nothing is ever cut: if the post still does not fit, the
+composer raises :class:`~campaign_kit.errors.FitError` naming the woman, the platform, the
+language and the overflow. The drop order is data in the template, so a translator can tune
+what goes first without touching Python.
+
+The roll call goes out as a numbered thread on the platforms that have threads: every woman
+of the appeal on one line (rendered from ``posts/thread/<lang>.txt.j2``), lines packed greedily
+into parts that each fit, a woman's line never split across parts.
+
+Outputs (:func:`post_files`): ``posts/<lang>/<platform>.txt`` ready to paste, ``posts.json``
+for tools and the review page, ``schedule.csv`` for bulk schedulers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from campaign_kit.config import Appeal, Campaign
+from campaign_kit.cycles import Cycle
+from campaign_kit.errors import FitError, TemplateError
+from campaign_kit.platforms import PLATFORMS, Measure, extract_hashtags, measure
+from campaign_kit.templating import environment, render
+
+# Platforms where the roll call is published as a reply thread.
+THREAD_PLATFORMS = ("x", "bluesky", "mastodon", "threads")
+
+# Which share card goes with which platform. Landscape (16:9) is what X, Bluesky, Mastodon and
+# LinkedIn show uncropped in the feed; Instagram's feed is 4:5; Threads recommends 1080x1350
+# (platform-rules.md, "Images"), so it gets the portrait card too; Facebook and Telegram show
+# a square photo whole on every screen.
+CARD_FORMATS: dict[str, str] = {
+    "x": "landscape",
+    "bluesky": "landscape",
+    "mastodon": "landscape",
+    "linkedin": "landscape",
+    "instagram": "portrait",
+    "threads": "portrait",
+    "facebook": "square",
+    "telegram": "square",
+}
+
+POST_TEMPLATE = "posts/{lang}/{platform}.txt.j2"
+ALT_TEMPLATE = "posts/{lang}/_alt.txt.j2"
+THREAD_TEMPLATE = "posts/thread/{lang}.txt.j2"
+
+# The header a post template starts with: ``{# drop: a, b, c #}`` (commas or spaces).
+_DROP_HEADER = re.compile(r"\A\s*\{#-?\s*drop:(?P<names>[^#]*?)-?#\}")
+_PART_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+# Spreadsheet apps run a cell starting with one of these as a formula (CSV injection); tab and
+# carriage return are in OWASP's list too.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """A woman's share cards in one language, as the card renderer wrote them.
+
+    Attributes:
+        paths: Card format (``"landscape"``) -> path relative to the cycle's output folder
+            (``"cards/en/ablab-hanna/landscape.png"``).
+        alt_text: The card renderer's alt text, or None to let the post templates write one.
+
+    """
+
+    paths: Mapping[str, str]
+    alt_text: str | None = None
+
+
+def card_path(lang: str, person_id: str, card_format: str) -> str:
+    """Where the build writes a card: ``cards/<lang>/<id>/<format>.png``.
+
+    Args:
+        lang: Language code.
+        person_id: The woman's validated id.
+        card_format: ``square``, ``portrait``, ``story``, ``landscape`` or ``link``.
+
+    Returns:
+        The path relative to the cycle's output folder.
+
+    """
+    return f"cards/{lang}/{person_id}/{card_format}.png"
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post, ready to publish.
+
+    Attributes:
+        kind: ``"post"`` (about one featured woman) or ``"thread"`` (a part of the roll call).
+        id: The woman's id for a post; None for a thread part (see ``ids``).
+        platform: Platform key (``"x"``).
+        lang: Language code.
+        text: The text as a person pastes it into the platform's composer.
+        api_text: The text as the platform's API takes it: LinkedIn's escaped "little" format,
+            the same as ``text`` elsewhere.
+        length: ``text``'s length as the platform counts it.
+        limit: The platform's limit for this post.
+        alt_text: The card's alt text (None without a card, or where images take none).
+        card: The card's path relative to the cycle's output folder, or None.
+        date: The day in the cycle week it is scheduled for.
+        dropped: Optional parts left out to fit, in the order dropped.
+        part: For a thread part, its number (1-based); None for a post.
+        parts: For a thread part, how many parts the thread has; None for a post.
+        ids: The women named in the text, in order.
+
+    """
+
+    kind: str
+    id: str | None
+    platform: str
+    lang: str
+    text: str
+    api_text: str
+    length: int
+    limit: int
+    alt_text: str | None
+    card: str | None
+    date: dt.date
+    dropped: tuple[str, ...] = ()
+    part: int | None = None
+    parts: int | None = None
+    ids: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the shape of a ``posts.json`` record, stable key order)."""
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "platform": self.platform,
+            "lang": self.lang,
+            "date": self.date.isoformat(),
+            "text": self.text,
+            "api_text": self.api_text,
+            "length": self.length,
+            "limit": self.limit,
+            "alt_text": self.alt_text,
+            "card": self.card,
+            "dropped": list(self.dropped),
+            "part": self.part,
+            "parts": self.parts,
+            "ids": list(self.ids),
+        }
+
+
+# --- the drop-order mechanism ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PostTemplate:
+    """A post template and the optional parts it declares, in drop order.
+
+    Attributes:
+        name: Template name relative to the templates folder.
+        drop_order: Part names, the first dropped first.
+
+    """
+
+    name: str
+    drop_order: tuple[str, ...]
+
+
+def parse_drop_header(source: str, name: str) -> tuple[str, ...]:
+    """Read the ``{# drop: a, b #}`` header of a template.
+
+    Args:
+        source: The template's text.
+        name: Its name, for messages.
+
+    Returns:
+        The declared part names in drop order (empty when the template has no header: then
+        nothing in it is optional).
+
+    Raises:
+        TemplateError: A part name is not a lowercase identifier or is declared twice.
+
+    """
+    m = _DROP_HEADER.match(source)
+    if not m:
+        return ()
+    names = tuple(n for n in re.split(r"[\s,]+", m.group("names").strip()) if n)
+    for n in names:
+        if not _PART_NAME.match(n):
+            raise TemplateError(f"{name}: drop header: {n!r} is not a part name (a-z, 0-9, _)")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise TemplateError(f"{name}: drop header names {', '.join(dupes)} more than once")
+    return names
+
+
+def load_post_template(templates_dir: Path, name: str) -> PostTemplate:
+    """Find template ``name`` and read its drop order.
+
+    Args:
+        templates_dir: The project's ``templates/`` folder.
+        name: e.g. ``posts/en/x.txt.j2``.
+
+    Returns:
+        The template with its declared parts.
+
+    Raises:
+        TemplateError: The template is missing or its header is malformed.
+
+    """
+    env = environment(templates_dir)
+    try:
+        source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
+    except Exception:  # jinja2.TemplateNotFound, or an unreadable file
+        raise TemplateError(f"{templates_dir / name}: template not found") from None
+    return PostTemplate(name, parse_drop_header(source, str(templates_dir / name)))
+
+
+def tidy(text: str) -> str:
+    """Normalise the whitespace a template leaves, most of all where a dropped part was.
+
+    Each line loses its outer spaces and runs of inner spaces; runs of blank lines become one;
+    the text loses leading and trailing blank lines. Nothing else changes.
+
+    Args:
+        text: Rendered template output.
+
+    Returns:
+        The tidied text (no trailing newline).
+
+    """
+    lines = [re.sub(r" {2,}", " ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A text that keeps every limit of its platform.
+
+    Attributes:
+        text: The text.
+        measure: How the platform counts it.
+        dropped: The parts dropped to make it fit, in order.
+
+    """
+
+    text: str
+    measure: Measure
+    dropped: tuple[str, ...]
+
+
+def _keeper(template: PostTemplate, dropped: Sequence[str]) -> Callable[[str], bool]:
+    declared = set(template.drop_order)
+    gone = set(dropped)
+
+    def keep(part: str) -> bool:
+        if part not in declared:
+            listed = ", ".join(template.drop_order) or "none"
+            raise TemplateError(
+                f'keep("{part}"): the part is not in the template\'s drop header '
+                f"(declared: {listed})"
+            )
+        return part not in gone
+
+    return keep
+
+
+def describe_overflow(where: str, result: Measure, dropped: Sequence[str]) -> str:
+    """The message of a :class:`FitError`: ``"x/en ablab-hanna: 297 of 280, 17 over"``.
+
+    Args:
+        where: ``"<platform>/<lang> <what>"``.
+        result: The measure of the smallest text the template allows.
+        dropped: The parts already dropped.
+
+    Returns:
+        One line naming the place, the length against the limit, the overflow, any other broken
+        limit, and what was dropped before giving up.
+
+    """
+    bits = []
+    if result.length > result.limit:
+        bits.append(f"{result.length} of {result.limit}, {result.overflow} over")
+    bits += [v for v in result.violations if not (result.length > result.limit and v == result.violations[0])]
+    msg = f"{where}: {'; '.join(bits) or 'does not fit'}"
+    if dropped:
+        msg += f" (even without {', '.join(dropped)})"
+    return msg
+
+
+def fit(
+    templates_dir: Path,
+    template: PostTemplate,
+    context: Mapping[str, Any],
+    platform: str,
+    where: str,
+    *,
+    measure_text: Callable[[str], Measure] | None = None,
+    allow_empty: bool = False,
+) -> Fitted:
+    """Render ``template`` and drop its optional parts, in declared order, until it fits.
+
+    Args:
+        templates_dir: The templates folder.
+        template: The template and its drop order.
+        context: Template variables (``keep`` is added here).
+        platform: Platform key whose counter and limits apply.
+        where: Names the text in a failure (``"x/en ablab-hanna"``).
+        measure_text: How to measure a candidate (default: ``measure(platform, text)``); the
+            thread packer measures a line with room left for the part number.
+        allow_empty: An empty text is acceptable (a thread's optional intro or outro);
+            otherwise it is a template error.
+
+    Returns:
+        The first text, dropping parts in order, that keeps every limit.
+
+    Raises:
+        FitError: Even with every optional part dropped, the text breaks a limit.
+        TemplateError: The template fails to render, or asks ``keep`` for an undeclared part.
+
+    """
+    check = measure_text or (lambda text: measure(platform, text))
+    dropped: list[str] = []
+    last_text: str | None = None
+    result: Measure | None = None
+    for step in range(len(template.drop_order) + 1):
+        if step:
+            dropped.append(template.drop_order[step - 1])
+        ctx = {**context, "keep": _keeper(template, dropped)}
+        text = tidy(render(templates_dir, template.name, ctx))
+        if text != last_text:  # dropping a part the text did not use changes nothing
+            result = check(text)
+            last_text = text
+        assert result is not None
+        if result.ok:
+            if not text and not allow_empty:
+                raise TemplateError(f"{templates_dir / template.name}: renders an empty post")
+            return Fitted(text, result, tuple(dropped))
+    assert result is not None
+    raise FitError(describe_overflow(where, result, dropped))
+
+
+# --- per-woman posts ------------------------------------------------------------------------
+
+def _platform_vars(platform: str) -> dict[str, Any]:
+    p = PLATFORMS[platform]
+    return {
+        "name": p.name,
+        "title": p.title,
+        "limit": p.text_limit,
+        "max_hashtags": p.max_hashtags,
+        "max_links": p.max_links,
+    }
+
+
+def _alt_text(
+    templates_dir: Path,
+    context: Mapping[str, Any],
+    person: Mapping[str, Any],
+    platform: str,
+    given: str | None,
+    cache: dict[tuple[str, str], str],
+) -> str | None:
+    """The alt text to upload with the card, within the platform's alt text limit."""
+    spec = PLATFORMS[platform]
+    if not spec.alt_text:
+        return None  # Telegram photos take no description; the caption says it all
+    key = (context["lang"], person["id"])
+    own = cache.get(key)
+    if own is None:
+        name = ALT_TEMPLATE.format(lang=context["lang"])
+        own = tidy(render(templates_dir, name, {**context, "p": person})).replace("\n", " ")
+        cache[key] = own
+    limit = spec.alt_text_limit
+    # Alt text limits are documented in characters; code points are never fewer than what a
+    # platform counts (graphemes), so len() is the safe side.
+    for text in (given, own):
+        if text and (limit is None or len(text) <= limit):
+            return text
+    raise FitError(
+        f"{platform}/{context['lang']} {person['id']}: alt text is {len(own)} characters, "
+        f"{spec.title} allows {limit}"
+    )
+
+
+def schedule_days(count: int) -> list[int]:
+    """Spread ``count`` posts over a week: day index (0 = Monday) for each, in order.
+
+    ``5`` -> ``[0, 1, 2, 4, 5]``: evenly spaced, the same for the same count, several a day
+    when there are more than seven.
+
+    Args:
+        count: How many women are featured.
+
+    Returns:
+        One day index per featured woman.
+
+    """
+    return [(i * 7) // count for i in range(count)] if count else []
+
+
+def check_hashtags(platform: str, text: str, tags: Iterable[str], where: str) -> None:
+    """Make sure every campaign hashtag in ``text`` links whole on ``platform``.
+
+    campaign.toml only allows letters and digits, but a platform's rules can still cut a tag
+    (Threads: 50 characters at most); a cut tag links to someone else's conversation.
+
+    Args:
+        platform: Platform key.
+        text: The post text.
+        tags: The appeal's hashtags, with ``#``.
+        where: Names the post in the message.
+
+    Raises:
+        TemplateError: A tag in the text would not link as written.
+
+    """
+    linked = set(extract_hashtags(platform, text))
+    for tag in tags:
+        if re.search(re.escape(tag) + r"(?!\w)", text) and tag[1:] not in linked:
+            title = PLATFORMS[platform].title
+            raise TemplateError(f"{where}: {tag} would not link as one hashtag on {title}")
+
+
+def _api_text(platform: str, text: str) -> str:
+    spec = PLATFORMS[platform]
+    return spec.escape(text) if spec.escape else text
+
+
+def render_person_posts(
+    *,
+    context: Mapping[str, Any],
+    platforms: Sequence[str],
+    cycle: Cycle,
+    templates_dir: Path,
+    cards: Mapping[tuple[str, str], CardRef],
+) -> list[Post]:
+    """Every featured woman's post on every platform, in one language.
+
+    Args:
+        context: The language's context (:func:`campaign_kit.context.appeal_context`).
+        platforms: Platform keys, in output order.
+        cycle: The cycle week (for dates).
+        templates_dir: The templates folder.
+        cards: ``(lang, id)`` -> her cards; a woman without an entry gets the path the card
+            renderer writes to (``cards/<lang>/<id>/<format>.png``) and the template alt text.
+
+    Returns:
+        Posts in order: platform, then featured order.
+
+    Raises:
+        FitError: A post cannot fit even with every optional part dropped.
+        TemplateError: A template is missing or fails.
+
+    """
+    lang = context["lang"]
+    featured = list(context["featured"])
+    days = schedule_days(len(featured))
+    alt_cache: dict[tuple[str, str], str] = {}
+    posts: list[Post] = []
+    for platform in platforms:
+        template = load_post_template(templates_dir, POST_TEMPLATE.format(lang=lang, platform=platform))
+        pvars = _platform_vars(platform)
+        for person, day in zip(featured, days, strict=True):
+            where = f"{platform}/{lang} {person['id']}"
+            fitted = fit(templates_dir, template, {**context, "p": person, "platform": pvars},
+                         platform, where)
+            check_hashtags(platform, fitted.text, context["appeal"]["hashtags"], where)
+            ref = cards.get((lang, person["id"]))
+            fmt = CARD_FORMATS[platform]
+            card = ref.paths.get(fmt) if ref else card_path(lang, person["id"], fmt)
+            alt = _alt_text(templates_dir, context, person, platform,
+                            ref.alt_text if ref else None, alt_cache) if card else None
+            posts.append(Post(
+                kind="post",
+                id=person["id"],
+                platform=platform,
+                lang=lang,
+                text=fitted.text,
+                api_text=_api_text(platform, fitted.text),
+                length=fitted.measure.length,
+                limit=fitted.measure.limit,
+                alt_text=alt,
+                card=card,
+                date=cycle.day(day),
+                dropped=fitted.dropped,
+                ids=(person["id"],),
+            ))
+    return posts
+
+
+# --- the roll-call thread -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Item:
+    kind: str  # "intro", "line", "outro"
+    text: str
+    person_id: str | None
+
+
+def _names(text: str, person: Mapping[str, Any]) -> bool:
+    return person["prose_name"] in text or person["name"] in text
+
+
+_NINES = str.maketrans("0123456789", "9999999999")
+
+
+def _counter(part: int, total: int) -> str:
+    return f"{part}/{total}"
+
+
+def pack_thread(
+    items: Sequence[tuple[str, str]],
+    fits: Callable[[str], bool],
+    *,
+    prefix_for: Callable[[int], str],
+) -> list[list[int]]:
+    """Pack items greedily into parts, never splitting an item.
+
+    Args:
+        items: ``(kind, text)``; items of the same kind are joined by a newline, a change of
+            kind (intro -> lines -> outro) by a blank line.
+        fits: Whether a whole part's text keeps the platform's limits.
+        prefix_for: The counter line for part ``i`` (1-based), as wide as the widest.
+
+    Returns:
+        For each part, the indices of its items.
+
+    Raises:
+        ValueError: An item does not fit in a part of its own (the caller fits items first).
+
+    """
+    parts: list[list[int]] = []
+    current: list[int] = []
+    for i in range(len(items)):
+        candidate = [*current, i]
+        if fits(prefix_for(len(parts) + 1) + "\n" + join_items([items[j] for j in candidate])):
+            current = candidate
+            continue
+        if not current:
+            raise ValueError(f"item {i} does not fit a part of its own")
+        parts.append(current)
+        current = [i]
+        if not fits(prefix_for(len(parts) + 1) + "\n" + items[i][1]):
+            raise ValueError(f"item {i} does not fit a part of its own")
+    if current:
+        parts.append(current)
+    return parts
+
+
+def join_items(items: Sequence[tuple[str, str]]) -> str:
+    """Join thread items: a newline within a kind, a blank line where the kind changes."""
+    out = ""
+    for n, (kind, text) in enumerate(items):
+        if n:
+            out += "\n" if kind == items[n - 1][0] else "\n\n"
+        out += text
+    return out
+
+
+def render_thread(
+    *,
+    context: Mapping[str, Any],
+    platform: str,
+    cycle: Cycle,
+    templates_dir: Path,
+) -> list[Post]:
+    """The appeal's roll call as a numbered thread for one platform and language.
+
+    Every woman of the appeal (``context["people"]``) gets one line, rendered by the thread
+    template with ``section="line"``; ``section="intro"`` opens the thread and
+    ``section="outro"`` (call to action, link, tags) closes it. Each part starts with its
+    counter (``"2/9"``) on a line of its own.
+
+    Args:
+        context: The language's context.
+        platform: One of :data:`THREAD_PLATFORMS`.
+        cycle: The cycle week (a thread goes out on its Monday, opening the week).
+        templates_dir: The templates folder.
+
+    Returns:
+        The parts, in order.
+
+    Raises:
+        FitError: A line (or the intro/outro) cannot fit a part even on its own.
+
+    """
+    lang = context["lang"]
+    template = load_post_template(templates_dir, THREAD_TEMPLATE.format(lang=lang))
+    base = {**context, "platform": _platform_vars(platform)}
+    people = list(context["people"])
+    if not people:
+        return []
+    # Counters are at most as wide as this: a thread has at most one part per item.
+    room = _counter(len(people) + 2, len(people) + 2).translate(_NINES) + "\n"
+
+    def measure_item(text: str) -> Measure:
+        return measure(platform, room + text)
+
+    items: list[_Item] = []
+    for section in ("intro", "line", "outro"):
+        for person in people if section == "line" else [None]:
+            who = person["id"] if person else f"thread {section}"
+            fitted = fit(templates_dir, template, {**base, "section": section, "p": person},
+                         platform, f"{platform}/{lang} {who}", measure_text=measure_item,
+                         allow_empty=person is None)
+            if person is not None and not _names(fitted.text, person):
+                # The roll call's one promise: every woman, by name.
+                raise TemplateError(
+                    f"{templates_dir / template.name}: the line for {person['id']} does not "
+                    "contain her name (p.prose_name or p.name)"
+                )
+            if fitted.text:
+                items.append(_Item(section, fitted.text, person["id"] if person else None))
+
+    pairs = [(it.kind, it.text) for it in items]
+    # Pack with counters as wide as the final ones: "10/12" needs more room than "9/9".
+    digits = 1
+    while True:
+        wide = "9" * digits
+        try:
+            groups = pack_thread(pairs, lambda text: measure(platform, text).ok,
+                                 prefix_for=lambda _i, w=wide: f"{w}/{w}")
+        except ValueError:  # unreachable: every item was fitted with room for a wider counter
+            raise FitError(f"{platform}/{lang} thread: an item does not fit a part") from None
+        if len(str(len(groups))) <= digits:
+            break
+        digits += 1
+    posts = []
+    for n, group in enumerate(groups, start=1):
+        text = _counter(n, len(groups)) + "\n" + join_items([pairs[i] for i in group])
+        result = measure(platform, text)
+        check_hashtags(platform, text, context["appeal"]["hashtags"], f"{platform}/{lang} thread")
+        if not result.ok:  # unreachable when packing measured a counter at least as wide
+            raise FitError(describe_overflow(f"{platform}/{lang} thread part {n}", result, ()))
+        posts.append(Post(
+            kind="thread",
+            id=None,
+            platform=platform,
+            lang=lang,
+            text=text,
+            api_text=_api_text(platform, text),
+            length=result.length,
+            limit=result.limit,
+            alt_text=None,
+            card=None,
+            date=cycle.day(0),
+            part=n,
+            parts=len(groups),
+            ids=tuple(items[i].person_id for i in group if items[i].person_id),
+        ))
+    return posts
+
+
+# --- everything, and the files --------------------------------------------------------------
+
+def _languages(campaign: Campaign, contexts: Mapping[str, Any]) -> list[str]:
+    known = [lang for lang in campaign.languages if lang in contexts]
+    return known + sorted(lang for lang in contexts if lang not in known)
+
+
+def render_posts(
+    *,
+    contexts: Mapping[str, Mapping[str, Any]],
+    campaign: Campaign,
+    appeal: Appeal,
+    cycle: Cycle,
+    templates_dir: Path,
+    cards: Mapping[tuple[str, str], CardRef] | None = None,
+) -> list[Post]:
+    """Every post of a cycle: each featured woman on each platform, and the roll-call threads.
+
+    Args:
+        contexts: Language -> its context from :func:`campaign_kit.context.appeal_context`
+            (with ``featured`` set to the cycle's featured women).
+        campaign: campaign.toml (its ``platforms`` and language order).
+        appeal: The appeal (must be the one the contexts were made for).
+        cycle: The cycle week.
+        templates_dir: The templates folder.
+        cards: ``(lang, id)`` -> the woman's cards and their alt text, from the card renderer.
+            Missing entries (e.g. ``build --only posts``) get the path the card renderer
+            writes to and the alt text of ``posts/<lang>/_alt.txt.j2``.
+
+    Returns:
+        Posts ordered by language (campaign order), platform (campaign order), then the
+        featured women in roster order, then the thread parts.
+
+    Raises:
+        FitError: A post cannot fit its platform even with every optional part dropped.
+        TemplateError: A template is missing, malformed or fails.
+
+    """
+    cards = cards or {}
+    posts: list[Post] = []
+    for lang in _languages(campaign, contexts):
+        context = contexts[lang]
+        if context["appeal"]["key"] != appeal.key:
+            raise TemplateError(f"context for {lang} is for appeal {context['appeal']['key']!r}, "
+                                f"not {appeal.key!r}")
+        by_platform: dict[str, list[Post]] = {p: [] for p in campaign.platforms}
+        for post in render_person_posts(context=context, platforms=campaign.platforms, cycle=cycle,
+                                        templates_dir=templates_dir, cards=cards):
+            by_platform[post.platform].append(post)
+        for platform in campaign.platforms:
+            posts += by_platform[platform]
+            if platform in THREAD_PLATFORMS:
+                posts += render_thread(context=context, platform=platform, cycle=cycle,
+                                       templates_dir=templates_dir)
+    return posts
+
+
+def _block_header(post: Post) -> str:
+    if post.kind == "thread":
+        what = f"roll-call thread {post.part}/{post.parts}"
+    else:
+        what = str(post.id)
+    return f"===== {what} | {post.date.isoformat()} | {post.length}/{post.limit} ====="
+
+
+def paste_text(posts: Iterable[Post]) -> str:
+    """One platform's posts as a file to copy from: a header line, the text, the card.
+
+    The header and footer lines start with ``=====`` / ``-----`` so that what lies between them
+    is exactly what to paste.
+
+    Args:
+        posts: The posts of one platform and language, in order.
+
+    Returns:
+        The file's text, ending in a newline.
+
+    """
+    blocks = []
+    for post in posts:
+        lines = [_block_header(post), post.text]
+        if post.card:
+            lines += ["----- card: " + post.card]
+        if post.alt_text:
+            lines += ["----- alt text:", post.alt_text]
+        blocks.append("\n".join(lines))
+    return "\n\n\n".join(blocks) + "\n"
+
+
+def neutralise_cell(value: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula.
+
+    Args:
+        value: The cell text.
+
+    Returns:
+        The text with a ``'`` in front when it starts with ``= + - @``, a tab or a carriage
+        return (spreadsheets then show it as text); otherwise unchanged.
+
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+SCHEDULE_COLUMNS = ("date", "platform", "lang", "id", "text", "image", "alt_text")
+
+
+def schedule_csv(posts: Iterable[Post]) -> bytes:
+    """The featured women's posts as a CSV for bulk schedulers.
+
+    UTF-8 with a byte order mark: Excel reads a CSV without one in the machine's ANSI code page
+    and turns every Cyrillic name into mojibake, while Google Sheets, LibreOffice and Python's
+    ``utf-8-sig`` drop the mark. Rows end in CRLF (RFC 4180); a newline inside a post stays a
+    plain LF inside its quoted field. Thread parts are left out: bulk schedulers post rows as
+    separate posts and cannot chain replies, so a thread is posted from ``posts/<lang>/...``.
+
+    Args:
+        posts: Posts in any order.
+
+    Returns:
+        The file's bytes, rows sorted by date, platform, language, id.
+
+    """
+    rows = sorted(
+        (p for p in posts if p.kind == "post"),
+        key=lambda p: (p.date, p.platform, p.lang, p.id or ""),
+    )
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(SCHEDULE_COLUMNS)
+    for p in rows:
+        writer.writerow([neutralise_cell(v) for v in (
+            p.date.isoformat(), p.platform, p.lang, p.id or "", p.text, p.card or "", p.alt_text or "",
+        )])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def post_files(posts: Sequence[Post]) -> dict[str, bytes]:
+    """The files the posts become, by path relative to the cycle's output folder.
+
+    Args:
+        posts: From :func:`render_posts`.
+
+    Returns:
+        ``posts/<lang>/<platform>.txt`` (posts then thread parts), ``posts.json`` (every post,
+        :meth:`Post.as_dict`) and ``schedule.csv`` (:func:`schedule_csv`), sorted by path.
+
+    """
+    groups: dict[tuple[str, str], list[Post]] = {}
+    for post in posts:
+        groups.setdefault((post.lang, post.platform), []).append(post)
+    files: dict[str, bytes] = {}
+    for (lang, platform), group in groups.items():
+        ordered = [p for p in group if p.kind == "post"] + [p for p in group if p.kind == "thread"]
+        files[f"posts/{lang}/{platform}.txt"] = paste_text(ordered).encode("utf-8")
+    files["posts.json"] = (
+        json.dumps([p.as_dict() for p in posts], ensure_ascii=False, indent=2) + "\n"
+    ).encode("utf-8")
+    files["schedule.csv"] = schedule_csv(posts)
+    return dict(sorted(files.items()))
