@@ -292,10 +292,11 @@ def _metrics(path: str, size: int) -> tuple[int, int]:
     return int(ascent), int(descent)
 
 
-def _font_paths(layout: Layout, fonts_dir: Path) -> dict[str, str]:
+@lru_cache(maxsize=64)
+def _font_paths(fonts: tuple[tuple[str, str], ...], fonts_dir: str) -> dict[str, str]:
     paths = {}
-    for role, file in layout.fonts:
-        path = fonts_dir / file
+    for role, file in fonts:
+        path = Path(fonts_dir) / file
         if not path.is_file():
             raise RenderError(f"{path}: font of role {role!r} not found (see theme.toml)")
         paths[role] = str(path)
@@ -345,14 +346,26 @@ def plan(content: CardContent, fmt: str, *, templates_dir: Path = DEFAULT_TEMPLA
 
     """
     layout = load_layout(templates_dir, fmt)
-    fonts = _font_paths(layout, fonts_dir)
     photo = content.photo is not None if with_photo is None else with_photo
+    return _plan(content, layout, _font_paths(layout.fonts, str(fonts_dir)), photo)
+
+
+def _plan(content: CardContent, layout: Layout, fonts: dict[str, str], with_photo: bool
+          ) -> CardPlan:
     card = plan_card(layout, content.texts(), _PillowMeasure(fonts), who=content.person_id,
-                     initials=content.initials, with_photo=photo)
+                     initials=content.initials, with_photo=with_photo)
     for line in (*card.lines, *((card.monogram,) if card.monogram else ())):
-        check_glyphs(line.text, Path(fonts[line.font]),
-                     f"{content.person_id}: {fmt} card ({content.lang}): {line.field}")
+        key = (line.text, fonts[line.font])
+        if key not in _CHECKED:
+            check_glyphs(line.text, Path(key[1]),
+                         f"{content.person_id}: {layout.name} card ({content.lang}): {line.field}")
+            if len(_CHECKED) < 100_000:
+                _CHECKED.add(key)
     return card
+
+
+# Lines already known to have every glyph (the header and hashtags recur on every card).
+_CHECKED: set[tuple[str, str]] = set()
 
 
 def draw_card(content: CardContent, fmt: str, photo_root: Path, *,
@@ -367,22 +380,35 @@ def draw_card(content: CardContent, fmt: str, photo_root: Path, *,
 
     """
     layout = load_layout(templates_dir, fmt)
+    fonts = _font_paths(layout.fonts, str(fonts_dir))
     photo = None
     if content.photo is not None:
         frame = layout.photo.box
         photo = load_photo(photo_path(photo_root, content.photo), (frame.w, frame.h),
                            content.photo_focus)
-    card = plan(content, fmt, templates_dir=templates_dir, fonts_dir=fonts_dir,
-                with_photo=photo is not None)
-    fonts = _font_paths(layout, fonts_dir)
+    card = _plan(content, layout, fonts, photo is not None)
     image = _background(layout).copy()
     if photo is not None:
         image.paste(photo, (card.photo_box.x, card.photo_box.y))
-    draw = ImageDraw.Draw(image)
     for line in (*((card.monogram,) if card.monogram else ()), *card.lines):
-        draw.text((line.x, line.y), line.text, font=_font(fonts[line.font], line.size),
-                  fill=line.colour, anchor="ls")
+        mask, (left, top) = _text_mask(fonts[line.font], line.size, line.text)
+        x, y = line.x + left, line.y + top
+        image.paste(line.colour, (x, y, x + mask.width, y + mask.height), mask)
     return image
+
+
+@lru_cache(maxsize=256)
+def _text_mask(path: str, size: int, text: str) -> tuple[Image.Image, tuple[int, int]]:
+    """The anti-aliased coverage of ``text`` and its offset from the pen on the baseline.
+
+    Rasterising is most of a card's drawing time, and most lines recur (the header and
+    hashtags on every card, a name in five formats), so each line is rasterised once.
+    """
+    font = _font(path, size)
+    left, top, right, bottom = (int(v) for v in font.getbbox(text, anchor="ls"))
+    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255, anchor="ls")
+    return mask, (left, top)
 
 
 def encode_png(image: Image.Image) -> bytes:

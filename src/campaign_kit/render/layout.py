@@ -122,11 +122,29 @@ class TextStyle:
     space_before: int = 0
     step: int = 2
     transform: str = "none"
+    wrap_size: int | None = None
 
     def sizes(self) -> list[int]:
         """Candidate sizes, largest first, always ending at ``min_size``."""
-        out = list(range(self.size, self.min_size, -self.step))
-        return [*out, self.min_size]
+        return _steps(self.size, self.min_size, self.step)
+
+    def candidates(self) -> list[tuple[int, int]]:
+        """``(lines, size)`` settings in order of preference.
+
+        Shrink on one line down to ``wrap_size``, then wrap to two lines starting again from
+        ``size``, and so on up to ``max_lines``. Below ``wrap_size`` (only reached when even
+        ``max_lines`` lines do not fit) the largest size wins, with the fewest lines on ties.
+        """
+        wrap = self.wrap_size if self.wrap_size is not None else self.min_size
+        out = [(n, size) for n in range(1, self.max_lines + 1)
+               for size in _steps(self.size, wrap, self.step)]
+        for size in _steps(wrap, self.min_size, self.step)[1:]:
+            out.extend((n, size) for n in range(1, self.max_lines + 1))
+        return out
+
+
+def _steps(high: int, low: int, step: int) -> list[int]:
+    return [*range(high, low, -step), low] if high > low else [low]
 
 
 @dataclass(frozen=True)
@@ -456,8 +474,9 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
             if not isinstance(text_t, dict):
                 r.bad(twhere, "must be a table ([[block.text]])")
                 continue
-            r.known(text_t, twhere, ("field", "font", "size", "min_size", "max_lines", "leading",
-                                     "colour", "space_before", "step", "transform"))
+            r.known(text_t, twhere, ("field", "font", "size", "min_size", "wrap_size",
+                                     "max_lines", "leading", "colour", "space_before", "step",
+                                     "transform"))
             field = r.choice(text_t, "field", twhere, FIELDS)
             if field is not None:
                 if field in placed:
@@ -468,6 +487,9 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
             min_size = r.int_(text_t, "min_size", twhere, 8, 1000)
             if size and min_size and min_size > size:
                 r.bad(_join(twhere, "min_size"), f"{min_size} is larger than size {size}")
+            wrap_size = r.int_(text_t, "wrap_size", twhere, 8, 1000, default=None)
+            if wrap_size is not None and size and min_size and not min_size <= wrap_size <= size:
+                r.bad(_join(twhere, "wrap_size"), f"{wrap_size} is not between min_size and size")
             max_lines = r.int_(text_t, "max_lines", twhere, 1, MAX_LINES_LIMIT, default=1)
             leading = r.num(text_t, "leading", twhere, 0.8, 3.0, default=1.2)
             colour = r.colour(text_t, "colour", twhere, palette)
@@ -478,7 +500,7 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
                       transform)
             if all(v is not None for v in values):
                 styles.append(TextStyle(field, font, size, min_size, max_lines, leading,  # type: ignore[arg-type]
-                                        colour, space, step, transform))  # type: ignore[arg-type]
+                                        colour, space, step, transform, wrap_size))  # type: ignore[arg-type]
         if not styles and not any(p.field and p.field.startswith(where) for p in r.problems):
             r.bad(_join(where, "text"), "a block needs at least one [[block.text]]")
         if bbox and align and valign and styles:
@@ -704,9 +726,9 @@ def fit_text(text: str, style: TextStyle, width: int, max_height: float, measure
              ) -> FittedText | None:
     """Set ``text`` as large as ``style`` allows inside ``width`` × ``max_height`` pixels.
 
-    Order of preference: one line from ``size`` down to ``min_size``; then two lines from
-    ``size`` down; and so on to ``max_lines``. Breaks avoid ending a line on a number or a short
-    word when they can, and fall back to any space or in-word hyphen when they must.
+    Order of preference: see ``TextStyle.candidates`` (shrink, then wrap, then shrink further).
+    Breaks avoid ending a line on a number or a short word when they can, and fall back to any
+    space or in-word hyphen when they must.
 
     Args:
         text: The text, already transformed (upper case etc.).
@@ -734,24 +756,27 @@ def fit_text(text: str, style: TextStyle, width: int, max_height: float, measure
         return sum(atom_w.get(a) or measure.span(a, style.font, ref).width for a in sub_atoms) + \
             space_w * sum(1 for j in sub_joins if j == " ")
 
-    tried: set[tuple[str, ...]] = set()
-    for glue in (True, False):
-        allowed = break_positions(atoms, joins, glue)
-        for n in range(1, style.max_lines + 1):
-            lines = _best_split(atoms, joins, allowed, n, estimate)
-            if lines is None:
-                break
-            if lines in tried:
+    passes = [break_positions(atoms, joins, glue=True)]
+    loose = break_positions(atoms, joins, glue=False)
+    if loose != passes[0]:
+        passes.append(loose)
+    for allowed in passes:
+        splits: dict[int, tuple[tuple[str, ...], float] | None] = {}
+        for n, size in style.candidates():
+            if n not in splits:
+                lines = _best_split(atoms, joins, allowed, n, estimate)
+                splits[n] = None if lines is None else (lines, max(map(estimate, lines)))
+            split = splits[n]
+            if split is None:
                 continue
-            tried.add(lines)
-            guess = max(estimate(line) for line in lines)
-            for size in style.sizes():
-                # Skip sizes the estimate says are clearly too wide (2% slack for kerning).
-                if guess * size / ref > width * 1.02:
-                    continue
-                fitted = _set(style, lines, size, measure)
-                if fitted.width <= width and fitted.height <= max_height:
-                    return fitted
+            lines, guess = split
+            # Skip sizes the estimate says are clearly too wide (2% slack for kerning);
+            # everything else is measured for real.
+            if guess * size / ref > width * 1.02:
+                continue
+            fitted = _set(style, lines, size, measure)
+            if fitted.width <= width and fitted.height <= max_height:
+                return fitted
     return None
 
 
@@ -839,7 +864,8 @@ def plan_block(block: Block, texts: Mapping[str, str], measure: Measure, layout:
     # Last resort: reserve every later text's smallest setting.
     smallest: list[float] = []
     for style, text in items:
-        small = fit_text(text, replace(style, size=style.min_size), width, math.inf, measure)
+        small = fit_text(text, replace(style, size=style.min_size, wrap_size=None), width,
+                         math.inf, measure)
         if small is None:
             raise _fit_error(who, layout, block, style, text)
         smallest.append(small.height)

@@ -1,0 +1,285 @@
+"""Share cards with the real fonts and layouts: fit, pixels, PNG bytes, alt text, failures."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import shutil
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from campaign_kit.config import load_campaign
+from campaign_kit.errors import FitError, PhotoError, RenderError
+from campaign_kit.locale import load_locale
+from campaign_kit.render import cards
+from campaign_kit.render.cards import (
+    FORMATS,
+    CardContent,
+    alt_text,
+    card_content,
+    check_glyphs,
+    draw_card,
+    font_coverage,
+    plan,
+    render_card,
+)
+from campaign_kit.roster import Person
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATES = REPO / "templates"
+FONTS = REPO / "assets" / "fonts"
+PHOTOS = REPO / "assets" / "photos"
+KW = {"templates_dir": TEMPLATES, "fonts_dir": FONTS}
+LANGS = ("en", "be", "ru")
+
+CAMPAIGN = load_campaign(REPO / "campaign.toml")
+APPEAL = CAMPAIGN.appeal("mothers")
+
+
+def woman(pid: str, sl: str, gl: str, sc: str, gc: str, **kw: object) -> Person:
+    base: dict[str, object] = {"status": "sentenced", "children": 2, "groups": ("mothers",),
+                               "sentence_months": 66, "facility": "penal_colony"}
+    base.update(kw)
+    return Person(pid, sl, gl, sc, gc, **base)  # type: ignore[arg-type]
+
+
+ABLAB = woman("ablab-hanna", "ABLAB", "Hanna", "АБЛАБ", "Анна", sentence_months=132)
+LONGEST = [
+    woman("shablinskaya-ivanova-katsiaryna", "SHABLINSKAYA-IVANOVA", "Katsiaryna",
+          "ШАБЛИНСКАЯ-ИВАНОВА", "Екатерина", children=3),
+    woman("sharenda-panasiuk-palina", "SHARENDA-PANASIUK", "Palina", "ШАРЕНДА-ПАНАСЮК",
+          "Полина", status="compulsory_treatment", sentence_months=None, facility=None),
+    woman("vaitsiakhovich-volha", "VAITSIAKHOVICH", "Volha", "ВОЙТЕХОВИЧ", "Ольга",
+          sentence_months=None, children=1),
+    # Longer than anyone on the roster today: two hyphens, long given names, an unknown term.
+    woman("long-one", "SHABLINSKAYA-IVANOVA-KAVALEUSKAYA", "Katsiaryna-Aliaksandra",
+          "ШАБЛИНСКАЯ-ИВАНОВА-КОВАЛЕВСКАЯ", "Екатерина-Александра", sentence_months=None,
+          children=11),
+    woman("long-two", "VAITSIAKHOVICH-SHCHARBATSEVICH", "Aliaksandra",
+          "ВОЙТЕХОВИЧ-ЩЕРБАЦЕВИЧ", "Александра", sentence_months=283, children=4),
+    # Belarusian і and ў in a name.
+    woman("laurynovich-ina", "LAURYNOVICH", "Ina", "ЛАЎРЫНОВІЧ", "Іна", status="pre_trial",
+          sentence_months=None, facility=None),
+]
+
+
+def content(p: Person, lang: str) -> CardContent:
+    return card_content(p, CAMPAIGN, APPEAL, load_locale(TEMPLATES, lang))
+
+
+def chunks(png: bytes) -> list[bytes]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    out, at = [], 8
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at:at + 4])
+        kind = png[at + 4:at + 8]
+        data = png[at + 8:at + 8 + length]
+        (crc,) = struct.unpack(">I", png[at + 8 + length:at + 12 + length])
+        assert crc == zlib.crc32(kind + data) & 0xFFFFFFFF
+        out.append(kind)
+        at += 12 + length
+    return out
+
+
+# --- content and alt text -----------------------------------------------------------------
+
+def test_content_in_each_language() -> None:
+    en, be, ru = (content(ABLAB, lang) for lang in LANGS)
+    assert (en.name, en.other_name) == ("ABLAB Hanna", "АБЛАБ Анна")
+    assert (be.name, be.other_name) == ("АБЛАБ Анна", "ABLAB Hanna")
+    assert en.status == "Sentenced to 11 years in a penal colony"
+    assert ru.status == "Приговорена к 11 годам колонии"
+    assert (en.children, be.children, ru.children) == (
+        "Mother of 2 children", "Маці дваіх дзяцей", "Мать двоих детей")
+    assert en.hashtags[:2] == ("#Mothers", "#BehindBars")
+    assert all(tag.startswith("#") for tag in en.hashtags)
+    assert en.appeal_title == "Mothers of Minor Children"
+    assert be.org_name == "Жанчыны — палітычныя вязні Беларусі"
+    assert (en.initials, ru.initials) == ("H. A.", "А. А.")
+
+
+def test_no_children_line_when_she_has_none() -> None:
+    c = content(dataclasses.replace(ABLAB, children=0), "en")
+    assert c.children == ""
+    card = plan(c, "portrait", **KW)
+    assert "children" not in {line.field for line in card.lines}
+    assert "Mother of" not in alt_text(c, templates_dir=TEMPLATES)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_alt_text_says_what_the_card_says(lang: str) -> None:
+    c = content(LONGEST[0], lang)
+    alt = alt_text(c, templates_dir=TEMPLATES)
+    for part in (c.status, c.children, c.appeal_title, c.org_name, *c.hashtags):
+        assert part in alt
+    # Names as a sentence says them: capitals would be spelt out by screen readers.
+    spoken = {"en": "Katsiaryna Shablinskaya-Ivanova", "be": "Екатерина Шаблинская-Иванова",
+              "ru": "Екатерина Шаблинская-Иванова"}[lang]
+    assert spoken in alt and "SHABLINSKAYA" not in alt
+    assert c.initials in alt
+    assert ".." not in alt and "  " not in alt
+    assert len(alt) < 1000  # X's alt text limit, the smallest
+
+
+def test_alt_text_wording_per_language() -> None:
+    assert alt_text(content(ABLAB, "en"), templates_dir=TEMPLATES).startswith("Share card:")
+    assert alt_text(content(ABLAB, "be"), templates_dir=TEMPLATES).startswith("Картка:")
+    assert alt_text(content(ABLAB, "ru"), templates_dir=TEMPLATES).startswith("Карточка:")
+    with_photo = dataclasses.replace(content(ABLAB, "en"), photo="x.jpg")
+    assert "With her photo." in alt_text(with_photo, templates_dir=TEMPLATES)
+
+
+def test_alt_text_bad_wording(tmp_path: Path) -> None:
+    (tmp_path / "cards").mkdir()
+    alt = tmp_path / "cards" / "alt.toml"
+    alt.write_text('[en]\nparts = ["{nmae}"]\nphoto = ""\nplaceholder = ""\n', encoding="utf-8")
+    with pytest.raises(RenderError, match=r"alt\.toml: en\.parts\[0\]: unknown placeholder"):
+        alt_text(content(ABLAB, "en"), templates_dir=tmp_path)
+    with pytest.raises(RenderError, match=r"no \[ru\] table"):
+        alt_text(content(ABLAB, "ru"), templates_dir=tmp_path)
+
+
+# --- fit: every text inside its box, in every format and language -------------------------
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_long_names_fit_every_format_and_language(fmt: str) -> None:
+    boxes_checked = 0
+    for person in [ABLAB, *LONGEST]:
+        for lang in LANGS:
+            c = content(person, lang)
+            card = plan(c, fmt, **KW)
+            fonts = cards._font_paths(cards.load_layout(TEMPLATES, fmt).fonts, str(FONTS))
+            probe = ImageDraw.Draw(Image.new("L", (1, 1)))
+            by_field: dict[str, list[str]] = {}
+            for line in card.lines:
+                box = card.box_of(line.field)
+                assert box.contains(line.bbox), (person.id, lang, fmt, line)
+                # Independently of the plan's arithmetic: where Pillow says the ink goes.
+                ink = probe.textbbox((line.x, line.y), line.text,
+                                     font=cards._font(fonts[line.font], line.size), anchor="ls")
+                assert box.contains(ink), (person.id, lang, fmt, line.text, ink, box)
+                by_field.setdefault(line.field, []).append(line.text)
+                boxes_checked += 1
+            # Nothing lost: the lines of each text put back together are the text.
+            for field, text in c.texts().items():
+                if not text:
+                    continue
+                if field == "org_name":
+                    text = text.upper()
+                lines = by_field[field]
+                rebuilt = lines[0]
+                for nxt in lines[1:]:
+                    rebuilt += nxt if rebuilt.endswith("-") else " " + nxt
+                assert rebuilt == text, (fmt, lang, field, lines)
+            assert card.monogram is not None and card.photo_box.contains(card.monogram.bbox)
+    assert boxes_checked > 100
+
+
+def test_hyphenated_surname_wraps_at_the_hyphen() -> None:
+    # Portrait sets the Cyrillic name large enough that it must wrap.
+    card = plan(content(LONGEST[0], "ru"), "portrait", **KW)
+    names = [line.text for line in card.lines if line.field == "name"]
+    assert names == ["ШАБЛИНСКАЯ-", "ИВАНОВА Екатерина"]
+
+
+def test_impossible_name_is_a_fit_error_naming_person_format_field() -> None:
+    huge = woman("impossible", "A" * 80, "Hanna", "АБЛАБ", "Анна")
+    with pytest.raises(FitError) as err:
+        plan(content(huge, "en"), "link", **KW)
+    msg = str(err.value)
+    assert "impossible" in msg and "link" in msg and "name" in msg
+
+
+# --- pixels and bytes ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_png_size_chunks_and_determinism(fmt: str) -> None:
+    c = content(LONGEST[0], "be")
+    png = render_card(c, fmt, PHOTOS, **KW)
+    with Image.open(io.BytesIO(png)) as im:
+        assert im.size == FORMATS[fmt] and im.mode == "RGB"
+        assert not im.getexif() and "dpi" not in im.info
+    kinds = chunks(png)
+    assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND"
+    assert set(kinds) <= {b"IHDR", b"IDAT", b"IEND"}, kinds  # no tEXt/iTXt/zTXt/eXIf/tIME
+    cards._text_mask.cache_clear()  # a fresh rasterisation gives the same bytes
+    assert render_card(c, fmt, PHOTOS, **KW) == png
+    image = draw_card(c, fmt, PHOTOS, **KW)
+    assert image.info == {} and cards.encode_png(image) == png
+
+
+def test_different_women_different_cards() -> None:
+    a = render_card(content(ABLAB, "en"), "link", PHOTOS, **KW)
+    b = render_card(content(LONGEST[2], "en"), "link", PHOTOS, **KW)
+    assert a != b
+
+
+def test_card_with_photo_has_her_pixels_and_no_metadata(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (53.0, 54.0, 0.0)
+    Image.new("RGB", (600, 800), (30, 140, 60)).save(tmp_path / "ablab-hanna.jpg", "JPEG",
+                                                      exif=exif.tobytes())
+    c = dataclasses.replace(content(ABLAB, "en"), photo="ablab-hanna.jpg",
+                            photo_focus=(0.5, 0.3))
+    png = render_card(c, "portrait", tmp_path, **KW)
+    assert set(chunks(png)) <= {b"IHDR", b"IDAT", b"IEND"}
+    assert str(tmp_path).encode() not in png and b"ablab-hanna" not in png
+    frame = cards.load_layout(TEMPLATES, "portrait").photo.box
+    with Image.open(io.BytesIO(png)) as im:
+        r, g, b = im.getpixel((frame.x + frame.w // 2, frame.y + frame.h // 2))
+        assert abs(r - 30) < 12 and abs(g - 140) < 12 and abs(b - 60) < 12
+    assert plan(c, "portrait", **KW).monogram is None
+
+
+def test_missing_photo_is_a_photo_error(tmp_path: Path) -> None:
+    c = dataclasses.replace(content(ABLAB, "en"), photo="nobody.jpg")
+    with pytest.raises(PhotoError, match=r"nobody\.jpg"):
+        render_card(c, "square", tmp_path, **KW)
+
+
+# --- fonts --------------------------------------------------------------------------------
+
+def test_bundled_fonts_cover_belarusian_and_russian() -> None:
+    needed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789#-—’ʼ.,«»"
+    needed += "АБВГДЕЁЖЗИЙКЛМНОПРСТУЎФХЦЧШЩЪЫЬЭЮЯІабвгдеёжзийклмнопрстуўфхцчшщъыьэюяі"
+    for font in FONTS.glob("*.otf"):
+        covered = font_coverage(str(font))
+        missing = [ch for ch in needed if ord(ch) not in covered]
+        assert not missing, (font.name, missing)
+    assert (FONTS / "OFL.txt").read_text(encoding="utf-8").count("SIL OPEN FONT LICENSE") >= 1
+    total = sum(f.stat().st_size for f in FONTS.iterdir())
+    assert total < 3_000_000
+
+
+def test_missing_glyph_is_a_render_error_naming_the_character() -> None:
+    with pytest.raises(RenderError, match=r"U\+4E2D CJK UNIFIED IDEOGRAPH-4E2D"):
+        check_glyphs("Hanna 中", FONTS / "Inter-Regular.otf", "ablab-hanna: square card: name")
+    c = dataclasses.replace(content(ABLAB, "en"), status="Sentenced \u2603")
+    with pytest.raises(RenderError) as err:
+        render_card(c, "square", PHOTOS, **KW)
+    msg = str(err.value)
+    assert "ablab-hanna" in msg and "square" in msg and "status" in msg and "SNOWMAN" in msg
+
+
+def test_bad_layout_file_is_a_render_error(tmp_path: Path) -> None:
+    shutil.copytree(TEMPLATES / "cards", tmp_path / "cards")
+    path = tmp_path / "cards" / "square.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('background = "paper"',
+                                                            'background = "beige"'),
+                    encoding="utf-8")
+    with pytest.raises(RenderError) as err:
+        render_card(content(ABLAB, "en"), "square", PHOTOS, templates_dir=tmp_path,
+                    fonts_dir=FONTS)
+    assert "square.toml" in str(err.value) and "canvas.background" in str(err.value)
+
+
+def test_missing_font_file(tmp_path: Path) -> None:
+    with pytest.raises(RenderError, match="font of role"):
+        render_card(content(ABLAB, "en"), "link", PHOTOS, templates_dir=TEMPLATES,
+                    fonts_dir=tmp_path)
