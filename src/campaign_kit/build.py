@@ -156,6 +156,7 @@ class CardJob:
     content: Any
     photo_root: str
     templates: str
+    fonts: str
     key: str
 
 
@@ -163,8 +164,9 @@ def _render_card_job(job: CardJob) -> tuple[str, bytes]:
     # Imported here so that worker processes load fonts and layouts once, on first use.
     from campaign_kit.render import cards
 
-    return job.rel, cards.render_card(job.content, job.fmt, Path(job.templates),
-                                      Path(job.photo_root))
+    return job.rel, cards.render_card(job.content, job.fmt, Path(job.photo_root),
+                                      templates_dir=Path(job.templates),
+                                      fonts_dir=Path(job.fonts))
 
 
 def _run_card_jobs(jobs: list[CardJob], workers: int) -> Iterator[tuple[str, bytes]]:
@@ -289,8 +291,21 @@ def _build_into(
     card_refs: dict[tuple[str, str], dict[str, Any]] = {}
     if "cards" in only or "posts" in only or "newsletter" in only:
         from campaign_kit.render import cards as cards_module
+    jobs = _plan_cards(inputs, options, cards_module, card_refs) if cards_module else []
+    # Text outputs are rendered first, in memory: a template or fitting error stops the build
+    # before anything is written. Then cards, then the texts, the review page, the manifest.
+    contexts = {
+        lang: appeal_context(
+            campaign=inputs.campaign, appeal=inputs.appeal, roster=inputs.roster, lang=lang,
+            cycle=options.cycle, featured=inputs.featured, templates_dir=project.templates,
+        )
+        for lang in inputs.languages
+    }
+    texts: dict[str, bytes] = {}
+    for rel, data in _text_outputs(inputs, options, only, contexts, card_refs):
+        texts[safe_relpath(rel)] = data
+
     if cards_module is not None:
-        jobs = _plan_cards(inputs, options, cards_module, card_refs)
         if "cards" in only:
             todo: list[CardJob] = []
             for job in jobs:
@@ -322,14 +337,7 @@ def _build_into(
                     if progress:
                         progress(done, len(todo))
 
-    contexts = {
-        lang: appeal_context(
-            campaign=inputs.campaign, appeal=inputs.appeal, roster=inputs.roster, lang=lang,
-            cycle=options.cycle, featured=inputs.featured, templates_dir=project.templates,
-        )
-        for lang in inputs.languages
-    }
-    for rel, data in _text_outputs(inputs, options, only, contexts, card_refs):
+    for rel, data in texts.items():
         record(writer.write(safe_relpath(rel), data))
 
     # Files of kinds not rebuilt this time stay listed, so the manifest describes the folder.
@@ -346,7 +354,13 @@ def _build_into(
             if rel in previous.get("keys", {}):
                 keys[rel] = previous["keys"][rel]
 
-    review = _render_review(inputs, options, contexts, entries)
+    # Parts not rebuilt this time are shown from the files already in the folder.
+    for rel in entries:
+        if rel not in texts and not rel.endswith(".png"):
+            old = writer.existing(rel)
+            if old is not None:
+                texts[rel] = old
+    review = _render_review(inputs, contexts, entries, texts)
     if review is not None:
         record(writer.write(REVIEW, review))
 
@@ -382,12 +396,13 @@ def _plan_cards(inputs: _Inputs, options: BuildOptions, cards: Any,
             locale = load_locale(project.templates, lang)
             content = cards.card_content(person, inputs.campaign, inputs.appeal, locale)
             paths = {fmt: f"cards/{lang}/{person.id}/{fmt}.png" for fmt in cards.FORMATS}
-            refs[(person.id, lang)] = {"paths": paths, "alt_text": cards.alt_text(content)}
+            alt = cards.alt_text(content, templates_dir=project.templates)
+            refs[(person.id, lang)] = {"paths": paths, "alt_text": alt}
             for fmt in cards.FORMATS:
                 key = _key(__version__, fmt, content, layouts[fmt], fonts, photo_digest,
                            alt_data, person_to_dict(person))
                 jobs.append(CardJob(paths[fmt], fmt, content, str(project.photos),
-                                    str(project.templates), key))
+                                    str(project.templates), str(project.assets / "fonts"), key))
     return jobs
 
 
@@ -402,8 +417,12 @@ def _text_outputs(
     if "posts" in only:
         from campaign_kit.render import posts
 
-        yield from posts.build_outputs(inputs=inputs, options=options, contexts=contexts,
-                                       card_refs=card_refs)
+        refs = {key: posts.CardRef(paths=ref["paths"], alt_text=ref["alt_text"])
+                for key, ref in card_refs.items()}
+        rendered = posts.render_posts(contexts=contexts, campaign=inputs.campaign,
+                                      appeal=inputs.appeal, cycle=options.cycle,
+                                      templates_dir=inputs.project.templates, cards=refs)
+        yield from posts.post_files(rendered).items()
     if "appeal" in only:
         from campaign_kit.render import appeal
 
@@ -415,16 +434,13 @@ def _text_outputs(
                                             card_refs=card_refs)
 
 
-def _render_review(inputs: _Inputs, options: BuildOptions,
-                   contexts: Mapping[str, dict[str, Any]],
-                   entries: Mapping[str, dict[str, Any]]) -> bytes | None:
-    """The review page, when its template exists (see render/review.py)."""
-    if not (inputs.project.templates / "review" / "index.html").is_file():
-        return None
+def _render_review(inputs: _Inputs, contexts: Mapping[str, dict[str, Any]],
+                   entries: Mapping[str, dict[str, Any]], texts: Mapping[str, bytes]) -> bytes:
+    """The review page of the whole cycle folder (see render/review.py)."""
     from campaign_kit.render import review
 
-    return review.render_review(inputs=inputs, options=options, contexts=contexts,
-                                files=entries)
+    return review.render_review(templates_dir=inputs.project.templates, contexts=contexts,
+                                files=entries, texts=texts)
 
 
 __all__ = ["BuildOptions", "BuildReport", "build", "featured_history", "KINDS", "CampaignKitError"]

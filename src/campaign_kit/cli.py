@@ -67,6 +67,8 @@ def cli() -> None:
     Cards, posts, the long-form appeal and the newsletter, in English, Belarusian and Russian.
 
     Example:
+
+    \b
         campaign-kit validate && campaign-kit build
 
     """
@@ -84,6 +86,8 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
     Exit 0 when valid, 1 when any problem is found.
 
     Example:
+
+    \b
         campaign-kit validate --roster roster.json --json
 
     """
@@ -126,6 +130,8 @@ def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_d
     """Count an appeal's women and children, by status and sentence band (released excluded).
 
     Example:
+
+    \b
         campaign-kit stats --appeal mothers --json
 
     """
@@ -169,6 +175,8 @@ def import_list(file: Path, output: Path, group: str, as_of: str | None,
     its line number; nothing is written until the list reads cleanly.
 
     Example:
+
+    \b
         campaign-kit import-list appeal.txt -o roster.json --transliterate
 
     """
@@ -254,6 +262,8 @@ def build(appeal: str | None, cycle_id: str | None, langs: str | None, only: str
     Writes out/<appeal>/<cycle>/. A second build with nothing changed re-renders nothing.
 
     Example:
+
+    \b
         campaign-kit build --appeal mothers --cycle 2026-W48 --lang en,be --only cards,posts
 
     """
@@ -310,6 +320,102 @@ def build(appeal: str | None, cycle_id: str | None, langs: str | None, only: str
         f"-> {report.target} ({report.seconds:.2f} s)",
         err=True,
     )
+
+
+def _resolve_cycle_folder(project_dir: Path, appeal: str | None, cycle_id: str | None,
+                          out: Path) -> tuple[str, str, Path]:
+    from campaign_kit.cycles import current_cycle, parse_cycle
+
+    campaign = load_campaign(Project(project_dir).campaign)
+    chosen = campaign.appeal(appeal or next(iter(campaign.appeals)))
+    cycle = parse_cycle(cycle_id) if cycle_id else current_cycle()
+    out = out if out.is_absolute() else project_dir / out
+    return chosen.key, cycle.id, out
+
+
+@cli.command()
+@click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml).")
+@click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+              show_default=True, help="Output folder the build wrote.")
+@click.option("--serve", is_flag=True, help="Serve the cycle folder on 127.0.0.1 and print the URL.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port for --serve (0 picks a free one).")
+@project_option
+@handle_errors
+def preview(appeal: str | None, cycle_id: str | None, out: Path, serve: bool, port: int,
+            project_dir: Path) -> None:
+    """Show where the cycle's review page is, or serve it on 127.0.0.1 with --serve.
+
+    Example:
+
+    \b
+        campaign-kit preview --cycle 2026-W48 --serve --port 8000
+
+    """
+    from campaign_kit.preview import review_path
+    from campaign_kit.preview import serve as serve_folder
+
+    key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
+    page = review_path(out_dir, key, cycle)
+    if not serve:
+        click.echo(page.resolve().as_uri())
+        return
+
+    def ready(url: str) -> None:
+        click.echo(f"Serving {page.parent} at {url} (Ctrl+C to stop)", err=True)
+        click.echo(url)
+
+    serve_folder(page.parent, port, ready)
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value!r} is not HOST:PORT", param_hint="--smtp")
+    return host.strip("[]"), int(port)
+
+
+@cli.command("send-test")
+@click.option("--to", "to", required=True, help="The proofing address.")
+@click.option("--smtp", default="localhost:25", show_default=True, help="SMTP server HOST:PORT.")
+@click.option("--starttls/--no-starttls", default=None,
+              help="Use STARTTLS (default: on for port 587, off otherwise).")
+@click.option("--user", "username", default=None, envvar="CAMPAIGN_KIT_SMTP_USER",
+              help="SMTP login; the password is read from $CAMPAIGN_KIT_SMTP_PASSWORD.")
+@click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml).")
+@click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
+@click.option("--lang", default=None, help="Which language's newsletter (default: the first).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+              show_default=True, help="Output folder the build wrote.")
+@project_option
+@handle_errors
+def send_test(to: str, smtp: str, starttls: bool | None, username: str | None,
+              appeal: str | None, cycle_id: str | None, lang: str | None, out: Path,
+              project_dir: Path) -> None:
+    """Send the built newsletter (.eml) to a test address for proofing.
+
+    Example:
+
+    \b
+        CAMPAIGN_KIT_SMTP_PASSWORD=... campaign-kit send-test --to me@example.org \\
+        --smtp smtp.example.org:587 --user me --cycle 2026-W48 --lang be
+
+    """
+    from campaign_kit.errors import SendError
+    from campaign_kit.sending import send_test as send
+
+    host, port = _host_port(smtp)
+    key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
+    language = lang or load_campaign(Project(project_dir).campaign).languages[0]
+    eml = out_dir / key / cycle / "newsletter" / f"{language}.eml"
+    try:
+        data = eml.read_bytes()
+    except OSError:
+        raise SendError(f"{eml}: not found; run campaign-kit build --cycle {cycle} first") from None
+    send(data, to=to, host=host, port=port,
+         starttls=port == 587 if starttls is None else starttls, username=username)
+    click.echo(f"Sent {eml} to {to} via {host}:{port}", err=True)
 
 
 def main() -> None:

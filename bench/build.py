@@ -1,0 +1,155 @@
+"""Benchmark `campaign-kit build`: cold, warm, one-woman change, and a 1,500-woman roster.
+
+Run from the repository root:
+
+    python bench/build.py            # the figures DESIGN.md budgets (takes a few minutes)
+    python bench/build.py --quick    # smaller synthetic roster, fewer repeats
+
+Each build runs in its own process (as a user runs it), on a fresh copy of the project in a
+temporary folder, so nothing touches the repository's out/. Figures are medians of repeats;
+the machine is shared and noisy, so compare ratios measured side by side in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Runs one build in a fresh interpreter and reports its wall time and peak memory (its own
+# and its card workers'), in KiB as getrusage reports them on Linux.
+RUNNER = r"""
+import json, resource, sys, time
+from pathlib import Path
+from campaign_kit.build import BuildOptions, build
+from campaign_kit.cycles import parse_cycle
+from campaign_kit.project import Project
+root, out, only, langs, everyone = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+t = time.perf_counter()
+report = build(Project(Path(root)), BuildOptions(
+    cycle=parse_cycle("2026-W48"), out=Path(out), only=tuple(only.split(",")),
+    languages=tuple(langs.split(",")) if langs else None, everyone=everyone == "1"))
+seconds = time.perf_counter() - t
+print(json.dumps({
+    "seconds": seconds, "rendered": report.cards_rendered, "counts": report.counts,
+    "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    "workers_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+}))
+"""
+
+ALL = "cards,posts,appeal,newsletter"
+
+
+def run_build(root: Path, out: Path, only: str = ALL, langs: str = "", everyone: bool = True
+              ) -> dict:
+    """Run one build in a subprocess; return its JSON figures plus the process wall time."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(root), str(out), only, langs, "1" if everyone else "0"],
+        capture_output=True, text=True, cwd=root,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"build failed:\n{proc.stderr}")
+    figures = json.loads(proc.stdout.strip().splitlines()[-1])
+    figures["process_seconds"] = time.perf_counter() - started
+    return figures
+
+
+def copy_project(dest: Path) -> Path:
+    """A fresh copy of the repository's project files."""
+    dest.mkdir(parents=True)
+    for name in ("roster.json", "campaign.toml"):
+        shutil.copy(REPO / name, dest / name)
+    shutil.copytree(REPO / "templates", dest / "templates")
+    shutil.copytree(REPO / "assets", dest / "assets")
+    return dest
+
+
+def synthetic_roster(root: Path, n: int) -> None:
+    """Replace the roster with ``n`` women cycled from the real ones, each with a unique id."""
+    data = json.loads((root / "roster.json").read_text(encoding="utf-8"))
+    base = data["people"]
+    people = []
+    for i in range(n):
+        rec = dict(base[i % len(base)])
+        rec["id"] = f"{rec['id']}-{i}"
+        people.append(rec)
+    data["people"] = people
+    (root / "roster.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def change_one_woman(root: Path) -> None:
+    """Give the first woman one more child (her cards and the roll-call outputs change)."""
+    path = root / "roster.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["people"][0]["children"] += 1
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller synthetic roster")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    repeats = 1 if args.quick else args.repeats
+    tmp = Path(tempfile.mkdtemp(prefix="ck-bench-"))
+    try:
+        cold, warm, one = [], [], []
+        rendered_one = 0
+        for i in range(repeats):
+            root = copy_project(tmp / f"p{i}")
+            out = root / "out"
+            figures = run_build(root, out)
+            cold.append(figures["process_seconds"])
+            cards = figures["rendered"]
+            warm_figures = run_build(root, out)
+            warm.append(warm_figures["process_seconds"])
+            assert warm_figures["rendered"] == 0, warm_figures
+            changed = warm_figures["counts"]["create"] + warm_figures["counts"]["overwrite"]
+            assert changed == 0, f"a warm build rewrote {changed} files"
+            change_one_woman(root)
+            one_figures = run_build(root, out)
+            one.append(one_figures["process_seconds"])
+            rendered_one = one_figures["rendered"]
+        print(f"27 women x 5 formats x 3 languages = {cards} cards, everything built (--all)")
+        print(f"  cold build        median {statistics.median(cold):6.2f} s   (budget < 8 s)")
+        print(f"  warm rebuild      median {statistics.median(warm):6.2f} s   (budget < 0.5 s), "
+              "0 cards rendered, 0 files written")
+        print(f"  one woman changed median {statistics.median(one):6.2f} s   "
+              f"{rendered_one} cards re-rendered (her 5 formats x 3 languages)")
+        print(f"  warm / cold ratio {statistics.median(warm) / statistics.median(cold):.3f}")
+
+        # Linear time, flat memory: the same per-woman work at two roster sizes.
+        sizes = (50, 300) if args.quick else (150, 1500)
+        only = "cards,posts,appeal"  # a 1,500-name roll call cannot fit Gmail's 102 KB
+        rows = []
+        for n in sizes:
+            root = copy_project(tmp / f"big{n}")
+            synthetic_roster(root, n)
+            f = run_build(root, root / "out", only=only, langs="en")
+            rows.append((n, f))
+        print(f"\nsynthetic rosters, --all --lang en --only {only}:")
+        for n, f in rows:
+            print(f"  {n:5d} women  {f['seconds']:7.2f} s  {1000 * f['seconds'] / n:6.1f} ms/woman"
+                  f"  peak RSS main {f['rss_kib'] / 1024:6.1f} MiB, "
+                  f"worker {f['workers_rss_kib'] / 1024:6.1f} MiB")
+        (n0, f0), (n1, f1) = rows
+        print(f"  time per woman ratio ({n1} vs {n0}): "
+              f"{(f1['seconds'] / n1) / (f0['seconds'] / n0):.2f} (1.00 = linear)")
+        print(f"  peak memory ratio ({n1} vs {n0}): {f1['rss_kib'] / f0['rss_kib']:.2f} "
+              f"main, {f1['workers_rss_kib'] / f0['workers_rss_kib']:.2f} worker")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
