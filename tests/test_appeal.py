@@ -1,0 +1,230 @@
+"""The long-form appeal: seed-format status phrases, the real roster in three languages, escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from campaign_kit.config import load_campaign
+from campaign_kit.context import appeal_context
+from campaign_kit.cycles import parse_cycle
+from campaign_kit.render import appeal as appeal_mod
+from campaign_kit.render.appeal import lower_first, render_appeal, seed_status, seed_term
+from campaign_kit.roster import Person, Roster, load_roster
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATES = REPO / "templates"
+SEED = REPO.parent / "shared" / "seed" / "mothers-of-minor-children.txt"
+LANGS = ("en", "be", "ru")
+HOSTILE = '<b>&"x'
+
+
+def make_ctx(lang: str, roster: Roster | None = None, featured: int = 5) -> dict:
+    campaign = load_campaign(REPO / "campaign.toml")
+    roster = roster or load_roster(REPO / "roster.json")
+    appeal = campaign.appeal("mothers")
+    people = roster.in_group(appeal.group)
+    return appeal_context(campaign=campaign, appeal=appeal, roster=roster, lang=lang,
+                          cycle=parse_cycle("2026-W48"), featured=list(people[:featured]),
+                          templates_dir=TEMPLATES)
+
+
+def hostile_roster() -> Roster:
+    """The real roster with one woman whose names are markup (validation would refuse them)."""
+    real = load_roster(REPO / "roster.json")
+    first = real.people[0]
+    evil = Person(**{**first.__dict__, "surname_latin": HOSTILE, "surname_cyrillic": HOSTILE})
+    return Roster(real.as_of, (evil, *real.people[1:]))
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, dict[str, str]]:
+    return {lang: render_appeal(make_ctx(lang), TEMPLATES) for lang in LANGS}
+
+
+# --- the English list's own phrasing ------------------------------------------------------
+
+@pytest.mark.parametrize("months, text", [
+    (132, "11 yrs"), (12, "1 yr"), (24, "2 yrs"), (66, "5,5 yrs"), (42, "3,5 yrs"),
+    (18, "1,5 yrs"), (57, "4 yrs 9 mnts"), (13, "1 yr 1 mnt"), (6, "6 mnts"), (1, "1 mnt"),
+    (None, "unknown yrs"),
+])
+def test_seed_term(months, text):
+    assert seed_term(months) == text
+
+
+@pytest.mark.parametrize("args, text", [
+    (("sentenced", 132, "penal_colony"), "sentenced to 11 yrs in a penal colony"),
+    (("sentenced", 66, "penal_colony"), "sentenced to 5,5 yrs in a penal colony"),
+    (("sentenced", 57, "penal_colony"), "sentenced to 4 yrs 9 mnts in a penal colony"),
+    (("sentenced", None, "penal_colony"), "sentenced to unknown yrs in a penal colony"),
+    (("sentenced", 24, None), "sentenced to 2 yrs"),
+    (("pre_trial",), "in pre-trial detention"),
+    (("compulsory_treatment",), "in compulsory psychological treatment"),
+    (("released",), "released"),
+])
+def test_seed_status_every_status(args, text):
+    assert seed_status(*args) == text
+
+
+def test_seed_status_refuses_what_it_cannot_say():
+    with pytest.raises(ValueError, match="status"):
+        seed_status("exiled")
+    with pytest.raises(ValueError, match="facility"):
+        seed_status("sentenced", 12, "prison_ship")
+
+
+@pytest.mark.parametrize("text, out", [
+    ("Приговорена к 2 годам", "приговорена к 2 годам"),
+    ("СИЗО", "СИЗО"),
+    ("Mother of 2 children", "mother of 2 children"),
+    ("", ""),
+])
+def test_lower_first(text, out):
+    assert lower_first(text) == out
+
+
+# --- the real roster ------------------------------------------------------------------------
+
+def _seed_lines() -> list[str]:
+    """The published list's lines, normalised to the agreed format (record 6 corrected)."""
+    lines = []
+    for raw in SEED.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"(\d+)\.\s+(.*)", raw)
+        if not m:
+            continue
+        text = " ".join(m.group(2).split())
+        text = text.replace("KANAVALAVA Антанина", "KANAVALAVA Antanina").replace("YRS", "yrs")
+        # The list puts a comma after the Cyrillic name only on its first line.
+        text = re.sub(r"([А-Яа-яЁё]) (sentenced|in )", r"\1, \2", text)
+        lines.append(f"{m.group(1)}. {text}")
+    return lines
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the published seed list is not beside the repo")
+def test_english_roll_call_matches_the_published_list(rendered):
+    ours = [line for line in rendered["en"]["txt"].splitlines() if re.match(r"\d+\. ", line)]
+    assert ours == _seed_lines()
+    assert ours[0] == "1. ABLAB Hanna | АБЛАБ Анна, sentenced to 11 yrs in a penal colony: 2 children"
+    assert ours[5].startswith("6. KANAVALAVA Antanina | КОНОВАЛОВА Антонина, sentenced to 5,5 yrs")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_woman_and_the_totals_are_in_both_forms(rendered, lang):
+    roster = load_roster(REPO / "roster.json")
+    for kind in ("txt", "html"):
+        text = rendered[lang][kind]
+        for p in roster.people:
+            assert p.name_latin in text and p.name_cyrillic in text, (kind, p.id)
+        assert "27" in text and "53" in text
+        assert "#Mothers #BehindBars" in text
+        assert "#FreeBelarusWomen #FreePoliticalPrisoners #FreeThemAll" in text
+        assert "https://belaruswomen.org" in text
+    numbered = [ln for ln in rendered[lang]["txt"].splitlines() if re.match(r"\d+\. ", ln)]
+    assert [int(ln.split(".")[0]) for ln in numbered] == list(range(1, 28))
+
+
+def test_counts_are_computed_not_typed():
+    real = load_roster(REPO / "roster.json")
+    two = Roster(real.as_of, (real.people[0], real.people[6]))  # 2 + 1 children
+    for lang, phrase in (("en", "These 2 mothers, these 3 children"),
+                         ("ru", "Этим 2 матерям, этим 3 детям"),
+                         ("be", "Гэтым 2 маці, гэтым 3 дзецям")):
+        out = render_appeal(make_ctx(lang, two, featured=1), TEMPLATES)
+        assert phrase in out["txt"]
+        assert "27" not in out["txt"] and "53" not in out["txt"]
+
+
+def test_russian_and_belarusian_lines_read_naturally(rendered):
+    ru = rendered["ru"]["txt"]
+    assert ("1. АБЛАБ Анна (ABLAB Hanna) — приговорена к 11 годам колонии, мать двоих детей"
+            in ru)
+    assert "3. ДОМОСТОЙ Виктория (DAMASTOI Viktoryia) — находится в СИЗО, мать троих детей" in ru
+    assert "приговорена к 4 годам 9 месяцам колонии" in ru
+    assert "на принудительном лечении, мать одного ребёнка" in ru
+    assert "19. ШЕВЧИК Ольга (SHEUCHYK Volha) — приговорена к заключению в колонии " \
+           "(срок неизвестен), мать двоих детей" in ru
+    assert "Список актуален на 24 ноября 2026\u202fг.\n" in ru
+    be = rendered["be"]["txt"]
+    assert ("1. АБЛАБ Анна (ABLAB Hanna) — асуджаная да 11 гадоў калоніі, маці дваіх дзяцей"
+            in be)
+    assert "знаходзіцца ў СІЗА, маці траіх дзяцей" in be
+    assert "асуджаная да 1 года калоніі" in be
+
+
+def test_html_is_standalone_and_accessible(rendered):
+    for lang in LANGS:
+        html = rendered[lang]["html"]
+        assert html.startswith("<!doctype html>")
+        assert f'<html lang="{lang}">' in html
+        assert '<meta charset="utf-8">' in html
+        assert "<title>" in html and "<main>" in html and "<h1>" in html
+        assert '<ol class="roll">' in html and html.count("<li value=") == 27
+        # Nothing is fetched: no scripts, stylesheets, images, fonts or CSS imports.
+        for needle in ("<script", "<link", "<img", "@import", "url(", "<iframe"):
+            assert needle not in html
+        assert not re.search(r'\ssrc="', html)
+        hrefs = re.findall(r'href="([^"]*)"', html)
+        assert all(h.startswith("https://") or h == "#roll-call" for h in hrefs), hrefs
+        _wellformed(html)
+    assert '<span lang="ru">АБЛАБ Анна</span>' in rendered["en"]["html"]
+    assert '<span lang="be-Latn">ABLAB Hanna</span>' in rendered["ru"]["html"]
+
+
+def _wellformed(html: str) -> None:
+    void = {"meta", "br", "link", "img", "hr", "input"}
+    stack: list[str] = []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag not in void:
+                stack.append(tag)
+
+        def handle_endtag(self, tag):
+            assert stack and stack[-1] == tag, (tag, stack[-3:])
+            stack.pop()
+
+    P().feed(html)
+    assert stack == []
+
+
+def test_hostile_name_is_escaped_in_html_and_plain_in_text():
+    for lang in LANGS:
+        out = render_appeal(make_ctx(lang, hostile_roster()), TEMPLATES)
+        assert HOSTILE not in out["html"]
+        assert "&lt;b&gt;&amp;&#34;x" in out["html"]
+        assert HOSTILE in out["txt"]
+
+
+def test_rendering_is_deterministic():
+    assert render_appeal(make_ctx("be"), TEMPLATES) == render_appeal(make_ctx("be"), TEMPLATES)
+
+
+def test_long_date_per_language():
+    assert appeal_mod.long_date("2026-11-24", "en") == "24 November 2026"
+    assert appeal_mod.long_date("2026-11-24", "ru") == "24 ноября 2026\u202fг."
+    assert appeal_mod.long_date("2026-11-24", "be").startswith("24 лістапада 2026")
+
+
+def test_build_outputs_yields_both_files_per_language():
+    ctxs = {lang: make_ctx(lang) for lang in LANGS}
+    inputs = SimpleNamespace(project=SimpleNamespace(templates=TEMPLATES))
+    out = dict(appeal_mod.build_outputs(inputs=inputs, options=None, contexts=ctxs))
+    assert sorted(out) == sorted(f"appeal/{lang}.{ext}" for lang in LANGS for ext in ("txt", "html"))
+    assert out["appeal/en.txt"].decode("utf-8").startswith("Women Political Prisoners in Belarus\n")
+
+
+def test_golden_english_text(golden, rendered):
+    golden("appeal/en.txt", rendered["en"]["txt"])
+
+
+def test_as_of_date_is_the_rosters():
+    real = load_roster(REPO / "roster.json")
+    other = Roster(dt.date(2027, 1, 5), real.people)
+    assert "The list is as of 5 January 2027." in render_appeal(make_ctx("en", other),
+                                                                 TEMPLATES)["txt"]
