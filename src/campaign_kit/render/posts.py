@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from campaign_kit.config import Appeal, Campaign
 from campaign_kit.cycles import Cycle
 from campaign_kit.errors import FitError, TemplateError
@@ -224,7 +226,7 @@ def load_post_template(templates_dir: Path, name: str) -> PostTemplate:
     env = environment(templates_dir)
     try:
         source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
-    except Exception:  # jinja2.TemplateNotFound, or an unreadable file
+    except (jinja2.TemplateNotFound, OSError):
         raise TemplateError(f"{templates_dir / name}: template not found") from None
     return PostTemplate(name, parse_drop_header(source, str(templates_dir / name)))
 

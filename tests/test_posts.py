@@ -1,0 +1,509 @@
+"""Post text: every post within its platform's real limits, threads that name everyone once."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from campaign_kit.config import load_campaign
+from campaign_kit.context import appeal_context
+from campaign_kit.cycles import parse_cycle
+from campaign_kit.errors import FitError, TemplateError
+from campaign_kit.platforms import PLATFORMS, measure
+from campaign_kit.render.posts import (
+    CARD_FORMATS,
+    THREAD_PLATFORMS,
+    CardRef,
+    Post,
+    neutralise_cell,
+    pack_thread,
+    parse_drop_header,
+    post_files,
+    render_posts,
+    schedule_days,
+    tidy,
+)
+from campaign_kit.roster import Roster, load_roster, validate_roster_data
+from conftest import REPO, person, roster_doc
+
+TEMPLATES = REPO / "templates"
+CAMPAIGN = load_campaign(REPO / "campaign.toml")
+APPEAL = CAMPAIGN.appeal("mothers")
+CYCLE = parse_cycle("2026-W48")
+ROSTER = load_roster(REPO / "roster.json")
+LANGS = ("en", "be", "ru")
+SITE = "https://belaruswomen.org"
+
+
+def contexts(roster: Roster, featured_ids=None, langs=LANGS, templates=TEMPLATES):
+    people = roster.in_group(APPEAL.group)
+    featured = [p for p in people if featured_ids is None or p.id in featured_ids]
+    return {
+        lang: appeal_context(campaign=CAMPAIGN, appeal=APPEAL, roster=roster, lang=lang, cycle=CYCLE,
+                             featured=featured, templates_dir=templates)
+        for lang in langs
+    }
+
+
+def posts_for(roster: Roster, featured_ids=None, langs=LANGS, templates=TEMPLATES, cards=None):
+    return render_posts(contexts=contexts(roster, featured_ids, langs, templates), campaign=CAMPAIGN,
+                        appeal=APPEAL, cycle=CYCLE, templates_dir=templates, cards=cards)
+
+
+def roster_of(*records) -> Roster:
+    roster, problems = validate_roster_data(roster_doc(list(records)))
+    assert roster is not None, problems
+    return roster
+
+
+@pytest.fixture(scope="module")
+def all_posts() -> list[Post]:
+    return posts_for(ROSTER)
+
+
+# --- an independent count of every limit, for the texts these templates write ---------------
+# Deliberately small and separate from platforms.py: it only has to be right for post text
+# made of letters, punctuation, hashtags and the site link, and it checks that it is.
+
+URL = re.compile(r"https?://[^\s]+|\b[a-z0-9-]+\.(?:org|com|net|by)\b(?:/[^\s]*)?")
+RESERVED = set("\\|{}@[]()<>#*_~")
+
+
+def x_weight(text: str) -> int:
+    text = unicodedata.normalize("NFC", text)
+    total = 0
+    pos = 0
+    for m in URL.finditer(text):
+        total += x_chars(text[pos:m.start()]) + 23
+        pos = m.end()
+    return total + x_chars(text[pos:])
+
+
+def x_chars(text: str) -> int:
+    light = ((0, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
+    return sum(1 if any(a <= ord(c) <= b for a, b in light) else 2 for c in text)
+
+
+def graphemes(text: str) -> int:
+    return len(regex.findall(r"\X", text))
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def hashtag_count(text: str) -> int:
+    return len(re.findall(r"(?<![\w#])#\w+", text))
+
+
+def independent_ok(platform: str, text: str) -> bool:
+    assert not regex.search(r"\p{Extended_Pictographic}", text), "the counts below assume no emoji"
+    if platform == "x":
+        return x_weight(text) <= 280
+    if platform == "bluesky":
+        return graphemes(text) <= 300 and len(text.encode()) <= 3000
+    if platform == "mastodon":
+        return graphemes(re.sub(r"https?://\S+", "x" * 23, text)) <= 500
+    if platform == "threads":
+        return graphemes(text) <= 500 and hashtag_count(text) <= 1 and len(URL.findall(text)) <= 5
+    if platform == "instagram":
+        return utf16(text) <= 2200 and hashtag_count(text) <= 5
+    if platform == "facebook":
+        return utf16(text) <= 63206
+    if platform == "linkedin":
+        # Every reserved character escaped, as if none sat in a URL or hashtag: an upper bound.
+        return utf16(text) + sum(c in RESERVED for c in text) <= 3000
+    if platform == "telegram":
+        return utf16(text) <= 1024
+    raise AssertionError(platform)
+
+
+# --- the real roster ------------------------------------------------------------------------
+
+def test_every_post_of_all_27_fits_by_both_counts(all_posts):
+    people = {p.id: p for p in ROSTER.in_group("mothers")}
+    per_woman = [p for p in all_posts if p.kind == "post"]
+    assert len(per_woman) == 27 * 8 * 3
+    for post in all_posts:
+        result = measure(post.platform, post.text)
+        assert result.ok, (post.platform, post.lang, post.id, result.violations)
+        assert post.length == result.length and post.limit == result.limit
+        assert post.length <= PLATFORMS[post.platform].text_limit
+        assert independent_ok(post.platform, post.text), (post.platform, post.lang, post.id)
+    for post in per_woman:
+        her = people[post.id]
+        name = (f"{her.given_latin} " if post.lang == "en" else f"{her.given_cyrillic} ")
+        assert name in post.text, (post.id, post.lang)
+        assert post.text.count(SITE) + post.text.count("belaruswomen.org") >= 1
+
+
+def test_real_posts_need_no_drops_and_say_the_facts(all_posts):
+    # The shipped wording fits every real woman whole: nothing dropped, nothing cut.
+    assert [p for p in all_posts if p.dropped] == []
+    ablab = {(p.platform, p.lang): p.text for p in all_posts if p.id == "ablab-hanna"}
+    assert ablab[("x", "en")].startswith(
+        "Hanna Ablab\nSentenced to 11 years in a penal colony\nMother of 2 children\n")
+    assert ablab[("x", "ru")].startswith("Анна Аблаб\nПриговорена к 11 годам колонии\nМать двоих детей\n")
+    assert ablab[("x", "be")].startswith("Анна Аблаб\nАсуджаная да 11 гадоў калоніі\nМаці дваіх дзяцей\n")
+    assert "27 women behind bars in Belarus, 53 minor children" in ablab[("mastodon", "en")]
+    assert "27 женщин, у них 53 несовершеннолетних ребёнка" in ablab[("mastodon", "ru")]
+
+
+def test_hashtag_rules(all_posts):
+    for post in all_posts:
+        tags = re.findall(r"(?<![\w#])#\w+", post.text)
+        assert all(re.fullmatch(r"#[A-Z][A-Za-z0-9]*", t) for t in tags), tags
+        if post.platform == "threads":
+            assert tags in ([], ["#FreeBelarusWomen"])
+        if post.platform == "instagram":
+            assert len(tags) <= 5
+        if post.kind == "post" and post.platform == "x":
+            assert tags == ["#Mothers", "#BehindBars", "#FreeBelarusWomen"]
+
+
+def test_linkedin_api_text_is_escaped_and_the_human_text_is_not(all_posts):
+    posts = [p for p in all_posts if p.platform == "linkedin"]
+    assert posts
+    for post in posts:
+        assert post.text == post.api_text.replace("\\", "")
+        outside = re.sub(r"https?://\S+|#\w+", "", post.api_text)
+        for m in re.finditer(r"[|{}@\[\]()<>*_~]", outside):
+            assert outside[m.start() - 1] == "\\"
+    others = [p for p in all_posts if p.platform != "linkedin"]
+    assert all(p.api_text == p.text for p in others)
+
+
+def test_linkedin_reserved_characters_are_escaped_for_the_api_only(tmp_path):
+    root = custom_templates(tmp_path, {
+        "posts/en/linkedin.txt.j2": "{{ p.prose_name }} (Belarus): free_them @all\n"
+                                    "#FreeBelarusWomen https://belaruswomen.org/a_b\n",
+    })
+    posts = posts_for(ROSTER, ("ablab-hanna",), langs=("en",), templates=root)
+    post = next(p for p in posts if p.platform == "linkedin")
+    assert post.text == "Hanna Ablab (Belarus): free_them @all\n#FreeBelarusWomen https://belaruswomen.org/a_b"
+    assert post.api_text == (
+        "Hanna Ablab \\(Belarus\\): free\\_them \\@all\n#FreeBelarusWomen https://belaruswomen.org/a_b")
+    assert post.length == utf16(post.api_text)  # the escapes count: the safe side
+
+
+@pytest.mark.parametrize("platform", THREAD_PLATFORMS)
+@pytest.mark.parametrize("lang", LANGS)
+def test_roll_call_names_every_woman_exactly_once(all_posts, platform, lang):
+    parts = [p for p in all_posts if p.kind == "thread" and p.platform == platform and p.lang == lang]
+    people = ROSTER.in_group("mothers")
+    assert len(people) == 27
+    n = len(parts)
+    assert n > 1
+    for i, part in enumerate(parts, start=1):
+        assert part.text.startswith(f"{i}/{n}\n")
+        assert (part.part, part.parts) == (i, n)
+        assert measure(platform, part.text).ok and independent_ok(platform, part.text)
+    whole = "\n".join(p.text for p in parts)
+    for number, her in enumerate(people, start=1):
+        name = (f"{her.given_latin} " if lang == "en" else f"{her.given_cyrillic} ")
+        line = re.compile(rf"^{number}\. {re.escape(name)}", re.M)
+        assert len(line.findall(whole)) == 1, her.id
+    ids = [i for p in parts for i in p.ids]
+    assert ids == [p.id for p in people]
+    # The link and the tags close the thread.
+    assert SITE in parts[-1].text
+
+
+def test_thread_lines_are_never_split():
+    items = [("line", "a" * 50), ("line", "b" * 50), ("line", "c" * 50)]
+    groups = pack_thread(items, lambda text: len(text) <= 104, prefix_for=lambda i: "9/9")
+    assert groups == [[0], [1], [2]]
+    groups = pack_thread(items, lambda text: len(text) <= 150, prefix_for=lambda i: "9/9")
+    assert groups == [[0, 1], [2]]
+    with pytest.raises(ValueError):
+        pack_thread(items, lambda text: len(text) <= 20, prefix_for=lambda i: "9/9")
+
+
+# --- golden files ---------------------------------------------------------------------------
+
+GOLDEN_IDS = ("ablab-hanna", "shablinskaya-ivanova-katsiaryna", "uspenskaya-maryia",
+              "yafremenka-alena")
+
+
+def test_golden_posts(golden):
+    ids = {p.id for p in ROSTER.people}
+    assert set(GOLDEN_IDS) <= ids
+    posts = [p for p in posts_for(ROSTER, GOLDEN_IDS) if p.kind == "post"]
+    files = post_files(posts)
+    for lang in LANGS:
+        for platform in ("x", "bluesky", "instagram", "linkedin", "telegram"):
+            golden(f"posts/{lang}/{platform}.txt", files[f"posts/{lang}/{platform}.txt"].decode())
+
+
+def test_golden_thread(golden):
+    posts = [p for p in posts_for(ROSTER, (), langs=("en", "be", "ru")) if p.kind == "thread"]
+    files = post_files(posts)
+    for lang in LANGS:
+        golden(f"posts/{lang}/thread-x.txt", files[f"posts/{lang}/x.txt"].decode())
+
+
+# --- fitting --------------------------------------------------------------------------------
+
+LONG_SURNAME = "KASTSIUKEVICH-SHABLINSKAYA-IVANOVA-ZHALABKOVA-VAITSIAKHOVICH"  # 60 characters
+LONG_SURNAME_CY = "КАСЦЮКЕВІЧ-ШАБЛІНСКАЯ-ІВАНОВА-ЖАЛАБКОВА-ВАЙЦЯХОВІЧ-ДАНІЛЮК"
+
+
+def long_named(**over):
+    assert len(LONG_SURNAME) == 60
+    rec = person(id="long-katsiaryna", surname_latin=LONG_SURNAME, given_latin="Katsiaryna",
+                 surname_cyrillic=LONG_SURNAME_CY, given_cyrillic="Кацярына",
+                 status="sentenced", sentence_months=66)
+    rec.update(over)
+    return rec
+
+
+def test_long_name_drops_parts_in_declared_order_and_keeps_the_name():
+    posts = posts_for(roster_of(long_named()), langs=("en",))
+    x = next(p for p in posts if p.platform == "x" and p.kind == "post")
+    assert x.dropped == ("more_tags",)
+    assert x.text.startswith("Katsiaryna Kastsiukevich-Shablinskaya-Ivanova-Zhalabkova-Vaitsiakhovich\n")
+    assert x.text.endswith("\n#FreeBelarusWomen")
+    assert "Share her story" in x.text and x.length <= 280
+    # Mastodon keeps three tags where five no longer fit; nothing else goes.
+    masto = next(p for p in posts if p.platform == "mastodon" and p.kind == "post")
+    assert masto.dropped == ("more_tags",)
+    assert masto.text.endswith("#Mothers #BehindBars #FreeBelarusWomen")
+
+
+def test_longer_names_drop_more_but_never_the_facts():
+    given = "Katsiaryna-Aliaksandra-Mariya-Hanna-Volha-Tatsiana-Natallia-Anas"  # 64
+    posts = posts_for(roster_of(long_named(given_latin=given)), langs=("en",))
+    x = next(p for p in posts if p.platform == "x" and p.kind == "post")
+    assert x.dropped[:2] == ("more_tags", "why")
+    assert x.text.startswith(f"{given} Kastsiukevich-")
+    assert "Sentenced to 5 years 6 months in a penal colony\nMother of 2 children" in x.text
+    assert measure("x", x.text).ok
+
+
+def test_a_name_that_cannot_fit_is_a_fit_error_naming_woman_platform_language_and_overflow():
+    # Letters of Latin Extended Additional weigh 2 on X: 161 of them cannot fit in 280.
+    heavy = "Ẵ" * 80
+    rec = long_named(id="heavy-name", surname_latin=heavy, given_latin=heavy)
+    minimal = (f"{heavy} {heavy.title()}\nSentenced to 5 years 6 months in a penal colony\n"
+               f"Mother of 2 children\n\n{SITE}")
+    # The text the template still insists on: name, status, children and the link.
+    length = measure("x", "Ẵ" + "ẵ" * 79 + " " + "Ẵ" + "ẵ" * 79
+                     + minimal[minimal.index("\n"):]).length
+    with pytest.raises(FitError) as err:
+        posts_for(roster_of(rec), langs=("en",))
+    assert str(err.value) == (
+        f"x/en heavy-name: {length} of 280, {length - 280} over "
+        "(even without more_tags, why, cta, tags)"
+    )
+
+
+def custom_templates(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, root)
+    for name, text in files.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_template_without_optional_parts_fails_loudly(tmp_path):
+    root = custom_templates(tmp_path, {
+        "posts/en/x.txt.j2": "{{ p.prose_name }} " * 30 + "\n",
+    })
+    with pytest.raises(FitError, match=r"^x/en ablab-hanna: \d+ of 280, \d+ over$"):
+        posts_for(ROSTER, ("ablab-hanna",), langs=("en",), templates=root)
+
+
+def test_other_violations_are_named(tmp_path):
+    root = custom_templates(tmp_path, {
+        "posts/en/threads.txt.j2": "{# drop: extra #}\n{{ p.prose_name }} #One"
+                                   "{% if keep('extra') %} #Two{% endif %} #Three\n",
+    })
+    with pytest.raises(FitError) as err:
+        posts_for(ROSTER, ("ablab-hanna",), langs=("en",), templates=root)
+    assert str(err.value) == (
+        "threads/en ablab-hanna: 2 topic tags, Threads allows 1 (even without extra)")
+
+
+def test_keep_of_an_undeclared_part_is_a_template_error(tmp_path):
+    root = custom_templates(tmp_path, {
+        "posts/en/x.txt.j2": "{# drop: tags #}\n{{ p.prose_name }}{% if keep('tgas') %} #A{% endif %}\n",
+    })
+    with pytest.raises(TemplateError, match=r"keep\(\"tgas\"\).*declared: tags"):
+        posts_for(ROSTER, ("ablab-hanna",), langs=("en",), templates=root)
+
+
+def test_a_thread_line_without_her_name_is_a_template_error(tmp_path):
+    root = custom_templates(tmp_path, {
+        "posts/thread/en.txt.j2": "{% if section == 'line' %}{{ p.number }}.{% endif %}\n",
+    })
+    with pytest.raises(TemplateError, match="does not contain her name"):
+        posts_for(ROSTER, (), langs=("en",), templates=root)
+
+
+def test_drop_header_parsing():
+    assert parse_drop_header("{# drop: a, b c #}\nbody", "t") == ("a", "b", "c")
+    assert parse_drop_header("{#- drop: more_tags -#}", "t") == ("more_tags",)
+    assert parse_drop_header("no header {# drop: a #}", "t") == ()
+    with pytest.raises(TemplateError, match="more than once"):
+        parse_drop_header("{# drop: a, a #}", "t")
+    with pytest.raises(TemplateError, match="not a part name"):
+        parse_drop_header("{# drop: A-b #}", "t")
+
+
+def test_tidy():
+    assert tidy("  a  b \n\n\n\nc\n \n") == "a b\n\nc"
+
+
+# --- outputs --------------------------------------------------------------------------------
+
+def test_cards_and_alt_text():
+    ref = CardRef(paths={"landscape": "cards/en/ablab-hanna/landscape.png",
+                         "portrait": "cards/en/ablab-hanna/portrait.png"},
+                  alt_text="Share card: Hanna Ablab.")
+    posts = [p for p in posts_for(ROSTER, ("ablab-hanna", "bahovik-ivanna"), langs=("en",),
+                                  cards={("en", "ablab-hanna"): ref}) if p.kind == "post"]
+    by = {(p.id, p.platform): p for p in posts}
+    assert by[("ablab-hanna", "x")].card == "cards/en/ablab-hanna/landscape.png"
+    assert by[("ablab-hanna", "x")].alt_text == "Share card: Hanna Ablab."
+    assert by[("ablab-hanna", "instagram")].card == "cards/en/ablab-hanna/portrait.png"
+    assert by[("ablab-hanna", "facebook")].card is None  # the renderer made no square card
+    assert by[("ablab-hanna", "telegram")].alt_text is None
+    # No card reference: the path the card renderer writes, and the template's alt text.
+    own = by[("bahovik-ivanna", "threads")]
+    assert own.card == f"cards/en/bahovik-ivanna/{CARD_FORMATS['threads']}.png"
+    assert own.alt_text.startswith("Share card: Mothers of Minor Children. Ivanna Bahovik (БОГОВИК Иванна). ")
+    assert by[("bahovik-ivanna", "telegram")].alt_text is None
+
+
+def test_alt_text_over_the_platform_limit_falls_back_to_the_template():
+    ref = CardRef(paths={"landscape": "cards/en/ablab-hanna/landscape.png"}, alt_text="x" * 1001)
+    posts = posts_for(ROSTER, ("ablab-hanna",), langs=("en",), cards={("en", "ablab-hanna"): ref})
+    x = next(p for p in posts if p.platform == "x" and p.kind == "post")
+    bsky = next(p for p in posts if p.platform == "bluesky" and p.kind == "post")
+    assert x.alt_text.startswith("Share card:")  # X allows 1,000
+    assert bsky.alt_text == "x" * 1001  # Bluesky allows 2,000
+
+
+def test_schedule_days_spread_over_the_week():
+    assert schedule_days(5) == [0, 1, 2, 4, 5]
+    assert schedule_days(7) == list(range(7))
+    assert schedule_days(1) == [0]
+    assert schedule_days(14) == [d for d in range(7) for _ in (0, 1)]
+    assert schedule_days(0) == []
+
+
+def test_files_are_deterministic_and_complete(all_posts):
+    files = post_files(all_posts)
+    assert files == post_files(posts_for(ROSTER))
+    expected = {f"posts/{lang}/{platform}.txt" for lang in LANGS for platform in CAMPAIGN.platforms}
+    assert set(files) == expected | {"posts.json", "schedule.csv"}
+    assert list(files) == sorted(files)
+    records = json.loads(files["posts.json"])
+    assert len(records) == len(all_posts)
+    for rec, post in zip(records, all_posts, strict=True):
+        assert {"id", "platform", "lang", "text", "length", "limit", "alt_text", "card"} <= set(rec)
+        assert rec["text"] == post.text and rec["length"] == post.length
+    x_en = files["posts/en/x.txt"].decode()
+    for post in (p for p in all_posts if p.lang == "en" and p.platform == "x"):
+        assert f"\n{post.text}\n" in x_en
+
+
+def test_schedule_csv_parses_back_to_the_same_texts(all_posts):
+    data = post_files(all_posts)["schedule.csv"]
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads Cyrillic right only with a BOM
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["date", "platform", "lang", "id", "text", "image", "alt_text"]
+    body = rows[1:]
+    posts = sorted((p for p in all_posts if p.kind == "post"),
+                   key=lambda p: (p.date, p.platform, p.lang, p.id))
+    assert len(body) == len(posts)
+    for row, post in zip(body, posts, strict=True):
+        assert row == [post.date.isoformat(), post.platform, post.lang, post.id, post.text,
+                       post.card, post.alt_text or ""]
+        assert CYCLE.day(0).isoformat() <= row[0] <= CYCLE.day(6).isoformat()
+
+
+def test_csv_neutralises_formulas():
+    post = Post(kind="post", id="a", platform="x", lang="en", text="=HYPERLINK(\"x\")\nline two",
+                api_text="", length=1, limit=280, alt_text="@alt", card="-card", date=CYCLE.day(0))
+    rows = list(csv.reader(io.StringIO(post_files([post])["schedule.csv"].decode("utf-8-sig"),
+                                       newline="")))
+    assert rows[1][4:] == ["'=HYPERLINK(\"x\")\nline two", "'-card", "'@alt"]
+    assert neutralise_cell("+1") == "'+1" and neutralise_cell("Hanna") == "Hanna"
+
+
+# --- any valid roster -----------------------------------------------------------------------
+
+LATIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZČŠŽŬĆŁŃŚŹẴ"
+# Latin Extended Additional letters weigh 2 on X: long names of these cannot fit there.
+HEAVY_LATIN = "ẴẶẸẺỄỖ"
+CYRILLIC = "АБВГДЕЁЖЗІЙКЛМНОПРСТУЎФХЦЧШЫЬЭЮЯИЩЪ"
+
+
+def name_in(alphabet: str, max_len: int = 80):
+    letters = alphabet + alphabet.lower()
+    word = st.text(alphabet=letters, min_size=1, max_size=30)
+    sep = st.sampled_from(["-", " ", "’", "'"])
+    words = st.builds(
+        lambda first, rest: (first + "".join(s + w for s, w in rest))[:max_len].rstrip("-' ’"),
+        word, st.lists(st.tuples(sep, word), max_size=4),
+    ).filter(lambda s: bool(s) and "  " not in s)
+    # Names at the validator's cap are where posts overflow: draw them often.
+    longest = st.builds(lambda a, b: (a + "-" + b)[:max_len],
+                        st.text(alphabet=letters, min_size=40, max_size=40),
+                        st.text(alphabet=letters, min_size=39, max_size=40))
+    return st.one_of(words, longest)
+
+
+@st.composite
+def records(draw, index: int):
+    status = draw(st.sampled_from(["sentenced", "pre_trial", "compulsory_treatment"]))
+    latin = draw(st.sampled_from([LATIN, HEAVY_LATIN]))
+    rec = person(
+        id=f"w-{index}",
+        surname_latin=draw(name_in(latin)), given_latin=draw(name_in(latin)),
+        surname_cyrillic=draw(name_in(CYRILLIC)), given_cyrillic=draw(name_in(CYRILLIC)),
+        status=status, children=draw(st.integers(0, 30)),
+    )
+    if status == "sentenced":
+        rec["sentence_months"] = draw(st.one_of(st.none(), st.integers(1, 360)))
+    else:
+        del rec["sentence_months"], rec["facility"]
+    return rec
+
+
+@st.composite
+def rosters(draw):
+    n = draw(st.integers(1, 2))
+    return [draw(records(i)) for i in range(n)]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rosters())
+def test_any_valid_roster_fits_or_fails_loudly(records_):
+    roster, problems = validate_roster_data(roster_doc(records_))
+    assert roster is not None, problems
+    try:
+        posts = posts_for(roster)
+    except FitError as exc:
+        assert re.match(r"^[a-z]+/(en|be|ru) ", str(exc))
+        return
+    for post in posts:
+        result = measure(post.platform, post.text)
+        assert result.ok, (post.platform, post.lang, post.id, result.violations)
+        assert post.length == result.length
+    for post in (p for p in posts if p.kind == "post"):
+        her = roster.by_id(post.id)
+        surname = her.surname_latin if post.lang == "en" else her.surname_cyrillic
+        # Her whole name is there: neither cut nor dropped (case aside: prose names are title case).
+        assert surname.lower() in post.text.lower()
