@@ -710,7 +710,8 @@ def _best_split(atoms: Sequence[str], joins: Sequence[str], allowed: Sequence[in
     if n - 1 > len(allowed):
         return None
     if math.comb(len(allowed), n - 1) > _MAX_SPLITS:
-        raise ValueError("too many ways to break this text; is it a paste accident?")
+        raise RenderError(f"{len(atoms)} words in one text are too many ways to break it "
+                          f"into {n} lines; is it a paste accident? {' '.join(atoms)[:80]!r}")
     best: tuple[tuple[float, int, tuple[int, ...]], tuple[str, ...]] | None = None
     for breaks in itertools.combinations(allowed, n - 1):
         lines = join_lines(atoms, joins, breaks)
