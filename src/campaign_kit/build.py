@@ -27,7 +27,7 @@ from campaign_kit.errors import BuildError, CampaignKitError
 from campaign_kit.locale import load_locale
 from campaign_kit.output import BuildLock, Writer, WriteResult, safe_relpath
 from campaign_kit.project import Project
-from campaign_kit.roster import Person, Roster, load_roster, person_to_dict
+from campaign_kit.roster import Person, Roster, load_roster
 from campaign_kit.stats import totals
 
 KINDS = ("cards", "posts", "appeal", "newsletter")
@@ -266,6 +266,20 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
     return report
 
 
+def _kind_of(rel: str) -> str:
+    """Which part of the kit a cycle-folder path belongs to (``cards``, ``posts``, ...)."""
+    head = rel.split("/", 1)[0]
+    return {"posts.json": "posts", "schedule.csv": "posts"}.get(head, head)
+
+
+# Which template folders shape each text part (locale phrasing and card alt text shape all).
+TEXT_TEMPLATES = {
+    "posts": ("posts", "locale", "cards"),
+    "appeal": ("appeal", "locale"),
+    "newsletter": ("newsletter", "locale", "cards"),
+}
+
+
 def _build_into(
     inputs: _Inputs,
     options: BuildOptions,
@@ -276,7 +290,7 @@ def _build_into(
 ) -> None:
     previous = _read_manifest(writer.target / MANIFEST) or {}
     prev_files = {f["path"]: f for f in previous.get("files", []) if isinstance(f, dict)}
-    prev_keys: dict[str, str] = previous.get("keys", {}) if not options.force else {}
+    prev_keys: dict[str, str] = {} if options.force else previous.get("keys", {})
     entries: dict[str, dict[str, Any]] = {}
     keys: dict[str, str] = {}
 
@@ -286,14 +300,28 @@ def _build_into(
         if key:
             keys[result.path] = key
 
+    def still_there(rel: str, key: str) -> bool:
+        """Whether ``rel`` was made from the same inputs and is still whole on disk."""
+        old = prev_files.get(rel)
+        if old is None or prev_keys.get(rel) != key:
+            return False
+        try:
+            return (writer.target / rel).stat().st_size == old.get("size")
+        except OSError:
+            return False
+
+    def keep(rel: str, key: str) -> None:
+        old = prev_files[rel]
+        record(WriteResult(rel, "unchanged", old["size"], old["sha256"]), key)
+
     project = inputs.project
-    cards_module = None
+    from campaign_kit.render import cards as cards_module
+
     card_refs: dict[tuple[str, str], dict[str, Any]] = {}
-    if "cards" in only or "posts" in only or "newsletter" in only:
-        from campaign_kit.render import cards as cards_module
-    jobs = _plan_cards(inputs, options, cards_module, card_refs) if cards_module else []
+    jobs = _plan_cards(inputs, cards_module, card_refs)
+
     # Text outputs are rendered first, in memory: a template or fitting error stops the build
-    # before anything is written. Then cards, then the texts, the review page, the manifest.
+    # before anything is written. A part whose key is unchanged is not rendered at all.
     contexts = {
         lang: appeal_context(
             campaign=inputs.campaign, appeal=inputs.appeal, roster=inputs.roster, lang=lang,
@@ -302,51 +330,56 @@ def _build_into(
         for lang in inputs.languages
     }
     texts: dict[str, bytes] = {}
-    for rel, data in _text_outputs(inputs, options, only, contexts, card_refs):
-        texts[safe_relpath(rel)] = data
+    text_keys: dict[str, str] = {}
+    kept: list[tuple[str, str]] = []
+    for kind in (k for k in KINDS if k in only and k != "cards"):
+        key = _key(
+            __version__, kind, inputs.digests["roster"], inputs.digests["campaign"],
+            [_digest_files(_files_under(project.templates / sub), project.templates)
+             for sub in TEXT_TEMPLATES[kind]],
+            options.cycle.id, [p.id for p in inputs.featured], inputs.languages,
+            options.asset_base_url if kind == "newsletter" else None,
+        )
+        old = sorted(rel for rel in prev_files if _kind_of(rel) == kind)
+        if old and all(still_there(rel, key) for rel in old):
+            kept.extend((rel, key) for rel in old)
+            continue
+        for rel, data in _text_outputs(inputs, options, kind, contexts, card_refs):
+            texts[safe_relpath(rel)] = data
+            text_keys[rel] = key
 
-    if cards_module is not None:
-        if "cards" in only:
-            todo: list[CardJob] = []
-            for job in jobs:
-                old = prev_files.get(job.rel)
-                dest = writer.target / job.rel
-                if (
-                    old is not None
-                    and prev_keys.get(job.rel) == job.key
-                    and dest.is_file()
-                    and dest.stat().st_size == old.get("size")
-                ):
-                    report.cards_cached += 1
-                    record(WriteResult(job.rel, "unchanged", old["size"], old["sha256"]), job.key)
-                else:
-                    todo.append(job)
-            if options.dry_run:
-                for job in todo:
-                    exists = (writer.target / job.rel).is_file()
-                    record(WriteResult(job.rel, "overwrite" if exists else "create", 0, ""),
-                           job.key)
+    if "cards" in only:
+        todo: list[CardJob] = []
+        for job in jobs:
+            if still_there(job.rel, job.key):
+                report.cards_cached += 1
+                keep(job.rel, job.key)
             else:
-                keyed = {job.rel: job.key for job in todo}
-                workers = options.jobs or os.cpu_count() or 1
-                done = 0
-                for rel, data in _run_card_jobs(todo, workers):
-                    record(writer.write(rel, data), keyed[rel])
-                    report.cards_rendered += 1
-                    done += 1
-                    if progress:
-                        progress(done, len(todo))
+                todo.append(job)
+        if options.dry_run:
+            for job in todo:
+                exists = (writer.target / job.rel).is_file()
+                record(WriteResult(job.rel, "overwrite" if exists else "create", 0, ""), job.key)
+        else:
+            keyed = {job.rel: job.key for job in todo}
+            workers = options.jobs or os.cpu_count() or 1
+            for done, (rel, data) in enumerate(_run_card_jobs(todo, workers), start=1):
+                record(writer.write(rel, data), keyed[rel])
+                report.cards_rendered += 1
+                if progress:
+                    progress(done, len(todo))
 
+    for rel, key in kept:
+        keep(rel, key)
     for rel, data in texts.items():
-        record(writer.write(safe_relpath(rel), data))
+        record(writer.write(rel, data), text_keys[rel])
 
-    # Files of kinds not rebuilt this time stay listed, so the manifest describes the folder.
+    # Files of parts not rebuilt this time stay listed, so the manifest describes the folder;
+    # files of rebuilt parts that this build did not make (someone no longer featured) go.
     for rel, old in prev_files.items():
         if rel in entries or rel in (MANIFEST, REVIEW):
             continue
-        kind = rel.split("/", 1)[0]
-        kind = {"posts.json": "posts", "schedule.csv": "posts"}.get(kind, kind)
-        if kind in only:
+        if _kind_of(rel) in only:
             if writer.remove(rel):
                 report.removed.append(rel)
         elif (writer.target / rel).is_file():
@@ -354,15 +387,22 @@ def _build_into(
             if rel in previous.get("keys", {}):
                 keys[rel] = previous["keys"][rel]
 
-    # Parts not rebuilt this time are shown from the files already in the folder.
-    for rel in entries:
-        if rel not in texts and not rel.endswith(".png"):
-            old = writer.existing(rel)
-            if old is not None:
-                texts[rel] = old
-    review = _render_review(inputs, contexts, entries, texts)
-    if review is not None:
-        record(writer.write(REVIEW, review))
+    # The review page shows the whole folder: its key is the folder's content.
+    review_key = _key(
+        __version__, sorted((e["path"], e["sha256"]) for e in entries.values()),
+        _digest_files(_files_under(project.templates / "review"), project.templates),
+        inputs.digests["roster"], inputs.digests["campaign"], inputs.languages,
+    )
+    if still_there(REVIEW, review_key):
+        keep(REVIEW, review_key)
+    else:
+        for rel in entries:  # parts not rendered now are read back from the folder
+            if rel not in texts and not rel.endswith(".png"):
+                data = writer.existing(rel)
+                if data is not None:
+                    texts[rel] = data
+        record(writer.write(REVIEW, _render_review(inputs, contexts, entries, texts)),
+               review_key)
 
     manifest = {
         "generator": f"campaign-kit {__version__}",
@@ -379,14 +419,17 @@ def _build_into(
     report.files.append(writer.write(MANIFEST, data))
 
 
-def _plan_cards(inputs: _Inputs, options: BuildOptions, cards: Any,
+def _plan_cards(inputs: _Inputs, cards: Any,
                 refs: dict[tuple[str, str], dict[str, Any]]) -> list[CardJob]:
     """One job per featured woman, language and format, each with its cache key."""
     project = inputs.project
     fonts = _digest_files(_files_under(project.assets / "fonts"), project.assets)
     layouts = {fmt: _digest_files([project.templates / "cards" / f"{fmt}.toml"], project.templates)
                for fmt in cards.FORMATS}
-    alt_data = _digest_files(_files_under(project.templates / "cards"), project.templates)
+    # Files every layout shares (theme.toml); alt.toml words the alt text, not the pixels.
+    per_format = {f"{fmt}.toml" for fmt in cards.FORMATS} | {"alt.toml"}
+    shared = _digest_files([p for p in _files_under(project.templates / "cards")
+                            if p.name not in per_format], project.templates)
     jobs: list[CardJob] = []
     for person in inputs.featured:
         photo_digest = ""
@@ -399,8 +442,7 @@ def _plan_cards(inputs: _Inputs, options: BuildOptions, cards: Any,
             alt = cards.alt_text(content, templates_dir=project.templates)
             refs[(person.id, lang)] = {"paths": paths, "alt_text": alt}
             for fmt in cards.FORMATS:
-                key = _key(__version__, fmt, content, layouts[fmt], fonts, photo_digest,
-                           alt_data, person_to_dict(person))
+                key = _key(__version__, fmt, content, layouts[fmt], shared, fonts, photo_digest)
                 jobs.append(CardJob(paths[fmt], fmt, content, str(project.photos),
                                     str(project.templates), str(project.assets / "fonts"), key))
     return jobs
@@ -409,12 +451,12 @@ def _plan_cards(inputs: _Inputs, options: BuildOptions, cards: Any,
 def _text_outputs(
     inputs: _Inputs,
     options: BuildOptions,
-    only: tuple[str, ...],
+    kind: str,
     contexts: Mapping[str, dict[str, Any]],
     card_refs: Mapping[tuple[str, str], dict[str, Any]],
 ) -> Iterator[tuple[str, bytes]]:
-    """Posts, appeal and newsletter files as (relative path, bytes)."""
-    if "posts" in only:
+    """The files of one text part (posts, appeal or newsletter) as (relative path, bytes)."""
+    if kind == "posts":
         from campaign_kit.render import posts
 
         refs = {key: posts.CardRef(paths=ref["paths"], alt_text=ref["alt_text"])
@@ -423,11 +465,11 @@ def _text_outputs(
                                       appeal=inputs.appeal, cycle=options.cycle,
                                       templates_dir=inputs.project.templates, cards=refs)
         yield from posts.post_files(rendered).items()
-    if "appeal" in only:
+    elif kind == "appeal":
         from campaign_kit.render import appeal
 
         yield from appeal.build_outputs(inputs=inputs, options=options, contexts=contexts)
-    if "newsletter" in only:
+    elif kind == "newsletter":
         from campaign_kit.render import newsletter
 
         yield from newsletter.build_outputs(inputs=inputs, options=options, contexts=contexts,
