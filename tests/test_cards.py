@@ -10,6 +10,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from campaign_kit.config import load_campaign
@@ -177,6 +179,39 @@ def test_long_names_fit_every_format_and_language(fmt: str) -> None:
                 assert rebuilt == text, (fmt, lang, field, lines)
             assert card.monogram is not None and card.photo_box.contains(card.monogram.bbox)
     assert boxes_checked > 100
+
+
+LATIN_PARTS = ["SHABLINSKAYA", "IVANOVA", "VAITSIAKHOVICH", "PANASIUK", "KAZAKOVA", "LI", "O"]
+CYRILLIC_PARTS = ["ШАБЛИНСКАЯ", "ИВАНОВА", "ЛАЎРЫНОВІЧ", "ЩЕРБАЦЕВИЧ", "ЁЖ", "Ў"]
+GIVEN = ["Katsiaryna", "Hanna", "Volha", "Aliaksandra", "Іна", "Екатерина", "Ўля"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(LATIN_PARTS), min_size=1, max_size=3),
+       st.lists(st.sampled_from(CYRILLIC_PARTS), min_size=1, max_size=3),
+       st.sampled_from(GIVEN), st.sampled_from(LANGS), st.sampled_from(list(FORMATS)),
+       st.integers(0, 12), st.one_of(st.none(), st.integers(1, 360)))
+def test_any_plausible_name_fits_or_fails_loudly(latin: list[str], cyrillic: list[str],
+                                                 given_name: str, lang: str, fmt: str,
+                                                 children: int, months: int | None) -> None:
+    p = woman("w", "-".join(latin), given_name, "-".join(cyrillic), given_name,
+              children=children, sentence_months=months)
+    c = content(p, lang)
+    try:
+        card = plan(c, fmt, **KW)
+    except FitError as err:
+        assert "w:" in str(err) and fmt in str(err)
+        return
+    for line in card.lines:
+        assert card.box_of(line.field).contains(line.bbox)
+
+
+def test_debug_overlay_draws_the_boxes() -> None:
+    c = content(ABLAB, "en")
+    plain = draw_card(c, "square", PHOTOS, **KW)
+    debug = draw_card(c, "square", PHOTOS, debug=True, **KW)
+    block = cards.load_layout(TEMPLATES, "square").blocks[0].box
+    assert plain.getpixel((block.x, block.y)) != debug.getpixel((block.x, block.y))
 
 
 def test_hyphenated_surname_wraps_at_the_hyphen() -> None:

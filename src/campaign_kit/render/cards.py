@@ -370,8 +370,11 @@ _CHECKED: set[tuple[str, str]] = set()
 
 def draw_card(content: CardContent, fmt: str, photo_root: Path, *,
               templates_dir: Path = DEFAULT_TEMPLATES,
-              fonts_dir: Path = DEFAULT_FONTS) -> Image.Image:
+              fonts_dir: Path = DEFAULT_FONTS, debug: bool = False) -> Image.Image:
     """Draw a card as a new RGB image (no metadata); ``render_card`` encodes it.
+
+    With ``debug``, the layout's boxes are outlined (blocks in blue, the photo frame in green)
+    and each line's box in grey, for a designer tuning a layout file; never publish those.
 
     Raises:
         FitError: a text cannot fit (naming the person, format and field).
@@ -394,7 +397,22 @@ def draw_card(content: CardContent, fmt: str, photo_root: Path, *,
         mask, (left, top) = _text_mask(fonts[line.font], line.size, line.text)
         x, y = line.x + left, line.y + top
         image.paste(line.colour, (x, y, x + mask.width, y + mask.height), mask)
+    if debug:
+        _draw_overlay(image, layout, card)
     return image
+
+
+def _draw_overlay(image: Image.Image, layout: Layout, card: CardPlan) -> None:
+    draw = ImageDraw.Draw(image)
+    for line in card.lines:
+        draw.rectangle((line.bbox[0], line.bbox[1], line.bbox[2] - 1, line.bbox[3] - 1),
+                       outline=(150, 150, 150))
+    for block in layout.blocks:
+        box = block.box
+        draw.rectangle((box.x, box.y, box.right - 1, box.bottom - 1), outline=(0, 90, 255),
+                       width=2)
+    box = layout.photo.box
+    draw.rectangle((box.x, box.y, box.right - 1, box.bottom - 1), outline=(0, 170, 60), width=2)
 
 
 @lru_cache(maxsize=256)
