@@ -1,0 +1,622 @@
+"""The review page: the whole cycle's kit on one static page, to check and copy before posting.
+
+``out/<appeal>/<cycle>/index.html`` shows the totals, then per woman her cards, her posts with
+their count against the platform limit, the alt text, and copy buttons; then thread posts, the
+long-form appeal and the newsletter at phone and desktop widths. The page must open from disk
+(``file://``) with no network: inline CSS and one small inline script, relative links only.
+
+This module turns the build's data into plain view dictionaries (what to show, in which order,
+with which warning); ``templates/review/index.html`` decides how it looks. Other renderers are
+still growing, so everything read from ``posts.json`` is taken tolerantly: unknown keys are shown
+as they are, and a missing part of the kit (``--only cards``) simply leaves its section out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from markupsafe import Markup, escape
+
+from campaign_kit import templating
+
+TEMPLATE = "review/index.html"
+
+# Formats in the order a reviewer compares them, with their pixel sizes (DESIGN.md, "Card formats").
+CARD_FORMATS: dict[str, tuple[int, int]] = {
+    "square": (1080, 1080),
+    "portrait": (1080, 1350),
+    "story": (1080, 1920),
+    "landscape": (1600, 900),
+    "link": (1200, 630),
+}
+PLATFORM_LABELS = {
+    "x": "X",
+    "bluesky": "Bluesky",
+    "mastodon": "Mastodon",
+    "threads": "Threads",
+    "instagram": "Instagram",
+    "facebook": "Facebook",
+    "linkedin": "LinkedIn",
+    "telegram": "Telegram",
+}
+# The page's own words are English (the team's working language); texts keep their own language.
+LANGUAGE_LABELS = {"en": "English", "be": "Belarusian", "ru": "Russian"}
+STATUS_LABELS = {
+    "sentenced": "Sentenced",
+    "pre_trial": "Pre-trial detention",
+    "compulsory_treatment": "Compulsory treatment",
+    "released": "Released",
+}
+SENTENCE_LABELS = {
+    "under_3_years": "Under 3 years",
+    "3_to_5_years": "3 to 5 years",
+    "5_to_10_years": "5 to 10 years",
+    "10_years_or_more": "10 years or more",
+    "unknown_term": "Term unknown",
+}
+# At this share of the limit a post is flagged: a late edit to a template could tip it over.
+NEAR_LIMIT = 0.9
+KNOWN_POST_KEYS = frozenset({
+    "id", "kind", "platform", "lang", "text", "api_text", "length", "limit", "alt_text", "card",
+    "part", "parts", "date", "dropped",
+    # The women a roll-call part names: the text itself shows them.
+    "ids",
+})
+NEWSLETTER_WIDTHS = (("Phone", 375), ("Desktop", 640))
+
+CARD_RE = re.compile(r"cards/([^/]+)/([^/]+)/([^/]+)\.png\Z")
+LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
+TOKEN_RE = re.compile(r"[^a-z0-9]+")
+# Attributes through which an e-mail client fetches an image; links (href) stay as sent.
+IMAGE_ATTR_RE = re.compile(r"""(\b(?:src|background)\s*=\s*)(["'])(https?://[^"'\s<>]+)\2""", re.I)
+
+
+def render_review(
+    *,
+    templates_dir: Path,
+    contexts: Mapping[str, dict[str, Any]],
+    files: Mapping[str, dict[str, Any]],
+    texts: Mapping[str, bytes],
+) -> bytes:
+    """Render the review page of one cycle folder.
+
+    Args:
+        templates_dir: The project's ``templates/`` (holds ``review/index.html``).
+        contexts: Per language, the template context from ``context.appeal_context``
+            (in the build's language order; the first one names the page).
+        files: Manifest entries of the cycle folder: relative path -> ``{"path", "sha256", "size"}``.
+        texts: Bytes of this build's text outputs by relative path (``posts.json``,
+            ``appeal/<lang>.txt``, ``newsletter/<lang>.html`` ...); what is absent is not shown.
+
+    Returns:
+        The page as UTF-8 bytes; the same inputs always give the same bytes.
+
+    Raises:
+        TemplateError: the review template is missing or fails.
+
+    """
+    page = review_view(contexts=contexts, files=files, texts=texts)
+    return templating.render(templates_dir, TEMPLATE, {"page": page}).encode("utf-8")
+
+
+def review_view(
+    *,
+    contexts: Mapping[str, dict[str, Any]],
+    files: Mapping[str, dict[str, Any]],
+    texts: Mapping[str, bytes],
+) -> dict[str, Any]:
+    """Everything the review template shows, as plain data (lists in display order).
+
+    Kept separate from rendering so the selection and the warnings can be tested without HTML.
+    """
+    builder = _Builder(contexts, files, texts)
+    return builder.page()
+
+
+class _Builder:
+    """Collects the page's data; ids for copy targets are numbered in display order."""
+
+    def __init__(
+        self,
+        contexts: Mapping[str, dict[str, Any]],
+        files: Mapping[str, dict[str, Any]],
+        texts: Mapping[str, bytes],
+    ) -> None:
+        self.contexts = contexts
+        self.files = {rel: files[rel] for rel in sorted(files)}
+        self.texts = texts
+        self.first = next(iter(contexts.values()), {})
+        self.posts = _read_posts(texts.get("posts.json"))
+        self.serial = 0
+        self.attention: list[dict[str, Any]] = []
+        codes = [c for c in contexts if LANG_RE.match(c)]
+        # Languages found only in the folder (an earlier build with more languages) still show.
+        found = {m.group(1) for rel in self.files if (m := CARD_RE.match(rel))}
+        found |= {p["lang"] for p in self.posts}
+        self.lang_codes = codes + sorted(c for c in found - set(codes) if LANG_RE.match(c))
+        self.langs = {code: self._language(code) for code in self.lang_codes}
+
+    def next_id(self, prefix: str) -> str:
+        self.serial += 1
+        return f"{prefix}{self.serial}"
+
+    # --- languages, people ------------------------------------------------------------
+
+    def _language(self, code: str) -> dict[str, Any]:
+        ctx = self.contexts.get(code, {})
+        native = ""
+        locale = ctx.get("t")
+        table = getattr(locale, "table", None)
+        if isinstance(table, Mapping) and isinstance(table.get("language"), str):
+            native = table["language"]
+        english = LANGUAGE_LABELS.get(code, code)
+        return {"code": code, "english": english, "native": native if native != english else ""}
+
+    def _views(self, code: str) -> dict[str, dict[str, Any]]:
+        ctx = self.contexts.get(code) or self.first
+        return {v["id"]: v for v in ctx.get("people", [])}
+
+    def page(self) -> dict[str, Any]:
+        ctx = self.first
+        appeal = ctx.get("appeal", {})
+        cycle = ctx.get("cycle", {})
+        org = ctx.get("org", {})
+        totals = ctx.get("totals", {})
+        women = self._women()
+        threads = self._threads()
+        appeal_texts = self._appeal_texts()
+        newsletters = self._newsletters()
+        n_cards = sum(1 for rel in self.files if CARD_RE.match(rel))
+        cyrillic = [c for c in self.lang_codes if _script(self.contexts.get(c)) == "cyrillic"]
+        return {
+            "lang": ctx.get("lang", "en"),
+            "title": appeal.get("title", ""),
+            "titles": [
+                {"lang": code, "title": self.contexts[code]["appeal"]["title"]}
+                for code in self.lang_codes
+                if code in self.contexts and code != ctx.get("lang")
+            ],
+            "appeal_key": appeal.get("key", ""),
+            "hashtags": list(appeal.get("hashtags", [])),
+            "cycle": {"id": cycle.get("id", ""), "start": cycle.get("start", ""),
+                      "end": cycle.get("end", "")},
+            "as_of": ctx.get("as_of", ""),
+            "org": {"name": org.get("name", ""), "site_url": _http_url(org.get("site_url", "")),
+                    "site_host": org.get("site_host", "")},
+            "totals": {
+                "women": totals.get("women"),
+                "children": totals.get("children"),
+                "by_status": _labelled(totals.get("by_status", {}), STATUS_LABELS),
+                "by_sentence": _labelled(totals.get("by_sentence", {}), SENTENCE_LABELS),
+            },
+            "languages": [self.langs[c] for c in self.lang_codes],
+            "cyrillic_lang": cyrillic[0] if cyrillic else "",
+            "featured": len(ctx.get("featured", [])),
+            "women": women,
+            "threads": threads,
+            "appeal_texts": appeal_texts,
+            "newsletters": newsletters,
+            "attention": [a for a in self.attention if not a["thread"] or a["state"] == "over"],
+            # Roll-call parts are packed as full as they may be: near the limit by design.
+            "attention_threads": [a for a in self.attention
+                                  if a["thread"] and a["state"] == "near"],
+            "counts": {
+                "cards": n_cards,
+                "posts": len(self.posts),
+                "near": sum(1 for a in self.attention if a["state"] == "near"),
+                "over": sum(1 for a in self.attention if a["state"] == "over"),
+            },
+            "files": [
+                {"href": rel, "size": _size_label(entry.get("size"))}
+                for rel, entry in self.files.items()
+            ],
+            "other_files": [
+                {"href": rel, "size": _size_label(self.files[rel].get("size"))}
+                for rel in ("posts.json", "schedule.csv", "manifest.json")
+                if rel in self.files
+            ],
+        }
+
+    def _women(self) -> list[dict[str, Any]]:
+        """Featured women first in roster order, then anyone else the folder has files for."""
+        cards: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for rel, entry in self.files.items():
+            m = CARD_RE.match(rel)
+            if m:
+                lang, pid, fmt = m.groups()
+                cards.setdefault((pid, lang), []).append(_card(rel, fmt, entry))
+        for found in cards.values():
+            order = list(CARD_FORMATS)
+            found.sort(key=lambda c: (order.index(c["format"]) if c["format"] in order
+                                      else len(order), c["format"]))
+        posts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        people = self.first.get("people", [])
+        ids = {v["id"] for v in people}
+        for post in self.posts:
+            if post["id"] in ids and post.get("kind") != "thread":
+                posts.setdefault((post["id"], post["lang"]), []).append(post)
+        featured = {v["id"] for v in self.first.get("featured", [])}
+        with_files = {pid for pid, _ in cards} | {pid for pid, _ in posts}
+        women = []
+        for view in people:
+            pid = view["id"]
+            if pid not in featured and pid not in with_files:
+                continue
+            women.append(self._woman(view, cards, posts))
+        return women
+
+    def _woman(
+        self,
+        view: Mapping[str, Any],
+        cards: Mapping[tuple[str, str], list[dict[str, Any]]],
+        posts: Mapping[tuple[str, str], list[dict[str, Any]]],
+    ) -> dict[str, Any]:
+        pid = view["id"]
+        who = view.get("name_latin", pid)
+        en = self._views("en").get(pid, view) if "en" in self.contexts else view
+        blocks = []
+        for code in self.lang_codes:
+            lang = self.langs[code]
+            local = self._views(code).get(pid, view)
+            lang_posts = posts.get((pid, code), [])
+            alt_texts = _unique(p["alt_text"] for p in lang_posts)
+            alts = [
+                {
+                    "id": self.next_id("alt"),
+                    "text": _pre_text(alt),
+                    "length": len(alt),
+                    "label": f"Copy alt text{f' {i}' if len(alt_texts) > 1 else ''}, "
+                             f"{lang['english']}, {who}",
+                }
+                for i, alt in enumerate(alt_texts, start=1)
+            ]
+            blocks.append({
+                **lang,
+                "anchor": f"{pid}-{code}",
+                "name": local.get("name", ""),
+                "status_line": local.get("status_line", ""),
+                "mother_of": local.get("mother_of", ""),
+                "cards": [
+                    {**c, "label": f"{c['title']} card, {c['pixels']}, {lang['english']}, {who}"}
+                    for c in cards.get((pid, code), [])
+                ],
+                "alt_texts": alts,
+                "posts": [self._post(p, lang, who, alt_texts[:1]) for p in lang_posts],
+            })
+        return {
+            "id": pid,
+            "anchor": f"woman-{pid}",
+            "number": view.get("number"),
+            "name_latin": view.get("name_latin", ""),
+            "name_cyrillic": view.get("name_cyrillic", ""),
+            "status_line": en.get("status_line", ""),
+            "mother_of": en.get("mother_of", ""),
+            "languages": [b for b in blocks if b["cards"] or b["posts"]],
+        }
+
+    # --- posts ------------------------------------------------------------------------
+
+    def _post(
+        self,
+        post: Mapping[str, Any],
+        lang: Mapping[str, str],
+        who: str | None,
+        shared_alt: list[str],
+    ) -> dict[str, Any]:
+        platform = post["platform"]
+        label = _platform_label(platform)
+        part, parts = post.get("part"), post.get("parts")
+        part_label = ""
+        if part not in (None, ""):
+            part_label = f" part {part}" + (f" of {parts}" if parts not in (None, "") else "")
+        if who is None:
+            # Thread parts: named by the thread (or by their own id when it is not a woman's).
+            thread = "thread" if post.get("kind") == "thread" or not post["id"] else post["id"]
+            title = f"{label} {thread}{part_label}"
+            heading = (part_label.strip().capitalize() or title) if thread == "thread" else title
+            label_who = f", {lang['english']}"
+        else:
+            title = heading = f"{label}{part_label}"
+            label_who = f", {lang['english']}, {who}"
+        text = post["text"]
+        length = post.get("length")
+        counted = isinstance(length, int) and not isinstance(length, bool)
+        if not counted:
+            # Without the platform's own count, characters are the honest fallback; said so on the page.
+            length = len(text)
+        limit = post.get("limit")
+        if not (isinstance(limit, int) and not isinstance(limit, bool) and limit > 0):
+            limit = None
+        state, percent, over_by = "none", None, 0
+        if limit is not None:
+            percent = round(100 * length / limit)
+            if length > limit:
+                state, over_by = "over", length - limit
+            elif length >= NEAR_LIMIT * limit:
+                state = "near"
+            else:
+                state = "ok"
+        post_id = self.next_id("post")
+        alt = post.get("alt_text", "")
+        api_text = post.get("api_text")
+        dropped = post.get("dropped")
+        view = {
+            "id": post_id,
+            "platform": platform,
+            "title": title,
+            "heading": heading,
+            "lang": lang["code"],
+            "text": _pre_text(text),
+            "length": length,
+            "counted": counted,
+            "limit": limit,
+            "percent": percent,
+            "bar": min(percent or 0, 100),
+            "state": state,
+            "over_by": over_by,
+            "label": f"Copy {title}{'' if who is None else ' post'}{label_who}",
+            "date": post["date"] if isinstance(post.get("date"), str) else "",
+            "dropped": (", ".join(str(d) for d in dropped) if isinstance(dropped, list)
+                        else ""),
+            # LinkedIn's API wants escaped text; shown apart so nobody pastes it by hand.
+            "api_text": (_pre_text(api_text) if isinstance(api_text, str) and api_text != text
+                         else None),
+            "api_id": self.next_id("api") if isinstance(api_text, str) and api_text != text
+                      else "",
+            "card": _card_ref(post.get("card"), self.files),
+            # Alt text equal to the one shown for the language is not repeated under every post.
+            "alt": (
+                {"id": self.next_id("alt"), "text": _pre_text(alt), "length": len(alt),
+                 "label": f"Copy {title} alt text{label_who}"}
+                if alt and alt not in shared_alt else None
+            ),
+            "extras": _extras(post),
+        }
+        if state in ("near", "over"):
+            self.attention.append({
+                "href": f"#{post_id}", "state": state, "title": title,
+                "language": lang["english"], "who": who or "", "length": length, "limit": limit,
+                "over_by": over_by, "thread": who is None,
+            })
+        return view
+
+    def _threads(self) -> list[dict[str, Any]]:
+        """Posts not about one woman (the roll-call thread), per language and platform."""
+        people = {v["id"] for v in self.first.get("people", [])}
+        others = [p for p in self.posts if p["id"] not in people or p.get("kind") == "thread"]
+        if not others:
+            return []
+        platforms: list[str] = []
+        for p in others:
+            if p["platform"] not in platforms:
+                platforms.append(p["platform"])
+        blocks = []
+        for code in self.lang_codes:
+            lang = self.langs[code]
+            mine = [p for p in others if p["lang"] == code]
+            if not mine:
+                continue
+            groups = []
+            for platform in platforms:
+                parts = [p for p in mine if p["platform"] == platform]
+                if not parts:
+                    continue
+                # Parts in order even if posts.json lists them otherwise; ties keep file order.
+                parts.sort(key=lambda p: _part_key(p.get("part")))
+                label = _platform_label(platform)
+                groups.append({
+                    "title": f"{label} thread",
+                    "count": len(parts),
+                    "anchor": f"threads-{code}-{TOKEN_RE.sub('-', platform.lower()).strip('-')}",
+                    "posts": [self._post(p, lang, None, []) for p in parts],
+                })
+            blocks.append({**lang, "anchor": f"threads-{code}", "groups": groups})
+        return blocks
+
+    # --- appeal and newsletter -------------------------------------------------------
+
+    def _appeal_texts(self) -> list[dict[str, Any]]:
+        blocks = []
+        for code in self.lang_codes:
+            txt_rel, html_rel = f"appeal/{code}.txt", f"appeal/{code}.html"
+            text = _decode(self.texts.get(txt_rel))
+            links = [rel for rel in (html_rel, txt_rel) if rel in self.files or rel in self.texts]
+            if text is None and not links:
+                continue
+            lang = self.langs[code]
+            blocks.append({
+                **lang,
+                "anchor": f"appeal-{code}",
+                "id": self.next_id("appeal"),
+                "text": None if text is None else _pre_text(text),
+                "label": f"Copy appeal text, {lang['english']}",
+                "links": links,
+            })
+        return blocks
+
+    def _newsletters(self) -> list[dict[str, Any]]:
+        blocks = []
+        for code in self.lang_codes:
+            html_rel = f"newsletter/{code}.html"
+            html = _decode(self.texts.get(html_rel))
+            in_folder = html_rel in self.files
+            if html is None and not in_folder:
+                continue
+            lang = self.langs[code]
+            srcdoc = None
+            if html is not None:
+                srcdoc = _local_images(html, set(self.files) | set(self.texts))
+            plain = _decode(self.texts.get(f"newsletter/{code}.txt"))
+            blocks.append({
+                **lang,
+                "anchor": f"newsletter-{code}",
+                "srcdoc": srcdoc,
+                "src": html_rel,
+                "frames": [{"label": label, "width": width} for label, width in NEWSLETTER_WIDTHS],
+                "plain": None if plain is None else _pre_text(plain),
+                "plain_id": self.next_id("plain") if plain is not None else "",
+                "plain_label": f"Copy newsletter plain text, {lang['english']}",
+                "links": [
+                    f"newsletter/{code}.{ext}" for ext in ("html", "txt", "mjml", "eml")
+                    if f"newsletter/{code}.{ext}" in self.files
+                    or f"newsletter/{code}.{ext}" in self.texts
+                ],
+            })
+        return blocks
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _read_posts(data: bytes | None) -> list[dict[str, Any]]:
+    """The usable entries of posts.json: each with a string id, platform, lang and text."""
+    if not data:
+        return []
+    try:
+        items = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return []
+    if isinstance(items, dict):
+        # Tolerate a wrapped form ({"posts": [...]}) should the posts renderer choose one.
+        items = items.get("posts", [])
+    posts = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        if not all(isinstance(item.get(k), str) for k in ("platform", "lang", "text")):
+            continue
+        post = dict(item)
+        # A thread part has no woman of its own: its id is null (or a "thread-1" style name).
+        post["id"] = item["id"] if isinstance(item.get("id"), str) else ""
+        alt = item.get("alt_text")
+        post["alt_text"] = alt if isinstance(alt, str) else ""
+        posts.append(post)
+    return posts
+
+
+def _platform_label(platform: str) -> str:
+    return PLATFORM_LABELS.get(platform, platform.replace("_", " ").title() or "Untitled")
+
+
+def _decode(data: bytes | None) -> str | None:
+    if data is None:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _pre_text(text: str) -> Markup:
+    """``text`` escaped for a ``<pre>`` whose ``textContent`` must give back exactly ``text``.
+
+    HTML parsing turns a carriage return into a newline, so CRs go in as character references;
+    the template writes a newline right after ``<pre>`` because the parser drops one there.
+    """
+    return Markup(str(escape(text)).replace("\r", "&#13;"))
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for v in values:
+        if v and v not in seen:
+            seen.append(v)
+    return seen
+
+
+def _card(rel: str, fmt: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    size = CARD_FORMATS.get(fmt)
+    return {
+        "href": rel,
+        "format": fmt,
+        "title": fmt.replace("_", " ").replace("-", " ").capitalize(),
+        "width": size[0] if size else None,
+        "height": size[1] if size else None,
+        "pixels": f"{size[0]} × {size[1]}" if size else "",
+        "size": _size_label(entry.get("size")),
+    }
+
+
+def _card_ref(card: Any, files: Mapping[str, Any]) -> dict[str, str] | None:
+    """The card a post is published with, linked when it is in the folder."""
+    if isinstance(card, dict):
+        card = card.get("path") or card.get("png") or card.get("format")
+    if not isinstance(card, str) or not card:
+        return None
+    m = CARD_RE.match(card)
+    name = m.group(3) if m else card
+    return {"name": name, "href": card if card in files else ""}
+
+
+def _extras(post: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Keys the review page does not know yet, shown as they are rather than hidden."""
+    out = []
+    for key in sorted(k for k in post if k not in KNOWN_POST_KEYS):
+        value = post[key]
+        if value is None or value == "" or value == [] or value == {}:
+            continue
+        if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+            shown = ", ".join(str(v) for v in value)
+        elif isinstance(value, str | int | float | bool):
+            shown = str(value)
+        else:
+            shown = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        out.append({"key": key.replace("_", " "), "value": shown})
+    return out
+
+
+def _part_key(part: Any) -> tuple[int, int, str]:
+    if isinstance(part, int) and not isinstance(part, bool):
+        return (0, part, "")
+    if isinstance(part, str) and part.isdigit():
+        return (0, int(part), "")
+    return (1, 0, "" if part is None else str(part))
+
+
+def _labelled(counts: Mapping[str, Any], labels: Mapping[str, str]) -> list[dict[str, Any]]:
+    return [
+        {"key": key, "label": labels.get(key, key.replace("_", " ").capitalize()), "count": n}
+        for key, n in counts.items()
+    ]
+
+
+def _size_label(size: Any) -> str:
+    if not isinstance(size, int) or isinstance(size, bool):
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _script(ctx: Mapping[str, Any] | None) -> str:
+    return getattr((ctx or {}).get("t"), "script", "")
+
+
+def _http_url(url: Any) -> str:
+    """The organisation link, only if it is a plain http(s) URL (no ``javascript:``)."""
+    if isinstance(url, str) and urlsplit(url).scheme in ("http", "https"):
+        return url
+    return ""
+
+
+def _local_images(html: str, local: set[str]) -> str:
+    """Point the newsletter's images at this folder's copies, for an offline preview.
+
+    The sent newsletter loads its images from ``--asset-base-url``; the review page must not
+    touch the network, and before upload those URLs may not exist yet. An absolute image URL
+    whose path ends in a file of this cycle folder becomes that relative path; links stay as sent.
+    """
+
+    def swap(m: re.Match[str]) -> str:
+        path = urlsplit(m.group(3)).path.lstrip("/")
+        parts = path.split("/")
+        for i in range(len(parts)):
+            rel = "/".join(parts[i:])
+            if rel in local:
+                return f"{m.group(1)}{m.group(2)}{rel}{m.group(2)}"
+        return m.group(0)
+
+    return IMAGE_ATTR_RE.sub(swap, html)

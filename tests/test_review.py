@@ -1,0 +1,476 @@
+"""The review page (render/review.py + templates/review/index.html) and preview.py, without a browser.
+
+``make_cycle`` builds a small but complete cycle folder (real PNGs, posts.json, appeal, newsletter)
+from the repo's roster; the browser tests reuse it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import html.parser
+import io
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from campaign_kit.config import load_campaign
+from campaign_kit.context import appeal_context
+from campaign_kit.cycles import parse_cycle, select_featured
+from campaign_kit.errors import BuildError
+from campaign_kit.render import review
+from campaign_kit.roster import load_roster
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATES = REPO / "templates"
+LANGS = ("en", "be", "ru")
+FORMATS = {"square": (1080, 1080), "portrait": (1080, 1350), "story": (1080, 1920),
+           "landscape": (1600, 900), "link": (1200, 630)}
+LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "telegram": 1024}
+ASSET_BASE = "https://belaruswomen.org/campaign-kit/"
+# Text that is easy to mangle on its way to the clipboard: markup, entities, quotes, emoji,
+# a leading newline, trailing spaces, a blank line.
+TRICKY = '\n<b>Free them</b> & "now" «Свабоду!» — 🕊️ #FreeBelarusWomen  \n\nhttps://belaruswomen.org'
+
+
+def _png(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
+    # A tenth of the real size: real PNGs, small enough to keep the tests fast.
+    img = Image.new("RGB", (size[0] // 10, size[1] // 10), colour)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _post(pid: str, platform: str, lang: str, text: str, alt: str, length: int | None = None,
+          **extra: Any) -> dict[str, Any]:
+    return {"id": pid, "platform": platform, "lang": lang, "text": text,
+            "length": len(text) if length is None else length, "limit": LIMITS[platform],
+            "alt_text": alt, "card": f"cards/{lang}/{pid}/square.png", **extra}
+
+
+def make_contexts(n_featured: int = 2) -> dict[str, dict[str, Any]]:
+    """Real template contexts from the repo's roster and campaign.toml (2026-W48)."""
+    roster = load_roster(REPO / "roster.json")
+    campaign = load_campaign(REPO / "campaign.toml")
+    appeal = campaign.appeal("mothers")
+    featured = select_featured(roster.in_group(appeal.group), n_featured, {})
+    cycle = parse_cycle("2026-W48")
+    return {
+        lang: appeal_context(campaign=campaign, appeal=appeal, roster=roster, lang=lang,
+                             cycle=cycle, featured=featured, templates_dir=TEMPLATES)
+        for lang in LANGS
+    }
+
+
+def make_cycle(folder: Path, contexts: dict[str, dict[str, Any]] | None = None,
+               extra_posts: list[dict[str, Any]] | None = None,
+               ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, bytes]]:
+    """Write a small cycle folder (everything but index.html) and return the render inputs."""
+    contexts = contexts or make_contexts()
+    featured = contexts["en"]["featured"]
+    blobs: dict[str, bytes] = {}
+    texts: dict[str, bytes] = {}
+    posts: list[dict[str, Any]] = []
+    for n, person in enumerate(featured):
+        pid = person["id"]
+        for lang in LANGS:
+            view = next(v for v in contexts[lang]["people"] if v["id"] == pid)
+            for i, (fmt, size) in enumerate(FORMATS.items()):
+                blobs[f"cards/{lang}/{pid}/{fmt}.png"] = _png(size, (180, 30 + 40 * i, 40 + 60 * n))
+            alt = f"{view['name']}. {view['status_line']}. {view['mother_of']}."
+            base = f"{view['name']}: {view['status_line']}. {view['mother_of']}. #FreeBelarusWomen"
+            posts.append(_post(pid, "x", lang, base, alt))
+            # The first woman's Bluesky post sits at 95% of its limit, the second one's over it.
+            blue = base + " " + "." * (285 - len(base) if n == 0 else 0)
+            posts.append(_post(pid, "bluesky", lang, blue, alt, length=285 if n == 0 else 310))
+            posts.append(_post(pid, "mastodon", lang, base + TRICKY, alt))
+            posts.append(_post(pid, "telegram", lang, base, "", hashtags=["FreeBelarusWomen"]))
+    for lang in LANGS:
+        for part in (2, 1, 3):  # out of order on purpose: the page sorts parts
+            # The shape render/posts.py writes for a roll-call part: kind "thread", id null.
+            posts.append({"kind": "thread", "id": None, "platform": "x", "lang": lang,
+                          "date": "2026-11-23", "text": f"Roll call {part}/3 ({lang})",
+                          "api_text": f"Roll call {part}/3 ({lang})", "length": 20, "limit": 280,
+                          "alt_text": None, "card": None, "dropped": [], "part": part, "parts": 3,
+                          "ids": []})
+    posts.extend(extra_posts or [])
+    texts["posts.json"] = (json.dumps(posts, ensure_ascii=False, indent=2) + "\n").encode()
+    for lang in LANGS:
+        for platform in LIMITS:
+            texts[f"posts/{lang}/{platform}.txt"] = "\n\n".join(
+                p["text"] for p in posts if p["lang"] == lang and p["platform"] == platform
+            ).encode()
+        names = "\n".join(f"{v['number']}. {v['name']}" for v in contexts[lang]["people"])
+        texts[f"appeal/{lang}.txt"] = f"{contexts[lang]['appeal']['title']}\n\n{names}\n".encode()
+        texts[f"appeal/{lang}.html"] = f"<!doctype html><title>{lang}</title><p>{names}</p>".encode()
+        first = featured[0]["id"]
+        texts[f"newsletter/{lang}.html"] = (
+            f'<!doctype html><html lang="{lang}"><body style="margin:0;font-family:sans-serif">'
+            f'<div style="max-width:600px;margin:0 auto;padding:16px">'
+            f'<img src="{ASSET_BASE}cards/{lang}/{first}/link.png" width="600" alt="card" '
+            f'style="width:100%;height:auto">'
+            f'<h1>{contexts[lang]["appeal"]["title"]}</h1><p>{names}</p>'
+            f'<a href="https://belaruswomen.org">belaruswomen.org</a></div></body></html>'
+        ).encode()
+        texts[f"newsletter/{lang}.txt"] = f"{contexts[lang]['appeal']['title']}\n{names}\n".encode()
+    texts["schedule.csv"] = b"date,platform,lang,id,text,image,alt_text\n"
+    blobs.update(texts)
+    files: dict[str, dict[str, Any]] = {}
+    for rel, data in sorted(blobs.items()):
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        files[rel] = {"path": rel, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    return contexts, files, texts
+
+
+def render_cycle(folder: Path, **kw: Any) -> str:
+    """Build the fixture folder with its index.html; return the page."""
+    contexts, files, texts = make_cycle(folder, **kw)
+    data = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts)
+    (folder / "index.html").write_bytes(data)
+    return data.decode("utf-8")
+
+
+class _Parsed(html.parser.HTMLParser):
+    """Every start tag with its attributes; the text of each element with an id."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.stack: list[tuple[str, str | None]] = []
+        self.texts: dict[str, str] = {}
+        self.scripts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, a))
+        if tag not in ("img", "meta", "link", "br", "input"):
+            self.stack.append((tag, a.get("id")))
+            if a.get("id"):
+                self.texts.setdefault(a["id"], "")
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack:
+            t, _ = self.stack.pop()
+            if t == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _, ident in self.stack:
+            if ident:
+                self.texts[ident] += data
+        if self.stack and self.stack[-1][0] == "script":
+            self.scripts.append(data)
+
+
+def parse(page: str) -> _Parsed:
+    p = _Parsed()
+    p.feed(page)
+    p.close()
+    return p
+
+
+@pytest.fixture
+def cycle(tmp_path: Path) -> tuple[Path, str]:
+    folder = tmp_path / "out" / "mothers" / "2026-W48"
+    return folder, render_cycle(folder)
+
+
+# --- rendering --------------------------------------------------------------------------
+
+
+def test_page_shows_totals_women_cards_posts_appeal_and_newsletter(cycle: tuple[Path, str]) -> None:
+    folder, page = cycle
+    assert page.startswith("<!doctype html>\n")
+    ctx = make_contexts()
+    totals = ctx["en"]["totals"]
+    assert f"<dd>{totals['women']}</dd>" in page and f"<dd>{totals['children']}</dd>" in page
+    for person in ctx["en"]["featured"]:
+        assert person["name_latin"] in page and person["name_cyrillic"] in page
+        for lang in LANGS:
+            for fmt in FORMATS:
+                assert f'src="cards/{lang}/{person["id"]}/{fmt}.png"' in page
+    parsed = parse(page)
+    imgs = [a for t, a in parsed.tags if t == "img"]
+    assert imgs and all(a.get("loading") == "lazy" for a in imgs)
+    assert len(imgs) == 2 * 3 * 5
+    assert sum(1 for t, _ in parsed.tags if t == "iframe") == 2 * 3
+    assert "Roll call 1/3 (be)" in page
+    for lang in LANGS:
+        assert f'id="appeal-{lang}"' in page and f'id="newsletter-{lang}"' in page
+
+
+def test_copy_targets_hold_exactly_the_post_text(cycle: tuple[Path, str]) -> None:
+    folder, page = cycle
+    posts = json.loads((folder / "posts.json").read_text("utf-8"))
+    parsed = parse(page)
+    buttons = [a for t, a in parsed.tags if t == "button" and "data-copy" in a]
+    copied = {parsed.texts[b["data-copy"]] for b in buttons}
+    # The parser drops the one newline written after <pre>, as a browser does.
+    copied = {text[1:] if text.startswith("\n") else text for text in copied}
+    for post in posts:
+        assert post["text"] in copied, post
+        if post.get("alt_text"):
+            assert post["alt_text"] in copied
+
+
+def test_copy_buttons_name_what_they_copy(cycle: tuple[Path, str]) -> None:
+    _, page = cycle
+    name = make_contexts()["en"]["featured"][0]["name_latin"]
+    labels = [a["aria-label"] for t, a in parse(page).tags if t == "button" and "data-copy" in a]
+    assert f"Copy X post, English, {name}" in labels
+    assert f"Copy Mastodon post, Russian, {name}" in labels
+    assert f"Copy alt text, Belarusian, {name}" in labels
+    assert "Copy X thread part 2 of 3, English" in labels
+
+
+def test_thread_parts_are_in_order(cycle: tuple[Path, str]) -> None:
+    _, page = cycle
+    assert page.index("Roll call 1/3 (en)") < page.index("Roll call 2/3 (en)") < page.index(
+        "Roll call 3/3 (en)")
+
+
+def test_near_and_over_limit_are_marked(cycle: tuple[Path, str]) -> None:
+    _, page = cycle
+    parsed = parse(page)
+    classes = [a.get("class", "") for t, a in parsed.tags if t == "article"]
+    assert sum("state-near" in c for c in classes) == 3  # first woman's Bluesky, each language
+    assert sum("state-over" in c for c in classes) == 3
+    assert "Near the limit" in page and "Over the limit by 10." in page
+    assert "<strong>285</strong> of 300" in page
+    assert "3 over the limit, 3 near it" in page
+
+
+def test_near_limit_threshold() -> None:
+    contexts = make_contexts(1)
+    pid = contexts["en"]["featured"][0]["id"]
+    posts = [{"id": pid, "platform": "x", "lang": "en", "text": "t", "length": n, "limit": 280}
+             for n in (251, 252, 280, 281)]
+    view = review.review_view(contexts=contexts, files={},
+                              texts={"posts.json": json.dumps(posts).encode()})
+    states = [p["state"] for p in view["women"][0]["languages"][0]["posts"]]
+    assert states == ["ok", "near", "near", "over"]
+
+
+def test_hostile_name_stays_text(tmp_path: Path) -> None:
+    contexts = make_contexts(1)
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    for ctx in contexts.values():
+        for view in ctx["people"] + ctx["featured"]:
+            if view["id"] == ctx["featured"][0]["id"]:
+                view["name_latin"] = evil
+                view["name"] = evil
+    page = render_cycle(tmp_path / "c", contexts=copy.deepcopy(contexts))
+    assert "&lt;script&gt;alert(" in page
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert page.count("<script") == 1  # the page's own script only
+    parsed = parse(page)
+    assert any(evil in a.get("aria-label", "") for t, a in parsed.tags if t == "button")
+    assert all("onerror" not in a for _, a in parsed.tags)
+
+
+def test_hostile_post_fields_stay_text(tmp_path: Path) -> None:
+    contexts = make_contexts(1)
+    pid = contexts["en"]["featured"][0]["id"]
+    evil = {"id": pid, "platform": '"><script>x()</script>', "lang": "en",
+            "text": "</pre><script>x()</script>", "alt_text": "</pre><b>", "length": 5, "limit": 9,
+            "card": "javascript:alert(1)", "note": "<i>extra</i>"}
+    page = render_cycle(tmp_path / "c", contexts=contexts, extra_posts=[evil])
+    assert page.count("<script") == 1
+    assert "&lt;/pre&gt;&lt;script&gt;x()" in page and "&lt;i&gt;extra&lt;/i&gt;" in page
+    assert 'href="javascript:' not in page
+
+
+def test_links_are_relative_and_nothing_is_fetched(cycle: tuple[Path, str]) -> None:
+    folder, page = cycle
+    parsed = parse(page)
+    site = make_contexts()["en"]["org"]["site_url"]
+    for tag, attrs in parsed.tags:
+        for name in ("src", "href", "srcset", "poster", "data", "action", "background"):
+            value = attrs.get(name)
+            if value is None:
+                continue
+            if tag == "a" and name == "href" and value.startswith("#"):
+                continue
+            if tag == "a" and value == site:
+                continue  # the one link a reader clicks out to
+            if tag == "link" and attrs.get("rel") == "icon" and value == "data:,":
+                continue  # an empty icon, so the browser does not ask for /favicon.ico
+            assert "://" not in value and not value.startswith(("/", "//", "javascript:")), (tag, value)
+            assert "/../" not in f"/{value}"
+            target = value.split("#", 1)[0]
+            if target:
+                assert (folder / target).is_file(), (tag, value)
+    style = "".join(re.findall(r"<style>(.*?)</style>", page, re.S))
+    assert "url(" not in style and "@import" not in style and "@font-face" not in style
+    assert [a["rel"] for t, a in parsed.tags if t == "link"] == ["icon"]
+    assert re.search(r"<script[^>]*\bsrc=", page) is None
+
+
+def test_newsletter_preview_uses_local_images(cycle: tuple[Path, str]) -> None:
+    folder, page = cycle
+    parsed = parse(page)
+    docs = [a["srcdoc"] for t, a in parsed.tags if t == "iframe"]
+    assert docs and all(ASSET_BASE not in d for d in docs)
+    for doc in docs:
+        for src in re.findall(r'src="([^"]+)"', doc):
+            assert (folder / src).is_file(), src
+        assert 'href="https://belaruswomen.org"' in doc  # links stay as sent
+    widths = sorted({a["width"] for t, a in parsed.tags if t == "iframe"})
+    assert widths == ["375", "640"]
+
+
+def test_lang_attributes_on_text_blocks(cycle: tuple[Path, str]) -> None:
+    _, page = cycle
+    parsed = parse(page)
+    assert parsed.tags[0] == ("html", {"lang": "en", "class": "no-js"})
+    langs = {a.get("lang") for t, a in parsed.tags if t == "pre"}
+    assert langs == {"en", "be", "ru"}
+    for t, a in parsed.tags:
+        if t == "pre":
+            assert a.get("lang") in LANGS
+    ru_blocks = [a for t, a in parsed.tags if t == "pre" and a.get("lang") == "ru"]
+    assert ru_blocks
+
+
+def test_heading_levels_never_skip(cycle: tuple[Path, str]) -> None:
+    _, page = cycle
+    levels = [int(t[1]) for t, _ in parse(page).tags if re.fullmatch(r"h[1-6]", t)]
+    assert levels[0] == 1 and levels.count(1) == 1
+    for before, after in zip(levels, levels[1:], strict=False):
+        assert after <= before + 1, levels
+
+
+def test_ids_are_unique(cycle: tuple[Path, str]) -> None:
+    _, page = cycle
+    ids = [a["id"] for _, a in parse(page).tags if "id" in a]
+    assert len(ids) == len(set(ids))
+
+
+def test_same_inputs_same_bytes(tmp_path: Path) -> None:
+    contexts, files, texts = make_cycle(tmp_path / "a")
+    one = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts)
+    two = review.render_review(templates_dir=TEMPLATES, contexts=make_contexts(), files=dict(files),
+                               texts=dict(texts))
+    assert one == two
+
+
+def test_missing_parts_simply_do_not_show(tmp_path: Path) -> None:
+    contexts, files, _ = make_cycle(tmp_path / "a")
+    cards_only = {k: v for k, v in files.items() if k.startswith("cards/")}
+    page = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files=cards_only,
+                                texts={}).decode()
+    assert "<iframe" not in page and "Thread posts" not in page and 'id="appeal"' not in page
+    assert "<button type=\"button\" class=\"copy\"" not in page
+    assert page.count("<img ") == 30
+    # Nothing at all: still a valid page with the totals.
+    empty = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files={},
+                                 texts={}).decode()
+    assert "This cycle" in empty and "<img " not in empty
+
+
+def test_tolerates_odd_posts_json(tmp_path: Path) -> None:
+    contexts = make_contexts(1)
+    pid = contexts["en"]["featured"][0]["id"]
+    for data in (b"", b"not json", b"{}", b'{"posts": "x"}', b"[1, null, {}]",
+                 json.dumps([{"id": pid, "platform": "x", "lang": "en", "text": "hi"}]).encode(),
+                 json.dumps({"posts": [{"id": "roll", "platform": "x", "lang": "en", "text": "hi",
+                                        "length": "?", "limit": None, "card": {"x": 1}}]}).encode()):
+        page = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files={},
+                                    texts={"posts.json": data}).decode()
+        assert page.startswith("<!doctype html>")
+
+
+def test_unknown_post_keys_are_shown() -> None:
+    contexts = make_contexts(1)
+    pid = contexts["en"]["featured"][0]["id"]
+    post = {"id": pid, "platform": "x", "lang": "en", "text": "hi", "length": 2, "limit": 280,
+            "dropped": ["hashtags", "link"], "date": "2026-11-24", "ids": [pid],
+            "reviewer_note": ["a", 1], "weighted": True, "nested": {"b": 1}, "empty": None}
+    view = review.review_view(contexts=contexts, files={},
+                              texts={"posts.json": json.dumps([post]).encode()})
+    shown = view["women"][0]["languages"][0]["posts"][0]
+    assert shown["extras"] == [{"key": "nested", "value": '{"b": 1}'},
+                               {"key": "reviewer note", "value": "a, 1"},
+                               {"key": "weighted", "value": "True"}]
+    assert shown["dropped"] == "hashtags, link" and shown["date"] == "2026-11-24"
+
+
+def test_carriage_returns_survive_into_the_dom() -> None:
+    assert str(review._pre_text("a\r\nb<")) == "a&#13;\nb&lt;"
+
+
+# --- preview.py ---------------------------------------------------------------------------
+
+
+def test_review_path(tmp_path: Path) -> None:
+    from campaign_kit import preview
+
+    with pytest.raises(BuildError, match="no review page at .*; run campaign-kit build first"):
+        preview.review_path(tmp_path, "mothers", "2026-W48")
+    page = tmp_path / "mothers" / "2026-W48" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<!doctype html>")
+    assert preview.review_path(tmp_path, "mothers", "2026-W48") == page
+    for appeal, cyc in (("..", "2026-W48"), ("mothers", "../../etc"), ("", "x")):
+        with pytest.raises(BuildError):
+            preview.review_path(tmp_path, appeal, cyc)
+
+
+def serve_in_thread(folder: Path) -> tuple[str, threading.Event, threading.Thread]:
+    """Start preview.serve on a free port in a thread; return its URL and the stop switch."""
+    from campaign_kit import preview
+
+    ready, stop = threading.Event(), threading.Event()
+    urls: list[str] = []
+
+    def on_ready(url: str) -> None:
+        urls.append(url)
+        ready.set()
+
+    thread = threading.Thread(target=preview.serve, args=(folder, 0, on_ready),
+                              kwargs={"stop": stop}, daemon=True)
+    thread.start()
+    assert ready.wait(10), "preview.serve did not start"
+    return urls[0], stop, thread
+
+
+def test_serve_serves_the_folder_only(tmp_path: Path) -> None:
+    folder = tmp_path / "site"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "index.html").write_text("<p>ok</p>")
+    (folder / "sub" / "x.txt").write_text("x")
+    (tmp_path / "secret.txt").write_text("secret")
+    url, stop, thread = serve_in_thread(folder)
+    assert url.startswith("http://127.0.0.1:") and url.endswith("/")
+    with urllib.request.urlopen(url) as resp:
+        assert resp.read() == b"<p>ok</p>"
+    for path in ("../secret.txt", "%2e%2e/secret.txt", "..%2fsecret.txt", "a/../../secret.txt"):
+        try:
+            with urllib.request.urlopen(url + path) as resp:
+                body = resp.read()
+        except urllib.error.HTTPError as exc:
+            assert exc.code in (400, 403, 404)
+        else:
+            assert b"secret" not in body
+    with pytest.raises(urllib.error.HTTPError) as listing:
+        urllib.request.urlopen(url + "sub/")
+    assert listing.value.code == 404
+    stop.set()
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_serve_refuses_a_missing_folder(tmp_path: Path) -> None:
+    from campaign_kit import preview
+
+    with pytest.raises(BuildError, match="is not a folder"):
+        preview.serve(tmp_path / "nope", 0)
