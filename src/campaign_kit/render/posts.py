@@ -301,9 +301,11 @@ def describe_overflow(where: str, result: Measure, dropped: Sequence[str]) -> st
 
     """
     bits = []
-    if result.length > result.limit:
+    others = list(result.violations)
+    if result.overflow:
         bits.append(f"{result.length} of {result.limit}, {result.overflow} over")
-    bits += [v for v in result.violations if not (result.length > result.limit and v == result.violations[0])]
+        others = others[1:]  # measure() states the length first; said above in our words
+    bits += others
     msg = f"{where}: {'; '.join(bits) or 'does not fit'}"
     if dropped:
         msg += f" (even without {', '.join(dropped)})"
