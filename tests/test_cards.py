@@ -200,7 +200,7 @@ def test_any_plausible_name_fits_or_fails_loudly(latin: list[str], cyrillic: lis
     try:
         card = plan(c, fmt, **KW)
     except FitError as err:
-        assert "w:" in str(err) and fmt in str(err)
+        assert f"w ({lang}):" in str(err) and fmt in str(err)
         return
     for line in card.lines:
         assert card.box_of(line.field).contains(line.bbox)
@@ -226,7 +226,7 @@ def test_impossible_name_is_a_fit_error_naming_person_format_field() -> None:
     with pytest.raises(FitError) as err:
         plan(content(huge, "en"), "link", **KW)
     msg = str(err.value)
-    assert "impossible" in msg and "link" in msg and "name" in msg
+    assert "impossible (en): link card: name" in msg and "even at 32 px in 3 lines" in msg
 
 
 # --- pixels and bytes ---------------------------------------------------------------------

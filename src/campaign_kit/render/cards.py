@@ -352,8 +352,9 @@ def plan(content: CardContent, fmt: str, *, templates_dir: Path = DEFAULT_TEMPLA
 
 def _plan(content: CardContent, layout: Layout, fonts: dict[str, str], with_photo: bool
           ) -> CardPlan:
-    card = plan_card(layout, content.texts(), _PillowMeasure(fonts), who=content.person_id,
-                     initials=content.initials, with_photo=with_photo)
+    card = plan_card(layout, content.texts(), _PillowMeasure(fonts),
+                     who=f"{content.person_id} ({content.lang})", initials=content.initials,
+                     with_photo=with_photo)
     for line in (*card.lines, *((card.monogram,) if card.monogram else ())):
         key = (line.text, fonts[line.font])
         if key not in _CHECKED:
