@@ -314,6 +314,14 @@ def test_bad_layout_file_is_a_render_error(tmp_path: Path) -> None:
     assert "square.toml" in str(err.value) and "canvas.background" in str(err.value)
 
 
+def test_card_dependencies_for_cache_keys() -> None:
+    deps = cards.card_dependencies("link", **KW)
+    assert deps[:2] == (TEMPLATES / "cards" / "link.toml", TEMPLATES / "cards" / "theme.toml")
+    assert {p.name for p in deps[2:]} == {"InterDisplay-Bold.otf", "Inter-SemiBold.otf",
+                                          "Inter-Regular.otf"}
+    assert all(p.is_file() for p in deps)
+
+
 def test_missing_font_file(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match="font of role"):
         render_card(content(ABLAB, "en"), "link", PHOTOS, templates_dir=TEMPLATES,

@@ -430,6 +430,24 @@ def _text_mask(path: str, size: int, text: str) -> tuple[Image.Image, tuple[int,
     return mask, (left, top)
 
 
+def card_dependencies(fmt: str, *, templates_dir: Path = DEFAULT_TEMPLATES,
+                      fonts_dir: Path = DEFAULT_FONTS) -> tuple[Path, ...]:
+    """The files a card of ``fmt`` is drawn from, for a build's cache key.
+
+    Her content and her photo file come on top of these. ``cards/alt.toml`` is not among them:
+    it changes the alt text, never the pixels.
+
+    Raises:
+        RenderError: bad layout or missing font (as ``render_card`` would).
+
+    """
+    layout = load_layout(templates_dir, fmt)
+    fonts = _font_paths(layout.fonts, str(fonts_dir))
+    cards = templates_dir / "cards"
+    return (cards / f"{fmt}.toml", cards / "theme.toml",
+            *sorted({Path(path) for path in fonts.values()}))
+
+
 def encode_png(image: Image.Image) -> bytes:
     """PNG bytes of ``image``'s pixels only: zlib level 6, no optimize pass, no metadata chunks.
 
@@ -562,6 +580,7 @@ __all__ = [
     "CardContent",
     "alt_text",
     "card_content",
+    "card_dependencies",
     "check_glyphs",
     "draw_card",
     "encode_png",
