@@ -25,7 +25,13 @@ from campaign_kit.context import appeal_context
 from campaign_kit.cycles import Cycle, select_featured
 from campaign_kit.errors import BuildError, CampaignKitError
 from campaign_kit.locale import load_locale
-from campaign_kit.output import BuildLock, Writer, WriteResult, safe_relpath
+from campaign_kit.output import (
+    BuildLock,
+    Writer,
+    WriteResult,
+    release_inherited_locks,
+    safe_relpath,
+)
 from campaign_kit.project import Project
 from campaign_kit.roster import Person, Roster, load_roster
 from campaign_kit.stats import totals
@@ -178,7 +184,8 @@ def _run_card_jobs(jobs: list[CardJob], workers: int) -> Iterator[tuple[str, byt
     # fork shares the parent's already-loaded fonts and layouts with every worker for free.
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     chunk = max(1, min(16, len(jobs) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                             initializer=release_inherited_locks) as pool:
         yield from pool.map(_render_card_job, jobs, chunksize=chunk)
 
 

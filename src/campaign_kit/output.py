@@ -150,6 +150,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# Lock files this process holds, so a forked card worker can close its inherited copies:
+# otherwise a worker that outlives a killed build would keep the cycle locked.
+_HELD: set[int] = set()
+
+
+def release_inherited_locks() -> None:
+    """Close this process's copies of its parent's lock files (card worker initializer)."""
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
 class BuildLock:
     """An exclusive lock on one cycle folder, so two builds of a cycle never interleave.
 
@@ -182,11 +197,13 @@ class BuildLock:
         fh.write(str(os.getpid()))
         fh.flush()
         self.fh = fh
+        _HELD.add(fh.fileno())
         return self
 
     def __exit__(self, *exc: object) -> None:
         fh = self.fh
         if fh is not None:
+            _HELD.discard(fh.fileno())  # type: ignore[attr-defined]
             fh.truncate(0)  # type: ignore[attr-defined]
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)  # type: ignore[attr-defined]
             fh.close()  # type: ignore[attr-defined]
