@@ -1,0 +1,342 @@
+"""The newsletter: MJML rendering, compiling, the allow-list and HTML checks, three languages."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from campaign_kit.config import load_campaign
+from campaign_kit.context import appeal_context
+from campaign_kit.cycles import parse_cycle
+from campaign_kit.errors import NewsletterError
+from campaign_kit.render import newsletter as nl_mod
+from campaign_kit.render.mjml_check import GMAIL_CLIP_BYTES, html_problems, mjml_problems
+from campaign_kit.render.newsletter import CardImage, card_url, render_newsletter
+from campaign_kit.roster import Person, Roster, load_roster
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATES = REPO / "templates"
+LANGS = ("en", "be", "ru")
+HOSTILE = '<b>&"x'
+BASE = "https://belaruswomen.org/campaign-kit"
+CAMPAIGN = load_campaign(REPO / "campaign.toml")
+SETTINGS = CAMPAIGN.newsletter
+
+
+def make_ctx(lang: str, roster: Roster | None = None, featured: int = 5) -> dict:
+    roster = roster or load_roster(REPO / "roster.json")
+    appeal = CAMPAIGN.appeal("mothers")
+    people = roster.in_group(appeal.group)
+    return appeal_context(campaign=CAMPAIGN, appeal=appeal, roster=roster, lang=lang,
+                          cycle=parse_cycle("2026-W48"), featured=list(people[:featured]),
+                          templates_dir=TEMPLATES)
+
+
+def hostile_roster() -> Roster:
+    """The real roster with the first woman's surnames made markup (validation would refuse)."""
+    real = load_roster(REPO / "roster.json")
+    first = real.people[0]
+    evil = Person(**{**first.__dict__, "surname_latin": HOSTILE, "surname_cyrillic": HOSTILE})
+    return Roster(real.as_of, (evil, *real.people[1:]))
+
+
+def render(lang: str, *, ctx=None, templates: Path = TEMPLATES, settings=SETTINGS, **kw):
+    return render_newsletter(ctx or make_ctx(lang), templates, settings=settings, **kw)
+
+
+@pytest.fixture(scope="module")
+def letters():
+    return {lang: render(lang) for lang in LANGS}
+
+
+@pytest.fixture(scope="module")
+def sendable():
+    return {lang: render(lang, asset_base_url=BASE, send=True) for lang in LANGS}
+
+
+@pytest.fixture
+def templates_copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, dest)
+    return dest
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# --- content ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_woman_counts_and_links(letters, lang):
+    letter = letters[lang]
+    roster = load_roster(REPO / "roster.json")
+    for part in (letter.html, letter.txt):
+        for p in roster.people:
+            assert (p.name_latin if lang == "en" else p.name_cyrillic) in part, p.id
+        assert "27" in part and "53" in part
+        assert "https://belaruswomen.org" in part
+        assert "{{ UnsubscribeURL }}" in part
+    assert len(re.findall(r"^\d+\. ", letter.txt, flags=re.M)) == 27
+    assert letter.subject and letter.preheader
+    assert len(letter.html.encode("utf-8")) < GMAIL_CLIP_BYTES
+    assert f'<html lang="{lang}"' in letter.html
+    assert "googleapis" not in letter.html and "@import" not in letter.html
+
+
+def test_subjects_and_preheaders_read_naturally(letters):
+    assert letters["en"].subject == ("Mothers of Minor Children: 27 women political prisoners "
+                                     "behind bars")
+    assert letters["ru"].subject == ("Матери несовершеннолетних детей: 27 политзаключённых "
+                                     "за решёткой")
+    assert letters["be"].subject == "Маці непаўналетніх дзяцей: 27 палітвязніц за кратамі"
+    assert letters["ru"].preheader.startswith("Без мам растут 53 ребёнка.")
+    assert letters["be"].preheader.startswith("Дзяцінства 53 дзяцей праходзіць без мам.")
+
+
+def test_featured_women_have_cards_with_alt_text(letters, sendable):
+    ctx = make_ctx("en")
+    html = letters["en"].html
+    for view in ctx["featured"]:
+        assert f'src="../cards/en/{view["id"]}/link.png"' in html
+        assert f'src="{BASE}/mothers/2026-W48/cards/en/{view["id"]}/link.png"' in sendable["en"].html
+    assert ('alt="Card: ABLAB Hanna (АБЛАБ Анна). Sentenced to 11 years in a penal colony. '
+            'Mother of 2 children."') in html
+    assert 'alt="Карточка: АБЛАБ Анна (ABLAB Hanna). Приговорена к 11 годам колонии. ' \
+           'Мать двоих детей."' in letters["ru"].html
+    assert html.count("<img ") == len(ctx["featured"])
+
+
+def test_card_lookup_gives_path_and_alt_or_none():
+    seen = []
+
+    def lookup(person_id: str):
+        seen.append(person_id)
+        if person_id == "ablab-hanna":
+            return CardImage("cards/en/ablab-hanna/link.png", "Custom alt from the card")
+        return None
+
+    letter = render("en", card=lookup)
+    assert 'alt="Custom alt from the card"' in letter.html
+    assert letter.html.count("<img ") == 1
+    assert seen == [v["id"] for v in make_ctx("en")["featured"]]
+
+
+def test_card_url():
+    assert card_url("cards/en/a-b/link.png", asset_base_url=None, appeal="mothers",
+                    cycle="2026-W48") == "../cards/en/a-b/link.png"
+    assert card_url("cards/en/a-b/link.png", asset_base_url="https://x.org/kit/",
+                    appeal="mothers", cycle="2026-W48") == \
+        "https://x.org/kit/mothers/2026-W48/cards/en/a-b/link.png"
+
+
+def test_hostile_name_stays_text():
+    for lang in LANGS:
+        letter = render(lang, ctx=make_ctx(lang, hostile_roster()))
+        assert HOSTILE not in letter.mjml and HOSTILE not in letter.html
+        assert "&lt;b&gt;&amp;&#34;x" in letter.mjml
+        assert "&lt;b&gt;&amp;&#34;x" in letter.html
+        assert HOSTILE in letter.txt
+
+
+def test_merge_tags_pass_through_untouched(letters):
+    html = letters["en"].html
+    assert 'href="{{ UnsubscribeURL }}"' in html
+    mailchimp = dataclasses.replace(SETTINGS, unsubscribe="*|UNSUB|*")
+    letter = render("en", settings=mailchimp)
+    assert 'href="*|UNSUB|*"' in letter.html and "*|UNSUB|*" in letter.txt
+
+
+def test_plain_text_is_its_own_text_not_stripped_html(letters):
+    txt = letters["en"].txt
+    assert "<" not in txt.replace(HOSTILE, "") and "&amp;" not in txt
+    assert "Donate: https://belaruswomen.org" in txt
+    assert "1. ABLAB Hanna | АБЛАБ Анна, sentenced to 11 yrs in a penal colony: 2 children" in txt
+    assert "1. АБЛАБ Анна — приговорена к 11 годам колонии, мать двоих детей" in letters["ru"].txt
+
+
+def test_rendering_is_deterministic():
+    a, b = render("ru"), render("ru")
+    assert a == b
+
+
+# --- checks -------------------------------------------------------------------------------
+
+def test_send_build_refuses_relative_images():
+    with pytest.raises(NewsletterError, match="relative"):
+        render("en", send=True)
+
+
+def test_asset_base_must_be_https():
+    with pytest.raises(NewsletterError, match="https"):
+        render("en", asset_base_url="http://belaruswomen.org/kit")
+
+
+def test_send_build_passes_with_absolute_urls(sendable):
+    for letter in sendable.values():
+        assert html_problems(letter.html, send=True, merge_tags=(SETTINGS.unsubscribe,)) == []
+
+
+@pytest.mark.parametrize("settings_change, what", [
+    ({"unsubscribe": "  "}, "unsubscribe merge tag"),
+])
+def test_empty_merge_value_is_refused(settings_change, what):
+    with pytest.raises(NewsletterError, match=f"empty merge value.*{what}"):
+        render("en", settings=dataclasses.replace(SETTINGS, **settings_change))
+
+
+def test_empty_context_value_is_refused():
+    ctx = make_ctx("en")
+    ctx["org"] = {**ctx["org"], "donate_url": ""}
+    with pytest.raises(NewsletterError, match="organisation donate_url"):
+        render("en", ctx=ctx)
+    with pytest.raises(NewsletterError, match="ablab-hanna card alt text"):
+        render("en", card=lambda pid: CardImage(f"cards/en/{pid}/link.png", " "))
+
+
+def test_missing_preheader_is_refused(templates_copy):
+    _edit(templates_copy / "newsletter" / "meta.txt", "{{ w.preheader.strip() }}\n", "")
+    with pytest.raises(NewsletterError, match="preheader is missing"):
+        render("en", templates=templates_copy)
+
+
+def test_preheader_must_reach_the_html(templates_copy):
+    path = templates_copy / "newsletter" / "newsletter.mjml"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"<mj-raw><div style=\"display:none.*?</mj-raw>", "", text)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(NewsletterError, match="preheader is not in the HTML"):
+        render("en", templates=templates_copy)
+
+
+def test_unknown_mjml_in_a_template_is_refused(templates_copy):
+    _edit(templates_copy / "newsletter" / "newsletter.mjml",
+          '<mj-text color="#5a5a5a" font-size="14px"',
+          '<mj-text colour="#5a5a5a" font-size="14px"')
+    with pytest.raises(NewsletterError, match='unknown attribute "colour" on <mj-text>'):
+        render("en", templates=templates_copy)
+
+
+def test_image_without_alt_is_refused(templates_copy):
+    path = templates_copy / "newsletter" / "newsletter.mjml"
+    text, n = re.subn(r'(<mj-image [^>]*?) alt="[^"]*"', r"\1", path.read_text(encoding="utf-8"))
+    assert n == 1
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(NewsletterError, match="has no alt text"):
+        render("en", templates=templates_copy)
+
+
+def test_oversized_html_is_refused(templates_copy):
+    # Repeat the roll call until the compiled HTML passes Gmail's clipping size.
+    _edit(templates_copy / "newsletter" / "newsletter.mjml",
+          "{% for p in roll %}", "{% for p in roll * 30 %}")
+    with pytest.raises(NewsletterError, match="Gmail clips"):
+        render("en", templates=templates_copy)
+
+
+MJML_OK = """<mjml lang="en">
+  <mj-head><mj-title>T</mj-title><mj-preview>P</mj-preview>
+    <mj-attributes><mj-all font-family="Arial" /><mj-text color="#000" />
+      <mj-class name="x" color="red" /></mj-attributes>
+    <mj-style>.a { color: red; }</mj-style></mj-head>
+  <mj-body width="600px"><mj-section><mj-column>
+    <mj-text css-class="roll"><p style="margin:0">A <strong>b</strong><br /><a href="https://x">l</a></p></mj-text>
+    <mj-image src="https://x/y.png" alt="y" />
+    <mj-button href="https://x" inner-padding="4px">Go</mj-button>
+    <mj-raw><div style="display:none">p</div></mj-raw>
+  </mj-column></mj-section></mj-body>
+</mjml>"""
+
+
+def test_allow_list_accepts_standard_mjml():
+    assert mjml_problems(MJML_OK) == []
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("<mj-raw>", "<mj-bogus>", "unknown MJML tag <mj-bogus>"),
+    ('<mj-image src="https://x/y.png"', '<mj-image source="https://x/y.png"',
+     'unknown attribute "source" on <mj-image>'),
+    ('<mj-all font-family="Arial" />', '<mj-all fontfamily="Arial" />',
+     'unknown attribute "fontfamily" on <mj-all>'),
+    ("<strong>b</strong>", "<script>b</script>", "HTML tag <script> is not allowed"),
+    ("<strong>b</strong>", '<strong onclick="x">b</strong>', 'unknown attribute "onclick"'),
+    ("<strong>b</strong>", "<mj-button>b</mj-button>", "whose content is HTML"),
+    ("<mj-raw>", '<mj-include path="x.mjml" /><mj-raw>', "mj-include"),
+    ("<mj-title>T</mj-title>", "<mj-title><b>T</b></mj-title>", "plain text only"),
+    ("<mj-section>", "<mj-section><p>loose</p>", "outside a text component"),
+    ('<mjml lang="en">', '<mjml lang="en" foo="1">', 'unknown attribute "foo" on <mjml>'),
+    ("</mj-column>", "", "closes"),
+])
+def test_allow_list_refuses(old, new, message):
+    source = MJML_OK.replace(old, new)
+    assert source != MJML_OK
+    problems = mjml_problems(source)
+    assert any(message in p for p in problems), problems
+    assert all(p.startswith("line ") for p in problems if "root" not in p)
+
+
+def test_allow_list_needs_a_root():
+    assert "no <mjml> root element" in mjml_problems("<mj-body></mj-body>")
+
+
+@pytest.mark.parametrize("html, send, message", [
+    ('<img src="https://x/a.png">', False, "no alt text"),
+    ('<img src="https://x/a.png" alt=" ">', False, "no alt text"),
+    ('<img src="../cards/a.png" alt="a">', True, "relative"),
+    ('<a href="/page">x</a>', True, "relative"),
+    ('<a href="http://x.org">x</a>', False, "not https"),
+    ('<a href="javascript:alert(1)">x</a>', False, "scheme"),
+    ('<a href="">x</a>', False, "empty"),
+    ('<img src="" alt="a">', False, "empty"),
+    ('<td background="http://x/bg.png">', False, "not https"),
+    ('<link rel="stylesheet" href="http://x/a.css">', False, "not https"),
+])
+def test_html_checks_refuse(html, send, message):
+    problems = html_problems(html, send=send)
+    assert any(message in p for p in problems), problems
+
+
+@pytest.mark.parametrize("html, send", [
+    ('<img src="../cards/a.png" alt="a">', False),
+    ('<a href="mailto:news@x.org">x</a>', True),
+    ('<a href="{{ UnsubscribeURL }}">x</a>', True),
+    ('<a href="https://x.org">x</a><img src="https://x/a.png" alt="a">', True),
+])
+def test_html_checks_accept(html, send):
+    assert html_problems(html, send=send, merge_tags=("{{ UnsubscribeURL }}",)) == []
+
+
+def test_size_is_measured_in_utf8_bytes():
+    # 40,000 Cyrillic letters are 80,000 bytes: under the limit in characters, over in bytes
+    # once doubled.
+    body = "<p>" + "ж" * 52_000 + "</p>"
+    assert len(body) < GMAIL_CLIP_BYTES < len(body.encode("utf-8"))
+    assert any("Gmail clips" in p for p in html_problems(body, send=False))
+
+
+# --- build wiring and golden files ----------------------------------------------------------
+
+def test_build_outputs_writes_four_files_per_language():
+    ctxs = {lang: make_ctx(lang) for lang in LANGS}
+    inputs = SimpleNamespace(project=SimpleNamespace(templates=TEMPLATES), campaign=CAMPAIGN)
+    options = SimpleNamespace(asset_base_url=BASE, cycle=parse_cycle("2026-W48"))
+    refs = {("ablab-hanna", "ru"): {"paths": {"link": "cards/ru/ablab-hanna/link.png"},
+                                    "alt_text": "Карточка из плана"}}
+    out = dict(nl_mod.build_outputs(inputs=inputs, options=options, contexts=ctxs,
+                                    card_refs=refs))
+    assert sorted(out) == sorted(f"newsletter/{lang}.{ext}" for lang in LANGS
+                                 for ext in ("mjml", "html", "txt", "eml"))
+    assert 'alt="Карточка из плана"' in out["newsletter/ru.html"].decode("utf-8")
+    assert out["newsletter/en.eml"].startswith(b"Subject: ")
+
+
+def test_golden_english_mjml_and_text(golden, letters):
+    golden("newsletter/en.mjml", letters["en"].mjml)
+    golden("newsletter/en.txt", letters["en"].txt)
