@@ -624,7 +624,7 @@ def render_thread(
     items: list[_Item] = []
     for section in ("intro", "line", "outro"):
         for person in people if section == "line" else [None]:
-            who = person["id"] if person else f"thread {section}"
+            who = f"{person['id']} (roll-call line)" if person else f"roll-call {section}"
             fitted = fit(templates_dir, template, {**base, "section": section, "p": person},
                          platform, f"{platform}/{lang} {who}", measure_text=measure_item,
                          allow_empty=person is None)
