@@ -77,6 +77,8 @@ def load_everything(page: Any) -> None:
     """Make lazy images and frames load now, and wait until they have."""
     page.evaluate("document.querySelectorAll('img, iframe').forEach(e => { e.loading = 'eager'; })")
     wait_until(page, "[...document.images].every(i => i.complete)")
+    # Decoded too, so screenshots show the cards rather than empty boxes.
+    page.evaluate("Promise.all([...document.images].map(i => i.decode().catch(() => null)))")
     page.wait_for_load_state("load")
 
 
@@ -211,6 +213,45 @@ def test_language_switch_and_reading_without_script(browser: Any, site: tuple[Pa
     assert set(shown) == {"en", "be", "ru"}
     assert page.locator("button.copy").first.is_hidden()
     assert page.locator("#langs").is_hidden()
+    context.close()
+
+
+# WCAG 2 contrast of every visible piece of text against the first opaque background behind it.
+CONTRAST_JS = """() => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => (v /= 255) <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] === 1) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || !el.getClientRects().length) continue;
+    if (el.closest('.visually-hidden')) continue;
+    const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${ratio.toFixed(2)}: ${node.textContent.trim().slice(0, 40)}`);
+  }
+  return low;
+}"""
+
+
+def test_text_contrast(browser: Any, site: tuple[Path, str]) -> None:
+    _, url = site
+    context, page, _ = open_page(browser, url)
+    assert page.evaluate(CONTRAST_JS) == []
+    # The states a reviewer meets while working: a copied button, a chosen language.
+    page.locator("button.copy").first.click()
+    page.get_by_role("button", name="Belarusian", exact=True).click()
+    assert page.evaluate(CONTRAST_JS) == []
     context.close()
 
 
