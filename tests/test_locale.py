@@ -111,7 +111,8 @@ def test_other_statuses(status, en, ru, be):
 def test_unknown_term():
     p = woman(sentence_months=None)
     assert load_locale(T, "en").status(p) == "Sentenced to an unknown term in a penal colony"
-    assert load_locale(T, "ru").status(p) == "Приговорена к заключению колонии, срок неизвестен"
+    assert load_locale(T, "ru").status(p) == "Приговорена к заключению в колонии, срок неизвестен"
+    assert load_locale(T, "be").status(p) == "Асуджаная да зняволення ў калоніі, тэрмін невядомы"
     assert "тэрмін невядомы" in load_locale(T, "be").status(p)
 
 

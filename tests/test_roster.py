@@ -150,3 +150,7 @@ def test_dump_is_stable_round_trip():
     roster = load_roster(REPO / "roster.json")
     text = dump_roster(roster.people, roster.as_of)
     assert text == (REPO / "roster.json").read_text(encoding="utf-8")
+
+
+def test_modifier_apostrophe_is_name_punctuation():
+    assert script_problems("Дарʼя", "cyrillic") == []

@@ -466,8 +466,8 @@ def _text_outputs(
     if kind == "posts":
         from campaign_kit.render import posts
 
-        refs = {key: posts.CardRef(paths=ref["paths"], alt_text=ref["alt_text"])
-                for key, ref in card_refs.items()}
+        refs = {(lang, pid): posts.CardRef(paths=ref["paths"], alt_text=ref["alt_text"])
+                for (pid, lang), ref in card_refs.items()}
         rendered = posts.render_posts(contexts=contexts, campaign=inputs.campaign,
                                       appeal=inputs.appeal, cycle=options.cycle,
                                       templates_dir=inputs.project.templates, cards=refs)

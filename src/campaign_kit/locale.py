@@ -20,7 +20,10 @@ from campaign_kit.errors import TemplateError
 from campaign_kit.roster import Person
 
 # The counted things each locale file must define, with every plural category of its language.
-PLURAL_TABLES = ("years", "months", "mother_of", "women", "mothers", "children", "minor_children")
+PLURAL_TABLES = (
+    "years", "months", "mother_of", "women", "mothers", "children", "minor_children",
+    "minor_children_of",
+)
 STATUS_KEYS = (
     "sentenced", "sentenced_unknown", "pre_trial", "compulsory_treatment", "released",
 )
@@ -87,13 +90,16 @@ class Locale:
     def status(self, person: Person) -> str:
         """Her status as one line: "Sentenced to 5 years 6 months in a penal colony"."""
         phrases = self.table["status"]
-        facility = self.table["facility"].get(person.facility or "penal_colony", "")
+        kind = person.facility or "penal_colony"
+        facility = self.table["facility"].get(kind, "")
+        place = self.table.get("facility_place", {}).get(kind, "")
         if person.status == "sentenced":
             if person.sentence_months is None:
                 text = phrases["sentenced_unknown"]
             else:
                 text = phrases["sentenced"].replace("{term}", self.term(person.sentence_months))
-            return " ".join(text.replace("{facility}", facility).split())
+            text = text.replace("{facility}", facility).replace("{place}", place)
+            return " ".join(text.split())
         return phrases[person.status]
 
     def mother_of(self, n: int) -> str:
@@ -146,8 +152,9 @@ def _check_table(lang: str, table: dict[str, Any], source: str) -> None:
         if not isinstance(table.get("status", {}).get(key), str):
             problems.append(f"[status] lacks {key}")
     for key in FACILITY_KEYS:
-        if not isinstance(table.get("facility", {}).get(key), str):
-            problems.append(f"[facility] lacks {key}")
+        for name in ("facility", "facility_place"):
+            if not isinstance(table.get(name, {}).get(key), str):
+                problems.append(f"[{name}] lacks {key}")
     if problems:
         raise TemplateError(f"{source}: " + "; ".join(problems))
 

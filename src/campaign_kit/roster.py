@@ -144,10 +144,10 @@ def script_problems(value: str, expected: str) -> list[str]:
     """
     found: list[str] = []
     for i, ch in enumerate(value):
+        if ch in NAME_PUNCTUATION:  # ʼ (U+02BC) is a letter to Unicode but punctuation here
+            continue
         script = _script_of(ch)
         if script == expected:
-            continue
-        if script is None and ch in NAME_PUNCTUATION:
             continue
         label = unicodedata.name(ch, "unnamed character")
         if script is None:
