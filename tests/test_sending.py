@@ -1,0 +1,213 @@
+"""send-test against a real SMTP server (aiosmtpd) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import ssl
+import subprocess
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from campaign_kit.config import load_campaign
+from campaign_kit.context import appeal_context
+from campaign_kit.cycles import parse_cycle
+from campaign_kit.errors import SendError
+from campaign_kit.render.email import build_eml, cycle_date
+from campaign_kit.render.newsletter import render_newsletter
+from campaign_kit.roster import load_roster
+from campaign_kit.sending import readdress, send_test
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATES = REPO / "templates"
+CAMPAIGN = load_campaign(REPO / "campaign.toml")
+CYCLE = parse_cycle("2026-W48")
+TO = "proof@mail.test"
+
+
+@pytest.fixture(scope="module")
+def letter():
+    roster = load_roster(REPO / "roster.json")
+    appeal = CAMPAIGN.appeal("mothers")
+    people = roster.in_group(appeal.group)
+    ctx = appeal_context(campaign=CAMPAIGN, appeal=appeal, roster=roster, lang="ru", cycle=CYCLE,
+                         featured=list(people[:5]), templates_dir=TEMPLATES)
+    return render_newsletter(ctx, TEMPLATES, settings=CAMPAIGN.newsletter,
+                             asset_base_url="https://belaruswomen.org/campaign-kit", send=True)
+
+
+@pytest.fixture(scope="module")
+def eml(letter) -> bytes:
+    return build_eml(letter, CAMPAIGN, date=cycle_date(CYCLE))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives and can refuse recipients."""
+
+    def __init__(self, refuse_rcpt: bool = False) -> None:
+        self.envelopes = []
+        self.refuse_rcpt = refuse_rcpt
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_rcpt:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+
+def accept_user(server, session, envelope, mechanism, auth_data):
+    ok = auth_data.login == b"proofer" and auth_data.password == b"s3cret"
+    # handled=False: aiosmtpd answers 535 itself (True would leave the client waiting).
+    return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture
+def server():
+    started = []
+
+    def start(**kwargs):
+        inbox = Inbox(kwargs.pop("refuse_rcpt", False))
+        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **kwargs)
+        controller.start()
+        started.append(controller)
+        return inbox, controller.port
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def test_message_arrives_with_both_parts_intact(server, eml, letter):
+    inbox, port = server()
+    send_test(eml, to=TO, host="127.0.0.1", port=port, starttls=False)
+    assert len(inbox.envelopes) == 1
+    env = inbox.envelopes[0]
+    assert env.mail_from == "news@belaruswomen.org"
+    assert env.rcpt_tos == [TO]
+    msg = BytesParser(policy=policy.default).parsebytes(env.content)
+    assert msg["To"] == TO
+    assert msg["Subject"] == letter.subject
+    text, html = msg.iter_parts()
+    assert text.get_content().replace("\r\n", "\n") == letter.txt
+    assert html.get_content().replace("\r\n", "\n") == letter.html
+    # Only the To header changed: the body is byte for byte what the build wrote.
+    assert env.content.split(b"\r\n\r\n", 1)[1] == eml.split(b"\r\n\r\n", 1)[1]
+
+
+def test_login_with_password_from_the_environment(server, eml, monkeypatch):
+    inbox, port = server(authenticator=accept_user, auth_require_tls=False)
+    monkeypatch.setenv("CAMPAIGN_KIT_SMTP_PASSWORD", "s3cret")
+    send_test(eml, to=TO, host="127.0.0.1", port=port, starttls=False, username="proofer")
+    assert len(inbox.envelopes) == 1
+
+
+def test_wrong_password_is_a_clear_error(server, eml, monkeypatch):
+    _, port = server(authenticator=accept_user, auth_require_tls=False)
+    monkeypatch.setenv("PROOF_PW", "wrong")
+    with pytest.raises(SendError, match="login as 'proofer' failed: 535") as info:
+        send_test(eml, to=TO, host="127.0.0.1", port=port, starttls=False, username="proofer",
+                  password_env="PROOF_PW")
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_missing_password_variable(eml, monkeypatch):
+    monkeypatch.delenv("CAMPAIGN_KIT_SMTP_PASSWORD", raising=False)
+    with pytest.raises(SendError, match="CAMPAIGN_KIT_SMTP_PASSWORD"):
+        send_test(eml, to=TO, host="127.0.0.1", port=1, starttls=False, username="proofer")
+
+
+def test_password_never_travels_unencrypted_to_a_remote_host(eml, monkeypatch):
+    monkeypatch.setenv("CAMPAIGN_KIT_SMTP_PASSWORD", "s3cret")
+    with pytest.raises(SendError, match="unencrypted"):
+        send_test(eml, to=TO, host="smtp.example.org", port=25, starttls=False,
+                  username="proofer")
+
+
+def test_refused_recipient(server, eml):
+    _, port = server(refuse_rcpt=True)
+    with pytest.raises(SendError, match="recipient refused: .*550"):
+        send_test(eml, to=TO, host="127.0.0.1", port=port, starttls=False)
+
+
+def test_connection_refused():
+    with pytest.raises(SendError, match="connection refused"):
+        send_test(b"From: a@b.org\r\n\r\nx", to=TO, host="127.0.0.1", port=free_port(),
+                  starttls=False)
+
+
+def test_silent_server_times_out():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)  # accepts the connection, never greets
+        port = listener.getsockname()[1]
+        with pytest.raises(SendError, match="no answer within 0.5 seconds"):
+            send_test(b"From: a@b.org\r\n\r\nx", to=TO, host="127.0.0.1", port=port,
+                      starttls=False, timeout=0.5)
+
+
+def test_starttls_not_offered(server, eml):
+    _, port = server()
+    with pytest.raises(SendError, match="does not support STARTTLS"):
+        send_test(eml, to=TO, host="127.0.0.1", port=port, starttls=True)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )
+    return cert, key
+
+
+def test_starttls_and_login(server, eml, certificate, monkeypatch):
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    inbox, port = server(tls_context=server_tls, authenticator=accept_user)
+    monkeypatch.setenv("CAMPAIGN_KIT_SMTP_PASSWORD", "s3cret")
+    # The system trust store rejects a self-signed certificate: a clear TLS error.
+    with pytest.raises(SendError, match="TLS failed"):
+        send_test(eml, to=TO, host="127.0.0.1", port=port, starttls=True, username="proofer")
+    trusting = ssl.create_default_context(cafile=str(cert))
+    send_test(eml, to=TO, host="127.0.0.1", port=port, starttls=True, username="proofer",
+              ssl_context=trusting)
+    assert len(inbox.envelopes) == 1
+
+
+@pytest.mark.parametrize("to", ["nobody", "a@b.org\r\nBcc: c@d.org", "@b.org"])
+def test_bad_recipient_address(eml, to):
+    with pytest.raises(SendError):
+        send_test(eml, to=to, host="127.0.0.1", port=1, starttls=False)
+
+
+def test_readdress_changes_only_the_to_header(eml):
+    sender, data = readdress(eml, "x@y.org")
+    assert sender == "Women Political Prisoners in Belarus <news@belaruswomen.org>"
+    head, body = data.split(b"\r\n\r\n", 1)
+    assert body == eml.split(b"\r\n\r\n", 1)[1]
+    assert head.count(b"\r\nTo: ") + head.startswith(b"To: ") == 1
+    assert b"To: x@y.org" in head
+    with pytest.raises(SendError, match="From"):
+        readdress(b"Subject: x\r\n\r\nbody", "x@y.org")
