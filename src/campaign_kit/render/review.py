@@ -201,7 +201,10 @@ class _Builder:
             "threads": threads,
             "appeal_texts": appeal_texts,
             "newsletters": newsletters,
-            "attention": [a for a in self.attention if not a["thread"] or a["state"] == "over"],
+            # Over the limit first: those cannot be posted at all.
+            "attention": sorted(
+                (a for a in self.attention if not a["thread"] or a["state"] == "over"),
+                key=lambda a: a["state"] != "over"),
             # Roll-call parts are packed as full as they may be: near the limit by design.
             "attention_threads": [a for a in self.attention
                                   if a["thread"] and a["state"] == "near"],
