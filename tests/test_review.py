@@ -377,6 +377,27 @@ def test_missing_parts_simply_do_not_show(tmp_path: Path) -> None:
     assert "This cycle" in empty and "<img " not in empty
 
 
+def test_women_with_files_from_an_earlier_build_show_too(tmp_path: Path) -> None:
+    contexts, files, texts = make_cycle(tmp_path / "a")
+    featured = {v["id"] for v in contexts["en"]["featured"]}
+    other = next(v for v in contexts["en"]["people"] if v["id"] not in featured)
+    files = dict(files)
+    files[f"cards/en/{other['id']}/square.png"] = {"path": "x", "sha256": "0", "size": 10}
+    view = review.review_view(contexts=contexts, files=files, texts=texts)
+    shown = [w["id"] for w in view["women"]]
+    assert other["id"] in shown and featured <= set(shown)
+    # Roster order, as in the appeal's roll call.
+    order = [v["id"] for v in contexts["en"]["people"]]
+    assert shown == sorted(shown, key=order.index)
+
+
+def test_newsletter_frames_run_no_script(cycle: tuple[Path, str]) -> None:
+    _, page = cycle
+    frames = [a for t, a in parse(page).tags if t == "iframe"]
+    assert frames and all("sandbox" in a and "allow-scripts" not in a["sandbox"] for a in frames)
+    assert all(a.get("title", "").startswith("Newsletter, ") for a in frames)
+
+
 def test_tolerates_odd_posts_json(tmp_path: Path) -> None:
     contexts = make_contexts(1)
     pid = contexts["en"]["featured"][0]["id"]

@@ -113,6 +113,12 @@ def review_view(
     """Everything the review template shows, as plain data (lists in display order).
 
     Kept separate from rendering so the selection and the warnings can be tested without HTML.
+    The template sees it as ``page``: ``title``, ``cycle``, ``org``, ``totals``, ``counts``,
+    ``languages``; ``women`` (each with ``languages``: cards, alt texts, posts); ``threads``
+    (per language, ``groups`` per platform); ``appeal_texts``; ``newsletters``; ``attention``
+    (posts near or over their limit); ``files``. A post carries its text, ``length``, ``limit``,
+    ``percent``, ``state`` (``ok``, ``near``, ``over`` or ``none`` without a limit) and the
+    ``id`` of the element its copy button copies from.
     """
     builder = _Builder(contexts, files, texts)
     return builder.page()
