@@ -33,7 +33,7 @@ from campaign_kit.render.posts import (
     schedule_days,
     tidy,
 )
-from campaign_kit.roster import Roster, load_roster, validate_roster_data
+from campaign_kit.roster import MAX_NAME_LEN, MAX_WORD_LEN, Roster, load_roster, validate_roster_data
 from conftest import REPO, person, roster_doc
 
 TEMPLATES = REPO / "templates"
@@ -64,6 +64,21 @@ def roster_of(*records) -> Roster:
     roster, problems = validate_roster_data(roster_doc(list(records)))
     assert roster is not None, problems
     return roster
+
+
+def unchecked_roster_of(*records) -> Roster:
+    """Names past the validator's caps, to drive the composer to its limits."""
+    import datetime as dt
+
+    from campaign_kit.roster import Person
+
+    people = tuple(Person(
+        id=r["id"], surname_latin=r["surname_latin"], given_latin=r["given_latin"],
+        surname_cyrillic=r["surname_cyrillic"], given_cyrillic=r["given_cyrillic"],
+        status=r["status"], children=r["children"], groups=tuple(r["groups"]),
+        sentence_months=r.get("sentence_months"), facility=r.get("facility"),
+    ) for r in records)
+    return Roster(as_of=dt.date(2026, 11, 24), people=people)
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +296,7 @@ def long_named(**over):
 
 
 def test_long_name_drops_parts_in_declared_order_and_keeps_the_name():
-    posts = posts_for(roster_of(long_named()), langs=("en",))
+    posts = posts_for(unchecked_roster_of(long_named()), langs=("en",))
     x = next(p for p in posts if p.platform == "x" and p.kind == "post")
     assert x.dropped == ("more_tags",)
     assert x.text.startswith("Katsiaryna Kastsiukevich-Shablinskaya-Ivanova-Zhalabkova-Vaitsiakhovich\n")
@@ -295,7 +310,7 @@ def test_long_name_drops_parts_in_declared_order_and_keeps_the_name():
 
 def test_longer_names_drop_more_but_never_the_facts():
     given = "Katsiaryna-Aliaksandra-Mariya-Hanna-Volha-Tatsiana-Natallia-Anas"  # 64
-    posts = posts_for(roster_of(long_named(given_latin=given)), langs=("en",))
+    posts = posts_for(unchecked_roster_of(long_named(given_latin=given)), langs=("en",))
     x = next(p for p in posts if p.platform == "x" and p.kind == "post")
     assert x.dropped[:2] == ("more_tags", "why")
     assert x.text.startswith(f"{given} Kastsiukevich-")
@@ -313,7 +328,7 @@ def test_a_name_that_cannot_fit_is_a_fit_error_naming_woman_platform_language_an
     length = measure("x", "Ẵ" + "ẵ" * 79 + " " + "Ẵ" + "ẵ" * 79
                      + minimal[minimal.index("\n"):]).length
     with pytest.raises(FitError) as err:
-        posts_for(roster_of(rec), langs=("en",))
+        posts_for(unchecked_roster_of(rec), langs=("en",))
     assert str(err.value) == (
         f"x/en heavy-name: {length} of 280, {length - 280} over "
         "(even without more_tags, why, cta, tags)"
@@ -464,18 +479,20 @@ HEAVY_LATIN = "ẴẶẸẺỄỖ"
 CYRILLIC = "АБВГДЕЁЖЗІЙКЛМНОПРСТУЎФХЦЧШЫЬЭЮЯИЩЪ"
 
 
-def name_in(alphabet: str, max_len: int = 80):
+def name_in(alphabet: str, max_len: int):
     letters = alphabet + alphabet.lower()
-    word = st.text(alphabet=letters, min_size=1, max_size=30)
+    word = st.text(alphabet=letters, min_size=1, max_size=MAX_WORD_LEN)
     sep = st.sampled_from(["-", " ", "’", "'"])
     words = st.builds(
         lambda first, rest: (first + "".join(s + w for s, w in rest))[:max_len].rstrip("-' ’"),
         word, st.lists(st.tuples(sep, word), max_size=4),
-    ).filter(lambda s: bool(s) and "  " not in s)
+    ).filter(lambda s: bool(s) and "  " not in s
+             and max(map(len, re.split(r"[-\s]+", s))) <= MAX_WORD_LEN)
     # Names at the validator's cap are where posts overflow: draw them often.
     longest = st.builds(lambda a, b: (a + "-" + b)[:max_len],
-                        st.text(alphabet=letters, min_size=40, max_size=40),
-                        st.text(alphabet=letters, min_size=39, max_size=40))
+                        st.text(alphabet=letters, min_size=MAX_WORD_LEN, max_size=MAX_WORD_LEN),
+                        st.text(alphabet=letters, min_size=MAX_WORD_LEN - 1,
+                                max_size=MAX_WORD_LEN))
     return st.one_of(words, longest)
 
 
@@ -485,8 +502,10 @@ def records(draw, index: int):
     latin = draw(st.sampled_from([LATIN, HEAVY_LATIN]))
     rec = person(
         id=f"w-{index}",
-        surname_latin=draw(name_in(latin)), given_latin=draw(name_in(latin)),
-        surname_cyrillic=draw(name_in(CYRILLIC)), given_cyrillic=draw(name_in(CYRILLIC)),
+        surname_latin=draw(name_in(latin, MAX_NAME_LEN["surname"])),
+        given_latin=draw(name_in(latin, MAX_NAME_LEN["given"])),
+        surname_cyrillic=draw(name_in(CYRILLIC, MAX_NAME_LEN["surname"])),
+        given_cyrillic=draw(name_in(CYRILLIC, MAX_NAME_LEN["given"])),
         status=status, children=draw(st.integers(0, 30)),
     )
     if status == "sentenced":
@@ -504,14 +523,12 @@ def rosters(draw):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rosters())
-def test_any_valid_roster_fits_or_fails_loudly(records_):
+def test_any_valid_roster_fits(records_):
+    # The validator's caps on names are what every platform (and card) can carry: any valid
+    # roster builds, with no FitError.
     roster, problems = validate_roster_data(roster_doc(records_))
     assert roster is not None, problems
-    try:
-        posts = posts_for(roster)
-    except FitError as exc:
-        assert re.match(r"^[a-z]+/(en|be|ru) ", str(exc))
-        return
+    posts = posts_for(roster)
     for post in posts:
         result = measure(post.platform, post.text)
         assert result.ok, (post.platform, post.lang, post.id, result.violations)

@@ -154,3 +154,13 @@ def test_dump_is_stable_round_trip():
 
 def test_modifier_apostrophe_is_name_punctuation():
     assert script_problems("Дарʼя", "cyrillic") == []
+
+
+def test_name_caps_are_what_a_card_can_carry():
+    from campaign_kit.roster import MAX_NAME_LEN, MAX_WORD_LEN
+
+    _, problems = problems_of([person(surname_latin="A" * (MAX_NAME_LEN["surname"] + 1))])
+    assert any("at most 40 are allowed" in p for p in problems)
+    _, problems = problems_of([person(given_latin="Abcdefghij" * 2 + "k")])
+    assert any(f"21-letter word; at most {MAX_WORD_LEN}" in p for p in problems)
+    assert problems_of([person(surname_latin="ABCDEFGHIJKLMNOPQRST-ABCDEFGHIJKLMNOPQRS")])[1] == []

@@ -23,9 +23,11 @@ STATUSES = ("sentenced", "pre_trial", "compulsory_treatment", "released")
 FACILITIES = ("penal_colony",)
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-# Names are short; anything longer is a paste accident, and huge strings would make every
-# renderer slow. The cap is generous for double-barrelled names.
-MAX_NAME_LEN = 80
+# Names are short; anything longer is a paste accident, and every card must be able to set
+# any valid name legibly. The caps are generous: the roster's longest surname is 20
+# characters (SHABLINSKAYA-IVANOVA) and its longest word 14 (VAITSIAKHOVICH).
+MAX_NAME_LEN = {"surname": 40, "given": 30}
+MAX_WORD_LEN = 20
 MAX_CHILDREN = 30
 MAX_SENTENCE_MONTHS = 12 * 30
 
@@ -158,15 +160,19 @@ def script_problems(value: str, expected: str) -> list[str]:
     return found
 
 
-def _check_name(value: str, expected: str) -> list[str]:
+def _check_name(value: str, expected: str, kind: str) -> list[str]:
     if not value.strip():
         return ["must not be empty"]
     msgs: list[str] = []
     if value != value.strip() or "  " in value:
         msgs.append("has leading, trailing or double spaces")
-    if len(value) > MAX_NAME_LEN:
-        msgs.append(f"is {len(value)} characters long; at most {MAX_NAME_LEN} are allowed")
+    cap = MAX_NAME_LEN[kind]
+    if len(value) > cap:
+        msgs.append(f"is {len(value)} characters long; at most {cap} are allowed")
         return msgs  # do not enumerate millions of characters
+    longest = max(re.split(r"[-\s]+", value), key=len)
+    if len(longest) > MAX_WORD_LEN:
+        msgs.append(f"has a {len(longest)}-letter word; at most {MAX_WORD_LEN} fit on a card")
     bad = script_problems(value, expected)
     if len(bad) > 3:
         msgs.append(f"{bad[0]} (and {len(bad) - 1} more characters outside {expected} script)")
@@ -253,7 +259,8 @@ class _Checker:
                 bad(name, f"must be a string, not {_type_name(value)}")
                 continue
             expected = "latin" if name.endswith("_latin") else "cyrillic"
-            for msg in _check_name(value, expected):
+            kind = "surname" if name.startswith("surname") else "given"
+            for msg in _check_name(value, expected, kind):
                 bad(name, msg)
 
         # status, sentence, facility
