@@ -119,3 +119,12 @@ def test_ci_runs_the_readme_test_command():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     test_line = next(line for line in readme.splitlines() if "pip install -e '.[test]'" in line)
     assert test_line.strip() in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_campaign_titles_are_capped(project: Path):
+    path = project / "campaign.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'en = "Mothers of Minor Children"', 'en = "' + "Mothers " * 10 + '"'), encoding="utf-8")
+    result = run("validate", "--project", str(project))
+    assert result.exit_code == 1
+    assert 'field "appeals.mothers.title.en": must be one line of at most 60' in result.stderr

@@ -18,6 +18,9 @@ KNOWN_PLATFORMS = (
 HASHTAG_RE = re.compile(r"[^\W_][\w]*\Z")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 DEFAULT_UNSUBSCRIBE = "{{ UnsubscribeURL }}"
+# Titles and the organisation's name are set on every card: this much always fits.
+MAX_TITLE_LEN = 60
+MAX_TAG_LEN = 40
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,9 @@ class _Reader:
             text = value.get(lang)
             if not isinstance(text, str) or not text.strip():
                 self.bad(f"{where}.{key}.{lang}", "missing text for this language")
+            elif len(text) > MAX_TITLE_LEN or any(ord(c) < 32 for c in text):
+                self.bad(f"{where}.{key}.{lang}",
+                         f"must be one line of at most {MAX_TITLE_LEN} characters (it is set on cards)")
             else:
                 out[lang] = text
         return out
@@ -127,7 +133,9 @@ class _Reader:
         for tag in value:
             # The composer adds "#"; a tag must survive every platform's hashtag rules,
             # so only letters and digits (and "_"): no "-", "’" or spaces, which end a tag.
-            if not HASHTAG_RE.match(tag):
+            if len(tag) > MAX_TAG_LEN:
+                self.bad(where, f"{tag[:50]!r}… is longer than {MAX_TAG_LEN} characters")
+            elif not HASHTAG_RE.match(tag):
                 self.bad(where, f"{tag!r} must be letters and digits only, without '#'")
             elif not tag[0].isupper():
                 self.bad(where, f"{tag!r} must be PascalCase (screen readers read the words)")
