@@ -13,8 +13,9 @@ import json
 import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,11 @@ def _render_card_job(job: CardJob) -> tuple[str, bytes]:
 
 
 def _run_card_jobs(jobs: list[CardJob], workers: int) -> Iterator[tuple[str, bytes]]:
+    """Render ``jobs``, in worker processes when it pays; yield (path, PNG bytes) as they finish.
+
+    At most a few jobs per worker are in flight, so memory stays flat however many cards a
+    roster has: finished PNGs are written by the caller before more are started.
+    """
     if workers <= 1 or len(jobs) < 4:
         for job in jobs:
             yield _render_card_job(job)
@@ -183,10 +189,16 @@ def _run_card_jobs(jobs: list[CardJob], workers: int) -> Iterator[tuple[str, byt
     methods = multiprocessing.get_all_start_methods()
     # fork shares the parent's already-loaded fonts and layouts with every worker for free.
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    chunk = max(1, min(16, len(jobs) // (workers * 4)))
+    window = workers * 4
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                              initializer=release_inherited_locks) as pool:
-        yield from pool.map(_render_card_job, jobs, chunksize=chunk)
+        pending: deque[Future[tuple[str, bytes]]] = deque()
+        for job in jobs:
+            pending.append(pool.submit(_render_card_job, job))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 # --- the build ----------------------------------------------------------------------------
@@ -363,6 +375,7 @@ def _build_into(
                 keep(job.rel, job.key)
             else:
                 todo.append(job)
+        _check_photos(todo, project)
         if options.dry_run:
             for job in todo:
                 exists = (writer.target / job.rel).is_file()
@@ -424,6 +437,18 @@ def _build_into(
     }
     data = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     report.files.append(writer.write(MANIFEST, data))
+
+
+def _check_photos(jobs: list[CardJob], project: Project) -> None:
+    """Decode every photo the cards about to render will use, before any card is written.
+
+    A corrupt, truncated or oversized photo then stops the build with its file named and
+    nothing written, instead of halfway through the cards.
+    """
+    from campaign_kit.render.photos import load_photo, photo_path
+
+    for name in sorted({job.content.photo for job in jobs if job.content.photo}):
+        load_photo(photo_path(project.photos, name), (64, 64))
 
 
 def _plan_cards(inputs: _Inputs, cards: Any,
