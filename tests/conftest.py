@@ -75,3 +75,32 @@ def write_roster(root: Path, people: list[dict[str, Any]]) -> Path:
     path = root / "roster.json"
     path.write_text(json.dumps(roster_doc(people), ensure_ascii=False), encoding="utf-8")
     return path
+
+
+HOSTILE = '<b>&"x'
+
+
+def make_ctx(lang: str, roster: Any = None, featured: int = 5) -> dict[str, Any]:
+    """The real appeal's template context in ``lang``, featuring the first ``featured`` women."""
+    from campaign_kit.config import load_campaign
+    from campaign_kit.context import appeal_context
+    from campaign_kit.cycles import parse_cycle
+    from campaign_kit.roster import load_roster
+
+    campaign = load_campaign(REPO / "campaign.toml")
+    roster = roster or load_roster(REPO / "roster.json")
+    appeal = campaign.appeal("mothers")
+    people = roster.in_group(appeal.group)
+    return appeal_context(campaign=campaign, appeal=appeal, roster=roster, lang=lang,
+                          cycle=parse_cycle("2026-W48"), featured=list(people[:featured]),
+                          templates_dir=REPO / "templates")
+
+
+def hostile_roster(text: str = HOSTILE) -> Any:
+    """The real roster with the first woman's surnames made markup (validation would refuse)."""
+    from campaign_kit.roster import Person, Roster, load_roster
+
+    real = load_roster(REPO / "roster.json")
+    first = real.people[0]
+    evil = Person(**{**first.__dict__, "surname_latin": text, "surname_cyrillic": text})
+    return Roster(real.as_of, (evil, *real.people[1:]))

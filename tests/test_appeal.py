@@ -10,36 +10,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from campaign_kit.config import load_campaign
-from campaign_kit.context import appeal_context
-from campaign_kit.cycles import parse_cycle
 from campaign_kit.render import appeal as appeal_mod
 from campaign_kit.render.appeal import lower_first, render_appeal, seed_status, seed_term
-from campaign_kit.roster import Person, Roster, load_roster
+from campaign_kit.roster import Roster, load_roster
+from conftest import HOSTILE, hostile_roster, make_ctx
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
 SEED = REPO.parent / "shared" / "seed" / "mothers-of-minor-children.txt"
 LANGS = ("en", "be", "ru")
-HOSTILE = '<b>&"x'
-
-
-def make_ctx(lang: str, roster: Roster | None = None, featured: int = 5) -> dict:
-    campaign = load_campaign(REPO / "campaign.toml")
-    roster = roster or load_roster(REPO / "roster.json")
-    appeal = campaign.appeal("mothers")
-    people = roster.in_group(appeal.group)
-    return appeal_context(campaign=campaign, appeal=appeal, roster=roster, lang=lang,
-                          cycle=parse_cycle("2026-W48"), featured=list(people[:featured]),
-                          templates_dir=TEMPLATES)
-
-
-def hostile_roster() -> Roster:
-    """The real roster with one woman whose names are markup (validation would refuse them)."""
-    real = load_roster(REPO / "roster.json")
-    first = real.people[0]
-    evil = Person(**{**first.__dict__, "surname_latin": HOSTILE, "surname_cyrillic": HOSTILE})
-    return Roster(real.as_of, (evil, *real.people[1:]))
 
 
 @pytest.fixture(scope="module")

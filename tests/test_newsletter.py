@@ -11,38 +11,20 @@ from types import SimpleNamespace
 import pytest
 
 from campaign_kit.config import load_campaign
-from campaign_kit.context import appeal_context
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import NewsletterError
 from campaign_kit.render import newsletter as nl_mod
 from campaign_kit.render.mjml_check import GMAIL_CLIP_BYTES, html_problems, mjml_problems
 from campaign_kit.render.newsletter import CardImage, card_url, render_newsletter
-from campaign_kit.roster import Person, Roster, load_roster
+from campaign_kit.roster import load_roster
+from conftest import HOSTILE, hostile_roster, make_ctx
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
 LANGS = ("en", "be", "ru")
-HOSTILE = '<b>&"x'
 BASE = "https://belaruswomen.org/campaign-kit"
 CAMPAIGN = load_campaign(REPO / "campaign.toml")
 SETTINGS = CAMPAIGN.newsletter
-
-
-def make_ctx(lang: str, roster: Roster | None = None, featured: int = 5) -> dict:
-    roster = roster or load_roster(REPO / "roster.json")
-    appeal = CAMPAIGN.appeal("mothers")
-    people = roster.in_group(appeal.group)
-    return appeal_context(campaign=CAMPAIGN, appeal=appeal, roster=roster, lang=lang,
-                          cycle=parse_cycle("2026-W48"), featured=list(people[:featured]),
-                          templates_dir=TEMPLATES)
-
-
-def hostile_roster() -> Roster:
-    """The real roster with the first woman's surnames made markup (validation would refuse)."""
-    real = load_roster(REPO / "roster.json")
-    first = real.people[0]
-    evil = Person(**{**first.__dict__, "surname_latin": HOSTILE, "surname_cyrillic": HOSTILE})
-    return Roster(real.as_of, (evil, *real.people[1:]))
 
 
 def render(lang: str, *, ctx=None, templates: Path = TEMPLATES, settings=SETTINGS, **kw):
