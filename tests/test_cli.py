@@ -128,3 +128,21 @@ def test_campaign_titles_are_capped(project: Path):
     result = run("validate", "--project", str(project))
     assert result.exit_code == 1
     assert 'field "appeals.mothers.title.en": must be one line of at most 60' in result.stderr
+
+
+def test_validate_names_broken_campaign_and_locale_files(project: Path):
+    (project / "campaign.toml").write_text("schema = [", encoding="utf-8")
+    result = run("validate", "--project", str(project))
+    assert result.exit_code == 1
+    assert f"{project / 'campaign.toml'}: invalid TOML" in result.stderr
+    assert "roster.json" not in result.stderr.split("Error:")[0]
+    (project / "campaign.toml").write_text((REPO / "campaign.toml").read_text(encoding="utf-8"),
+                                           encoding="utf-8")
+    locale = project / "templates" / "locale" / "ru.toml"
+    locale.write_text(locale.read_text(encoding="utf-8").replace('few = "{n} годам"\n', ""),
+                      encoding="utf-8")
+    result = run("validate", "--project", str(project), "--json")
+    assert result.exit_code == 1
+    [problem] = json.loads(result.stdout)["problems"]
+    assert problem["path"].endswith("ru.toml") and "[years] lacks the plural forms few" in \
+        problem["message"]

@@ -19,7 +19,7 @@ import click
 
 from campaign_kit import __version__
 from campaign_kit.config import load_campaign
-from campaign_kit.errors import CampaignKitError, ImportListError, Problem, RosterError
+from campaign_kit.errors import CampaignKitError, ImportListError, RosterError
 from campaign_kit.importers import parse_list
 from campaign_kit.project import Project
 from campaign_kit.roster import dump_roster, load_roster
@@ -91,19 +91,11 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
         campaign-kit validate --roster roster.json --json
 
     """
+    from campaign_kit.checks import check_project
+
     project = Project(project_dir, roster_path)
-    problems: list[Problem] = []
-    people = 0
-    for load in (
-        lambda: load_roster(project.roster, project.photos),
-        lambda: load_campaign(project.campaign),
-    ):
-        try:
-            result = load()
-            if hasattr(result, "people"):
-                people = len(result.people)
-        except CampaignKitError as exc:
-            problems.extend(exc.problems or [Problem(str(project.roster), exc.message)])
+    found = check_project(project)
+    problems, people = found.problems, found.records
     if as_json:
         emit_json({"valid": not problems, "records": people,
                    "problems": [p.as_dict() for p in problems]})
@@ -116,7 +108,8 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
             click.echo(f"Error: {n} problem{'s' if n != 1 else ''} found", err=True)
         sys.exit(1)
     if not as_json:
-        click.echo(f"{project.roster}: {people} records, valid; {project.campaign}: valid", err=True)
+        click.echo(f"{project.roster}: {people} records, valid; {project.campaign}: valid",
+                   err=True)
 
 
 @cli.command()
