@@ -29,7 +29,7 @@ from campaign_kit.render.cards import (
     plan,
     render_card,
 )
-from campaign_kit.roster import Person
+from campaign_kit.roster import Person, load_roster
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -226,7 +226,26 @@ def test_impossible_name_is_a_fit_error_naming_person_format_field() -> None:
     with pytest.raises(FitError) as err:
         plan(content(huge, "en"), "link", **KW)
     msg = str(err.value)
-    assert "impossible (en): link card: name" in msg and "even at 32 px in 3 lines" in msg
+    assert "impossible (en): link card: name" in msg and "even at 24 px in 5 lines" in msg
+
+
+def test_real_names_stay_in_the_normal_range() -> None:
+    # The last resort (more lines, smaller sizes) is for names at the roster's caps; every woman
+    # on the real roster is set exactly as before it existed.
+    roster = load_roster(REPO / "roster.json")
+    assert len(roster.people) >= 27
+    for fmt in FORMATS:
+        layout = cards.load_layout(TEMPLATES, fmt)
+        for person in [*roster.people, *LONGEST]:
+            for lang in LANGS:
+                card = plan(content(person, lang), fmt, **KW)
+                lines: dict[str, list[int]] = {}
+                for line in card.lines:
+                    lines.setdefault(line.field, []).append(line.size)
+                for field, sizes in lines.items():
+                    style = layout.style(field)
+                    assert style.min_size <= sizes[0] <= style.size, (person.id, fmt, lang, field)
+                    assert len(sizes) <= style.max_lines, (person.id, fmt, lang, field)
 
 
 # --- pixels and bytes ---------------------------------------------------------------------

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import itertools
+import time
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,7 @@ from campaign_kit.render.layout import (
     PhotoFrame,
     Span,
     TextStyle,
+    _best_split,
     break_positions,
     cover_crop,
     fit_text,
@@ -93,6 +97,13 @@ def test_tokens_break_after_in_word_hyphen_and_at_spaces() -> None:
 def test_tokens_cyrillic_hyphen() -> None:
     atoms, joins = tokens("ШАБЛИНСКАЯ-ИВАНОВА Екатерина")
     assert atoms == ("ШАБЛИНСКАЯ-", "ИВАНОВА", "Екатерина")
+
+
+def test_hyphen_runs_break_after_the_run_and_only_inside_a_word() -> None:
+    # "A--B" is a typo a valid roster can hold; it must not glue two 20-letter words together.
+    assert tokens("WWWW--MMMM") == (("WWWW--", "MMMM"), ("",))
+    assert tokens("-WWWW MMMM-") == (("-WWWW", "MMMM-"), (" ",))
+    assert tokens("O’-BRIEN") == (("O’-", "BRIEN"), ("",))
 
 
 def test_no_line_starts_with_a_dash() -> None:
@@ -178,6 +189,112 @@ def test_fitted_text_always_inside_and_lossless(words: list[str], hyphens: list[
         assert line and not line.startswith((" ", "-")) and not line.endswith(" ")
 
 
+# --- the last resort ----------------------------------------------------------------------
+
+def tiered(field: str = "name", size: int = 80, min_size: int = 60, max_lines: int = 3,
+           last_size: int = 40, last_lines: int = 5, **kw: Any) -> TextStyle:
+    return replace(style(field, size, min_size, max_lines, **kw), last_resort_size=last_size,
+                   last_resort_lines=last_lines)
+
+
+# Within the roster's caps (surname 40, given name 30, words of 20) but wider than 3 lines.
+EXTREME = "W" * 20 + "-" + "W" * 19 + " " + "M" * 20 + " " + "M" * 9
+
+
+def test_candidates_last_resort_continues_where_the_normal_range_ends() -> None:
+    plain = style(wrap_size=70)
+    last = replace(plain, last_resort_size=54, last_resort_lines=5)
+    normal = plain.candidates()
+    assert last.candidates()[:len(normal)] == normal
+    extra = last.candidates()[len(normal):]
+    # Extra lines first at min_size (never to keep a text above it), then smaller sizes with
+    # the largest size winning and the fewest lines on ties.
+    assert extra[:2] == [(4, 60), (5, 60)]
+    assert extra[2:7] == [(1, 58), (2, 58), (3, 58), (4, 58), (5, 58)]
+    assert extra[-1] == (5, 54) and all(size <= 60 for _, size in extra)
+    assert len(set(last.candidates())) == len(last.candidates())
+    assert (last.floor_size, last.most_lines, last.has_last_resort) == (54, 5, True)
+    assert (plain.floor_size, plain.most_lines, plain.has_last_resort) == (60, 3, False)
+    assert last.normal() == plain and plain.normal() is plain
+    smallest = last.smallest()
+    assert smallest.candidates() == [(n, 54) for n in range(1, 6)]
+
+
+def test_the_last_resort_sets_an_extreme_name_in_more_lines() -> None:
+    assert fit_text(EXTREME, style(), 900, 1000, Mono()) is None
+    got = fit_text(EXTREME, tiered(), 900, 1000, Mono())
+    assert got is not None
+    # Every 20-letter word on its own line, at min_size: more lines before smaller sizes.
+    assert got.lines == ("W" * 20 + "-", "W" * 19, "M" * 20, "M" * 9) and got.size == 60
+    assert rejoin(got.lines) == EXTREME
+    # Less height: smaller, as many lines as it takes, never below last_resort_size.
+    low = fit_text(EXTREME, tiered(), 900, 200, Mono())
+    assert low is not None and 40 <= low.size < 60 and low.height <= 200
+    assert fit_text(EXTREME, tiered(), 900, 120, Mono()) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    words=st.lists(st.text(alphabet="ABCDEFGHIJKLMNOPRSTUVWZабвгдеёжзіўАБВЖШЩЮ", min_size=1,
+                           max_size=20), min_size=1, max_size=5),
+    width=st.integers(300, 1500),
+    height=st.integers(60, 600),
+)
+def test_a_last_resort_never_changes_what_fits_without_it(words: list[str], width: int,
+                                                         height: int) -> None:
+    text = " ".join(words)
+    plain = fit_text(text, style(), width, height, Mono())
+    last = fit_text(text, tiered(), width, height, Mono())
+    if plain is not None:
+        assert last == plain
+    elif last is not None:
+        assert 40 <= last.size <= 60 and len(last.lines) <= 5
+        assert last.width <= width and last.height <= height and rejoin(last.lines) == text
+
+
+def brute_split(atoms: tuple[str, ...], joins: tuple[str, ...], allowed: tuple[int, ...],
+                n: int, width_of: Any) -> tuple[str, ...] | None:
+    """The reference: try every split (what _best_split did before it was a DP)."""
+    best: Any = None
+    for breaks in itertools.combinations(allowed, n - 1):
+        lines = join_lines(atoms, joins, breaks)
+        key = (max(map(width_of, lines)), sum(1 for b in breaks if joins[b] == ""), breaks)
+        if best is None or key < best[0]:
+            best = (key, lines)
+    return None if best is None else best[1]
+
+
+def mono_width(line: str) -> float:
+    return sum(0.3 if ch == " " else 0.6 if ch.isupper() else 0.5 for ch in line)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.text(alphabet="WMiaЖж", min_size=1, max_size=8), min_size=1, max_size=9),
+    seps=st.lists(st.sampled_from([" ", "-"]), min_size=9, max_size=9),
+    n=st.integers(1, 5),
+    glue=st.booleans(),
+)
+def test_best_split_is_the_exhaustive_optimum(words: list[str], seps: list[str], n: int,
+                                              glue: bool) -> None:
+    text = words[0] + "".join(sep + word for sep, word in zip(seps, words[1:], strict=False))
+    atoms, joins = tokens(text)
+    allowed = break_positions(atoms, joins, glue)
+    assert _best_split(atoms, joins, allowed, n, mono_width) == brute_split(
+        atoms, joins, allowed, n, mono_width)
+
+
+def test_many_short_words_split_quickly() -> None:
+    # 35 one-letter words (a valid surname of 40 and given name of 30 characters) in 5 lines:
+    # 46,376 ways; the split is a dynamic programme, not a search over all of them.
+    text = " ".join("A" * 20) + " " + " ".join("B" * 15)
+    atoms, joins = tokens(text)
+    start = time.perf_counter()
+    lines = _best_split(atoms, joins, break_positions(atoms, joins, True), 5, mono_width)
+    assert lines is not None and len(lines) == 5 and rejoin(lines) == text
+    assert time.perf_counter() - start < 0.5
+
+
 # --- blocks and cards ---------------------------------------------------------------------
 
 FACTS = Block("facts", Box(84, 800, 912, 400), "left", "top", (
@@ -223,6 +340,47 @@ def test_later_texts_keep_their_size_when_the_name_must_give_way() -> None:
         roomy["name"].lines)  # type: ignore[union-attr]
     for line in lines:
         assert tight.box.contains(line.bbox)
+
+
+LAST_RESORT = Block("facts", FACTS.box, "left", "top", (
+    replace(FACTS.texts[0], last_resort_size=40, last_resort_lines=5),
+    replace(FACTS.texts[1], last_resort_size=24, last_resort_lines=3),
+    replace(FACTS.texts[2], last_resort_size=28),
+    replace(FACTS.texts[3], last_resort_size=28),
+))
+
+
+def test_ordinary_names_never_see_the_last_resort() -> None:
+    layout = layout_with((LAST_RESORT,))
+    assert plan_block(LAST_RESORT, TEXTS, Mono(), layout, "x") == plan_block(
+        FACTS, TEXTS, Mono(), layout_with((FACTS,)), "x")
+
+
+@pytest.mark.parametrize("valign", ["top", "center", "bottom"])
+def test_an_extreme_name_fits_its_block_with_the_facts_kept_even(valign: str) -> None:
+    block = replace(LAST_RESORT, valign=valign)
+    texts = {**TEXTS, "name": EXTREME, "other_name": "Ж" * 20 + "-" + "Ж" * 19 + " " + "Ж" * 29}
+    with pytest.raises(FitError):
+        plan_block(replace(FACTS, valign=valign), texts, Mono(), layout_with((FACTS,)), "x")
+    lines = plan_block(block, texts, Mono(), layout_with((block,)), "x")
+    for line in lines:
+        assert block.box.contains(line.bbox), line
+    by_field: dict[str, list[Any]] = {}
+    for line in lines:
+        by_field.setdefault(line.field, []).append(line)
+    assert rejoin(tuple(x.text for x in by_field["name"])) == texts["name"]
+    assert len(by_field["name"]) <= 5 and 40 <= by_field["name"][0].size < 60
+    # The name gave way, not the facts: they keep sizes of their normal range.
+    status, children = by_field["status"][0].size, by_field["children"][0].size
+    assert status >= 34 and children >= 34
+    assert by_field["name"][0].size >= max(status, children)
+
+
+def test_fit_error_names_the_last_resort_it_tried() -> None:
+    texts = {**TEXTS, "name": "X" * 50}
+    with pytest.raises(FitError) as err:
+        plan_block(LAST_RESORT, texts, Mono(), layout_with((LAST_RESORT,)), "some-woman")
+    assert "name" in str(err.value) and "even at 40 px in 5 lines" in str(err.value)
 
 
 def test_fit_error_names_person_format_and_field() -> None:
@@ -327,6 +485,15 @@ def test_bad_layouts_name_file_and_key() -> None:
 
     msg = bad("story", lambda d: d["block"][1]["text"][0].update(min_size=200))
     assert "min_size" in msg
+
+    msg = bad("square", lambda d: d["block"][1]["text"][0].update(last_resort_size=90))
+    assert "block[1].text[0].last_resort_size" in msg and "larger than min_size" in msg
+
+    msg = bad("square", lambda d: d["block"][1]["text"][0].update(last_resort_lines=2))
+    assert "block[1].text[0].last_resort_lines" in msg and "fewer than max_lines" in msg
+
+    msg = bad("square", lambda d: d["block"][1]["text"][0].update(last_resort_lines=9))
+    assert "block[1].text[0].last_resort_lines" in msg and "outside" in msg
 
     msg = bad("square", lambda d: d["block"][1]["text"][0].update(font="serif"))
     assert "'serif'" in msg and "font role" in msg

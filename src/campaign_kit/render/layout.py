@@ -9,19 +9,23 @@ production, a fake in tests), so the fitting rules are unit-testable without pix
 
 The fitting rule, per text: shrink from ``size`` towards ``min_size`` on one line; if that cannot
 fit, wrap into 2, 3 ... ``max_lines`` lines (breaking after a hyphen inside a word, keeping the
-hyphen at the end of the line, or at a space), again shrinking from ``size``. Texts that cannot
-fit even then raise ``FitError``: nothing is ever clipped or cut.
+hyphen at the end of the line, or at a space), again shrinking from ``size``. That is the
+*normal range*, and every ordinary name is set inside it. A style may also name a *last resort*
+(``last_resort_lines`` above ``max_lines``, ``last_resort_size`` below ``min_size``), used only
+when a block cannot be set with every text in its normal range: a name at the roster's caps
+(two 20-letter words of ``Ж`` and a 30-letter given name) then takes more lines, and if need be
+a smaller size, instead of stopping the build. Texts that cannot fit even then raise
+``FitError``: nothing is ever clipped or cut.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -123,10 +127,39 @@ class TextStyle:
     step: int = 2
     transform: str = "none"
     wrap_size: int | None = None
+    last_resort_size: int | None = None
+    last_resort_lines: int | None = None
+
+    @property
+    def floor_size(self) -> int:
+        """The smallest size this text may ever take (``last_resort_size`` or ``min_size``)."""
+        return self.last_resort_size if self.last_resort_size is not None else self.min_size
+
+    @property
+    def most_lines(self) -> int:
+        """The most lines this text may ever take (``last_resort_lines`` or ``max_lines``)."""
+        return self.last_resort_lines if self.last_resort_lines is not None else self.max_lines
+
+    @property
+    def has_last_resort(self) -> bool:
+        """Whether settings beyond the normal range exist."""
+        return self.floor_size < self.min_size or self.most_lines > self.max_lines
 
     def sizes(self) -> list[int]:
-        """Candidate sizes, largest first, always ending at ``min_size``."""
+        """Candidate sizes of the normal range, largest first, always ending at ``min_size``."""
         return _steps(self.size, self.min_size, self.step)
+
+    def normal(self) -> TextStyle:
+        """The style without its last resort: only the normal range."""
+        if not self.has_last_resort:
+            return self
+        return replace(self, last_resort_size=None, last_resort_lines=None)
+
+    def smallest(self) -> TextStyle:
+        """A style allowing only this one's smallest size, in as many lines as it may take."""
+        floor = self.floor_size
+        return replace(self, size=floor, min_size=floor, wrap_size=None,
+                       max_lines=self.most_lines, last_resort_size=None, last_resort_lines=None)
 
     def candidates(self) -> list[tuple[int, int]]:
         """``(lines, size)`` settings in order of preference.
@@ -134,12 +167,20 @@ class TextStyle:
         Shrink on one line down to ``wrap_size``, then wrap to two lines starting again from
         ``size``, and so on up to ``max_lines``. Below ``wrap_size`` (only reached when even
         ``max_lines`` lines do not fit) the largest size wins, with the fewest lines on ties.
+        The last resort, if the style has one, carries on where the normal range ends: from
+        ``min_size`` down to ``last_resort_size``, in up to ``last_resort_lines`` lines, by the
+        same rule (the largest size wins, with the fewest lines on ties). Extra lines are never
+        used to keep a text larger than ``min_size``: a secondary text must not grow tall.
         """
         wrap = self.wrap_size if self.wrap_size is not None else self.min_size
         out = [(n, size) for n in range(1, self.max_lines + 1)
                for size in _steps(self.size, wrap, self.step)]
         for size in _steps(wrap, self.min_size, self.step)[1:]:
             out.extend((n, size) for n in range(1, self.max_lines + 1))
+        if self.has_last_resort:
+            for size in _steps(self.min_size, self.floor_size, self.step):
+                first = self.max_lines + 1 if size == self.min_size else 1
+                out.extend((n, size) for n in range(first, self.most_lines + 1))
         return out
 
 
@@ -476,7 +517,7 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
                 continue
             r.known(text_t, twhere, ("field", "font", "size", "min_size", "wrap_size",
                                      "max_lines", "leading", "colour", "space_before", "step",
-                                     "transform"))
+                                     "transform", "last_resort_size", "last_resort_lines"))
             field = r.choice(text_t, "field", twhere, FIELDS)
             if field is not None:
                 if field in placed:
@@ -491,6 +532,15 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
             if wrap_size is not None and size and min_size and not min_size <= wrap_size <= size:
                 r.bad(_join(twhere, "wrap_size"), f"{wrap_size} is not between min_size and size")
             max_lines = r.int_(text_t, "max_lines", twhere, 1, MAX_LINES_LIMIT, default=1)
+            last_size = r.int_(text_t, "last_resort_size", twhere, 8, 1000, default=None)
+            if last_size is not None and min_size and last_size > min_size:
+                r.bad(_join(twhere, "last_resort_size"),
+                      f"{last_size} is larger than min_size {min_size}")
+            last_lines = r.int_(text_t, "last_resort_lines", twhere, 1, MAX_LINES_LIMIT,
+                                default=None)
+            if last_lines is not None and max_lines and last_lines < max_lines:
+                r.bad(_join(twhere, "last_resort_lines"),
+                      f"{last_lines} is fewer than max_lines {max_lines}")
             leading = r.num(text_t, "leading", twhere, 0.8, 3.0, default=1.2)
             colour = r.colour(text_t, "colour", twhere, palette)
             space = r.int_(text_t, "space_before", twhere, 0, 2000, default=0)
@@ -500,7 +550,8 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
                       transform)
             if all(v is not None for v in values):
                 styles.append(TextStyle(field, font, size, min_size, max_lines, leading,  # type: ignore[arg-type]
-                                        colour, space, step, transform, wrap_size))  # type: ignore[arg-type]
+                                        colour, space, step, transform, wrap_size,  # type: ignore[arg-type]
+                                        last_size, last_lines))
         if not styles and not any(p.field and p.field.startswith(where) for p in r.problems):
             r.bad(_join(where, "text"), "a block needs at least one [[block.text]]")
         if bbox and align and valign and styles:
@@ -636,8 +687,9 @@ class FittedText:
 
 
 _SPACE_RE = re.compile(r"\s+")
-# A hyphen between two letters is a break opportunity; the hyphen stays at the line's end.
-_HYPHEN_SPLIT_RE = re.compile(r"(?<=\w[-\u2010])(?=\w)")
+# A hyphen (or a run of them: "A--B" is a typo, not a reason to fail) inside a word is a
+# break opportunity; the hyphens stay at the end of the line.
+_HYPHEN_RUN_RE = re.compile(r"[-\u2010]+")
 _PUNCT_ONLY_RE = re.compile(r"[\W_]+\Z")
 # Words a line should not end on: numbers (keep "5 years" together) and one- or two-letter
 # lowercase words, the prepositions and conjunctions of en/be/ru ("a", "to", "к", "ў", "да").
@@ -660,12 +712,24 @@ def tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             continue
         if atoms:
             joins.append(" ")
-        parts = _HYPHEN_SPLIT_RE.split(word)
+        parts = _split_word(word)
         atoms.append(parts[0])
         for part in parts[1:]:
             joins.append("")
             atoms.append(part)
     return tuple(atoms), tuple(joins)
+
+
+def _split_word(word: str) -> list[str]:
+    """A word without spaces, split after each run of hyphens that has letters on both sides."""
+    parts: list[str] = []
+    start = 0
+    for run in _HYPHEN_RUN_RE.finditer(word):
+        if run.start() > 0 and run.end() < len(word):
+            parts.append(word[start:run.end()])
+            start = run.end()
+    parts.append(word[start:])
+    return parts
 
 
 def break_positions(atoms: Sequence[str], joins: Sequence[str], glue: bool) -> tuple[int, ...]:
@@ -701,26 +765,56 @@ def join_lines(atoms: Sequence[str], joins: Sequence[str], breaks: Sequence[int]
     return tuple(lines)
 
 
-_MAX_SPLITS = 20_000
-
-
 def _best_split(atoms: Sequence[str], joins: Sequence[str], allowed: Sequence[int], n: int,
                 width_of: Callable[[str], float]) -> tuple[str, ...] | None:
-    """The split into ``n`` lines whose widest line is narrowest (fewest hyphen breaks on ties)."""
+    """The split into ``n`` lines whose widest line is narrowest.
+
+    Ties go to the fewest hyphen breaks, then to the earliest breaks. Two dynamic programmes
+    over (first atom of a line, lines left) find it exactly in polynomial time: the narrowest
+    widest line first, then, among the splits within it, the fewest hyphens. A name of 35
+    one-letter words set in 5 lines costs a few thousand steps, not 46,000 combinations.
+    """
     if n - 1 > len(allowed):
         return None
-    if math.comb(len(allowed), n - 1) > _MAX_SPLITS:
-        raise RenderError(f"{len(atoms)} words in one text are too many ways to break it "
-                          f"into {n} lines; is it a paste accident? {' '.join(atoms)[:80]!r}")
-    best: tuple[tuple[float, int, tuple[int, ...]], tuple[str, ...]] | None = None
-    for breaks in itertools.combinations(allowed, n - 1):
-        lines = join_lines(atoms, joins, breaks)
-        widest = max(width_of(line) for line in lines)
-        hyphens = sum(1 for b in breaks if joins[b] == "")
-        key = (widest, hyphens, breaks)
-        if best is None or key < best[0]:
-            best = (key, lines)
-    return best[1] if best else None
+    last = len(atoms) - 1
+    ends = tuple(sorted(set(allowed)))
+
+    @cache
+    def width(first: int, end: int) -> float:
+        return width_of(join_lines(atoms[first:end + 1], joins[first:end], ())[0])
+
+    @cache
+    def narrowest(first: int, k: int) -> float:
+        if k == 1:
+            return width(first, last)
+        best = math.inf
+        for end in ends:
+            if end >= first:
+                best = min(best, max(width(first, end), narrowest(end + 1, k - 1)))
+        return best
+
+    limit = narrowest(0, n)
+    if limit == math.inf:
+        return None
+
+    @cache
+    def fewest(first: int, k: int) -> tuple[int, tuple[int, ...]] | None:
+        if k == 1:
+            return (0, ()) if width(first, last) <= limit else None
+        best: tuple[int, tuple[int, ...]] | None = None
+        for end in ends:
+            if end < first or width(first, end) > limit:
+                continue
+            rest = fewest(end + 1, k - 1)
+            if rest is None:
+                continue
+            key = (rest[0] + (joins[end] == ""), (end, *rest[1]))
+            if best is None or key < best:
+                best = key
+        return best
+
+    found = fewest(0, n)
+    return None if found is None else join_lines(atoms, joins, found[1])
 
 
 def fit_text(text: str, style: TextStyle, width: int, max_height: float, measure: Measure
@@ -830,10 +924,11 @@ def _transform(text: str, style: TextStyle) -> str:
 
 
 def _fit_error(who: str, layout: Layout, block: Block, style: TextStyle, text: str) -> FitError:
+    lines = style.most_lines
     return FitError(
         f"{who}: {layout.name} card: {style.field} {text!r} does not fit its box "
         f"({block.box.w}×{block.box.h} px, block {block.name!r} of {layout.source}) even at "
-        f"{style.min_size} px in {style.max_lines} line{'s' if style.max_lines != 1 else ''}"
+        f"{style.floor_size} px in {lines} line{'s' if lines != 1 else ''}"
     )
 
 
@@ -841,43 +936,106 @@ def plan_block(block: Block, texts: Mapping[str, str], measure: Measure, layout:
                who: str) -> list[PlacedLine]:
     """Fit and place a block's texts, stacked, every line inside the block's box.
 
-    Each text gets its preferred setting when they all fit. When they do not, earlier texts
-    shrink or wrap first so that later ones keep their preferred setting; failing that, later
-    texts are held to their smallest. Empty texts are skipped with their spacing.
+    First every text in its normal range: each gets its preferred setting when they all fit;
+    when they do not, earlier texts shrink or wrap first so that later ones keep their preferred
+    setting; failing that, later texts are held to their smallest. Only when the block cannot
+    be set that way does the last resort begin (see ``_fit_texts``). Empty texts are skipped
+    with their spacing.
 
     Raises:
         FitError: a text cannot fit (names ``who``, the format and the field).
 
     """
     items = [(s, _transform(texts[s.field], s)) for s in block.texts if texts.get(s.field)]
-    width, height = block.box.w, block.box.h
     gaps = [style.space_before if k else 0 for k, (style, _) in enumerate(items)]
-    preferred = [fit_text(text, style, width, height, measure) for style, text in items]
-    if all(preferred):
-        fitted = [f for f in preferred if f is not None]
-        if sum(f.height for f in fitted) + sum(gaps) <= height:
-            return _place(block, items, fitted)
-        # Too tall together: earlier texts (the name) give up size so that later, smaller
-        # texts keep theirs; a status line shrunk next to a full-size one looks like a mistake.
-        got, _failed = _stack(items, gaps, [f.height for f in fitted], width, height, measure)
-        if _failed is None:
-            return _place(block, items, got)
-    # Last resort: reserve every later text's smallest setting.
-    smallest: list[float] = []
-    for style, text in items:
-        small = fit_text(text, replace(style, size=style.min_size, wrap_size=None), width,
-                         math.inf, measure)
-        if small is None:
-            raise _fit_error(who, layout, block, style, text)
-        smallest.append(small.height)
-    got, failed = _stack(items, gaps, smallest, width, height, measure)
+    fitted, failed = _fit_texts(items, gaps, block.box.w, block.box.h, measure)
     if failed is not None:
         raise _fit_error(who, layout, block, *items[failed])
-    return _place(block, items, got)
+    return _place(block, items, fitted)
+
+
+def _fit_texts(items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int], width: int,
+               height: float, measure: Measure) -> tuple[list[FittedText], int | None]:
+    """Fit stacked texts into ``width`` × ``height``: the normal range, then the last resort.
+
+    The last resort comes in two steps. First the texts may take their extra lines
+    (``last_resort_lines``, at ``min_size`` and below), by the normal priorities. Then the
+    first text (the name) may go below its ``min_size``, down to its ``last_resort_size``, as
+    large as leaves room for the later texts: at their preferred setting if it can; else at
+    their smallest normal size; else at their own ``last_resort_size``. The later texts are set
+    exactly at that level, never enlarged by the room the name leaves over: the facts under
+    an extreme name look as they do under any other, or uniformly smaller.
+
+    Returns:
+        The fitted texts, and the index of a text that could not fit (or ``None``).
+
+    """
+    normal = [(s.normal(), t) for s, t in items]
+    fitted, failed = _fit_block(normal, gaps, width, height, measure)
+    if failed is None or not any(s.has_last_resort for s, _ in items):
+        return fitted, failed
+    if any(s.most_lines > s.max_lines for s, _ in items):
+        more_lines = [(replace(s, last_resort_size=None), t) for s, t in items]
+        fitted, failed = _fit_block(more_lines, gaps, width, height, measure)
+        if failed is None:
+            return fitted, failed
+    if not any(s.floor_size < s.min_size for s, _ in items):
+        return fitted, failed
+    smallest: list[FittedText] = []
+    for k, (style, text) in enumerate(items):
+        small = fit_text(text, style.smallest(), width, math.inf, measure)
+        if small is None:
+            return [], k
+        smallest.append(small)
+    (style, text), rest = items[0], items[1:]
+    levels: list[list[FittedText]] = []
+    preferred = [fit_text(t, s, width, height, measure) for s, t in rest]
+    if all(f is not None for f in preferred):
+        levels.append([f for f in preferred if f is not None])
+    normal_small = [fit_text(t, replace(s, last_resort_size=None).smallest(), width, math.inf,
+                             measure) for s, t in rest]
+    levels.append([n if n is not None else f for n, f in zip(normal_small, smallest[1:],
+                                                              strict=True)])
+    levels.append(smallest[1:])
+    for later in levels:
+        room = height - sum(gaps) - sum(f.height for f in later)
+        first = fit_text(text, style, width, room, measure)
+        if first is not None:
+            return [first, *later], None
+    # Not even that: name the text that cannot fit.
+    return _stack(items, gaps, [f.height for f in smallest], width, height, measure)
+
+
+def _fit_block(items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int], width: int,
+               height: float, measure: Measure) -> tuple[list[FittedText], int | None]:
+    """Fit texts within what their styles allow, by the priorities of ``plan_block``.
+
+    Returns:
+        The fitted texts, and the index of a text that could not fit (or ``None``).
+
+    """
+    preferred = [fit_text(text, style, width, height, measure) for style, text in items]
+    if all(f is not None for f in preferred):
+        fitted = [f for f in preferred if f is not None]
+        if sum(f.height for f in fitted) + sum(gaps) <= height:
+            return fitted, None
+        # Too tall together: earlier texts (the name) give up size so that later, smaller
+        # texts keep theirs; a status line shrunk next to a full-size one looks like a mistake.
+        got, failed = _stack(items, gaps, [f.height for f in fitted], width, height, measure)
+        if failed is None:
+            return got, None
+    # Reserve every later text's smallest setting.
+    floors = []
+    for k, (style, text) in enumerate(items):
+        small = fit_text(text, style.smallest(), width, math.inf, measure)
+        if small is None:
+            return [], k
+        floors.append(small.height)
+    return _stack(items, gaps, floors, width, height, measure)
 
 
 def _stack(items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int],
-           reserved: Sequence[float], width: int, height: int, measure: Measure
+           reserved: Sequence[float], width: int, height: float, measure: Measure
            ) -> tuple[list[FittedText], int | None]:
     """Fit texts in order, each leaving room for the later ones' ``reserved`` heights.
 

@@ -1,0 +1,242 @@
+"""Every name the roster accepts fits every card format in every language.
+
+The roster caps names (surname 40 characters, given name 30, no word over 20 letters: see
+``roster.MAX_NAME_LEN``); the cards promise to set anything within those caps, legibly and inside
+its boxes, never clipped. These tests draw names at and below the caps from the widest letters
+of each script, with every kind of status line and children line, plan all five formats with
+the real fonts (the pure planner: fast) and check every line against its layout box. A few
+worst cases are also drawn to pixels, and every inked pixel is checked to lie in a text box or
+the photo frame.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageChops, ImageDraw
+
+from campaign_kit.config import load_campaign
+from campaign_kit.locale import load_locale
+from campaign_kit.render import cards
+from campaign_kit.render.cards import FORMATS, CardContent, card_content, draw_card, plan
+from campaign_kit.roster import MAX_NAME_LEN, MAX_WORD_LEN, Person, validate_roster_data
+from conftest import person, roster_doc
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATES = REPO / "templates"
+FONTS = REPO / "assets" / "fonts"
+PHOTOS = REPO / "assets" / "photos"
+KW = {"templates_dir": TEMPLATES, "fonts_dir": FONTS}
+LANGS = ("en", "be", "ru")
+
+CAMPAIGN = load_campaign(REPO / "campaign.toml")
+APPEAL = CAMPAIGN.appeal("mothers")
+
+# The widest letters come often: W and M in Latin; Ш Щ Ж Ю Ы М in Cyrillic.
+LATIN_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "WM" * 12
+LATIN_LOWER = "abcdefghijklmnopqrstuvwxyz" + "wm" * 6
+CYRILLIC_UPPER = "АБВГДЕЁЗИЙКЛНОПРСТУЎФХЦЧЪЬЭЯІ" + "ШЩЖЮЫМ" * 6
+CYRILLIC_LOWER = "абвгдеёзийклнопрстуўфхцчъьэяі" + "шщжюым" * 3
+SCRIPTS = {"latin": (LATIN_UPPER, LATIN_LOWER), "cyrillic": (CYRILLIC_UPPER, CYRILLIC_LOWER)}
+
+# The status lines that are longest in each language come up as often as any other.
+STATUSES = st.one_of(
+    st.tuples(st.just("sentenced"), st.one_of(st.none(), st.integers(1, 360))),
+    st.tuples(st.just("sentenced"), st.sampled_from([None, 359, 358, 347, 335])),
+    st.tuples(st.sampled_from(["pre_trial", "compulsory_treatment"]), st.none()),
+)
+
+
+@st.composite
+def names(draw: st.DrawFn, script: str, cap: int, seps: tuple[str, ...]) -> str:
+    """A name of up to ``cap`` characters in words of up to 20 letters, usually near the caps."""
+    upper, lower = SCRIPTS[script]
+    case = draw(st.sampled_from(["upper", "upper", "title", "lower", "mixed"]))
+    lengths = draw(st.lists(st.integers(1, MAX_WORD_LEN), min_size=1, max_size=6))
+    if draw(st.booleans()):
+        lengths = [MAX_WORD_LEN, *lengths]  # a word at the cap, somewhere
+        lengths = lengths[1:] + lengths[:1] if draw(st.booleans()) else lengths
+    text = ""
+    for n in lengths:
+        sep = draw(st.sampled_from(seps)) if text else ""
+        room = cap - len(text) - len(sep)
+        if room < 1:
+            break
+        n = min(n, room)
+        if case == "upper":
+            word = "".join(draw(st.sampled_from(upper)) for _ in range(n))
+        elif case == "lower":
+            word = "".join(draw(st.sampled_from(lower)) for _ in range(n))
+        elif case == "title":
+            word = draw(st.sampled_from(upper)) + "".join(
+                draw(st.sampled_from(lower)) for _ in range(n - 1))
+        else:
+            word = "".join(draw(st.sampled_from(upper + lower)) for _ in range(n))
+        if n >= 3 and draw(st.integers(0, 9)) == 0:  # O’Brien, Дар’я
+            at = draw(st.integers(1, n - 2))
+            word = word[:at] + "’" + word[at + 1:]
+        text += sep + word
+    return text
+
+
+SURNAME_SEPS = ("-", "-", " ", "--")
+GIVEN_SEPS = (" ", " ", "-")
+
+
+@st.composite
+def women(draw: st.DrawFn) -> Person:
+    """A woman the roster validator accepts, with names at and below its caps."""
+    status, months = draw(STATUSES)
+    rec = person(
+        id="w",
+        surname_latin=draw(names("latin", MAX_NAME_LEN["surname"], SURNAME_SEPS)),
+        given_latin=draw(names("latin", MAX_NAME_LEN["given"], GIVEN_SEPS)),
+        surname_cyrillic=draw(names("cyrillic", MAX_NAME_LEN["surname"], SURNAME_SEPS)),
+        given_cyrillic=draw(names("cyrillic", MAX_NAME_LEN["given"], GIVEN_SEPS)),
+        status=status,
+        sentence_months=months,
+        facility="penal_colony" if status == "sentenced" else None,
+        children=draw(st.integers(0, 30)),
+    )
+    if status != "sentenced":
+        del rec["sentence_months"]
+    roster, problems = validate_roster_data(roster_doc([rec]))
+    assert roster is not None, [p.message for p in problems]  # the generator stays in the caps
+    return roster.people[0]
+
+
+def at_caps(surname: list[int], given: list[int], latin: str, cyrillic: str,
+            months: int | None = 359, children: int = 30) -> Person:
+    """A woman whose names are words of the given lengths, of one letter each."""
+    return Person(
+        id="w",
+        surname_latin="-".join(latin * n for n in surname),
+        given_latin=" ".join(latin * n for n in given),
+        surname_cyrillic="-".join(cyrillic * n for n in surname),
+        given_cyrillic=" ".join(cyrillic * n for n in given),
+        status="sentenced", children=children, groups=("mothers",), sentence_months=months,
+        facility="penal_colony",
+    )
+
+
+# The hardest names found by search: 4 words of 20 (one line each), 5 atoms (5 lines).
+WORST = [
+    at_caps([20, 19], [20, 9], "W", "Ж"),
+    at_caps([20, 19], [20, 9], "M", "Ш", months=None),
+    at_caps([9, 20, 9], [20, 9], "W", "Ж", months=None),
+    at_caps([9, 20, 9], [20, 9], "M", "Щ"),
+    at_caps([13, 13, 12], [14, 15], "W", "Ю", months=None),
+    at_caps([13, 13, 12], [20, 9], "W", "Ж"),
+]
+
+
+def content(p: Person, lang: str) -> CardContent:
+    return card_content(p, CAMPAIGN, APPEAL, load_locale(TEMPLATES, lang))
+
+
+def rebuilt(lines: list[str]) -> str:
+    out = lines[0]
+    for line in lines[1:]:
+        out += line if out.endswith("-") else " " + line
+    return out
+
+
+def check_plans(c: CardContent) -> None:
+    """Plan all five formats; every line inside its box, every text whole and legible."""
+    for fmt in FORMATS:
+        layout = cards.load_layout(TEMPLATES, fmt)
+        card = plan(c, fmt, **KW)
+        by_field: dict[str, list[Any]] = {}
+        for line in card.lines:
+            assert card.box_of(line.field).contains(line.bbox), (fmt, c.lang, line)
+            by_field.setdefault(line.field, []).append(line)
+        for field, text in c.texts().items():
+            if not text:
+                assert field not in by_field
+                continue
+            style = layout.style(field)
+            lines = by_field[field]
+            want = text.upper() if style.transform == "upper" else text
+            assert rebuilt([line.text for line in lines]) == " ".join(want.split()), (fmt, field)
+            assert len(lines) <= style.most_lines
+            assert all(line.size >= style.floor_size for line in lines), (fmt, field)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(woman=women())
+@example(woman=WORST[0])
+@example(woman=WORST[2])
+@example(woman=WORST[4])
+def test_every_valid_name_fits_every_format(lang: str, woman: Person) -> None:
+    check_plans(content(woman, lang))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def shape(p: Person) -> str:
+    """``20-19+20.9 W/Ж``: word lengths of surname and given name, and the letters."""
+    def lengths(name: str) -> str:
+        return ".".join(str(len(w)) for w in name.replace("-", " ").split())
+    return (f"{lengths(p.surname_latin)}+{lengths(p.given_latin)} "
+            f"{p.surname_latin[0]}/{p.surname_cyrillic[0]}/{p.sentence_months}")
+
+
+@pytest.mark.parametrize("woman", WORST, ids=shape)
+def test_the_worst_names_fit(lang: str, woman: Person) -> None:
+    check_plans(content(woman, lang))
+
+
+# Natural 60-character titles and organisation names (the longest campaign.toml may hold).
+TITLES = {
+    "en": ["Women Sentenced to Extreme Terms for Donations and Comments",
+           "Belarusian Women Political Prisoners with Serious Illnesses",
+           "WOMEN SENTENCED TO EXTREME TERMS FOR DONATIONS AND COMMENTS"],
+    "be": ["Жанчыны, асуджаныя за ахвяраванні і каментары ў сацсетках",
+           "Палітвязні-жанчыны з цяжкімі захворваннямі: тэрміновы заклік",
+           "ЖАНЧЫНЫ, АСУДЖАНЫЯ ЗА АХВЯРАВАННІ І КАМЕНТАРЫ Ў САЦСЕТКАХ"],
+    "ru": ["Женщины, осуждённые за пожертвования и комментарии в сетях",
+           "ЖЕНЩИНЫ, ОСУЖДЁННЫЕ ЗА ПОЖЕРТВОВАНИЯ И КОММЕНТАРИИ В СЕТЯХ",
+           "Политзаключённые женщины пенсионного возраста в Беларуси"],
+}
+ORGS = {
+    "en": "Initiative of Women Political Prisoners of Belarus in Exile",
+    "be": "Грамадская ініцыятыва «Жанчыны — палітычныя зняволеныя РБ»",
+    "ru": "ОБЩЕСТВЕННАЯ ИНИЦИАТИВА «ЖЕНЩИНЫ-ПОЛИТЗАКЛЮЧЁННЫЕ БЕЛАРУСИ»",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sixty_character_titles_and_organisation_names_fit(lang: str) -> None:
+    base = content(WORST[0], lang)
+    for title in TITLES[lang]:
+        for org in (ORGS[lang], base.org_name):
+            assert len(title) <= 60 and len(org) <= 60
+            check_plans(dataclasses.replace(base, appeal_title=title, org_name=org))
+    # Even three 20-letter words of the widest capital, under the campaign's own name.
+    check_plans(dataclasses.replace(base, appeal_title=" ".join(["Ж" * 20, "Ж" * 20, "Ж" * 18])))
+
+
+def inked_outside(c: CardContent, fmt: str) -> int:
+    """Pixels the text changed outside every layout box and the photo frame (should be 0)."""
+    layout = cards.load_layout(TEMPLATES, fmt)
+    drawn = draw_card(c, fmt, PHOTOS, **KW)
+    diff = ImageChops.difference(drawn, cards._background(layout)).convert("L")
+    allowed = Image.new("L", drawn.size, 0)
+    pen = ImageDraw.Draw(allowed)
+    for box in [*(block.box for block in layout.blocks), layout.photo.box]:
+        pen.rectangle((box.x, box.y, box.right - 1, box.bottom - 1), fill=255)
+    outside = ImageChops.subtract(diff.point(lambda v: 255 if v else 0), allowed)
+    return sum(outside.histogram()[1:])
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_worst_cards_ink_only_inside_their_boxes(lang: str, fmt: str) -> None:
+    for woman in (WORST[0], WORST[2]):
+        assert inked_outside(content(woman, lang), fmt) == 0
