@@ -164,3 +164,19 @@ def test_name_caps_are_what_a_card_can_carry():
     _, problems = problems_of([person(given_latin="Abcdefghij" * 2 + "k")])
     assert any(f"21-letter word; at most {MAX_WORD_LEN}" in p for p in problems)
     assert problems_of([person(surname_latin="ABCDEFGHIJKLMNOPQRST-ABCDEFGHIJKLMNOPQRS")])[1] == []
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("surname_latin", "--------------------ABCDEFGH", "must stand between letters"),
+    ("surname_latin", "AB-", "must stand between letters"),
+    ("given_latin", "Ǳenana", "latin letter outside the alphabets cards are made for"),
+    ("given_cyrillic", "Ѹльга", "cyrillic letter outside the alphabets cards are made for"),
+])
+def test_names_cards_cannot_set_are_refused(field, value, expected):
+    _, problems = problems_of([person(**{field: value})])
+    assert any(expected in p for p in problems), problems
+
+
+def test_belarusian_and_ukrainian_letters_are_fine():
+    assert problems_of([person(surname_cyrillic="ЎІЇЄҐ", given_cyrillic="Дар’я")])[1] == []
+    assert problems_of([person(surname_latin="ŁUKAŠENKA", given_latin="Zoë O'Neil")])[1] == []

@@ -113,15 +113,26 @@ class Roster:
 
 # --- script checks -----------------------------------------------------------------------
 
+# The letters names may use: Latin up to Latin Extended-B without the digraph letters
+# (Ǆ, ǈ, Ǳ ...) plus Latin Extended Additional (Vietnamese), and the Cyrillic of
+# Belarusian, Russian and Ukrainian (U+0400-U+045F, Ґ ґ). The bundled fonts carry them and
+# every card is proven to fit them; rarer letters (Ѹ, Ꙋ) are wider than any card was
+# measured with.
+_DIGRAPHS = frozenset(range(0x01C4, 0x01CD)) | frozenset(range(0x01F1, 0x01F4))
+_NAME_PUNCT_RUN = re.compile(r"[-'’ʼ]{2,}|^[-'’ʼ .]|[-'’ʼ]$|[-'’ʼ][ .]|[ .][-'’ʼ]")
+
+
 def _script_of(ch: str) -> str | None:
     """Return 'latin', 'cyrillic', 'other' for a letter; None for non-letters."""
     if not ch.isalpha():
         return None
     name = unicodedata.name(ch, "")
+    cp = ord(ch)
     if name.startswith("LATIN"):
-        return "latin"
+        basic = cp <= 0x024F and cp not in _DIGRAPHS
+        return "latin" if basic or 0x1E00 <= cp <= 0x1EFF else "other"
     if name.startswith("CYRILLIC"):
-        return "cyrillic"
+        return "cyrillic" if 0x0400 <= cp <= 0x045F or cp in (0x0490, 0x0491) else "other"
     return "other"
 
 
@@ -154,6 +165,8 @@ def script_problems(value: str, expected: str) -> list[str]:
         label = unicodedata.name(ch, "unnamed character")
         if script is None:
             what = "character not allowed in a name"
+        elif script == "other" and unicodedata.name(ch, "").startswith(expected.upper()):
+            what = f"{expected} letter outside the alphabets cards are made for"
         else:
             what = f"{script} letter in a {expected} name"
         found.append(f"{what}: {ch!r} (U+{ord(ch):04X} {label}) at position {i + 1}")
@@ -170,6 +183,8 @@ def _check_name(value: str, expected: str, kind: str) -> list[str]:
     if len(value) > cap:
         msgs.append(f"is {len(value)} characters long; at most {cap} are allowed")
         return msgs  # do not enumerate millions of characters
+    if _NAME_PUNCT_RUN.search(value):
+        msgs.append("hyphens and apostrophes must stand between letters")
     longest = max(re.split(r"[-\s]+", value), key=len)
     if len(longest) > MAX_WORD_LEN:
         msgs.append(f"has a {len(longest)}-letter word; at most {MAX_WORD_LEN} fit on a card")
