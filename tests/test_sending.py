@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 import shutil
 import socket
 import ssl
@@ -211,3 +212,31 @@ def test_readdress_changes_only_the_to_header(eml):
     assert b"To: x@y.org" in head
     with pytest.raises(SendError, match="From"):
         readdress(b"Subject: x\r\n\r\nbody", "x@y.org")
+
+
+def test_cli_builds_then_proofs_the_newsletter(server, project):
+    from click.testing import CliRunner
+
+    from campaign_kit.cli import cli
+
+    runner = CliRunner()
+    args = ["--project", str(project), "--cycle", "2026-W48"]
+    assert runner.invoke(cli, ["build", *args, "--lang", "be", "--only", "newsletter"]).exit_code == 0
+    inbox, port = server()
+    refused = runner.invoke(cli, ["send-test", *args, "--lang", "be", "--to", "proof@example.org",
+                                  "--smtp", f"127.0.0.1:{port}"])
+    assert refused.exit_code == 1 and "built for local preview" in refused.stderr
+    assert inbox.envelopes == []
+    built = runner.invoke(cli, ["build", *args, "--lang", "be", "--only", "newsletter",
+                                "--asset-base-url", "https://belaruswomen.org/kit"])
+    assert built.exit_code == 0, built.output
+    sent = runner.invoke(cli, ["send-test", *args, "--lang", "be", "--to", "proof@example.org",
+                               "--smtp", f"127.0.0.1:{port}"])
+    assert sent.exit_code == 0, sent.output
+    [envelope] = inbox.envelopes
+    assert envelope.rcpt_tos == ["proof@example.org"]
+    message = email.message_from_bytes(envelope.content)
+    kinds = [p.get_content_type() for p in message.walk()]
+    assert kinds == ["multipart/alternative", "text/plain", "text/html"]
+    assert "https://belaruswomen.org/kit/mothers/2026-W48/cards/be/" in \
+        message.get_payload()[1].get_payload(decode=True).decode()

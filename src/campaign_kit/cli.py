@@ -396,6 +396,7 @@ def send_test(to: str, smtp: str, starttls: bool | None, username: str | None,
 
     """
     from campaign_kit.errors import SendError
+    from campaign_kit.sending import has_relative_images
     from campaign_kit.sending import send_test as send
 
     host, port = _host_port(smtp)
@@ -406,6 +407,11 @@ def send_test(to: str, smtp: str, starttls: bool | None, username: str | None,
         data = eml.read_bytes()
     except OSError:
         raise SendError(f"{eml}: not found; run campaign-kit build --cycle {cycle} first") from None
+    if has_relative_images(data):
+        raise SendError(
+            f"{eml}: built for local preview (its images are relative links); build with "
+            f"--asset-base-url https://... and publish the cycle folder there first"
+        )
     send(data, to=to, host=host, port=port,
          starttls=port == 587 if starttls is None else starttls, username=username)
     click.echo(f"Sent {eml} to {to} via {host}:{port}", err=True)

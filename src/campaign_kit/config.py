@@ -42,7 +42,6 @@ class Newsletter:
     reply_to: str
     unsubscribe: str
     unsubscribe_mailto: str
-    asset_base_url: str
 
 
 @dataclass(frozen=True)
@@ -179,7 +178,6 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         reply_to=r.get(nl, "reply_to", str, "newsletter", default="") or "",
         unsubscribe=unsubscribe or DEFAULT_UNSUBSCRIBE,
         unsubscribe_mailto=r.get(nl, "unsubscribe_mailto", str, "newsletter") or "",
-        asset_base_url=r.url(nl, "asset_base_url", "newsletter"),
     )
     if newsletter.unsubscribe_mailto and not newsletter.unsubscribe_mailto.startswith("mailto:"):
         r.bad("newsletter.unsubscribe_mailto", "must start with mailto:")

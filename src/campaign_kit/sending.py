@@ -7,7 +7,9 @@ a file, so it does not end up in shell history or in the repository.
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -65,6 +67,20 @@ def readdress(eml: bytes, to: str) -> tuple[str, bytes]:
         raise SendError("the .eml has no From header")
     out.append(b"To: " + to.encode("ascii"))
     return sender, b"\r\n".join(out) + b"\r\n\r\n" + body
+
+
+def has_relative_images(eml: bytes) -> bool:
+    """Whether a message's HTML part loads images by relative links (a local-preview build).
+
+    Such a message shows broken images in every inbox, so it is not worth proofing.
+    """
+    message = email.message_from_bytes(eml)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            html = payload.decode(part.get_content_charset() or "utf-8", "replace")
+            return bool(re.search(r"""<img[^>]*\ssrc=["'](?![a-z][a-z0-9+.-]*:)""", html, re.I))
+    return False
 
 
 def send_test(
