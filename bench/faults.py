@@ -134,9 +134,8 @@ def input_faults(n: int, seed: int, root: Path) -> dict[str, int]:
             args, named = ["stats", "--project", str(project)], "campaign.toml"
         else:
             lines = list_text.splitlines()
-            numbered = [k for k, line in enumerate(lines) if line[:1].isdigit()] or [0]
             for _ in range(rng.randrange(1, 5)):
-                j = rng.choice(numbered)  # the list items, not the prose around them
+                j = rng.randrange(len(lines))
                 cut = rng.randrange(len(lines[j]) + 1)
                 lines[j] = lines[j][:cut] + str(random_value(rng))[:50] + lines[j][cut:]
             src = project / "list.txt"

@@ -12,13 +12,10 @@ import hashlib
 import json
 import multiprocessing
 import os
-import queue
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,96 +176,29 @@ def _render_card_job(job: CardJob) -> tuple[str, bytes]:
                                       fonts_dir=Path(job.fonts))
 
 
-@contextmanager
-def _card_pool(workers: int, jobs: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes for the cards, or None when rendering in-process is cheaper."""
-    if workers <= 1 or jobs < 4:
-        yield None
+def _run_card_jobs(jobs: list[CardJob], workers: int) -> Iterator[tuple[str, bytes]]:
+    """Render ``jobs``, in worker processes when it pays; yield (path, PNG bytes) as they finish.
+
+    At most a few jobs per worker are in flight, so memory stays flat however many cards a
+    roster has: finished PNGs are written by the caller before more are started.
+    """
+    if workers <= 1 or len(jobs) < 4:
+        for job in jobs:
+            yield _render_card_job(job)
         return
     methods = multiprocessing.get_all_start_methods()
     # fork shares the parent's already-loaded fonts and layouts with every worker for free.
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    window = workers * 4
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                              initializer=release_inherited_locks) as pool:
-        # Start every worker now, from this (the main) thread, before any other thread of
-        # ours runs: forking while another thread holds a lock can deadlock the child.
-        for started in [pool.submit(int) for _ in range(workers)]:
-            started.result()
-        yield pool
-
-
-def _rendered(pool: ProcessPoolExecutor | None, jobs: list[CardJob], window: int
-              ) -> Iterator[tuple[str, bytes]]:
-    """Render ``jobs``; yield (path, PNG bytes) in job order, at most ``window`` in flight.
-
-    The window keeps memory flat however many cards a roster has.
-    """
-    if pool is None:
+        pending: deque[Future[tuple[str, bytes]]] = deque()
         for job in jobs:
-            yield _render_card_job(job)
-        return
-    pending: deque[Future[tuple[str, bytes]]] = deque()
-    for job in jobs:
-        pending.append(pool.submit(_render_card_job, job))
-        if len(pending) >= window:
+            pending.append(pool.submit(_render_card_job, job))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
             yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
-
-
-_DONE = object()
-
-
-class _Prefetch:
-    """Renders cards in the background while the main thread renders the texts.
-
-    Finished cards wait (at most ``limit`` of them) until the texts have rendered: only then
-    is anything written, so a template or fitting error still leaves out/ untouched.
-    """
-
-    def __init__(self, pool: ProcessPoolExecutor | None, jobs: list[CardJob], workers: int,
-                 limit: int = 64) -> None:
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=limit)
-        self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(pool, jobs, workers * 4),
-                                        name="card-prefetch", daemon=True)
-        self._thread.start()
-
-    def _put(self, item: Any) -> bool:
-        while not self._cancel.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _run(self, pool: ProcessPoolExecutor | None, jobs: list[CardJob], window: int) -> None:
-        results = _rendered(pool, jobs, window)
-        try:
-            for item in results:
-                if not self._put(item):
-                    return
-            self._put(_DONE)
-        except BaseException as exc:  # handed to the main thread, which raises it
-            self._put(exc)
-        finally:
-            results.close()
-
-    def results(self) -> Iterator[tuple[str, bytes]]:
-        """The rendered cards, as they finish; re-raises a worker's error."""
-        while True:
-            item = self._queue.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def cancel(self) -> None:
-        """Stop rendering (the texts failed); wait for the cards in flight."""
-        self._cancel.set()
-        self._thread.join()
 
 
 # --- the build ----------------------------------------------------------------------------
@@ -409,8 +339,36 @@ def _build_into(
     card_refs: dict[tuple[str, str], dict[str, Any]] = {}
     jobs = _plan_cards(inputs, cards_module, card_refs)
 
-    todo: list[CardJob] = []
+    # Text outputs are rendered first, in memory: a template or fitting error stops the build
+    # before anything is written. A part whose key is unchanged is not rendered at all.
+    contexts = {
+        lang: appeal_context(
+            campaign=inputs.campaign, appeal=inputs.appeal, roster=inputs.roster, lang=lang,
+            cycle=options.cycle, featured=inputs.featured, templates_dir=project.templates,
+        )
+        for lang in inputs.languages
+    }
+    texts: dict[str, bytes] = {}
+    text_keys: dict[str, str] = {}
+    kept: list[tuple[str, str]] = []
+    for kind in (k for k in KINDS if k in only and k != "cards"):
+        key = _key(
+            __version__, kind, inputs.digests["roster"], inputs.digests["campaign"],
+            [_digest_files(_files_under(project.templates / sub), project.templates)
+             for sub in TEXT_TEMPLATES[kind]],
+            options.cycle.id, [p.id for p in inputs.featured], inputs.languages,
+            options.asset_base_url if kind == "newsletter" else None,
+        )
+        old = sorted(rel for rel in prev_files if _kind_of(rel) == kind)
+        if old and all(still_there(rel, key) for rel in old):
+            kept.extend((rel, key) for rel in old)
+            continue
+        for rel, data in _text_outputs(inputs, options, kind, contexts, card_refs):
+            texts[safe_relpath(rel)] = data
+            text_keys[rel] = key
+
     if "cards" in only:
+        todo: list[CardJob] = []
         for job in jobs:
             if still_there(job.rel, job.key):
                 report.cards_cached += 1
@@ -422,25 +380,14 @@ def _build_into(
             for job in todo:
                 exists = (writer.target / job.rel).is_file()
                 record(WriteResult(job.rel, "overwrite" if exists else "create", 0, ""), job.key)
-            todo = []
-    workers = options.jobs or os.cpu_count() or 1
-    with _card_pool(workers, len(todo)) as pool:
-        # Cards render in the background while the texts render here, in memory; nothing is
-        # written until the texts have succeeded, so a template or fitting error stops the
-        # build with out/ untouched. A text part whose key is unchanged is not rendered.
-        prefetch = _Prefetch(pool, todo, workers) if todo else None
-        try:
-            contexts, texts, text_keys, kept = _render_texts(
-                inputs, options, only, card_refs, prev_files, still_there)
+        else:
             keyed = {job.rel: job.key for job in todo}
-            for done, (rel, data) in enumerate(prefetch.results() if prefetch else (), start=1):
+            workers = options.jobs or os.cpu_count() or 1
+            for done, (rel, data) in enumerate(_run_card_jobs(todo, workers), start=1):
                 record(writer.write(rel, data), keyed[rel])
                 report.cards_rendered += 1
                 if progress:
                     progress(done, len(todo))
-        finally:
-            if prefetch is not None:
-                prefetch.cancel()  # a no-op once every card is written
 
     for rel, key in kept:
         keep(rel, key)
@@ -490,50 +437,6 @@ def _build_into(
     }
     data = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     report.files.append(writer.write(MANIFEST, data))
-
-
-def _render_texts(
-    inputs: _Inputs,
-    options: BuildOptions,
-    only: tuple[str, ...],
-    card_refs: Mapping[tuple[str, str], dict[str, Any]],
-    prev_files: Mapping[str, dict[str, Any]],
-    still_there: Callable[[str, str], bool],
-) -> tuple[dict[str, dict[str, Any]], dict[str, bytes], dict[str, str], list[tuple[str, str]]]:
-    """Render the text parts whose inputs changed, in memory.
-
-    Returns:
-        The contexts per language, the texts by path, each text's cache key, and the
-        (path, key) of the files of parts that are unchanged and kept as they are.
-
-    """
-    project = inputs.project
-    contexts = {
-        lang: appeal_context(
-            campaign=inputs.campaign, appeal=inputs.appeal, roster=inputs.roster, lang=lang,
-            cycle=options.cycle, featured=inputs.featured, templates_dir=project.templates,
-        )
-        for lang in inputs.languages
-    }
-    texts: dict[str, bytes] = {}
-    text_keys: dict[str, str] = {}
-    kept: list[tuple[str, str]] = []
-    for kind in (k for k in KINDS if k in only and k != "cards"):
-        key = _key(
-            __version__, kind, inputs.digests["roster"], inputs.digests["campaign"],
-            [_digest_files(_files_under(project.templates / sub), project.templates)
-             for sub in TEXT_TEMPLATES[kind]],
-            options.cycle.id, [p.id for p in inputs.featured], inputs.languages,
-            options.asset_base_url if kind == "newsletter" else None,
-        )
-        old = sorted(rel for rel in prev_files if _kind_of(rel) == kind)
-        if old and all(still_there(rel, key) for rel in old):
-            kept.extend((rel, key) for rel in old)
-            continue
-        for rel, data in _text_outputs(inputs, options, kind, contexts, card_refs):
-            texts[safe_relpath(rel)] = data
-            text_keys[rel] = key
-    return contexts, texts, text_keys, kept
 
 
 def _check_photos(jobs: list[CardJob], project: Project) -> None:
