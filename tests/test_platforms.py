@@ -497,3 +497,24 @@ def test_measure_is_consistent(text: str, platform: str) -> None:
     if result.length > result.limit:
         assert not result.ok
     assert threads_length(text) >= graphemes(text)
+
+
+# Pieces URLs are made of, so random texts hold many near-URLs, spaces of every kind included.
+URL_PIECES = st.sampled_from([
+    "https://", "http://", "www.", "spring96", ".org", ".by", ".com", ".co", "t.co/", "/news",
+    "?a=1", "#x", "(x)", "@", "-", "_", ".", ":", "/", " ", "\u00a0", "\u3000", "\u2028", "\n",
+    "\u202e", "\ufeff", "😀", "ў", "мінск", ".бел", "xn--80a", "a", "Z", "9", "'", "\"",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(URL_PIECES, max_size=25).map("".join), st.booleans())
+def test_find_urls_per_run_equals_the_grammar_on_the_whole_text(text: str, bare: bool) -> None:
+    # _find_urls runs the grammar on each space-free run; the library runs it on the whole
+    # text. Both must find the same URLs at the same indices.
+    from campaign_kit.platforms import _find_urls, _find_urls_in_run, _to_utf16
+
+    units = _to_utf16(text)
+    whole: list[tuple[str, int, int]] = []
+    _find_urls_in_run(units, 0, bare, whole)
+    assert _find_urls(units, bare) == whole
