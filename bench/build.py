@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -61,6 +62,28 @@ def run_build(root: Path, out: Path, only: str = ALL, langs: str = "", everyone:
     figures = json.loads(proc.stdout.strip().splitlines()[-1])
     figures["process_seconds"] = time.perf_counter() - started
     return figures
+
+
+def encode_floor(out: Path) -> tuple[int, float]:
+    """(cards, CPU seconds) to PNG-encode every card of a build again, in this one process.
+
+    The cards' pixels are decoded first and only ``encode_png`` is timed: the least work any
+    build of these cards must do at zlib level 6, whatever it does around it.
+    """
+    sys.path.insert(0, str(REPO / "src"))
+    from PIL import Image
+
+    from campaign_kit.render.cards import encode_png
+
+    total, cards = 0.0, 0
+    for path in sorted(out.rglob("cards/**/*.png")):
+        with Image.open(path) as image:
+            image.load()
+            started = time.process_time()
+            encode_png(image)
+            total += time.process_time() - started
+            cards += 1
+    return cards, total
 
 
 def copy_project(dest: Path) -> Path:
@@ -127,6 +150,11 @@ def main() -> None:
         print(f"  one woman changed median {statistics.median(one):6.2f} s   "
               f"{rendered_one} cards re-rendered (her 5 formats x 3 languages)")
         print(f"  warm / cold ratio {statistics.median(warm) / statistics.median(cold):.3f}")
+        encoded, encode_cpu = encode_floor(out)
+        cores = os.cpu_count() or 1
+        print(f"  floor: PNG encode alone of the same {encoded} cards {encode_cpu:6.2f} s CPU, "
+              f"{encode_cpu / cores:.2f} s on {cores} cores; cold build / floor "
+              f"{statistics.median(cold) / (encode_cpu / cores):.2f}")
 
         # Linear time, flat memory: the same per-woman work at two roster sizes.
         sizes = (50, 300) if args.quick else (150, 1500)
