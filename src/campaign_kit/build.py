@@ -176,29 +176,57 @@ def _render_card_job(job: CardJob) -> tuple[str, bytes]:
                                       fonts_dir=Path(job.fonts))
 
 
-def _run_card_jobs(jobs: list[CardJob], workers: int) -> Iterator[tuple[str, bytes]]:
-    """Render ``jobs``, in worker processes when it pays; yield (path, PNG bytes) as they finish.
+class _CardRun:
+    """Cards rendering in worker processes while the caller renders the texts.
 
-    At most a few jobs per worker are in flight, so memory stays flat however many cards a
-    roster has: finished PNGs are written by the caller before more are started.
+    Entering forks the workers (before the texts fill this process's memory, so each worker
+    stays small however long the roster) and hands them the first ``window`` jobs, so they
+    are busy while the main process renders posts, appeal and newsletter. ``results`` then
+    yields (path, PNG bytes) in job order with at most ``window`` jobs in flight, so memory
+    stays flat however many cards a roster has. Leaving, also on an error, cancels what has
+    not started. With one worker, or a handful of jobs, cards render in this process.
     """
-    if workers <= 1 or len(jobs) < 4:
-        for job in jobs:
-            yield _render_card_job(job)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    # fork shares the parent's already-loaded fonts and layouts with every worker for free.
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    window = workers * 4
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                             initializer=release_inherited_locks) as pool:
-        pending: deque[Future[tuple[str, bytes]]] = deque()
-        for job in jobs:
-            pending.append(pool.submit(_render_card_job, job))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+
+    def __init__(self, jobs: list[CardJob], workers: int, window: int = 64) -> None:
+        self._jobs = iter(jobs)
+        self._parallel = workers > 1 and len(jobs) >= 4
+        self._workers = workers
+        self._window = max(window, workers * 4)
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque[Future[tuple[str, bytes]]] = deque()
+
+    def __enter__(self) -> _CardRun:
+        if self._parallel:
+            methods = multiprocessing.get_all_start_methods()
+            # fork shares the parent's already-loaded fonts and layouts with every worker.
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=ctx,
+                                             initializer=release_inherited_locks)
+            self._fill()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _fill(self) -> None:
+        assert self._pool is not None
+        while len(self._pending) < self._window:
+            job = next(self._jobs, None)
+            if job is None:
+                return
+            self._pending.append(self._pool.submit(_render_card_job, job))
+
+    def results(self) -> Iterator[tuple[str, bytes]]:
+        """Yield each job's (path, PNG bytes) in job order as the workers finish them."""
+        if self._pool is None:
+            for job in self._jobs:
+                yield _render_card_job(job)
+            return
+        while self._pending:
+            result = self._pending.popleft().result()
+            self._fill()
+            yield result
 
 
 # --- the build ----------------------------------------------------------------------------
@@ -339,36 +367,8 @@ def _build_into(
     card_refs: dict[tuple[str, str], dict[str, Any]] = {}
     jobs = _plan_cards(inputs, cards_module, card_refs)
 
-    # Text outputs are rendered first, in memory: a template or fitting error stops the build
-    # before anything is written. A part whose key is unchanged is not rendered at all.
-    contexts = {
-        lang: appeal_context(
-            campaign=inputs.campaign, appeal=inputs.appeal, roster=inputs.roster, lang=lang,
-            cycle=options.cycle, featured=inputs.featured, templates_dir=project.templates,
-        )
-        for lang in inputs.languages
-    }
-    texts: dict[str, bytes] = {}
-    text_keys: dict[str, str] = {}
-    kept: list[tuple[str, str]] = []
-    for kind in (k for k in KINDS if k in only and k != "cards"):
-        key = _key(
-            __version__, kind, inputs.digests["roster"], inputs.digests["campaign"],
-            [_digest_files(_files_under(project.templates / sub), project.templates)
-             for sub in TEXT_TEMPLATES[kind]],
-            options.cycle.id, [p.id for p in inputs.featured], inputs.languages,
-            options.asset_base_url if kind == "newsletter" else None,
-        )
-        old = sorted(rel for rel in prev_files if _kind_of(rel) == kind)
-        if old and all(still_there(rel, key) for rel in old):
-            kept.extend((rel, key) for rel in old)
-            continue
-        for rel, data in _text_outputs(inputs, options, kind, contexts, card_refs):
-            texts[safe_relpath(rel)] = data
-            text_keys[rel] = key
-
+    todo: list[CardJob] = []
     if "cards" in only:
-        todo: list[CardJob] = []
         for job in jobs:
             if still_there(job.rel, job.key):
                 report.cards_cached += 1
@@ -376,14 +376,44 @@ def _build_into(
             else:
                 todo.append(job)
         _check_photos(todo, project)
+    workers = options.jobs or os.cpu_count() or 1
+    # The card workers start first and render while this process renders the texts in
+    # memory; nothing is written until every text is made, so a template or fitting error
+    # stops the build with out/ untouched. A text part whose key is unchanged is not rendered.
+    with _CardRun([] if options.dry_run else todo, workers) as card_run:
+        contexts = {
+            lang: appeal_context(
+                campaign=inputs.campaign, appeal=inputs.appeal, roster=inputs.roster, lang=lang,
+                cycle=options.cycle, featured=inputs.featured, templates_dir=project.templates,
+            )
+            for lang in inputs.languages
+        }
+        texts: dict[str, bytes] = {}
+        text_keys: dict[str, str] = {}
+        kept: list[tuple[str, str]] = []
+        for kind in (k for k in KINDS if k in only and k != "cards"):
+            key = _key(
+                __version__, kind, inputs.digests["roster"], inputs.digests["campaign"],
+                [_digest_files(_files_under(project.templates / sub), project.templates)
+                 for sub in TEXT_TEMPLATES[kind]],
+                options.cycle.id, [p.id for p in inputs.featured], inputs.languages,
+                options.asset_base_url if kind == "newsletter" else None,
+            )
+            old = sorted(rel for rel in prev_files if _kind_of(rel) == kind)
+            if old and all(still_there(rel, key) for rel in old):
+                kept.extend((rel, key) for rel in old)
+                continue
+            for rel, data in _text_outputs(inputs, options, kind, contexts, card_refs):
+                texts[safe_relpath(rel)] = data
+                text_keys[rel] = key
+
         if options.dry_run:
             for job in todo:
                 exists = (writer.target / job.rel).is_file()
                 record(WriteResult(job.rel, "overwrite" if exists else "create", 0, ""), job.key)
         else:
             keyed = {job.rel: job.key for job in todo}
-            workers = options.jobs or os.cpu_count() or 1
-            for done, (rel, data) in enumerate(_run_card_jobs(todo, workers), start=1):
+            for done, (rel, data) in enumerate(card_run.results(), start=1):
                 record(writer.write(rel, data), keyed[rel])
                 report.cards_rendered += 1
                 if progress:
