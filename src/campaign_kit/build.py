@@ -34,6 +34,7 @@ from campaign_kit.output import (
     safe_relpath,
 )
 from campaign_kit.project import Project
+from campaign_kit.render.png import ENCODER
 from campaign_kit.roster import Person, Roster, load_roster
 from campaign_kit.stats import totals
 
@@ -504,7 +505,8 @@ def _plan_cards(inputs: _Inputs, cards: Any,
             alt = cards.alt_text(content, templates_dir=project.templates)
             refs[(person.id, lang)] = {"paths": paths, "alt_text": alt}
             for fmt in cards.FORMATS:
-                key = _key(__version__, fmt, content, layouts[fmt], shared, fonts, photo_digest)
+                key = _key(__version__, ENCODER, fmt, content, layouts[fmt], shared, fonts,
+                           photo_digest)
                 jobs.append(CardJob(paths[fmt], fmt, content, str(project.photos),
                                     str(project.templates), str(project.assets / "fonts"), key))
     return jobs

@@ -34,14 +34,12 @@ from campaign_kit.render.layout import (
     plan_card,
 )
 from campaign_kit.render.photos import load_photo, photo_path
+from campaign_kit.render.png import encode_png
 from campaign_kit.roster import Person
 
 #: Where a project keeps its layouts and fonts (relative to the project root).
 DEFAULT_TEMPLATES = Path("templates")
 DEFAULT_FONTS = Path("assets/fonts")
-
-#: zlib level for every card: the budget in DESIGN.md is measured against this level.
-PNG_COMPRESS_LEVEL = 6
 
 
 # --- content ------------------------------------------------------------------------------
@@ -446,18 +444,6 @@ def card_dependencies(fmt: str, *, templates_dir: Path = DEFAULT_TEMPLATES,
     cards = templates_dir / "cards"
     return (cards / f"{fmt}.toml", cards / "theme.toml",
             *sorted({Path(path) for path in fonts.values()}))
-
-
-def encode_png(image: Image.Image) -> bytes:
-    """PNG bytes of ``image``'s pixels only: zlib level 6, no optimize pass, no metadata chunks.
-
-    The same pixels always give the same bytes (no time, no text, no ICC, no EXIF).
-    """
-    pixels = image if not image.info else image.copy()
-    pixels.info = {}
-    out = io.BytesIO()
-    pixels.save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL, optimize=False)
-    return out.getvalue()
 
 
 def render_card(content: CardContent, fmt: str, photo_root: Path, *,
