@@ -49,13 +49,14 @@ print(json.dumps({
 ALL = "cards,posts,appeal,newsletter"
 
 
-def run_build(root: Path, out: Path, only: str = ALL, langs: str = "", everyone: bool = True
-              ) -> dict:
+def run_build(root: Path, out: Path, only: str = ALL, langs: str = "", everyone: bool = True) -> dict:
     """Run one build in a subprocess; return its JSON figures plus the process wall time."""
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", RUNNER, str(root), str(out), only, langs, "1" if everyone else "0"],
-        capture_output=True, text=True, cwd=root,
+        capture_output=True,
+        text=True,
+        cwd=root,
     )
     if proc.returncode != 0:
         sys.exit(f"build failed:\n{proc.stderr}")
@@ -145,16 +146,22 @@ def main() -> None:
             rendered_one = one_figures["rendered"]
         print(f"27 women x 5 formats x 3 languages = {cards} cards, everything built (--all)")
         print(f"  cold build        median {statistics.median(cold):6.2f} s   (budget < 8 s)")
-        print(f"  warm rebuild      median {statistics.median(warm):6.2f} s   (budget < 0.5 s), "
-              "0 cards rendered, 0 files written")
-        print(f"  one woman changed median {statistics.median(one):6.2f} s   "
-              f"{rendered_one} cards re-rendered (her 5 formats x 3 languages)")
+        print(
+            f"  warm rebuild      median {statistics.median(warm):6.2f} s   (budget < 0.5 s), "
+            "0 cards rendered, 0 files written"
+        )
+        print(
+            f"  one woman changed median {statistics.median(one):6.2f} s   "
+            f"{rendered_one} cards re-rendered (her 5 formats x 3 languages)"
+        )
         print(f"  warm / cold ratio {statistics.median(warm) / statistics.median(cold):.3f}")
         encoded, encode_cpu = encode_floor(out)
         cores = os.cpu_count() or 1
-        print(f"  floor: PNG encode alone of the same {encoded} cards {encode_cpu:6.2f} s CPU, "
-              f"{encode_cpu / cores:.2f} s on {cores} cores; cold build / floor "
-              f"{statistics.median(cold) / (encode_cpu / cores):.2f}")
+        print(
+            f"  floor: PNG encode alone of the same {encoded} cards {encode_cpu:6.2f} s CPU, "
+            f"{encode_cpu / cores:.2f} s on {cores} cores; cold build / floor "
+            f"{statistics.median(cold) / (encode_cpu / cores):.2f}"
+        )
 
         # Linear time, flat memory: the same per-woman work at two roster sizes.
         sizes = (50, 300) if args.quick else (150, 1500)
@@ -167,14 +174,20 @@ def main() -> None:
             rows.append((n, f))
         print(f"\nsynthetic rosters, --all --lang en --only {only}:")
         for n, f in rows:
-            print(f"  {n:5d} women  {f['seconds']:7.2f} s  {1000 * f['seconds'] / n:6.1f} ms/woman"
-                  f"  peak RSS main {f['rss_kib'] / 1024:6.1f} MiB, "
-                  f"worker {f['workers_rss_kib'] / 1024:6.1f} MiB")
+            print(
+                f"  {n:5d} women  {f['seconds']:7.2f} s  {1000 * f['seconds'] / n:6.1f} ms/woman"
+                f"  peak RSS main {f['rss_kib'] / 1024:6.1f} MiB, "
+                f"worker {f['workers_rss_kib'] / 1024:6.1f} MiB"
+            )
         (n0, f0), (n1, f1) = rows
-        print(f"  time per woman ratio ({n1} vs {n0}): "
-              f"{(f1['seconds'] / n1) / (f0['seconds'] / n0):.2f} (1.00 = linear)")
-        print(f"  peak memory ratio ({n1} vs {n0}): {f1['rss_kib'] / f0['rss_kib']:.2f} "
-              f"main, {f1['workers_rss_kib'] / f0['workers_rss_kib']:.2f} worker")
+        print(
+            f"  time per woman ratio ({n1} vs {n0}): "
+            f"{(f1['seconds'] / n1) / (f0['seconds'] / n0):.2f} (1.00 = linear)"
+        )
+        print(
+            f"  peak memory ratio ({n1} vs {n0}): {f1['rss_kib'] / f0['rss_kib']:.2f} "
+            f"main, {f1['workers_rss_kib'] / f0['workers_rss_kib']:.2f} worker"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

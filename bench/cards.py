@@ -43,21 +43,31 @@ LANGS = ("en", "be", "ru")
 
 def synthetic_people(n: int) -> list[Person]:
     """Women with names as long as the roster's longest, and longer (no real data needed)."""
-    latin = [("SHABLINSKAYA-IVANOVA", "Katsiaryna", "ШАБЛИНСКАЯ-ИВАНОВА", "Екатерина"),
-             ("SHARENDA-PANASIUK", "Palina", "ШАРЕНДА-ПАНАСЮК", "Полина"),
-             ("VAITSIAKHOVICH", "Volha", "ВОЙТЕХОВИЧ", "Ольга"),
-             ("ABLAB", "Hanna", "АБЛАБ", "Анна"),
-             ("KAZAKOVA", "Viktoryia", "КАЗАКОВА", "Виктория")]
+    latin = [
+        ("SHABLINSKAYA-IVANOVA", "Katsiaryna", "ШАБЛИНСКАЯ-ИВАНОВА", "Екатерина"),
+        ("SHARENDA-PANASIUK", "Palina", "ШАРЕНДА-ПАНАСЮК", "Полина"),
+        ("VAITSIAKHOVICH", "Volha", "ВОЙТЕХОВИЧ", "Ольга"),
+        ("ABLAB", "Hanna", "АБЛАБ", "Анна"),
+        ("KAZAKOVA", "Viktoryia", "КАЗАКОВА", "Виктория"),
+    ]
     out = []
     for i in range(n):
         sl, gl, sc, gc = latin[i % len(latin)]
         status = ("sentenced", "pre_trial", "compulsory_treatment")[i % 3]
-        out.append(Person(
-            id=f"woman-{i}", surname_latin=sl, given_latin=gl, surname_cyrillic=sc,
-            given_cyrillic=gc, status=status, children=1 + i % 5, groups=("mothers",),
-            sentence_months=(12 + 7 * i) if status == "sentenced" else None,
-            facility="penal_colony" if status == "sentenced" else None,
-        ))
+        out.append(
+            Person(
+                id=f"woman-{i}",
+                surname_latin=sl,
+                given_latin=gl,
+                surname_cyrillic=sc,
+                given_cyrillic=gc,
+                status=status,
+                children=1 + i % 5,
+                groups=("mothers",),
+                sentence_months=(12 + 7 * i) if status == "sentenced" else None,
+                facility="penal_colony" if status == "sentenced" else None,
+            )
+        )
     return out
 
 
@@ -134,23 +144,31 @@ def main() -> int:
         parser.error("--cards must be at least 1")
     cards = contents(args.cards)
     fmts = list(FORMATS) if args.all_formats else [args.format]
-    print(f"{'format':<10} {'cards':>5} {'cold ms':>8} {'layout+draw':>12} {'encode':>8} "
-          f"{'Pillow alone':>13} {'ours alone':>11} {'ratio':>6} {'worst':>6} {'vs ours':>8}")
+    print(
+        f"{'format':<10} {'cards':>5} {'cold ms':>8} {'layout+draw':>12} {'encode':>8} "
+        f"{'Pillow alone':>13} {'ours alone':>11} {'ratio':>6} {'worst':>6} {'vs ours':>8}"
+    )
     portrait: dict[str, float] = {}
     for fmt in fmts:
         r = bench(fmt, cards)
-        print(f"{fmt:<10} {len(cards):>5} {r['cold_ms']:>8.1f} {r['draw_ms']:>10.2f}ms "
-              f"{r['encode_ms']:>6.2f}ms {r['pillow_ms']:>11.2f}ms {r['own_ms']:>9.2f}ms "
-              f"{r['ratio']:>6.3f} {r['ratio_max']:>6.3f} {r['own_ratio']:>8.3f}")
+        print(
+            f"{fmt:<10} {len(cards):>5} {r['cold_ms']:>8.1f} {r['draw_ms']:>10.2f}ms "
+            f"{r['encode_ms']:>6.2f}ms {r['pillow_ms']:>11.2f}ms {r['own_ms']:>9.2f}ms "
+            f"{r['ratio']:>6.3f} {r['ratio_max']:>6.3f} {r['own_ratio']:>8.3f}"
+        )
         if fmt == "portrait":
             portrait = r
     if portrait:
         verdict = "within" if portrait["ratio"] <= 1.3 else "OVER"
-        print(f"budget: portrait median (layout+draw + encode) / (Pillow zlib-6 encode alone) = "
-              f"{portrait['ratio']:.3f} ({verdict} the 1.3 budget)")
-        print(f"against our own encoder alone the same card costs {portrait['own_ratio']:.2f}x: "
-              f"encoding is {portrait['pillow_ms'] / portrait['own_ms']:.1f}x faster than "
-              f"Pillow's, so layout+draw is now the larger share")
+        print(
+            f"budget: portrait median (layout+draw + encode) / (Pillow zlib-6 encode alone) = "
+            f"{portrait['ratio']:.3f} ({verdict} the 1.3 budget)"
+        )
+        print(
+            f"against our own encoder alone the same card costs {portrait['own_ratio']:.2f}x: "
+            f"encoding is {portrait['pillow_ms'] / portrait['own_ms']:.1f}x faster than "
+            f"Pillow's, so layout+draw is now the larger share"
+        )
     return 0
 
 

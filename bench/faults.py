@@ -36,12 +36,48 @@ from campaign_kit.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
 
-NASTY = ["", " ", "\x00", "\u200b", "\u202e", "\ufeff", "😀", "👩‍👧", "<script>", "{{ 7*7 }}",
-         "{% raw %}", "../../etc/passwd", "=HYPERLINK(1)", "A" * 5000, "Ж\u0301", "\n", "Hаnna",
-         "null", "Ẵ" * 100, "-", "'", "a/b"]
-FIELDS = ["id", "surname_latin", "given_latin", "surname_cyrillic", "given_cyrillic", "status",
-          "sentence_months", "facility", "children", "groups", "photo", "photo_focus",
-          "detained_on", "released_on", "sources", "bogus"]
+NASTY = [
+    "",
+    " ",
+    "\x00",
+    "\u200b",
+    "\u202e",
+    "\ufeff",
+    "😀",
+    "👩‍👧",
+    "<script>",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "../../etc/passwd",
+    "=HYPERLINK(1)",
+    "A" * 5000,
+    "Ж\u0301",
+    "\n",
+    "Hаnna",
+    "null",
+    "Ẵ" * 100,
+    "-",
+    "'",
+    "a/b",
+]
+FIELDS = [
+    "id",
+    "surname_latin",
+    "given_latin",
+    "surname_cyrillic",
+    "given_cyrillic",
+    "status",
+    "sentence_months",
+    "facility",
+    "children",
+    "groups",
+    "photo",
+    "photo_focus",
+    "detained_on",
+    "released_on",
+    "sources",
+    "bogus",
+]
 
 
 def random_value(rng: random.Random, depth: int = 0) -> object:
@@ -102,8 +138,12 @@ def corrupt_toml(rng: random.Random, text: str) -> str:
         key = lines[i].split("=", 1)[0]
         lines[i] = f"{key}= {json.dumps(random_value(rng)) if rng.random() < 0.7 else '[[['}"
     else:
-        lines.insert(i, rng.choice(["[appeals.x]", "schema = 2", 'languages = ["de"]',
-                                    "hashtags = ['Free-Them']", "\x00"]))
+        lines.insert(
+            i,
+            rng.choice(
+                ["[appeals.x]", "schema = 2", 'languages = ["de"]', "hashtags = ['Free-Them']", "\x00"]
+            ),
+        )
     return "\n".join(lines)
 
 
@@ -113,10 +153,15 @@ def input_faults(n: int, seed: int, root: Path) -> dict[str, int]:
     runner = CliRunner()
     doc = json.loads((REPO / "roster.json").read_text(encoding="utf-8"))
     toml_text = (REPO / "campaign.toml").read_text(encoding="utf-8")
-    seed_text = (REPO.parent / "shared" / "seed" / "mothers-of-minor-children.txt")
+    seed_text = REPO.parent / "shared" / "seed" / "mothers-of-minor-children.txt"
     list_text = seed_text.read_text(encoding="utf-8") if seed_text.exists() else "1. A B | А Б"
-    counts = {"tried": 0, "exit 1 with a named message": 0, "still valid after the change": 0,
-              "tracebacks": 0, "other exits": 0}
+    counts = {
+        "tried": 0,
+        "exit 1 with a named message": 0,
+        "still valid after the change": 0,
+        "tracebacks": 0,
+        "other exits": 0,
+    }
     project = root / "p"
     shutil.copytree(REPO / "templates", project / "templates")
     (project / "assets" / "photos").mkdir(parents=True)
@@ -125,12 +170,12 @@ def input_faults(n: int, seed: int, root: Path) -> dict[str, int]:
         (project / "roster.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
         (project / "campaign.toml").write_text(toml_text, "utf-8")
         if kind == "roster":
-            (project / "roster.json").write_text(corrupt_roster(rng, doc), "utf-8",
-                                                 errors="surrogatepass")
+            (project / "roster.json").write_text(corrupt_roster(rng, doc), "utf-8", errors="surrogatepass")
             args, named = ["validate", "--project", str(project)], "roster.json"
         elif kind == "toml":
-            (project / "campaign.toml").write_text(corrupt_toml(rng, toml_text), "utf-8",
-                                                   errors="surrogatepass")
+            (project / "campaign.toml").write_text(
+                corrupt_toml(rng, toml_text), "utf-8", errors="surrogatepass"
+            )
             args, named = ["stats", "--project", str(project)], "campaign.toml"
         else:
             lines = list_text.splitlines()
@@ -141,8 +186,7 @@ def input_faults(n: int, seed: int, root: Path) -> dict[str, int]:
             src = project / "list.txt"
             (project / "imported.json").unlink(missing_ok=True)
             src.write_text("\n".join(lines), "utf-8", errors="surrogatepass")
-            args = ["import-list", str(src), "-o", str(project / "imported.json"),
-                    "--transliterate"]
+            args = ["import-list", str(src), "-o", str(project / "imported.json"), "--transliterate"]
             named = "list.txt"
         result = runner.invoke(cli, args)
         counts["tried"] += 1
@@ -155,8 +199,7 @@ def input_faults(n: int, seed: int, root: Path) -> dict[str, int]:
             counts["still valid after the change"] += 1
         else:
             counts["other exits"] += 1
-            print(f"  exit {result.exit_code} on {kind} #{i}: {result.stderr[:200]}",
-                  file=sys.stderr)
+            print(f"  exit {result.exit_code} on {kind} #{i}: {result.stderr[:200]}", file=sys.stderr)
     return counts
 
 
@@ -173,8 +216,11 @@ build(Project(Path(sys.argv[1])), BuildOptions(cycle=parse_cycle("2026-W48"),
 
 def tree(folder: Path) -> dict[str, str]:
     """Relative path -> sha256 of every file under ``folder``."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def kill_loop(n: int, seed: int, root: Path) -> dict[str, int]:
@@ -193,13 +239,21 @@ def kill_loop(n: int, seed: int, root: Path) -> dict[str, int]:
     full = time.perf_counter() - started
     expected = tree(clean / "mothers" / "2026-W48")
     out = root / "killed"
-    counts = {"kills": 0, "files checked": 0, "partial or wrong files": 0,
-              "builds finished before the kill": 0, "healing builds that failed": 0}
+    counts = {
+        "kills": 0,
+        "files checked": 0,
+        "partial or wrong files": 0,
+        "builds finished before the kill": 0,
+        "healing builds that failed": 0,
+    }
     for i in range(n):
         if i % 10 == 0 and out.exists():  # now and then start from nothing again
             shutil.rmtree(out)
-        proc = subprocess.Popen([sys.executable, "-c", KILLED, str(project), str(out)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", KILLED, str(project), str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.05, full * 1.1))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)

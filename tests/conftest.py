@@ -14,8 +14,9 @@ SHARED = REPO.parent / "shared"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true",
-                     help="Rewrite tests/golden/ files from the current output.")
+    parser.addoption(
+        "--update-golden", action="store_true", help="Rewrite tests/golden/ files from the current output."
+    )
 
 
 @pytest.fixture
@@ -45,11 +46,19 @@ def person(**over: Any) -> dict[str, Any]:
     """A valid roster record, with fields overridden."""
     rec: dict[str, Any] = {
         "id": "ablab-hanna",
-        "surname_latin": "ABLAB", "given_latin": "Hanna",
-        "surname_cyrillic": "АБЛАБ", "given_cyrillic": "Анна",
-        "status": "sentenced", "sentence_months": 132, "facility": "penal_colony",
-        "children": 2, "groups": ["mothers"],
-        "photo": None, "detained_on": None, "released_on": None, "sources": [],
+        "surname_latin": "ABLAB",
+        "given_latin": "Hanna",
+        "surname_cyrillic": "АБЛАБ",
+        "given_cyrillic": "Анна",
+        "status": "sentenced",
+        "sentence_months": 132,
+        "facility": "penal_colony",
+        "children": 2,
+        "groups": ["mothers"],
+        "photo": None,
+        "detained_on": None,
+        "released_on": None,
+        "sources": [],
     }
     rec.update(over)
     return rec
@@ -91,9 +100,15 @@ def make_ctx(lang: str, roster: Any = None, featured: int = 5) -> dict[str, Any]
     roster = roster or load_roster(REPO / "roster.json")
     appeal = campaign.appeal("mothers")
     people = roster.in_group(appeal.group)
-    return appeal_context(campaign=campaign, appeal=appeal, roster=roster, lang=lang,
-                          cycle=parse_cycle("2026-W48"), featured=list(people[:featured]),
-                          templates_dir=REPO / "templates")
+    return appeal_context(
+        campaign=campaign,
+        appeal=appeal,
+        roster=roster,
+        lang=lang,
+        cycle=parse_cycle("2026-W48"),
+        featured=list(people[:featured]),
+        templates_dir=REPO / "templates",
+    )
 
 
 def hostile_roster(text: str = HOSTILE) -> Any:

@@ -28,25 +28,40 @@ def rendered() -> dict[str, dict[str, str]]:
 
 # --- the English list's own phrasing ------------------------------------------------------
 
-@pytest.mark.parametrize("months, text", [
-    (132, "11 yrs"), (12, "1 yr"), (24, "2 yrs"), (66, "5,5 yrs"), (42, "3,5 yrs"),
-    (18, "1,5 yrs"), (57, "4 yrs 9 mnts"), (13, "1 yr 1 mnt"), (6, "6 mnts"), (1, "1 mnt"),
-    (None, "unknown yrs"),
-])
+
+@pytest.mark.parametrize(
+    "months, text",
+    [
+        (132, "11 yrs"),
+        (12, "1 yr"),
+        (24, "2 yrs"),
+        (66, "5,5 yrs"),
+        (42, "3,5 yrs"),
+        (18, "1,5 yrs"),
+        (57, "4 yrs 9 mnts"),
+        (13, "1 yr 1 mnt"),
+        (6, "6 mnts"),
+        (1, "1 mnt"),
+        (None, "unknown yrs"),
+    ],
+)
 def test_seed_term(months, text):
     assert seed_term(months) == text
 
 
-@pytest.mark.parametrize("args, text", [
-    (("sentenced", 132, "penal_colony"), "sentenced to 11 yrs in a penal colony"),
-    (("sentenced", 66, "penal_colony"), "sentenced to 5,5 yrs in a penal colony"),
-    (("sentenced", 57, "penal_colony"), "sentenced to 4 yrs 9 mnts in a penal colony"),
-    (("sentenced", None, "penal_colony"), "sentenced to unknown yrs in a penal colony"),
-    (("sentenced", 24, None), "sentenced to 2 yrs"),
-    (("pre_trial",), "in pre-trial detention"),
-    (("compulsory_treatment",), "in compulsory psychological treatment"),
-    (("released",), "released"),
-])
+@pytest.mark.parametrize(
+    "args, text",
+    [
+        (("sentenced", 132, "penal_colony"), "sentenced to 11 yrs in a penal colony"),
+        (("sentenced", 66, "penal_colony"), "sentenced to 5,5 yrs in a penal colony"),
+        (("sentenced", 57, "penal_colony"), "sentenced to 4 yrs 9 mnts in a penal colony"),
+        (("sentenced", None, "penal_colony"), "sentenced to unknown yrs in a penal colony"),
+        (("sentenced", 24, None), "sentenced to 2 yrs"),
+        (("pre_trial",), "in pre-trial detention"),
+        (("compulsory_treatment",), "in compulsory psychological treatment"),
+        (("released",), "released"),
+    ],
+)
 def test_seed_status_every_status(args, text):
     assert seed_status(*args) == text
 
@@ -58,17 +73,21 @@ def test_seed_status_refuses_what_it_cannot_say():
         seed_status("sentenced", 12, "prison_ship")
 
 
-@pytest.mark.parametrize("text, out", [
-    ("Приговорена к 2 годам", "приговорена к 2 годам"),
-    ("СИЗО", "СИЗО"),
-    ("Mother of 2 children", "mother of 2 children"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text, out",
+    [
+        ("Приговорена к 2 годам", "приговорена к 2 годам"),
+        ("СИЗО", "СИЗО"),
+        ("Mother of 2 children", "mother of 2 children"),
+        ("", ""),
+    ],
+)
 def test_lower_first(text, out):
     assert lower_first(text) == out
 
 
 # --- the real roster ------------------------------------------------------------------------
+
 
 def _seed_lines() -> list[str]:
     """The published list's lines, normalised to the agreed format (record 6 corrected)."""
@@ -111,9 +130,11 @@ def test_every_woman_and_the_totals_are_in_both_forms(rendered, lang):
 def test_counts_are_computed_not_typed():
     real = load_roster(REPO / "roster.json")
     two = Roster(real.as_of, (real.people[0], real.people[6]))  # 2 + 1 children
-    for lang, phrase in (("en", "These 2 mothers, these 3 children"),
-                         ("ru", "Этим 2 матерям, этим 3 детям"),
-                         ("be", "Гэтым 2 маці, гэтым 3 дзецям")):
+    for lang, phrase in (
+        ("en", "These 2 mothers, these 3 children"),
+        ("ru", "Этим 2 матерям, этим 3 детям"),
+        ("be", "Гэтым 2 маці, гэтым 3 дзецям"),
+    ):
         out = render_appeal(make_ctx(lang, two, featured=1), TEMPLATES)
         assert phrase in out["txt"]
         assert "27" not in out["txt"] and "53" not in out["txt"]
@@ -121,17 +142,17 @@ def test_counts_are_computed_not_typed():
 
 def test_russian_and_belarusian_lines_read_naturally(rendered):
     ru = rendered["ru"]["txt"]
-    assert ("1. АБЛАБ Анна (ABLAB Hanna) — приговорена к 11 годам колонии, мать двоих детей"
-            in ru)
+    assert "1. АБЛАБ Анна (ABLAB Hanna) — приговорена к 11 годам колонии, мать двоих детей" in ru
     assert "3. ДОМОСТОЙ Виктория (DAMASTOI Viktoryia) — находится в СИЗО, мать троих детей" in ru
     assert "приговорена к 4 годам 9 месяцам колонии" in ru
     assert "на принудительном лечении, мать одного ребёнка" in ru
-    assert "19. ШЕВЧИК Ольга (SHEUCHYK Volha) — приговорена к заключению в колонии " \
-           "(срок неизвестен), мать двоих детей" in ru
+    assert (
+        "19. ШЕВЧИК Ольга (SHEUCHYK Volha) — приговорена к заключению в колонии "
+        "(срок неизвестен), мать двоих детей" in ru
+    )
     assert "Список актуален на 24 ноября 2026\u202fг.\n" in ru
     be = rendered["be"]["txt"]
-    assert ("1. АБЛАБ Анна (ABLAB Hanna) — асуджаная да 11 гадоў калоніі, маці дваіх дзяцей"
-            in be)
+    assert "1. АБЛАБ Анна (ABLAB Hanna) — асуджаная да 11 гадоў калоніі, маці дваіх дзяцей" in be
     assert "знаходзіцца ў СІЗА, маці траіх дзяцей" in be
     assert "асуджаная да 1 года калоніі" in be
 
@@ -205,5 +226,4 @@ def test_golden_english_text(golden, rendered):
 def test_as_of_date_is_the_rosters():
     real = load_roster(REPO / "roster.json")
     other = Roster(dt.date(2027, 1, 5), real.people)
-    assert "The list is as of 5 January 2027." in render_appeal(make_ctx("en", other),
-                                                                 TEMPLATES)["txt"]
+    assert "The list is as of 5 January 2027." in render_appeal(make_ctx("en", other), TEMPLATES)["txt"]

@@ -29,7 +29,7 @@ def small_project(project: Path, n: int = 3) -> Path:
     """Keep the first ``n`` women (the first is ABLAB Hanna; index 15 is the longest name)."""
     path = project / "roster.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    keep = data["people"][:n - 1] + [data["people"][15]]
+    keep = data["people"][: n - 1] + [data["people"][15]]
     data["people"] = keep
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     return project
@@ -42,8 +42,11 @@ def opts(out: Path, **kw) -> BuildOptions:
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_full_kit_layout_and_manifest(project: Path):
@@ -58,11 +61,25 @@ def test_full_kit_layout_and_manifest(project: Path):
         for pid in ids:
             for fmt in FORMATS:
                 assert f"cards/{lang}/{pid}/{fmt}.png" in files
-        for part in ("appeal/{}.txt", "appeal/{}.html", "newsletter/{}.mjml",
-                     "newsletter/{}.html", "newsletter/{}.txt", "newsletter/{}.eml"):
+        for part in (
+            "appeal/{}.txt",
+            "appeal/{}.html",
+            "newsletter/{}.mjml",
+            "newsletter/{}.html",
+            "newsletter/{}.txt",
+            "newsletter/{}.eml",
+        ):
             assert part.format(lang) in files
-        for platform in ("x", "bluesky", "mastodon", "threads", "instagram", "facebook",
-                         "linkedin", "telegram"):
+        for platform in (
+            "x",
+            "bluesky",
+            "mastodon",
+            "threads",
+            "instagram",
+            "facebook",
+            "linkedin",
+            "telegram",
+        ):
             assert f"posts/{lang}/{platform}.txt" in files
     for name in ("manifest.json", "index.html", "posts.json", "schedule.csv"):
         assert name in files
@@ -101,13 +118,12 @@ def test_changing_one_woman_rerenders_only_her_cards(project: Path):
     data["people"][1]["children"] += 1
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     report = build(Project(project), opts(out, languages=("en", "ru")))
-    rendered = {f.path for f in report.files if f.path.endswith(".png")
-                and f.action in ("create", "overwrite")}
+    rendered = {
+        f.path for f in report.files if f.path.endswith(".png") and f.action in ("create", "overwrite")
+    }
     who = data["people"][1]["id"]
-    assert rendered == {f"cards/{lang}/{who}/{fmt}.png" for lang in ("en", "ru")
-                        for fmt in FORMATS}
-    changed_text = {f.path for f in report.files if f.action == "overwrite"
-                    and not f.path.endswith(".png")}
+    assert rendered == {f"cards/{lang}/{who}/{fmt}.png" for lang in ("en", "ru") for fmt in FORMATS}
+    changed_text = {f.path for f in report.files if f.action == "overwrite" and not f.path.endswith(".png")}
     assert "appeal/en.txt" in changed_text and "manifest.json" in changed_text
 
 
@@ -120,8 +136,9 @@ def test_changing_a_layout_rerenders_only_that_format(project: Path):
     report = build(Project(project), opts(out, languages=("en",), only=("cards",)))
     assert report.cards_rendered == 3
     # Re-rendered (a comment changes no pixel, so the writer finds them identical).
-    assert {f.path.rsplit("/", 1)[1] for f in report.files
-            if f.action != "unchanged" and f.path.endswith(".png")} == {"link.png"}
+    assert {
+        f.path.rsplit("/", 1)[1] for f in report.files if f.action != "unchanged" and f.path.endswith(".png")
+    } == {"link.png"}
     forced = build(Project(project), opts(out, languages=("en",), only=("cards",), force=True))
     assert forced.cards_rendered == 15
 
@@ -140,8 +157,7 @@ def test_featured_rotation_and_stale_files(project: Path):
     p = Project(project)
     w48 = build(p, BuildOptions(cycle=CYCLE, out=out, languages=("en",), only=("cards",)))
     assert len(w48.featured) == 5
-    w49 = build(p, BuildOptions(cycle=parse_cycle("2026-W49"), out=out, languages=("en",),
-                                only=("cards",)))
+    w49 = build(p, BuildOptions(cycle=parse_cycle("2026-W49"), out=out, languages=("en",), only=("cards",)))
     assert not set(w48.featured) & set(w49.featured)
     again = build(p, BuildOptions(cycle=CYCLE, out=out, languages=("en",), only=("cards",)))
     assert again.featured == w48.featured  # later cycles never change an earlier one
@@ -161,13 +177,27 @@ def test_only_posts_keeps_earlier_cards_in_the_manifest(project: Path):
 def test_dry_run_writes_nothing(project: Path):
     small_project(project)
     out = project / "out"
-    result = CliRunner().invoke(cli, ["build", "--project", str(project), "--cycle", "2026-W48",
-                                      "--all", "--dry-run", "--json", "--lang", "en"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "build",
+            "--project",
+            str(project),
+            "--cycle",
+            "2026-W48",
+            "--all",
+            "--dry-run",
+            "--json",
+            "--lang",
+            "en",
+        ],
+    )
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
     assert plan["dry_run"] is True
-    assert any(f["path"] == "cards/en/ablab-hanna/square.png" and f["action"] == "create"
-               for f in plan["files"])
+    assert any(
+        f["path"] == "cards/en/ablab-hanna/square.png" and f["action"] == "create" for f in plan["files"]
+    )
     assert not out.exists()
 
 
@@ -193,10 +223,10 @@ def test_bad_options_are_usage_errors(project: Path):
 def test_template_error_names_the_file_and_writes_nothing(project: Path):
     small_project(project)
     post = next((project / "templates" / "posts").rglob("*.j2"))
-    post.write_text(post.read_text(encoding="utf-8") + "{{ no_such_variable }}",
-                    encoding="utf-8")
-    result = CliRunner().invoke(cli, ["build", "--project", str(project), "--cycle", "2026-W48",
-                                      "--lang", "en,be,ru"])
+    post.write_text(post.read_text(encoding="utf-8") + "{{ no_such_variable }}", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["build", "--project", str(project), "--cycle", "2026-W48", "--lang", "en,be,ru"]
+    )
     assert result.exit_code == 1
     assert "no_such_variable" in result.stderr and "Traceback" not in result.output
     target = project / "out" / "mothers" / "2026-W48"
@@ -233,8 +263,9 @@ def test_killed_builds_leave_no_partial_file(project: Path, tmp_path: Path):
     expected = tree(clean / "mothers" / "2026-W48")
     out = tmp_path / "killed"
     for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 2.0):
-        proc = subprocess.Popen([sys.executable, "-c", KILLER, str(project), str(out)],
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", KILLER, str(project), str(out)], start_new_session=True
+        )
         time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)  # the main process only, as a user's kill would
         proc.wait()

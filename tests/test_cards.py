@@ -43,29 +43,76 @@ APPEAL = CAMPAIGN.appeal("mothers")
 
 
 def woman(pid: str, sl: str, gl: str, sc: str, gc: str, **kw: object) -> Person:
-    base: dict[str, object] = {"status": "sentenced", "children": 2, "groups": ("mothers",),
-                               "sentence_months": 66, "facility": "penal_colony"}
+    base: dict[str, object] = {
+        "status": "sentenced",
+        "children": 2,
+        "groups": ("mothers",),
+        "sentence_months": 66,
+        "facility": "penal_colony",
+    }
     base.update(kw)
     return Person(pid, sl, gl, sc, gc, **base)  # type: ignore[arg-type]
 
 
 ABLAB = woman("ablab-hanna", "ABLAB", "Hanna", "АБЛАБ", "Анна", sentence_months=132)
 LONGEST = [
-    woman("shablinskaya-ivanova-katsiaryna", "SHABLINSKAYA-IVANOVA", "Katsiaryna",
-          "ШАБЛИНСКАЯ-ИВАНОВА", "Екатерина", children=3),
-    woman("sharenda-panasiuk-palina", "SHARENDA-PANASIUK", "Palina", "ШАРЕНДА-ПАНАСЮК",
-          "Полина", status="compulsory_treatment", sentence_months=None, facility=None),
-    woman("vaitsiakhovich-volha", "VAITSIAKHOVICH", "Volha", "ВОЙТЕХОВИЧ", "Ольга",
-          sentence_months=None, children=1),
+    woman(
+        "shablinskaya-ivanova-katsiaryna",
+        "SHABLINSKAYA-IVANOVA",
+        "Katsiaryna",
+        "ШАБЛИНСКАЯ-ИВАНОВА",
+        "Екатерина",
+        children=3,
+    ),
+    woman(
+        "sharenda-panasiuk-palina",
+        "SHARENDA-PANASIUK",
+        "Palina",
+        "ШАРЕНДА-ПАНАСЮК",
+        "Полина",
+        status="compulsory_treatment",
+        sentence_months=None,
+        facility=None,
+    ),
+    woman(
+        "vaitsiakhovich-volha",
+        "VAITSIAKHOVICH",
+        "Volha",
+        "ВОЙТЕХОВИЧ",
+        "Ольга",
+        sentence_months=None,
+        children=1,
+    ),
     # Longer than anyone on the roster today: two hyphens, long given names, an unknown term.
-    woman("long-one", "SHABLINSKAYA-IVANOVA-KAVALEUSKAYA", "Katsiaryna-Aliaksandra",
-          "ШАБЛИНСКАЯ-ИВАНОВА-КОВАЛЕВСКАЯ", "Екатерина-Александра", sentence_months=None,
-          children=11),
-    woman("long-two", "VAITSIAKHOVICH-SHCHARBATSEVICH", "Aliaksandra",
-          "ВОЙТЕХОВИЧ-ЩЕРБАЦЕВИЧ", "Александра", sentence_months=283, children=4),
+    woman(
+        "long-one",
+        "SHABLINSKAYA-IVANOVA-KAVALEUSKAYA",
+        "Katsiaryna-Aliaksandra",
+        "ШАБЛИНСКАЯ-ИВАНОВА-КОВАЛЕВСКАЯ",
+        "Екатерина-Александра",
+        sentence_months=None,
+        children=11,
+    ),
+    woman(
+        "long-two",
+        "VAITSIAKHOVICH-SHCHARBATSEVICH",
+        "Aliaksandra",
+        "ВОЙТЕХОВИЧ-ЩЕРБАЦЕВИЧ",
+        "Александра",
+        sentence_months=283,
+        children=4,
+    ),
     # Belarusian і and ў in a name.
-    woman("laurynovich-ina", "LAURYNOVICH", "Ina", "ЛАЎРЫНОВІЧ", "Іна", status="pre_trial",
-          sentence_months=None, facility=None),
+    woman(
+        "laurynovich-ina",
+        "LAURYNOVICH",
+        "Ina",
+        "ЛАЎРЫНОВІЧ",
+        "Іна",
+        status="pre_trial",
+        sentence_months=None,
+        facility=None,
+    ),
 ]
 
 
@@ -77,10 +124,10 @@ def chunks(png: bytes) -> list[bytes]:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     out, at = [], 8
     while at < len(png):
-        (length,) = struct.unpack(">I", png[at:at + 4])
-        kind = png[at + 4:at + 8]
-        data = png[at + 8:at + 8 + length]
-        (crc,) = struct.unpack(">I", png[at + 8 + length:at + 12 + length])
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        kind = png[at + 4 : at + 8]
+        data = png[at + 8 : at + 8 + length]
+        (crc,) = struct.unpack(">I", png[at + 8 + length : at + 12 + length])
         assert crc == zlib.crc32(kind + data) & 0xFFFFFFFF
         out.append(kind)
         at += 12 + length
@@ -89,6 +136,7 @@ def chunks(png: bytes) -> list[bytes]:
 
 # --- content and alt text -----------------------------------------------------------------
 
+
 def test_content_in_each_language() -> None:
     en, be, ru = (content(ABLAB, lang) for lang in LANGS)
     assert (en.name, en.other_name) == ("ABLAB Hanna", "АБЛАБ Анна")
@@ -96,7 +144,10 @@ def test_content_in_each_language() -> None:
     assert en.status == "Sentenced to 11 years in a penal colony"
     assert ru.status == "Приговорена к 11 годам колонии"
     assert (en.children, be.children, ru.children) == (
-        "Mother of 2 children", "Маці дваіх дзяцей", "Мать двоих детей")
+        "Mother of 2 children",
+        "Маці дваіх дзяцей",
+        "Мать двоих детей",
+    )
     assert en.hashtags[:2] == ("#Mothers", "#BehindBars")
     assert all(tag.startswith("#") for tag in en.hashtags)
     assert en.appeal_title == "Mothers of Minor Children"
@@ -119,8 +170,11 @@ def test_alt_text_says_what_the_card_says(lang: str) -> None:
     for part in (c.status, c.children, c.appeal_title, c.org_name, *c.hashtags):
         assert part in alt
     # Names as a sentence says them: capitals would be spelt out by screen readers.
-    spoken = {"en": "Katsiaryna Shablinskaya-Ivanova", "be": "Екатерина Шаблинская-Иванова",
-              "ru": "Екатерина Шаблинская-Иванова"}[lang]
+    spoken = {
+        "en": "Katsiaryna Shablinskaya-Ivanova",
+        "be": "Екатерина Шаблинская-Иванова",
+        "ru": "Екатерина Шаблинская-Иванова",
+    }[lang]
     assert spoken in alt and "SHABLINSKAYA" not in alt
     assert c.initials in alt
     assert ".." not in alt and "  " not in alt
@@ -147,6 +201,7 @@ def test_alt_text_bad_wording(tmp_path: Path) -> None:
 
 # --- fit: every text inside its box, in every format and language -------------------------
 
+
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_long_names_fit_every_format_and_language(fmt: str) -> None:
     boxes_checked = 0
@@ -161,8 +216,9 @@ def test_long_names_fit_every_format_and_language(fmt: str) -> None:
                 box = card.box_of(line.field)
                 assert box.contains(line.bbox), (person.id, lang, fmt, line)
                 # Independently of the plan's arithmetic: where Pillow says the ink goes.
-                ink = probe.textbbox((line.x, line.y), line.text,
-                                     font=cards._font(fonts[line.font], line.size), anchor="ls")
+                ink = probe.textbbox(
+                    (line.x, line.y), line.text, font=cards._font(fonts[line.font], line.size), anchor="ls"
+                )
                 assert box.contains(ink), (person.id, lang, fmt, line.text, ink, box)
                 by_field.setdefault(line.field, []).append(line.text)
                 boxes_checked += 1
@@ -187,15 +243,33 @@ GIVEN = ["Katsiaryna", "Hanna", "Volha", "Aliaksandra", "Іна", "Екатер�
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(LATIN_PARTS), min_size=1, max_size=3),
-       st.lists(st.sampled_from(CYRILLIC_PARTS), min_size=1, max_size=3),
-       st.sampled_from(GIVEN), st.sampled_from(LANGS), st.sampled_from(list(FORMATS)),
-       st.integers(0, 12), st.one_of(st.none(), st.integers(1, 360)))
-def test_any_plausible_name_fits_or_fails_loudly(latin: list[str], cyrillic: list[str],
-                                                 given_name: str, lang: str, fmt: str,
-                                                 children: int, months: int | None) -> None:
-    p = woman("w", "-".join(latin), given_name, "-".join(cyrillic), given_name,
-              children=children, sentence_months=months)
+@given(
+    st.lists(st.sampled_from(LATIN_PARTS), min_size=1, max_size=3),
+    st.lists(st.sampled_from(CYRILLIC_PARTS), min_size=1, max_size=3),
+    st.sampled_from(GIVEN),
+    st.sampled_from(LANGS),
+    st.sampled_from(list(FORMATS)),
+    st.integers(0, 12),
+    st.one_of(st.none(), st.integers(1, 360)),
+)
+def test_any_plausible_name_fits_or_fails_loudly(
+    latin: list[str],
+    cyrillic: list[str],
+    given_name: str,
+    lang: str,
+    fmt: str,
+    children: int,
+    months: int | None,
+) -> None:
+    p = woman(
+        "w",
+        "-".join(latin),
+        given_name,
+        "-".join(cyrillic),
+        given_name,
+        children=children,
+        sentence_months=months,
+    )
     c = content(p, lang)
     try:
         card = plan(c, fmt, **KW)
@@ -250,6 +324,7 @@ def test_real_names_stay_in_the_normal_range() -> None:
 
 # --- pixels and bytes ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_png_size_chunks_and_determinism(fmt: str) -> None:
     c = content(LONGEST[0], "be")
@@ -277,10 +352,10 @@ def test_card_with_photo_has_her_pixels_and_no_metadata(tmp_path: Path) -> None:
     exif[0x0112] = 1
     gps = exif.get_ifd(0x8825)
     gps[1], gps[2] = "N", (53.0, 54.0, 0.0)
-    Image.new("RGB", (600, 800), (30, 140, 60)).save(tmp_path / "ablab-hanna.jpg", "JPEG",
-                                                      exif=exif.tobytes())
-    c = dataclasses.replace(content(ABLAB, "en"), photo="ablab-hanna.jpg",
-                            photo_focus=(0.5, 0.3))
+    Image.new("RGB", (600, 800), (30, 140, 60)).save(
+        tmp_path / "ablab-hanna.jpg", "JPEG", exif=exif.tobytes()
+    )
+    c = dataclasses.replace(content(ABLAB, "en"), photo="ablab-hanna.jpg", photo_focus=(0.5, 0.3))
     png = render_card(c, "portrait", tmp_path, **KW)
     assert set(chunks(png)) <= {b"IHDR", b"IDAT", b"IEND"}
     assert str(tmp_path).encode() not in png and b"ablab-hanna" not in png
@@ -298,6 +373,7 @@ def test_missing_photo_is_a_photo_error(tmp_path: Path) -> None:
 
 
 # --- fonts --------------------------------------------------------------------------------
+
 
 def test_bundled_fonts_cover_belarusian_and_russian() -> None:
     needed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789#-—’ʼ.,«»"
@@ -324,24 +400,22 @@ def test_missing_glyph_is_a_render_error_naming_the_character() -> None:
 def test_bad_layout_file_is_a_render_error(tmp_path: Path) -> None:
     shutil.copytree(TEMPLATES / "cards", tmp_path / "cards")
     path = tmp_path / "cards" / "square.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('background = "paper"',
-                                                            'background = "beige"'),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('background = "paper"', 'background = "beige"'),
+        encoding="utf-8",
+    )
     with pytest.raises(RenderError) as err:
-        render_card(content(ABLAB, "en"), "square", PHOTOS, templates_dir=tmp_path,
-                    fonts_dir=FONTS)
+        render_card(content(ABLAB, "en"), "square", PHOTOS, templates_dir=tmp_path, fonts_dir=FONTS)
     assert "square.toml" in str(err.value) and "canvas.background" in str(err.value)
 
 
 def test_card_dependencies_for_cache_keys() -> None:
     deps = cards.card_dependencies("link", **KW)
     assert deps[:2] == (TEMPLATES / "cards" / "link.toml", TEMPLATES / "cards" / "theme.toml")
-    assert {p.name for p in deps[2:]} == {"InterDisplay-Bold.otf", "Inter-SemiBold.otf",
-                                          "Inter-Regular.otf"}
+    assert {p.name for p in deps[2:]} == {"InterDisplay-Bold.otf", "Inter-SemiBold.otf", "Inter-Regular.otf"}
     assert all(p.is_file() for p in deps)
 
 
 def test_missing_font_file(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match="font of role"):
-        render_card(content(ABLAB, "en"), "link", PHOTOS, templates_dir=TEMPLATES,
-                    fonts_dir=tmp_path)
+        render_card(content(ABLAB, "en"), "link", PHOTOS, templates_dir=TEMPLATES, fonts_dir=tmp_path)

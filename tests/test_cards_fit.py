@@ -73,13 +73,12 @@ def names(draw: st.DrawFn, script: str, cap: int, seps: tuple[str, ...]) -> str:
         elif case == "lower":
             word = "".join(draw(st.sampled_from(lower)) for _ in range(n))
         elif case == "title":
-            word = draw(st.sampled_from(upper)) + "".join(
-                draw(st.sampled_from(lower)) for _ in range(n - 1))
+            word = draw(st.sampled_from(upper)) + "".join(draw(st.sampled_from(lower)) for _ in range(n - 1))
         else:
             word = "".join(draw(st.sampled_from(upper + lower)) for _ in range(n))
         if n >= 3 and draw(st.integers(0, 9)) == 0:  # O’Brien, Дар’я
             at = draw(st.integers(1, n - 2))
-            word = word[:at] + "’" + word[at + 1:]
+            word = word[:at] + "’" + word[at + 1 :]
         text += sep + word
     return text
 
@@ -110,8 +109,14 @@ def women(draw: st.DrawFn) -> Person:
     return roster.people[0]
 
 
-def at_caps(surname: list[int], given: list[int], latin: str, cyrillic: str,
-            months: int | None = 359, children: int = 30) -> Person:
+def at_caps(
+    surname: list[int],
+    given: list[int],
+    latin: str,
+    cyrillic: str,
+    months: int | None = 359,
+    children: int = 30,
+) -> Person:
     """A woman whose names are words of the given lengths, of one letter each."""
     return Person(
         id="w",
@@ -119,7 +124,10 @@ def at_caps(surname: list[int], given: list[int], latin: str, cyrillic: str,
         given_latin=" ".join(latin * n for n in given),
         surname_cyrillic="-".join(cyrillic * n for n in surname),
         given_cyrillic=" ".join(cyrillic * n for n in given),
-        status="sentenced", children=children, groups=("mothers",), sentence_months=months,
+        status="sentenced",
+        children=children,
+        groups=("mothers",),
+        sentence_months=months,
         facility="penal_colony",
     )
 
@@ -168,8 +176,9 @@ def check_plans(c: CardContent) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(woman=women())
 @example(woman=WORST[0])
 @example(woman=WORST[2])
@@ -180,10 +189,14 @@ def test_every_valid_name_fits_every_format(lang: str, woman: Person) -> None:
 
 def shape(p: Person) -> str:
     """``20-19+20.9 W/Ж``: word lengths of surname and given name, and the letters."""
+
     def lengths(name: str) -> str:
         return ".".join(str(len(w)) for w in name.replace("-", " ").split())
-    return (f"{lengths(p.surname_latin)}+{lengths(p.given_latin)} "
-            f"{p.surname_latin[0]}/{p.surname_cyrillic[0]}/{p.sentence_months}")
+
+    return (
+        f"{lengths(p.surname_latin)}+{lengths(p.given_latin)} "
+        f"{p.surname_latin[0]}/{p.surname_cyrillic[0]}/{p.sentence_months}"
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -194,15 +207,21 @@ def test_the_worst_names_fit(lang: str, woman: Person) -> None:
 
 # Natural 60-character titles and organisation names (the longest campaign.toml may hold).
 TITLES = {
-    "en": ["Women Sentenced to Extreme Terms for Donations and Comments",
-           "Belarusian Women Political Prisoners with Serious Illnesses",
-           "WOMEN SENTENCED TO EXTREME TERMS FOR DONATIONS AND COMMENTS"],
-    "be": ["Жанчыны, асуджаныя за ахвяраванні і каментары ў сацсетках",
-           "Палітвязні-жанчыны з цяжкімі захворваннямі: тэрміновы заклік",
-           "ЖАНЧЫНЫ, АСУДЖАНЫЯ ЗА АХВЯРАВАННІ І КАМЕНТАРЫ Ў САЦСЕТКАХ"],
-    "ru": ["Женщины, осуждённые за пожертвования и комментарии в сетях",
-           "ЖЕНЩИНЫ, ОСУЖДЁННЫЕ ЗА ПОЖЕРТВОВАНИЯ И КОММЕНТАРИИ В СЕТЯХ",
-           "Политзаключённые женщины пенсионного возраста в Беларуси"],
+    "en": [
+        "Women Sentenced to Extreme Terms for Donations and Comments",
+        "Belarusian Women Political Prisoners with Serious Illnesses",
+        "WOMEN SENTENCED TO EXTREME TERMS FOR DONATIONS AND COMMENTS",
+    ],
+    "be": [
+        "Жанчыны, асуджаныя за ахвяраванні і каментары ў сацсетках",
+        "Палітвязні-жанчыны з цяжкімі захворваннямі: тэрміновы заклік",
+        "ЖАНЧЫНЫ, АСУДЖАНЫЯ ЗА АХВЯРАВАННІ І КАМЕНТАРЫ Ў САЦСЕТКАХ",
+    ],
+    "ru": [
+        "Женщины, осуждённые за пожертвования и комментарии в сетях",
+        "ЖЕНЩИНЫ, ОСУЖДЁННЫЕ ЗА ПОЖЕРТВОВАНИЯ И КОММЕНТАРИИ В СЕТЯХ",
+        "Политзаключённые женщины пенсионного возраста в Беларуси",
+    ],
 }
 ORGS = {
     "en": "Initiative of Women Political Prisoners of Belarus in Exile",

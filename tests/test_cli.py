@@ -32,8 +32,7 @@ def test_validate_json_lists_every_problem(project: Path):
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["valid"] is False
-    assert [(p["record"], p["field"]) for p in data["problems"]] == [
-        (1, "children"), (2, "given_latin")]
+    assert [(p["record"], p["field"]) for p in data["problems"]] == [(1, "children"), (2, "given_latin")]
     assert "Traceback" not in result.output
 
 
@@ -69,8 +68,20 @@ def test_stats_unknown_appeal_is_a_clear_error(project: Path):
 
 
 def test_stats_leave_released_women_out(project: Path):
-    write_roster(project, [person(), person(id="b-b", status="released", sentence_months=None,
-                                            facility=None, released_on="2026-03-01", children=3)])
+    write_roster(
+        project,
+        [
+            person(),
+            person(
+                id="b-b",
+                status="released",
+                sentence_months=None,
+                facility=None,
+                released_on="2026-03-01",
+                children=3,
+            ),
+        ],
+    )
     data = json.loads(run("stats", "--project", str(project), "--json").stdout)
     assert (data["women"], data["children"]) == (1, 2)
 
@@ -83,8 +94,7 @@ def test_import_list_refuses_mixed_script_then_accepts_with_transliterate(tmp_pa
     assert "line 35" in result.stderr and "'Антанина' mixes scripts" in result.stderr
     assert "suggested: 'Antanina'" in result.stderr
     assert not out.exists()
-    result = run("import-list", str(SEED), "-o", str(out), "--transliterate",
-                 "--as-of", "2026-11-24")
+    result = run("import-list", str(SEED), "-o", str(out), "--transliterate", "--as-of", "2026-11-24")
     assert result.exit_code == 0, result.output
     assert "27 women, 53 children" in result.stderr
     assert out.read_text(encoding="utf-8") == (REPO / "roster.json").read_text(encoding="utf-8")
@@ -104,8 +114,9 @@ def test_usage_error_exits_2():
 
 
 def test_python_dash_m_and_version():
-    out = subprocess.run([sys.executable, "-m", "campaign_kit", "--version"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "campaign_kit", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "campaign-kit, version 0.1.0"
 
 
@@ -123,8 +134,12 @@ def test_ci_runs_the_readme_test_command():
 
 def test_campaign_titles_are_capped(project: Path):
     path = project / "campaign.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        'en = "Mothers of Minor Children"', 'en = "' + "Mothers " * 10 + '"'), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'en = "Mothers of Minor Children"', 'en = "' + "Mothers " * 10 + '"'
+        ),
+        encoding="utf-8",
+    )
     result = run("validate", "--project", str(project))
     assert result.exit_code == 1
     assert 'field "appeals.mothers.title.en": must be one line of at most 60' in result.stderr
@@ -136,13 +151,12 @@ def test_validate_names_broken_campaign_and_locale_files(project: Path):
     assert result.exit_code == 1
     assert f"{project / 'campaign.toml'}: invalid TOML" in result.stderr
     assert "roster.json" not in result.stderr.split("Error:")[0]
-    (project / "campaign.toml").write_text((REPO / "campaign.toml").read_text(encoding="utf-8"),
-                                           encoding="utf-8")
+    (project / "campaign.toml").write_text(
+        (REPO / "campaign.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     locale = project / "templates" / "locale" / "ru.toml"
-    locale.write_text(locale.read_text(encoding="utf-8").replace('few = "{n} годам"\n', ""),
-                      encoding="utf-8")
+    locale.write_text(locale.read_text(encoding="utf-8").replace('few = "{n} годам"\n', ""), encoding="utf-8")
     result = run("validate", "--project", str(project), "--json")
     assert result.exit_code == 1
     [problem] = json.loads(result.stdout)["problems"]
-    assert problem["path"].endswith("ru.toml") and "[years] lacks the plural forms few" in \
-        problem["message"]
+    assert problem["path"].endswith("ru.toml") and "[years] lacks the plural forms few" in problem["message"]

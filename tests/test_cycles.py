@@ -15,9 +15,19 @@ from campaign_kit.roster import Person
 
 
 def people(n: int) -> list[Person]:
-    return [Person(id=f"p{i:02d}", surname_latin="A", given_latin="B", surname_cyrillic="А",
-                   given_cyrillic="Б", status="pre_trial", children=1, groups=("mothers",))
-            for i in range(n)]
+    return [
+        Person(
+            id=f"p{i:02d}",
+            surname_latin="A",
+            given_latin="B",
+            surname_cyrillic="А",
+            given_cyrillic="Б",
+            status="pre_trial",
+            children=1,
+            groups=("mothers",),
+        )
+        for i in range(n)
+    ]
 
 
 def test_parse_and_dates():
@@ -56,10 +66,8 @@ def test_history_reads_only_earlier_cycles(tmp_path: Path):
     for cycle, featured in (("2026-W46", ["a"]), ("2026-W47", ["b", "a"]), ("2026-W48", ["c"])):
         folder = tmp_path / cycle
         folder.mkdir()
-        (folder / "manifest.json").write_text(json.dumps(
-            {"cycle": cycle, "featured": featured, "files": []}))
+        (folder / "manifest.json").write_text(json.dumps({"cycle": cycle, "featured": featured, "files": []}))
     (tmp_path / "2026-W45").mkdir()
     (tmp_path / "2026-W45" / "manifest.json").write_text("{broken")
-    assert featured_history(tmp_path, parse_cycle("2026-W48")) == {"a": "2026-W47",
-                                                                   "b": "2026-W47"}
+    assert featured_history(tmp_path, parse_cycle("2026-W48")) == {"a": "2026-W47", "b": "2026-W47"}
     assert featured_history(tmp_path / "nope", parse_cycle("2026-W48")) == {}

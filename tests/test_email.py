@@ -33,10 +33,18 @@ def letter(lang: str, **kw):
     roster = load_roster(REPO / "roster.json")
     appeal = CAMPAIGN.appeal("mothers")
     people = roster.in_group(appeal.group)
-    ctx = appeal_context(campaign=CAMPAIGN, appeal=appeal, roster=roster, lang=lang, cycle=CYCLE,
-                         featured=list(people[:5]), templates_dir=TEMPLATES)
-    return render_newsletter(ctx, TEMPLATES, settings=CAMPAIGN.newsletter, asset_base_url=BASE,
-                             send=True, **kw)
+    ctx = appeal_context(
+        campaign=CAMPAIGN,
+        appeal=appeal,
+        roster=roster,
+        lang=lang,
+        cycle=CYCLE,
+        featured=list(people[:5]),
+        templates_dir=TEMPLATES,
+    )
+    return render_newsletter(
+        ctx, TEMPLATES, settings=CAMPAIGN.newsletter, asset_base_url=BASE, send=True, **kw
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +86,8 @@ def test_message_structure_and_headers(letters, emls, lang):
     assert msg["MIME-Version"] == "1.0"
     assert msg["Content-Language"] == lang
     assert msg["List-Unsubscribe"] == (
-        "<{{ UnsubscribeURL }}>, <mailto:news@belaruswomen.org?subject=unsubscribe>")
+        "<{{ UnsubscribeURL }}>, <mailto:news@belaruswomen.org?subject=unsubscribe>"
+    )
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
@@ -106,8 +115,7 @@ def test_message_id_follows_content_and_domain(letters, emls):
     other = dataclasses.replace(letters["en"], txt=letters["en"].txt + "x\n")
     changed = build_eml(other, CAMPAIGN, date=cycle_date(CYCLE))
     assert parse(changed)["Message-ID"] != parse(emls["en"])["Message-ID"]
-    custom = build_eml(letters["en"], CAMPAIGN, date=cycle_date(CYCLE),
-                       message_id_domain="mail.example.org")
+    custom = build_eml(letters["en"], CAMPAIGN, date=cycle_date(CYCLE), message_id_domain="mail.example.org")
     assert parse(custom)["Message-ID"].endswith("@mail.example.org>")
 
 
@@ -116,8 +124,15 @@ def test_to_and_mailchimp_unsubscribe():
     campaign = dataclasses.replace(CAMPAIGN, newsletter=settings)
     roster = load_roster(REPO / "roster.json")
     appeal = CAMPAIGN.appeal("mothers")
-    ctx = appeal_context(campaign=campaign, appeal=appeal, roster=roster, lang="en",
-                         cycle=CYCLE, featured=[], templates_dir=TEMPLATES)
+    ctx = appeal_context(
+        campaign=campaign,
+        appeal=appeal,
+        roster=roster,
+        lang="en",
+        cycle=CYCLE,
+        featured=[],
+        templates_dir=TEMPLATES,
+    )
     nl = render_newsletter(ctx, TEMPLATES, settings=settings)
     msg = parse(build_eml(nl, campaign, to="Proof <me@example.net>", date=cycle_date(CYCLE)))
     assert msg["To"] == "Proof <me@example.net>"
@@ -135,28 +150,36 @@ def test_bad_input_is_refused(letters):
 
 def test_list_unsubscribe_is_folded_between_uris_only(emls):
     raw = emls["en"].split(b"\r\n\r\n")[0]
-    assert (b"List-Unsubscribe: <{{ UnsubscribeURL }}>,\r\n"
-            b" <mailto:news@belaruswomen.org?subject=unsubscribe>\r\n") in raw
+    assert (
+        b"List-Unsubscribe: <{{ UnsubscribeURL }}>,\r\n"
+        b" <mailto:news@belaruswomen.org?subject=unsubscribe>\r\n"
+    ) in raw
 
 
 def test_non_ascii_display_names_are_encoded(letters):
-    settings = dataclasses.replace(CAMPAIGN.newsletter,
-                                   sender="Жанчыны — палітычныя вязні <news@belaruswomen.org>")
+    settings = dataclasses.replace(
+        CAMPAIGN.newsletter, sender="Жанчыны — палітычныя вязні <news@belaruswomen.org>"
+    )
     campaign = dataclasses.replace(CAMPAIGN, newsletter=settings)
     data = build_eml(letters["be"], campaign, date=cycle_date(CYCLE))
     data.decode("ascii")
     assert parse(data)["From"] == "Жанчыны — палітычныя вязні <news@belaruswomen.org>"
 
 
-@pytest.mark.skipif(shutil.which("spamassassin") is None,
-                    reason="spamassassin is not installed (apt-get install spamassassin)")
+@pytest.mark.skipif(
+    shutil.which("spamassassin") is None,
+    reason="spamassassin is not installed (apt-get install spamassassin)",
+)
 def test_spamassassin_scores_at_most_one(emls):
     # Local rules only (-L): no network. One run over an mbox of the three languages, since
     # starting SpamAssassin costs more than checking a message.
-    mbox = b"".join(b"From proof@example.org Mon Nov 23 09:00:00 2026\n"
-                    + data.replace(b"\r\n", b"\n") + b"\n" for data in emls.values())
-    run = subprocess.run(["spamassassin", "-t", "-L", "--mbox"], input=mbox,
-                         capture_output=True, timeout=300, check=False)
+    mbox = b"".join(
+        b"From proof@example.org Mon Nov 23 09:00:00 2026\n" + data.replace(b"\r\n", b"\n") + b"\n"
+        for data in emls.values()
+    )
+    run = subprocess.run(
+        ["spamassassin", "-t", "-L", "--mbox"], input=mbox, capture_output=True, timeout=300, check=False
+    )
     report = run.stdout.decode("utf-8", "replace")
     scores = re.findall(r"^X-Spam-Status: \w+, score=(-?[\d.]+)", report, flags=re.M)
     assert len(scores) == len(emls), report[-3000:]

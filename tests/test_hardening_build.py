@@ -25,15 +25,21 @@ from campaign_kit.project import Project
 from campaign_kit.roster import MAX_NAME_LEN, MAX_WORD_LEN
 from conftest import person, roster_doc
 
-SIZES = {"square": (1080, 1080), "portrait": (1080, 1350), "story": (1080, 1920),
-         "landscape": (1600, 900), "link": (1200, 630)}
+SIZES = {
+    "square": (1080, 1080),
+    "portrait": (1080, 1350),
+    "story": (1080, 1920),
+    "landscape": (1600, 900),
+    "link": (1200, 630),
+}
 
 
 def one_woman_with_photo(project: Path, photo: bytes | None, name: str = "hanna.jpg") -> None:
     if photo is not None:
         (project / "assets" / "photos" / name).write_bytes(photo)
     (project / "roster.json").write_text(
-        json.dumps(roster_doc([person(photo=name)]), ensure_ascii=False), encoding="utf-8")
+        json.dumps(roster_doc([person(photo=name)]), ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def jpeg(size=(800, 1000)) -> bytes:
@@ -44,23 +50,37 @@ def jpeg(size=(800, 1000)) -> bytes:
 
 def png_header_bomb(width: int = 60_000, height: int = 60_000) -> bytes:
     """A tiny PNG whose header claims 3.6 billion pixels."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 100))
+        + chunk(b"IEND", b"")
+    )
 
 
-@pytest.mark.parametrize(("photo", "expected"), [
-    (lambda: jpeg()[:2000], "hanna.jpg"),             # truncated
-    (lambda: b"\xff\xd8\xff" + b"garbage" * 100, "hanna.jpg"),  # corrupt
-    (lambda: png_header_bomb(), "hanna.jpg"),         # decompression bomb
-])
+@pytest.mark.parametrize(
+    ("photo", "expected"),
+    [
+        (lambda: jpeg()[:2000], "hanna.jpg"),  # truncated
+        (lambda: b"\xff\xd8\xff" + b"garbage" * 100, "hanna.jpg"),  # corrupt
+        (lambda: png_header_bomb(), "hanna.jpg"),  # decompression bomb
+    ],
+)
 def test_bad_photos_stop_the_build_naming_the_file_before_writing(project: Path, photo, expected):
     one_woman_with_photo(project, photo())
-    result = CliRunner().invoke(cli, ["build", "--project", str(project), "--cycle", "2026-W48",
-                                      "--lang", "en"])
+    result = CliRunner().invoke(
+        cli, ["build", "--project", str(project), "--cycle", "2026-W48", "--lang", "en"]
+    )
     assert result.exit_code == 1, result.output
     assert expected in result.stderr and "Traceback" not in result.output
     target = project / "out" / "mothers" / "2026-W48"
@@ -91,8 +111,12 @@ def test_a_real_photo_is_reencoded_without_metadata(project: Path):
     buf = io.BytesIO()
     Image.new("RGB", (900, 1200), (90, 90, 90)).save(buf, "JPEG", exif=exif.tobytes())
     one_woman_with_photo(project, buf.getvalue())
-    build(Project(project), BuildOptions(cycle=parse_cycle("2026-W48"), out=project / "out",
-                                         languages=("en",), only=("cards",), jobs=1))
+    build(
+        Project(project),
+        BuildOptions(
+            cycle=parse_cycle("2026-W48"), out=project / "out", languages=("en",), only=("cards",), jobs=1
+        ),
+    )
     for fmt, size in SIZES.items():
         data = (project / "out/mothers/2026-W48/cards/en/ablab-hanna" / f"{fmt}.png").read_bytes()
         assert b"Exif" not in data and b"Camera maker" not in data and str(project).encode() not in data
@@ -100,22 +124,23 @@ def test_a_real_photo_is_reencoded_without_metadata(project: Path):
             assert im.size == size and not im.info.get("exif")
 
 
-HOSTILE = '<b>&"\'{{ 7*7 }}{% raw %}=1+'
+HOSTILE = "<b>&\"'{{ 7*7 }}{% raw %}=1+"
 
 
 def test_hostile_config_text_stays_text_everywhere(project: Path):
     path = project / "campaign.toml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace('en = "Mothers of Minor Children"',
-                        "en = " + json.dumps("Mothers " + HOSTILE))
-    text = text.replace('en = "Women Political Prisoners in Belarus"',
-                        "en = " + json.dumps("WPPB " + HOSTILE))
+    text = text.replace('en = "Mothers of Minor Children"', "en = " + json.dumps("Mothers " + HOSTILE))
+    text = text.replace(
+        'en = "Women Political Prisoners in Belarus"', "en = " + json.dumps("WPPB " + HOSTILE)
+    )
     path.write_text(text, encoding="utf-8")
     small = json.loads((project / "roster.json").read_text(encoding="utf-8"))
     small["people"] = small["people"][:2]
     (project / "roster.json").write_text(json.dumps(small, ensure_ascii=False), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["build", "--project", str(project), "--cycle", "2026-W48",
-                                      "--lang", "en"])
+    result = CliRunner().invoke(
+        cli, ["build", "--project", str(project), "--cycle", "2026-W48", "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     target = project / "out" / "mothers" / "2026-W48"
     for rel in ("appeal/en.html", "newsletter/en.html", "index.html"):
@@ -133,8 +158,11 @@ CAPITALS = {"latin": "WMQOABCDEFGHIJKLNPRSTUVXYZ", "cyrillic": "ШЩЖЮЫМАБ
 def name(script: str, cap: int):
     upper = CAPITALS[script]
     word = st.text(alphabet=upper + upper.lower(), min_size=1, max_size=MAX_WORD_LEN)
-    return st.lists(word, min_size=1, max_size=3).map(
-        lambda words: "-".join(words)[:cap].strip("-")).filter(bool)
+    return (
+        st.lists(word, min_size=1, max_size=3)
+        .map(lambda words: "-".join(words)[:cap].strip("-"))
+        .filter(bool)
+    )
 
 
 @st.composite
@@ -145,7 +173,8 @@ def valid_records(draw):
         given_latin=draw(name("latin", MAX_NAME_LEN["given"])).title(),
         surname_cyrillic=draw(name("cyrillic", MAX_NAME_LEN["surname"])).upper(),
         given_cyrillic=draw(name("cyrillic", MAX_NAME_LEN["given"])).title(),
-        status=status, children=draw(st.integers(0, 30)),
+        status=status,
+        children=draw(st.integers(0, 30)),
     )
     if status == "sentenced":
         rec["sentence_months"] = draw(st.none() | st.integers(1, 360))
@@ -155,15 +184,18 @@ def valid_records(draw):
     return rec
 
 
-@settings(max_examples=8, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(rec=valid_records())
 def test_any_valid_roster_builds(project: Path, rec):
-    (project / "roster.json").write_text(json.dumps(roster_doc([rec]), ensure_ascii=False),
-                                         encoding="utf-8")
+    (project / "roster.json").write_text(json.dumps(roster_doc([rec]), ensure_ascii=False), encoding="utf-8")
     out = project / f"out-{abs(hash(json.dumps(rec)))}"
-    report = build(Project(project), BuildOptions(cycle=parse_cycle("2026-W48"), out=out,
-                                                  languages=("en", "ru"), jobs=1))
+    report = build(
+        Project(project), BuildOptions(cycle=parse_cycle("2026-W48"), out=out, languages=("en", "ru"), jobs=1)
+    )
     target = out / "mothers" / "2026-W48"
     for fmt, size in SIZES.items():
         for lang in ("en", "ru"):
@@ -178,10 +210,22 @@ def test_two_builds_started_together(project: Path, tmp_path: Path):
     small = json.loads((project / "roster.json").read_text(encoding="utf-8"))
     small["people"] = small["people"][:3]
     (project / "roster.json").write_text(json.dumps(small, ensure_ascii=False), encoding="utf-8")
-    cmd = [sys.executable, "-m", "campaign_kit", "build", "--project", str(project),
-           "--cycle", "2026-W48", "--lang", "en,be", "--all"]
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "campaign_kit",
+        "build",
+        "--project",
+        str(project),
+        "--cycle",
+        "2026-W48",
+        "--lang",
+        "en,be",
+        "--all",
+    ]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     results = [(p.wait(), p.stderr.read()) for p in procs]
     codes = sorted(code for code, _ in results)
     assert codes in ([0, 0], [0, 1]), results

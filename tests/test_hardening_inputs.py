@@ -16,15 +16,38 @@ from campaign_kit.importers import parse_list
 from campaign_kit.roster import KNOWN_FIELDS, parse_roster
 from conftest import REPO, person, roster_doc
 
-NASTY_TEXT = st.sampled_from([
-    "", " ", "\x00", "\u200b", "\u202e", "\ufeff", "😀", "👩‍👧", "<script>", "{{ 7*7 }}",
-    "{% raw %}", "../../etc", "=HYPERLINK(1)", "A" * 5000, "Ж\u0301", "\n", "Hаnna", "null",
-])
+NASTY_TEXT = st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "\u200b",
+        "\u202e",
+        "\ufeff",
+        "😀",
+        "👩‍👧",
+        "<script>",
+        "{{ 7*7 }}",
+        "{% raw %}",
+        "../../etc",
+        "=HYPERLINK(1)",
+        "A" * 5000,
+        "Ж\u0301",
+        "\n",
+        "Hаnna",
+        "null",
+    ]
+)
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False)
-    | st.text(max_size=30) | NASTY_TEXT,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5),
-                                                                      children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30)
+    | NASTY_TEXT,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
     max_leaves=8,
 )
 FIELDS = st.sampled_from(sorted(KNOWN_FIELDS) + ["bogus", ""])
@@ -76,8 +99,7 @@ def test_cli_on_monster_rosters(tmp_path: Path):
     cases = {
         "deep.json": "[" * 100_000 + "]" * 100_000,
         "huge-name.json": json.dumps(roster_doc([person(given_latin="A" * 10_000_000)])),
-        "many.json": json.dumps(roster_doc(
-            [person(id=f"p-{i}", children=-1) for i in range(50_000)])),
+        "many.json": json.dumps(roster_doc([person(id=f"p-{i}", children=-1) for i in range(50_000)])),
         "latin1.json": "caf\xe9".encode("latin-1"),
         "empty.json": "",
     }

@@ -26,16 +26,18 @@ def parse(*lines: str):
     return parse_list("\n".join(lines), "list.txt", "mothers")
 
 
-@pytest.mark.parametrize(("line", "months"), [
-    ("1. ABLAB Hanna | АБЛАБ Анна, sentenced to 11 yrs in a penal colony: 2 children", 132),
-    ("1.\u00a0ABLAB Hanna\u00a0| АБЛАБ Анна sentenced to 5,5 yrs in a penal colony: 2 children",
-     66),
-    ("1. ABLAB Hanna | АБЛАБ Анна sentenced to 3,5 YRS in a penal colony: 1 child", 42),
-    ("1. ABLAB Hanna | АБЛАБ Анна sentenced to 4 yrs 9 mnts in a penal colony: 3 children", 57),
-    ("1. ABLAB Hanna | АБЛАБ Анна sentenced to 1 yr in a penal colony: 2 children", 12),
-    ("1. ABLAB Hanna | АБЛАБ Анна, sentenced to unknown yrs in a penal colony: 2 children", None),
-    ("  1)  ABLAB Hanna | АБЛАБ Анна,, sentenced to 2 years in a penal colony: 2 children.", 24),
-])
+@pytest.mark.parametrize(
+    ("line", "months"),
+    [
+        ("1. ABLAB Hanna | АБЛАБ Анна, sentenced to 11 yrs in a penal colony: 2 children", 132),
+        ("1.\u00a0ABLAB Hanna\u00a0| АБЛАБ Анна sentenced to 5,5 yrs in a penal colony: 2 children", 66),
+        ("1. ABLAB Hanna | АБЛАБ Анна sentenced to 3,5 YRS in a penal colony: 1 child", 42),
+        ("1. ABLAB Hanna | АБЛАБ Анна sentenced to 4 yrs 9 mnts in a penal colony: 3 children", 57),
+        ("1. ABLAB Hanna | АБЛАБ Анна sentenced to 1 yr in a penal colony: 2 children", 12),
+        ("1. ABLAB Hanna | АБЛАБ Анна, sentenced to unknown yrs in a penal colony: 2 children", None),
+        ("  1)  ABLAB Hanna | АБЛАБ Анна,, sentenced to 2 years in a penal colony: 2 children.", 24),
+    ],
+)
 def test_tolerant_of_real_copies(line, months):
     result = parse(line)
     assert result.problems == [], result.problems
@@ -53,7 +55,10 @@ def test_the_three_statuses_and_one_child():
     )
     assert result.problems == []
     assert [(p.status, p.children) for p in result.people] == [
-        ("pre_trial", 3), ("compulsory_treatment", 1), ("sentenced", 1)]
+        ("pre_trial", 3),
+        ("compulsory_treatment", 1),
+        ("sentenced", 1),
+    ]
     assert result.people[2].id == "shablinskaya-ivanova-katsiaryna"
     assert result.people[2].surname_latin == "SHABLINSKAYA-IVANOVA"
 
@@ -78,9 +83,10 @@ def test_unreadable_lines_are_reported_with_line_numbers():
 
 
 def test_mixed_script_names_are_reported():
-    result = parse("1. KANAVALAVA Антанина | КОНОВАЛОВА Антонина sentenced to 5,5 yrs in a "
-                   "penal colony: 2 children",
-                   "2. ABLAB Hanna | АБЛАБ Anna sentenced to 1 yr in a penal colony: 2 children")
+    result = parse(
+        "1. KANAVALAVA Антанина | КОНОВАЛОВА Антонина sentenced to 5,5 yrs in a penal colony: 2 children",
+        "2. ABLAB Hanna | АБЛАБ Anna sentenced to 1 yr in a penal colony: 2 children",
+    )
     assert [f.suggested for f in result.fixes] == ["Antanina"]
     assert len(result.problems) == 1
     assert result.problems[0].field == "given_cyrillic" and result.problems[0].line == 2
@@ -95,6 +101,8 @@ def test_helpers():
 
 
 def test_stated_totals_must_match_the_list():
-    result = parse("These 3 mothers, these 5 children, need our help:",
-                   "1. ABLAB Hanna | АБЛАБ Анна sentenced to 1 yr in a penal colony: 2 children")
+    result = parse(
+        "These 3 mothers, these 5 children, need our help:",
+        "1. ABLAB Hanna | АБЛАБ Анна sentenced to 1 yr in a penal colony: 2 children",
+    )
     assert "states 3 mothers and 5 children but the list has 1 and 2" in result.problems[0].message

@@ -58,21 +58,42 @@ class Mono:
         return round(0.95 * size), round(0.25 * size)
 
 
-def style(field: str = "name", size: int = 80, min_size: int = 60, max_lines: int = 3,
-          **kw: Any) -> TextStyle:
-    return TextStyle(field=field, font="display", size=size, min_size=min_size,
-                     max_lines=max_lines, leading=kw.pop("leading", 1.05),
-                     colour=(0, 0, 0), **kw)
+def style(
+    field: str = "name", size: int = 80, min_size: int = 60, max_lines: int = 3, **kw: Any
+) -> TextStyle:
+    return TextStyle(
+        field=field,
+        font="display",
+        size=size,
+        min_size=min_size,
+        max_lines=max_lines,
+        leading=kw.pop("leading", 1.05),
+        colour=(0, 0, 0),
+        **kw,
+    )
 
 
 def layout_with(blocks: tuple[Block, ...], name: str = "portrait") -> Layout:
     w, h = FORMATS[name]
-    frame = PhotoFrame(Box(0, 0, 400, 400), (200, 0, 0),
-                       Monogram("display", 120, 60, 300, (255, 255, 255)), 4, 300,
-                       (255, 255, 255))
-    return Layout(name=name, source=f"templates/cards/{name}.toml", width=w, height=h,
-                  background=(255, 255, 255), shapes=(), photo=frame, blocks=blocks,
-                  fonts=(("display", "x.otf"),))
+    frame = PhotoFrame(
+        Box(0, 0, 400, 400),
+        (200, 0, 0),
+        Monogram("display", 120, 60, 300, (255, 255, 255)),
+        4,
+        300,
+        (255, 255, 255),
+    )
+    return Layout(
+        name=name,
+        source=f"templates/cards/{name}.toml",
+        width=w,
+        height=h,
+        background=(255, 255, 255),
+        shapes=(),
+        photo=frame,
+        blocks=blocks,
+        fonts=(("display", "x.otf"),),
+    )
 
 
 def rejoin(lines: tuple[str, ...]) -> str:
@@ -84,6 +105,7 @@ def rejoin(lines: tuple[str, ...]) -> str:
 
 
 # --- breaking -----------------------------------------------------------------------------
+
 
 def test_tokens_break_after_in_word_hyphen_and_at_spaces() -> None:
     atoms, joins = tokens("SHABLINSKAYA-IVANOVA Katsiaryna")
@@ -124,6 +146,7 @@ def test_glue_keeps_numbers_and_short_words_with_the_next_word() -> None:
 
 
 # --- fitting ------------------------------------------------------------------------------
+
 
 def test_short_text_fits_on_one_line_at_full_size() -> None:
     got = fit_text("ABLAB Hanna", style(), 900, 1000, Mono())
@@ -167,14 +190,18 @@ def test_measures_are_few() -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(
-    words=st.lists(st.text(alphabet="ABCDEFGHIJKLMNOPRSTUVYZабвгдеёжзіўАБВГДЕЁЖЗІЎ", min_size=1,
-                           max_size=14), min_size=1, max_size=4),
+    words=st.lists(
+        st.text(alphabet="ABCDEFGHIJKLMNOPRSTUVYZабвгдеёжзіўАБВГДЕЁЖЗІЎ", min_size=1, max_size=14),
+        min_size=1,
+        max_size=4,
+    ),
     hyphens=st.lists(st.booleans(), min_size=4, max_size=4),
     width=st.integers(300, 1500),
     height=st.integers(60, 600),
 )
-def test_fitted_text_always_inside_and_lossless(words: list[str], hyphens: list[bool],
-                                                width: int, height: int) -> None:
+def test_fitted_text_always_inside_and_lossless(
+    words: list[str], hyphens: list[bool], width: int, height: int
+) -> None:
     text = ""
     for i, word in enumerate(words):
         text += ("-" if hyphens[i] else " ") if i else ""
@@ -191,10 +218,21 @@ def test_fitted_text_always_inside_and_lossless(words: list[str], hyphens: list[
 
 # --- the last resort ----------------------------------------------------------------------
 
-def tiered(field: str = "name", size: int = 80, min_size: int = 60, max_lines: int = 3,
-           last_size: int = 40, last_lines: int = 5, **kw: Any) -> TextStyle:
-    return replace(style(field, size, min_size, max_lines, **kw), last_resort_size=last_size,
-                   last_resort_lines=last_lines)
+
+def tiered(
+    field: str = "name",
+    size: int = 80,
+    min_size: int = 60,
+    max_lines: int = 3,
+    last_size: int = 40,
+    last_lines: int = 5,
+    **kw: Any,
+) -> TextStyle:
+    return replace(
+        style(field, size, min_size, max_lines, **kw),
+        last_resort_size=last_size,
+        last_resort_lines=last_lines,
+    )
 
 
 # Within the roster's caps (surname 40, given name 30, words of 20) but wider than 3 lines.
@@ -205,8 +243,8 @@ def test_candidates_last_resort_continues_where_the_normal_range_ends() -> None:
     plain = style(wrap_size=70)
     last = replace(plain, last_resort_size=54, last_resort_lines=5)
     normal = plain.candidates()
-    assert last.candidates()[:len(normal)] == normal
-    extra = last.candidates()[len(normal):]
+    assert last.candidates()[: len(normal)] == normal
+    extra = last.candidates()[len(normal) :]
     # Extra lines first at min_size (never to keep a text above it), then smaller sizes with
     # the largest size winning and the fewest lines on ties.
     assert extra[:2] == [(4, 60), (5, 60)]
@@ -235,13 +273,15 @@ def test_the_last_resort_sets_an_extreme_name_in_more_lines() -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(
-    words=st.lists(st.text(alphabet="ABCDEFGHIJKLMNOPRSTUVWZабвгдеёжзіўАБВЖШЩЮ", min_size=1,
-                           max_size=20), min_size=1, max_size=5),
+    words=st.lists(
+        st.text(alphabet="ABCDEFGHIJKLMNOPRSTUVWZабвгдеёжзіўАБВЖШЩЮ", min_size=1, max_size=20),
+        min_size=1,
+        max_size=5,
+    ),
     width=st.integers(300, 1500),
     height=st.integers(60, 600),
 )
-def test_a_last_resort_never_changes_what_fits_without_it(words: list[str], width: int,
-                                                         height: int) -> None:
+def test_a_last_resort_never_changes_what_fits_without_it(words: list[str], width: int, height: int) -> None:
     text = " ".join(words)
     plain = fit_text(text, style(), width, height, Mono())
     last = fit_text(text, tiered(), width, height, Mono())
@@ -252,8 +292,9 @@ def test_a_last_resort_never_changes_what_fits_without_it(words: list[str], widt
         assert last.width <= width and last.height <= height and rejoin(last.lines) == text
 
 
-def brute_split(atoms: tuple[str, ...], joins: tuple[str, ...], allowed: tuple[int, ...],
-                n: int, width_of: Any) -> tuple[str, ...] | None:
+def brute_split(
+    atoms: tuple[str, ...], joins: tuple[str, ...], allowed: tuple[int, ...], n: int, width_of: Any
+) -> tuple[str, ...] | None:
     """The reference: try every split (what _best_split did before it was a DP)."""
     best: Any = None
     for breaks in itertools.combinations(allowed, n - 1):
@@ -275,13 +316,13 @@ def mono_width(line: str) -> float:
     n=st.integers(1, 5),
     glue=st.booleans(),
 )
-def test_best_split_is_the_exhaustive_optimum(words: list[str], seps: list[str], n: int,
-                                              glue: bool) -> None:
+def test_best_split_is_the_exhaustive_optimum(words: list[str], seps: list[str], n: int, glue: bool) -> None:
     text = words[0] + "".join(sep + word for sep, word in zip(seps, words[1:], strict=False))
     atoms, joins = tokens(text)
     allowed = break_positions(atoms, joins, glue)
     assert _best_split(atoms, joins, allowed, n, mono_width) == brute_split(
-        atoms, joins, allowed, n, mono_width)
+        atoms, joins, allowed, n, mono_width
+    )
 
 
 def test_many_short_words_split_quickly() -> None:
@@ -297,15 +338,24 @@ def test_many_short_words_split_quickly() -> None:
 
 # --- blocks and cards ---------------------------------------------------------------------
 
-FACTS = Block("facts", Box(84, 800, 912, 400), "left", "top", (
-    style("name", 88, 60),
-    style("other_name", 40, 30, 2, space_before=4),
-    style("status", 38, 34, 3, space_before=30, leading=1.25),
-    style("children", 38, 34, 2, space_before=6, leading=1.25),
-))
-TEXTS = {"name": "SHABLINSKAYA-IVANOVA Katsiaryna", "other_name": "ШАБЛИНСКАЯ-ИВАНОВА Екатерина",
-         "status": "Sentenced to 5 years 6 months in a penal colony",
-         "children": "Mother of 3 children"}
+FACTS = Block(
+    "facts",
+    Box(84, 800, 912, 400),
+    "left",
+    "top",
+    (
+        style("name", 88, 60),
+        style("other_name", 40, 30, 2, space_before=4),
+        style("status", 38, 34, 3, space_before=30, leading=1.25),
+        style("children", 38, 34, 2, space_before=6, leading=1.25),
+    ),
+)
+TEXTS = {
+    "name": "SHABLINSKAYA-IVANOVA Katsiaryna",
+    "other_name": "ШАБЛИНСКАЯ-ИВАНОВА Екатерина",
+    "status": "Sentenced to 5 years 6 months in a penal colony",
+    "children": "Mother of 3 children",
+}
 
 
 @pytest.mark.parametrize("valign", ["top", "center", "bottom"])
@@ -336,24 +386,30 @@ def test_later_texts_keep_their_size_when_the_name_must_give_way() -> None:
     roomy = {s.field: fit_text(TEXTS[s.field], s, 912, 10_000, Mono()) for s in FACTS.texts}
     assert sizes["status"] == roomy["status"].size  # type: ignore[union-attr]
     assert sizes["children"] == roomy["children"].size == 38  # type: ignore[union-attr]
-    assert sizes["name"] < 88 or len([x for x in lines if x.field == "name"]) < len(
-        roomy["name"].lines)  # type: ignore[union-attr]
+    assert sizes["name"] < 88 or len([x for x in lines if x.field == "name"]) < len(roomy["name"].lines)  # type: ignore[union-attr]
     for line in lines:
         assert tight.box.contains(line.bbox)
 
 
-LAST_RESORT = Block("facts", FACTS.box, "left", "top", (
-    replace(FACTS.texts[0], last_resort_size=40, last_resort_lines=5),
-    replace(FACTS.texts[1], last_resort_size=24, last_resort_lines=3),
-    replace(FACTS.texts[2], last_resort_size=28),
-    replace(FACTS.texts[3], last_resort_size=28),
-))
+LAST_RESORT = Block(
+    "facts",
+    FACTS.box,
+    "left",
+    "top",
+    (
+        replace(FACTS.texts[0], last_resort_size=40, last_resort_lines=5),
+        replace(FACTS.texts[1], last_resort_size=24, last_resort_lines=3),
+        replace(FACTS.texts[2], last_resort_size=28),
+        replace(FACTS.texts[3], last_resort_size=28),
+    ),
+)
 
 
 def test_ordinary_names_never_see_the_last_resort() -> None:
     layout = layout_with((LAST_RESORT,))
     assert plan_block(LAST_RESORT, TEXTS, Mono(), layout, "x") == plan_block(
-        FACTS, TEXTS, Mono(), layout_with((FACTS,)), "x")
+        FACTS, TEXTS, Mono(), layout_with((FACTS,)), "x"
+    )
 
 
 @pytest.mark.parametrize("valign", ["top", "center", "bottom"])
@@ -386,8 +442,7 @@ def test_fit_error_names_the_last_resort_it_tried() -> None:
 def test_fit_error_names_person_format_and_field() -> None:
     block = Block("facts", Box(84, 800, 400, 300), "left", "top", FACTS.texts)
     with pytest.raises(FitError) as err:
-        plan_card(layout_with((block,), "square"), {**TEXTS, "name": "X" * 30}, Mono(),
-                  who="some-woman")
+        plan_card(layout_with((block,), "square"), {**TEXTS, "name": "X" * 30}, Mono(), who="some-woman")
     message = str(err.value)
     assert "some-woman" in message and "square" in message and "name" in message
 
@@ -405,6 +460,7 @@ def test_monogram_centred_by_ink() -> None:
 
 # --- cover crop ---------------------------------------------------------------------------
 
+
 def test_cover_crop_centre_and_focus() -> None:
     assert cover_crop(2000, 1000, 500, 500, (0.5, 0.5)) == (500.0, 0.0, 1500.0, 1000.0)
     assert cover_crop(2000, 1000, 500, 500, (0.0, 0.5)) == (0.0, 0.0, 1000.0, 1000.0)
@@ -412,10 +468,16 @@ def test_cover_crop_centre_and_focus() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 9000), st.integers(1, 9000), st.integers(1, 2000), st.integers(1, 2000),
-       st.one_of(st.none(), st.tuples(st.floats(0, 1), st.floats(0, 1))))
-def test_cover_crop_inside_source_with_frame_aspect(sw: int, sh: int, dw: int, dh: int,
-                                                    focus: tuple[float, float] | None) -> None:
+@given(
+    st.integers(1, 9000),
+    st.integers(1, 9000),
+    st.integers(1, 2000),
+    st.integers(1, 2000),
+    st.one_of(st.none(), st.tuples(st.floats(0, 1), st.floats(0, 1))),
+)
+def test_cover_crop_inside_source_with_frame_aspect(
+    sw: int, sh: int, dw: int, dh: int, focus: tuple[float, float] | None
+) -> None:
     left, top, right, bottom = cover_crop(sw, sh, dw, dh, focus)
     eps = 1e-6 * max(sw, sh)
     assert -eps <= left <= right <= sw + eps and -eps <= top <= bottom <= sh + eps
@@ -427,6 +489,7 @@ def test_cover_crop_inside_source_with_frame_aspect(sw: int, sh: int, dw: int, d
 
 
 # --- layout data --------------------------------------------------------------------------
+
 
 def shipped(name: str) -> dict[str, Any]:
     return tomllib.loads((TEMPLATES / "cards" / f"{name}.toml").read_text(encoding="utf-8"))
@@ -466,7 +529,7 @@ def test_bad_layouts_name_file_and_key() -> None:
     assert "templates/cards/square.toml" in msg and "canvas" in msg and "1080×1080" in msg
 
     msg = bad("portrait", lambda d: d["block"][1]["text"][0].update(size="big"))
-    assert 'block[1].text[0].size' in msg
+    assert "block[1].text[0].size" in msg
 
     msg = bad("portrait", lambda d: d["block"][1]["text"][0].update(colour="blue"))
     assert "block[1].text[0].colour" in msg and "'blue'" in msg

@@ -12,8 +12,7 @@ NUMBERS = [*range(1, 26), 101, 111]
 T = REPO / "templates"
 
 # The CLDR category every number must get (one/few/many for Slavic languages).
-RU_BE = {1: "one", 21: "one", 101: "one", 2: "few", 3: "few", 4: "few", 22: "few", 23: "few",
-         24: "few"}
+RU_BE = {1: "one", 21: "one", 101: "one", 2: "few", 3: "few", 4: "few", 22: "few", 23: "few", 24: "few"}
 EXPECTED_CATEGORY = {
     "en": {n: ("one" if n == 1 else "other") for n in NUMBERS},
     "ru": {n: RU_BE.get(n, "many") for n in NUMBERS},
@@ -22,27 +21,50 @@ EXPECTED_CATEGORY = {
 
 # Forms by category: (years after "к"/"да"/"to", months, mother of, children nominative).
 FORMS = {
-    "en": {"one": ("{n} year", "{n} month", "Mother of {n} child", "{n} child"),
-           "other": ("{n} years", "{n} months", "Mother of {n} children", "{n} children")},
-    "ru": {"one": ("{n} году", "{n} месяцу", "Мать {n} ребёнка", "{n} ребёнок"),
-           "few": ("{n} годам", "{n} месяцам", "Мать {n} детей", "{n} ребёнка"),
-           "many": ("{n} годам", "{n} месяцам", "Мать {n} детей", "{n} детей")},
-    "be": {"one": ("{n} года", "{n} месяца", "Маці {n} дзіцяці", "{n} дзіця"),
-           "few": ("{n} гадоў", "{n} месяцаў", "Маці {n} дзяцей", "{n} дзяцей"),
-           "many": ("{n} гадоў", "{n} месяцаў", "Маці {n} дзяцей", "{n} дзяцей")},
+    "en": {
+        "one": ("{n} year", "{n} month", "Mother of {n} child", "{n} child"),
+        "other": ("{n} years", "{n} months", "Mother of {n} children", "{n} children"),
+    },
+    "ru": {
+        "one": ("{n} году", "{n} месяцу", "Мать {n} ребёнка", "{n} ребёнок"),
+        "few": ("{n} годам", "{n} месяцам", "Мать {n} детей", "{n} ребёнка"),
+        "many": ("{n} годам", "{n} месяцам", "Мать {n} детей", "{n} детей"),
+    },
+    "be": {
+        "one": ("{n} года", "{n} месяца", "Маці {n} дзіцяці", "{n} дзіця"),
+        "few": ("{n} гадоў", "{n} месяцаў", "Маці {n} дзяцей", "{n} дзяцей"),
+        "many": ("{n} гадоў", "{n} месяцаў", "Маці {n} дзяцей", "{n} дзяцей"),
+    },
 }
 WORDS = {
-    "ru": {1: "Мать одного ребёнка", 2: "Мать двоих детей", 5: "Мать пятерых детей",
-           10: "Мать десятерых детей"},
-    "be": {1: "Маці аднаго дзіцяці", 2: "Маці дваіх дзяцей", 5: "Маці пецярых дзяцей",
-           10: "Маці дзесяцярых дзяцей"},
+    "ru": {
+        1: "Мать одного ребёнка",
+        2: "Мать двоих детей",
+        5: "Мать пятерых детей",
+        10: "Мать десятерых детей",
+    },
+    "be": {
+        1: "Маці аднаго дзіцяці",
+        2: "Маці дваіх дзяцей",
+        5: "Маці пецярых дзяцей",
+        10: "Маці дзесяцярых дзяцей",
+    },
 }
 
 
 def woman(**over) -> Person:
-    base = dict(id="ablab-hanna", surname_latin="ABLAB", given_latin="Hanna",
-                surname_cyrillic="АБЛАБ", given_cyrillic="Анна", status="sentenced",
-                children=2, groups=("mothers",), sentence_months=132, facility="penal_colony")
+    base = dict(
+        id="ablab-hanna",
+        surname_latin="ABLAB",
+        given_latin="Hanna",
+        surname_cyrillic="АБЛАБ",
+        given_cyrillic="Анна",
+        status="sentenced",
+        children=2,
+        groups=("mothers",),
+        sentence_months=132,
+        facility="penal_colony",
+    )
     base.update(over)
     return Person(**base)
 
@@ -70,27 +92,54 @@ def test_mother_of_large_numbers_use_digits_in_the_right_case(lang, n):
     assert load_locale(T, lang).mother_of(n) == FORMS[lang][category][2].replace("{n}", str(n))
 
 
-@pytest.mark.parametrize(("lang", "n", "text"), [
-    (lang, n, text) for lang, table in WORDS.items() for n, text in table.items()
-])
+@pytest.mark.parametrize(
+    ("lang", "n", "text"), [(lang, n, text) for lang, table in WORDS.items() for n, text in table.items()]
+)
 def test_mother_of_small_numbers_use_collective_words(lang, n, text):
     assert load_locale(T, lang).mother_of(n) == text
 
 
-@pytest.mark.parametrize(("months", "en", "ru", "be"), [
-    (66, "Sentenced to 5 years 6 months in a penal colony",
-     "Приговорена к 5 годам 6 месяцам колонии", "Асуджаная да 5 гадоў 6 месяцаў калоніі"),
-    (132, "Sentenced to 11 years in a penal colony", "Приговорена к 11 годам колонии",
-     "Асуджаная да 11 гадоў калоніі"),
-    (12, "Sentenced to 1 year in a penal colony", "Приговорена к 1 году колонии",
-     "Асуджаная да 1 года калоніі"),
-    (57, "Sentenced to 4 years 9 months in a penal colony",
-     "Приговорена к 4 годам 9 месяцам колонии", "Асуджаная да 4 гадоў 9 месяцаў калоніі"),
-    (253, "Sentenced to 21 years 1 month in a penal colony",
-     "Приговорена к 21 году 1 месяцу колонии", "Асуджаная да 21 года 1 месяца калоніі"),
-    (6, "Sentenced to 6 months in a penal colony", "Приговорена к 6 месяцам колонии",
-     "Асуджаная да 6 месяцаў калоніі"),
-])
+@pytest.mark.parametrize(
+    ("months", "en", "ru", "be"),
+    [
+        (
+            66,
+            "Sentenced to 5 years 6 months in a penal colony",
+            "Приговорена к 5 годам 6 месяцам колонии",
+            "Асуджаная да 5 гадоў 6 месяцаў калоніі",
+        ),
+        (
+            132,
+            "Sentenced to 11 years in a penal colony",
+            "Приговорена к 11 годам колонии",
+            "Асуджаная да 11 гадоў калоніі",
+        ),
+        (
+            12,
+            "Sentenced to 1 year in a penal colony",
+            "Приговорена к 1 году колонии",
+            "Асуджаная да 1 года калоніі",
+        ),
+        (
+            57,
+            "Sentenced to 4 years 9 months in a penal colony",
+            "Приговорена к 4 годам 9 месяцам колонии",
+            "Асуджаная да 4 гадоў 9 месяцаў калоніі",
+        ),
+        (
+            253,
+            "Sentenced to 21 years 1 month in a penal colony",
+            "Приговорена к 21 году 1 месяцу колонии",
+            "Асуджаная да 21 года 1 месяца калоніі",
+        ),
+        (
+            6,
+            "Sentenced to 6 months in a penal colony",
+            "Приговорена к 6 месяцам колонии",
+            "Асуджаная да 6 месяцаў калоніі",
+        ),
+    ],
+)
 def test_sentence_phrasing_with_cases(months, en, ru, be):
     p = woman(sentence_months=months)
     assert load_locale(T, "en").status(p) == en
@@ -98,11 +147,18 @@ def test_sentence_phrasing_with_cases(months, en, ru, be):
     assert load_locale(T, "be").status(p) == be
 
 
-@pytest.mark.parametrize(("status", "en", "ru", "be"), [
-    ("pre_trial", "In pre-trial detention", "Находится в СИЗО", "Знаходзіцца ў СІЗА"),
-    ("compulsory_treatment", "In compulsory psychological treatment",
-     "На принудительном лечении", "На прымусовым лячэнні"),
-])
+@pytest.mark.parametrize(
+    ("status", "en", "ru", "be"),
+    [
+        ("pre_trial", "In pre-trial detention", "Находится в СИЗО", "Знаходзіцца ў СІЗА"),
+        (
+            "compulsory_treatment",
+            "In compulsory psychological treatment",
+            "На принудительном лечении",
+            "На прымусовым лячэнні",
+        ),
+    ],
+)
 def test_other_statuses(status, en, ru, be):
     p = woman(status=status, sentence_months=None, facility=None)
     assert [load_locale(T, lang).status(p) for lang in ("en", "ru", "be")] == [en, ru, be]
@@ -117,8 +173,12 @@ def test_unknown_term():
 
 
 def test_names_in_the_script_of_the_text():
-    p = woman(surname_latin="SHABLINSKAYA-IVANOVA", given_latin="Katsiaryna",
-              surname_cyrillic="ШАБЛИНСКАЯ-ИВАНОВА", given_cyrillic="Екатерина")
+    p = woman(
+        surname_latin="SHABLINSKAYA-IVANOVA",
+        given_latin="Katsiaryna",
+        surname_cyrillic="ШАБЛИНСКАЯ-ИВАНОВА",
+        given_cyrillic="Екатерина",
+    )
     en, ru, be = (load_locale(T, lang) for lang in ("en", "ru", "be"))
     assert en.name(p) == "SHABLINSKAYA-IVANOVA Katsiaryna"
     assert ru.name(p) == be.name(p) == "ШАБЛИНСКАЯ-ИВАНОВА Екатерина"
@@ -132,8 +192,7 @@ def test_missing_plural_form_is_a_template_error(tmp_path):
     from campaign_kit.errors import TemplateError
 
     (tmp_path / "locale").mkdir()
-    text = (T / "locale" / "ru.toml").read_text(encoding="utf-8").replace(
-        'few = "{n} годам"\n', "")
+    text = (T / "locale" / "ru.toml").read_text(encoding="utf-8").replace('few = "{n} годам"\n', "")
     (tmp_path / "locale" / "ru.toml").write_text(text, encoding="utf-8")
     with pytest.raises(TemplateError, match=r"\[years\] lacks the plural forms few"):
         load_locale(tmp_path, "ru")

@@ -56,6 +56,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 # --- content ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_woman_counts_and_links(letters, lang):
     letter = letters[lang]
@@ -74,10 +75,8 @@ def test_every_woman_counts_and_links(letters, lang):
 
 
 def test_subjects_and_preheaders_read_naturally(letters):
-    assert letters["en"].subject == ("Mothers of Minor Children: 27 women political prisoners "
-                                     "behind bars")
-    assert letters["ru"].subject == ("Матери несовершеннолетних детей: 27 политзаключённых "
-                                     "за решёткой")
+    assert letters["en"].subject == ("Mothers of Minor Children: 27 women political prisoners behind bars")
+    assert letters["ru"].subject == ("Матери несовершеннолетних детей: 27 политзаключённых за решёткой")
     assert letters["be"].subject == "Маці непаўналетніх дзяцей: 27 палітвязніц за кратамі"
     assert letters["ru"].preheader.startswith("Без мам растут 53 ребёнка.")
     assert letters["be"].preheader.startswith("Дзяцінства 53 дзяцей праходзіць без мам.")
@@ -89,10 +88,13 @@ def test_featured_women_have_cards_with_alt_text(letters, sendable):
     for view in ctx["featured"]:
         assert f'src="../cards/en/{view["id"]}/link.png"' in html
         assert f'src="{BASE}/mothers/2026-W48/cards/en/{view["id"]}/link.png"' in sendable["en"].html
-    assert ('alt="Card: ABLAB Hanna (АБЛАБ Анна). Sentenced to 11 years in a penal colony. '
-            'Mother of 2 children."') in html
-    assert 'alt="Карточка: АБЛАБ Анна (ABLAB Hanna). Приговорена к 11 годам колонии. ' \
-           'Мать двоих детей."' in letters["ru"].html
+    assert (
+        'alt="Card: ABLAB Hanna (АБЛАБ Анна). Sentenced to 11 years in a penal colony. Mother of 2 children."'
+    ) in html
+    assert (
+        'alt="Карточка: АБЛАБ Анна (ABLAB Hanna). Приговорена к 11 годам колонии. '
+        'Мать двоих детей."' in letters["ru"].html
+    )
     assert html.count("<img ") == len(ctx["featured"])
 
 
@@ -112,11 +114,16 @@ def test_card_lookup_gives_path_and_alt_or_none():
 
 
 def test_card_url():
-    assert card_url("cards/en/a-b/link.png", asset_base_url=None, appeal="mothers",
-                    cycle="2026-W48") == "../cards/en/a-b/link.png"
-    assert card_url("cards/en/a-b/link.png", asset_base_url="https://x.org/kit/",
-                    appeal="mothers", cycle="2026-W48") == \
-        "https://x.org/kit/mothers/2026-W48/cards/en/a-b/link.png"
+    assert (
+        card_url("cards/en/a-b/link.png", asset_base_url=None, appeal="mothers", cycle="2026-W48")
+        == "../cards/en/a-b/link.png"
+    )
+    assert (
+        card_url(
+            "cards/en/a-b/link.png", asset_base_url="https://x.org/kit/", appeal="mothers", cycle="2026-W48"
+        )
+        == "https://x.org/kit/mothers/2026-W48/cards/en/a-b/link.png"
+    )
 
 
 def test_hostile_name_stays_text():
@@ -151,6 +158,7 @@ def test_rendering_is_deterministic():
 
 # --- checks -------------------------------------------------------------------------------
 
+
 def test_send_build_refuses_relative_images():
     with pytest.raises(NewsletterError, match="relative"):
         render("en", send=True)
@@ -166,9 +174,12 @@ def test_send_build_passes_with_absolute_urls(sendable):
         assert html_problems(letter.html, send=True, merge_tags=(SETTINGS.unsubscribe,)) == []
 
 
-@pytest.mark.parametrize("settings_change, what", [
-    ({"unsubscribe": "  "}, "unsubscribe merge tag"),
-])
+@pytest.mark.parametrize(
+    "settings_change, what",
+    [
+        ({"unsubscribe": "  "}, "unsubscribe merge tag"),
+    ],
+)
 def test_empty_merge_value_is_refused(settings_change, what):
     with pytest.raises(NewsletterError, match=f"empty merge value.*{what}"):
         render("en", settings=dataclasses.replace(SETTINGS, **settings_change))
@@ -199,9 +210,11 @@ def test_preheader_must_reach_the_html(templates_copy):
 
 
 def test_unknown_mjml_in_a_template_is_refused(templates_copy):
-    _edit(templates_copy / "newsletter" / "newsletter.mjml",
-          '<mj-text color="#5a5a5a" font-size="14px"',
-          '<mj-text colour="#5a5a5a" font-size="14px"')
+    _edit(
+        templates_copy / "newsletter" / "newsletter.mjml",
+        '<mj-text color="#5a5a5a" font-size="14px"',
+        '<mj-text colour="#5a5a5a" font-size="14px"',
+    )
     with pytest.raises(NewsletterError, match='unknown attribute "colour" on <mj-text>'):
         render("en", templates=templates_copy)
 
@@ -217,8 +230,9 @@ def test_image_without_alt_is_refused(templates_copy):
 
 def test_oversized_html_is_refused(templates_copy):
     # Repeat the roll call until the compiled HTML passes Gmail's clipping size.
-    _edit(templates_copy / "newsletter" / "newsletter.mjml",
-          "{% for p in roll %}", "{% for p in roll * 30 %}")
+    _edit(
+        templates_copy / "newsletter" / "newsletter.mjml", "{% for p in roll %}", "{% for p in roll * 30 %}"
+    )
     with pytest.raises(NewsletterError, match="Gmail clips"):
         render("en", templates=templates_copy)
 
@@ -241,21 +255,30 @@ def test_allow_list_accepts_standard_mjml():
     assert mjml_problems(MJML_OK) == []
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("<mj-raw>", "<mj-bogus>", "unknown MJML tag <mj-bogus>"),
-    ('<mj-image src="https://x/y.png"', '<mj-image source="https://x/y.png"',
-     'unknown attribute "source" on <mj-image>'),
-    ('<mj-all font-family="Arial" />', '<mj-all fontfamily="Arial" />',
-     'unknown attribute "fontfamily" on <mj-all>'),
-    ("<strong>b</strong>", "<script>b</script>", "HTML tag <script> is not allowed"),
-    ("<strong>b</strong>", '<strong onclick="x">b</strong>', 'unknown attribute "onclick"'),
-    ("<strong>b</strong>", "<mj-button>b</mj-button>", "whose content is HTML"),
-    ("<mj-raw>", '<mj-include path="x.mjml" /><mj-raw>', "mj-include"),
-    ("<mj-title>T</mj-title>", "<mj-title><b>T</b></mj-title>", "plain text only"),
-    ("<mj-section>", "<mj-section><p>loose</p>", "outside a text component"),
-    ('<mjml lang="en">', '<mjml lang="en" foo="1">', 'unknown attribute "foo" on <mjml>'),
-    ("</mj-column>", "", "closes"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("<mj-raw>", "<mj-bogus>", "unknown MJML tag <mj-bogus>"),
+        (
+            '<mj-image src="https://x/y.png"',
+            '<mj-image source="https://x/y.png"',
+            'unknown attribute "source" on <mj-image>',
+        ),
+        (
+            '<mj-all font-family="Arial" />',
+            '<mj-all fontfamily="Arial" />',
+            'unknown attribute "fontfamily" on <mj-all>',
+        ),
+        ("<strong>b</strong>", "<script>b</script>", "HTML tag <script> is not allowed"),
+        ("<strong>b</strong>", '<strong onclick="x">b</strong>', 'unknown attribute "onclick"'),
+        ("<strong>b</strong>", "<mj-button>b</mj-button>", "whose content is HTML"),
+        ("<mj-raw>", '<mj-include path="x.mjml" /><mj-raw>', "mj-include"),
+        ("<mj-title>T</mj-title>", "<mj-title><b>T</b></mj-title>", "plain text only"),
+        ("<mj-section>", "<mj-section><p>loose</p>", "outside a text component"),
+        ('<mjml lang="en">', '<mjml lang="en" foo="1">', 'unknown attribute "foo" on <mjml>'),
+        ("</mj-column>", "", "closes"),
+    ],
+)
 def test_allow_list_refuses(old, new, message):
     source = MJML_OK.replace(old, new)
     assert source != MJML_OK
@@ -268,29 +291,35 @@ def test_allow_list_needs_a_root():
     assert "no <mjml> root element" in mjml_problems("<mj-body></mj-body>")
 
 
-@pytest.mark.parametrize("html, send, message", [
-    ('<img src="https://x/a.png">', False, "no alt text"),
-    ('<img src="https://x/a.png" alt=" ">', False, "no alt text"),
-    ('<img src="../cards/a.png" alt="a">', True, "relative"),
-    ('<a href="/page">x</a>', True, "relative"),
-    ('<a href="http://x.org">x</a>', False, "not https"),
-    ('<a href="javascript:alert(1)">x</a>', False, "scheme"),
-    ('<a href="">x</a>', False, "empty"),
-    ('<img src="" alt="a">', False, "empty"),
-    ('<td background="http://x/bg.png">', False, "not https"),
-    ('<link rel="stylesheet" href="http://x/a.css">', False, "not https"),
-])
+@pytest.mark.parametrize(
+    "html, send, message",
+    [
+        ('<img src="https://x/a.png">', False, "no alt text"),
+        ('<img src="https://x/a.png" alt=" ">', False, "no alt text"),
+        ('<img src="../cards/a.png" alt="a">', True, "relative"),
+        ('<a href="/page">x</a>', True, "relative"),
+        ('<a href="http://x.org">x</a>', False, "not https"),
+        ('<a href="javascript:alert(1)">x</a>', False, "scheme"),
+        ('<a href="">x</a>', False, "empty"),
+        ('<img src="" alt="a">', False, "empty"),
+        ('<td background="http://x/bg.png">', False, "not https"),
+        ('<link rel="stylesheet" href="http://x/a.css">', False, "not https"),
+    ],
+)
 def test_html_checks_refuse(html, send, message):
     problems = html_problems(html, send=send)
     assert any(message in p for p in problems), problems
 
 
-@pytest.mark.parametrize("html, send", [
-    ('<img src="../cards/a.png" alt="a">', False),
-    ('<a href="mailto:news@x.org">x</a>', True),
-    ('<a href="{{ UnsubscribeURL }}">x</a>', True),
-    ('<a href="https://x.org">x</a><img src="https://x/a.png" alt="a">', True),
-])
+@pytest.mark.parametrize(
+    "html, send",
+    [
+        ('<img src="../cards/a.png" alt="a">', False),
+        ('<a href="mailto:news@x.org">x</a>', True),
+        ('<a href="{{ UnsubscribeURL }}">x</a>', True),
+        ('<a href="https://x.org">x</a><img src="https://x/a.png" alt="a">', True),
+    ],
+)
 def test_html_checks_accept(html, send):
     assert html_problems(html, send=send, merge_tags=("{{ UnsubscribeURL }}",)) == []
 
@@ -305,16 +334,21 @@ def test_size_is_measured_in_utf8_bytes():
 
 # --- build wiring and golden files ----------------------------------------------------------
 
+
 def test_build_outputs_writes_four_files_per_language():
     ctxs = {lang: make_ctx(lang) for lang in LANGS}
     inputs = SimpleNamespace(project=SimpleNamespace(templates=TEMPLATES), campaign=CAMPAIGN)
     options = SimpleNamespace(asset_base_url=BASE, cycle=parse_cycle("2026-W48"))
-    refs = {("ablab-hanna", "ru"): {"paths": {"link": "cards/ru/ablab-hanna/link.png"},
-                                    "alt_text": "Карточка из плана"}}
-    out = dict(nl_mod.build_outputs(inputs=inputs, options=options, contexts=ctxs,
-                                    card_refs=refs))
-    assert sorted(out) == sorted(f"newsletter/{lang}.{ext}" for lang in LANGS
-                                 for ext in ("mjml", "html", "txt", "eml"))
+    refs = {
+        ("ablab-hanna", "ru"): {
+            "paths": {"link": "cards/ru/ablab-hanna/link.png"},
+            "alt_text": "Карточка из плана",
+        }
+    }
+    out = dict(nl_mod.build_outputs(inputs=inputs, options=options, contexts=ctxs, card_refs=refs))
+    assert sorted(out) == sorted(
+        f"newsletter/{lang}.{ext}" for lang in LANGS for ext in ("mjml", "html", "txt", "eml")
+    )
     assert 'alt="Карточка из плана"' in out["newsletter/ru.html"].decode("utf-8")
     assert out["newsletter/en.eml"].startswith(b"Subject: ")
 

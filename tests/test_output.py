@@ -23,8 +23,9 @@ def test_create_identical_overwrite(tmp_path: Path):
     assert list((tmp_path / ".tmp").iterdir()) == []
 
 
-@pytest.mark.parametrize("rel", ["../x", "/etc/passwd", "a/../../b", ".hidden", "a//b", "a\0b",
-                                 "", "a/./b", "é/ü"])
+@pytest.mark.parametrize(
+    "rel", ["../x", "/etc/passwd", "a/../../b", ".hidden", "a//b", "a\0b", "", "a/./b", "é/ü"]
+)
 def test_unsafe_paths_are_refused(rel):
     with pytest.raises(BuildError, match="unsafe output path"):
         safe_relpath(rel)
@@ -97,8 +98,7 @@ def test_lock_refuses_a_second_build(tmp_path: Path):
         "with BuildLock(Path(sys.argv[1]), 'm-w'):\n"
         "    print('locked', flush=True); time.sleep(30)\n"
     )
-    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(BuildError, match=r"another build of this cycle is running \(pid \d+\)"):

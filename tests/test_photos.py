@@ -123,12 +123,22 @@ def test_gif_is_not_an_allowed_format(tmp_path: Path) -> None:
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims ``width``×``height`` pixels but holds almost no data: a bomb's shape."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_bomb_refused_before_decoding(tmp_path: Path) -> None:
@@ -145,8 +155,7 @@ def test_our_limit_is_below_pillows(tmp_path: Path) -> None:
         load_photo(path, (10, 10))
 
 
-def test_pillow_bomb_warning_becomes_photo_error(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pillow_bomb_warning_becomes_photo_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "warn.png"
     Image.new("RGB", (300, 300)).save(path)
     monkeypatch.setattr(photos, "MAX_PHOTO_PIXELS", 10**12)
@@ -158,8 +167,9 @@ def test_pillow_bomb_warning_becomes_photo_error(tmp_path: Path,
         load_photo(path, (11, 11))
 
 
-@pytest.mark.parametrize("name", ["../secret.jpg", "a/b.jpg", "/etc/passwd", "a\\b.jpg", "",
-                                  "..", "x\x00.jpg"])
+@pytest.mark.parametrize(
+    "name", ["../secret.jpg", "a/b.jpg", "/etc/passwd", "a\\b.jpg", "", "..", "x\x00.jpg"]
+)
 def test_photo_names_cannot_leave_the_folder(tmp_path: Path, name: str) -> None:
     with pytest.raises(PhotoError):
         photo_path(tmp_path, name)

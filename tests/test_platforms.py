@@ -500,11 +500,46 @@ def test_measure_is_consistent(text: str, platform: str) -> None:
 
 
 # Pieces URLs are made of, so random texts hold many near-URLs, spaces of every kind included.
-URL_PIECES = st.sampled_from([
-    "https://", "http://", "www.", "spring96", ".org", ".by", ".com", ".co", "t.co/", "/news",
-    "?a=1", "#x", "(x)", "@", "-", "_", ".", ":", "/", " ", "\u00a0", "\u3000", "\u2028", "\n",
-    "\u202e", "\ufeff", "😀", "ў", "мінск", ".бел", "xn--80a", "a", "Z", "9", "'", "\"",
-])
+URL_PIECES = st.sampled_from(
+    [
+        "https://",
+        "http://",
+        "www.",
+        "spring96",
+        ".org",
+        ".by",
+        ".com",
+        ".co",
+        "t.co/",
+        "/news",
+        "?a=1",
+        "#x",
+        "(x)",
+        "@",
+        "-",
+        "_",
+        ".",
+        ":",
+        "/",
+        " ",
+        "\u00a0",
+        "\u3000",
+        "\u2028",
+        "\n",
+        "\u202e",
+        "\ufeff",
+        "😀",
+        "ў",
+        "мінск",
+        ".бел",
+        "xn--80a",
+        "a",
+        "Z",
+        "9",
+        "'",
+        '"',
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None)

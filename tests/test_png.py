@@ -21,9 +21,9 @@ def chunks(png: bytes) -> list[tuple[bytes, bytes]]:
     assert png.startswith(SIGNATURE)
     out, at = [], len(SIGNATURE)
     while at < len(png):
-        (length,) = struct.unpack(">I", png[at:at + 4])
-        kind, data = png[at + 4:at + 8], png[at + 8:at + 8 + length]
-        (crc,) = struct.unpack(">I", png[at + 8 + length:at + 12 + length])
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        kind, data = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
+        (crc,) = struct.unpack(">I", png[at + 8 + length : at + 12 + length])
         assert crc == zlib.crc32(kind + data), kind
         out.append((kind, data))
         at += 12 + length
@@ -35,8 +35,9 @@ def chunks(png: bytes) -> list[tuple[bytes, bytes]]:
 def images(draw: st.DrawFn) -> Image.Image:
     mode = draw(st.sampled_from(sorted(CHANNELS)))
     width, height = draw(st.integers(1, 40)), draw(st.integers(1, 40))
-    pixels = draw(st.binary(min_size=width * height * CHANNELS[mode],
-                            max_size=width * height * CHANNELS[mode]))
+    pixels = draw(
+        st.binary(min_size=width * height * CHANNELS[mode], max_size=width * height * CHANNELS[mode])
+    )
     return Image.frombytes(mode, (width, height), pixels)
 
 

@@ -49,15 +49,28 @@ def contexts(roster: Roster, featured_ids=None, langs=LANGS, templates=TEMPLATES
     people = roster.in_group(APPEAL.group)
     featured = [p for p in people if featured_ids is None or p.id in featured_ids]
     return {
-        lang: appeal_context(campaign=CAMPAIGN, appeal=APPEAL, roster=roster, lang=lang, cycle=CYCLE,
-                             featured=featured, templates_dir=templates)
+        lang: appeal_context(
+            campaign=CAMPAIGN,
+            appeal=APPEAL,
+            roster=roster,
+            lang=lang,
+            cycle=CYCLE,
+            featured=featured,
+            templates_dir=templates,
+        )
         for lang in langs
     }
 
 
 def posts_for(roster: Roster, featured_ids=None, langs=LANGS, templates=TEMPLATES, cards=None):
-    return render_posts(contexts=contexts(roster, featured_ids, langs, templates), campaign=CAMPAIGN,
-                        appeal=APPEAL, cycle=CYCLE, templates_dir=templates, cards=cards)
+    return render_posts(
+        contexts=contexts(roster, featured_ids, langs, templates),
+        campaign=CAMPAIGN,
+        appeal=APPEAL,
+        cycle=CYCLE,
+        templates_dir=templates,
+        cards=cards,
+    )
 
 
 def roster_of(*records) -> Roster:
@@ -72,12 +85,21 @@ def unchecked_roster_of(*records) -> Roster:
 
     from campaign_kit.roster import Person
 
-    people = tuple(Person(
-        id=r["id"], surname_latin=r["surname_latin"], given_latin=r["given_latin"],
-        surname_cyrillic=r["surname_cyrillic"], given_cyrillic=r["given_cyrillic"],
-        status=r["status"], children=r["children"], groups=tuple(r["groups"]),
-        sentence_months=r.get("sentence_months"), facility=r.get("facility"),
-    ) for r in records)
+    people = tuple(
+        Person(
+            id=r["id"],
+            surname_latin=r["surname_latin"],
+            given_latin=r["given_latin"],
+            surname_cyrillic=r["surname_cyrillic"],
+            given_cyrillic=r["given_cyrillic"],
+            status=r["status"],
+            children=r["children"],
+            groups=tuple(r["groups"]),
+            sentence_months=r.get("sentence_months"),
+            facility=r.get("facility"),
+        )
+        for r in records
+    )
     return Roster(as_of=dt.date(2026, 11, 24), people=people)
 
 
@@ -99,7 +121,7 @@ def x_weight(text: str) -> int:
     total = 0
     pos = 0
     for m in URL.finditer(text):
-        total += x_chars(text[pos:m.start()]) + 23
+        total += x_chars(text[pos : m.start()]) + 23
         pos = m.end()
     return total + x_chars(text[pos:])
 
@@ -139,8 +161,16 @@ def independent_length(platform: str, text: str) -> int:
     raise AssertionError(platform)
 
 
-LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "threads": 500, "instagram": 2200,
-          "facebook": 63206, "linkedin": 3000, "telegram": 1024}
+LIMITS = {
+    "x": 280,
+    "bluesky": 300,
+    "mastodon": 500,
+    "threads": 500,
+    "instagram": 2200,
+    "facebook": 63206,
+    "linkedin": 3000,
+    "telegram": 1024,
+}
 
 
 def independent_ok(platform: str, text: str) -> bool:
@@ -157,6 +187,7 @@ def independent_ok(platform: str, text: str) -> bool:
 
 # --- the real roster ------------------------------------------------------------------------
 
+
 def test_every_post_of_all_27_fits_by_both_counts(all_posts):
     people = {p.id: p for p in ROSTER.in_group("mothers")}
     per_woman = [p for p in all_posts if p.kind == "post"]
@@ -170,7 +201,7 @@ def test_every_post_of_all_27_fits_by_both_counts(all_posts):
         assert independent_length(post.platform, post.text) == post.length, (post.platform, post.id)
     for post in per_woman:
         her = people[post.id]
-        name = (f"{her.given_latin} " if post.lang == "en" else f"{her.given_cyrillic} ")
+        name = f"{her.given_latin} " if post.lang == "en" else f"{her.given_cyrillic} "
         assert name in post.text, (post.id, post.lang)
         assert post.text.count(SITE) + post.text.count("belaruswomen.org") >= 1
 
@@ -180,7 +211,8 @@ def test_real_posts_need_no_drops_and_say_the_facts(all_posts):
     assert [p for p in all_posts if p.dropped] == []
     ablab = {(p.platform, p.lang): p.text for p in all_posts if p.id == "ablab-hanna"}
     assert ablab[("x", "en")].startswith(
-        "Hanna Ablab\nSentenced to 11 years in a penal colony\nMother of 2 children\n")
+        "Hanna Ablab\nSentenced to 11 years in a penal colony\nMother of 2 children\n"
+    )
     assert ablab[("x", "ru")].startswith("Анна Аблаб\nПриговорена к 11 годам колонии\nМать двоих детей\n")
     assert ablab[("x", "be")].startswith("Анна Аблаб\nАсуджаная да 11 гадоў калоніі\nМаці дваіх дзяцей\n")
     assert "27 women behind bars in Belarus, 53 minor children" in ablab[("mastodon", "en")]
@@ -212,15 +244,21 @@ def test_linkedin_api_text_is_escaped_and_the_human_text_is_not(all_posts):
 
 
 def test_linkedin_reserved_characters_are_escaped_for_the_api_only(tmp_path):
-    root = custom_templates(tmp_path, {
-        "posts/en/linkedin.txt.j2": "{{ p.prose_name }} (Belarus): free_them @all\n"
-                                    "#FreeBelarusWomen https://belaruswomen.org/a_b\n",
-    })
+    root = custom_templates(
+        tmp_path,
+        {
+            "posts/en/linkedin.txt.j2": "{{ p.prose_name }} (Belarus): free_them @all\n"
+            "#FreeBelarusWomen https://belaruswomen.org/a_b\n",
+        },
+    )
     posts = posts_for(ROSTER, ("ablab-hanna",), langs=("en",), templates=root)
     post = next(p for p in posts if p.platform == "linkedin")
-    assert post.text == "Hanna Ablab (Belarus): free_them @all\n#FreeBelarusWomen https://belaruswomen.org/a_b"
+    assert (
+        post.text == "Hanna Ablab (Belarus): free_them @all\n#FreeBelarusWomen https://belaruswomen.org/a_b"
+    )
     assert post.api_text == (
-        "Hanna Ablab \\(Belarus\\): free\\_them \\@all\n#FreeBelarusWomen https://belaruswomen.org/a_b")
+        "Hanna Ablab \\(Belarus\\): free\\_them \\@all\n#FreeBelarusWomen https://belaruswomen.org/a_b"
+    )
     assert post.length == utf16(post.api_text)  # the escapes count: the safe side
 
 
@@ -238,7 +276,7 @@ def test_roll_call_names_every_woman_exactly_once(all_posts, platform, lang):
         assert measure(platform, part.text).ok and independent_ok(platform, part.text)
     whole = "\n".join(p.text for p in parts)
     for number, her in enumerate(people, start=1):
-        name = (f"{her.given_latin} " if lang == "en" else f"{her.given_cyrillic} ")
+        name = f"{her.given_latin} " if lang == "en" else f"{her.given_cyrillic} "
         line = re.compile(rf"^{number}\. {re.escape(name)}", re.M)
         assert len(line.findall(whole)) == 1, her.id
     ids = [i for p in parts for i in p.ids]
@@ -259,8 +297,7 @@ def test_thread_lines_are_never_split():
 
 # --- golden files ---------------------------------------------------------------------------
 
-GOLDEN_IDS = ("ablab-hanna", "shablinskaya-ivanova-katsiaryna", "uspenskaya-maryia",
-              "yafremenka-alena")
+GOLDEN_IDS = ("ablab-hanna", "shablinskaya-ivanova-katsiaryna", "uspenskaya-maryia", "yafremenka-alena")
 
 
 def test_golden_posts(golden):
@@ -288,9 +325,15 @@ LONG_SURNAME_CY = "КАСЦЮКЕВІЧ-ШАБЛІНСКАЯ-ІВАНОВА-ЖА
 
 def long_named(**over):
     assert len(LONG_SURNAME) == 60
-    rec = person(id="long-katsiaryna", surname_latin=LONG_SURNAME, given_latin="Katsiaryna",
-                 surname_cyrillic=LONG_SURNAME_CY, given_cyrillic="Кацярына",
-                 status="sentenced", sentence_months=66)
+    rec = person(
+        id="long-katsiaryna",
+        surname_latin=LONG_SURNAME,
+        given_latin="Katsiaryna",
+        surname_cyrillic=LONG_SURNAME_CY,
+        given_cyrillic="Кацярына",
+        status="sentenced",
+        sentence_months=66,
+    )
     rec.update(over)
     return rec
 
@@ -322,16 +365,16 @@ def test_a_name_that_cannot_fit_is_a_fit_error_naming_woman_platform_language_an
     # Letters of Latin Extended Additional weigh 2 on X: 161 of them cannot fit in 280.
     heavy = "Ẵ" * 80
     rec = long_named(id="heavy-name", surname_latin=heavy, given_latin=heavy)
-    minimal = (f"{heavy} {heavy.title()}\nSentenced to 5 years 6 months in a penal colony\n"
-               f"Mother of 2 children\n\n{SITE}")
+    minimal = (
+        f"{heavy} {heavy.title()}\nSentenced to 5 years 6 months in a penal colony\n"
+        f"Mother of 2 children\n\n{SITE}"
+    )
     # The text the template still insists on: name, status, children and the link.
-    length = measure("x", "Ẵ" + "ẵ" * 79 + " " + "Ẵ" + "ẵ" * 79
-                     + minimal[minimal.index("\n"):]).length
+    length = measure("x", "Ẵ" + "ẵ" * 79 + " " + "Ẵ" + "ẵ" * 79 + minimal[minimal.index("\n") :]).length
     with pytest.raises(FitError) as err:
         posts_for(unchecked_roster_of(rec), langs=("en",))
     assert str(err.value) == (
-        f"x/en heavy-name: {length} of 280, {length - 280} over "
-        "(even without more_tags, why, cta, tags)"
+        f"x/en heavy-name: {length} of 280, {length - 280} over (even without more_tags, why, cta, tags)"
     )
 
 
@@ -344,36 +387,47 @@ def custom_templates(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_a_template_without_optional_parts_fails_loudly(tmp_path):
-    root = custom_templates(tmp_path, {
-        "posts/en/x.txt.j2": "{{ p.prose_name }} " * 30 + "\n",
-    })
+    root = custom_templates(
+        tmp_path,
+        {
+            "posts/en/x.txt.j2": "{{ p.prose_name }} " * 30 + "\n",
+        },
+    )
     with pytest.raises(FitError, match=r"^x/en ablab-hanna: \d+ of 280, \d+ over$"):
         posts_for(ROSTER, ("ablab-hanna",), langs=("en",), templates=root)
 
 
 def test_other_violations_are_named(tmp_path):
-    root = custom_templates(tmp_path, {
-        "posts/en/threads.txt.j2": "{# drop: extra #}\n{{ p.prose_name }} #One"
-                                   "{% if keep('extra') %} #Two{% endif %} #Three\n",
-    })
+    root = custom_templates(
+        tmp_path,
+        {
+            "posts/en/threads.txt.j2": "{# drop: extra #}\n{{ p.prose_name }} #One"
+            "{% if keep('extra') %} #Two{% endif %} #Three\n",
+        },
+    )
     with pytest.raises(FitError) as err:
         posts_for(ROSTER, ("ablab-hanna",), langs=("en",), templates=root)
-    assert str(err.value) == (
-        "threads/en ablab-hanna: 2 topic tags, Threads allows 1 (even without extra)")
+    assert str(err.value) == ("threads/en ablab-hanna: 2 topic tags, Threads allows 1 (even without extra)")
 
 
 def test_keep_of_an_undeclared_part_is_a_template_error(tmp_path):
-    root = custom_templates(tmp_path, {
-        "posts/en/x.txt.j2": "{# drop: tags #}\n{{ p.prose_name }}{% if keep('tgas') %} #A{% endif %}\n",
-    })
+    root = custom_templates(
+        tmp_path,
+        {
+            "posts/en/x.txt.j2": "{# drop: tags #}\n{{ p.prose_name }}{% if keep('tgas') %} #A{% endif %}\n",
+        },
+    )
     with pytest.raises(TemplateError, match=r"keep\(\"tgas\"\).*declared: tags"):
         posts_for(ROSTER, ("ablab-hanna",), langs=("en",), templates=root)
 
 
 def test_a_thread_line_without_her_name_is_a_template_error(tmp_path):
-    root = custom_templates(tmp_path, {
-        "posts/thread/en.txt.j2": "{% if section == 'line' %}{{ p.number }}.{% endif %}\n",
-    })
+    root = custom_templates(
+        tmp_path,
+        {
+            "posts/thread/en.txt.j2": "{% if section == 'line' %}{{ p.number }}.{% endif %}\n",
+        },
+    )
     with pytest.raises(TemplateError, match="does not contain her name"):
         posts_for(ROSTER, (), langs=("en",), templates=root)
 
@@ -394,12 +448,22 @@ def test_tidy():
 
 # --- outputs --------------------------------------------------------------------------------
 
+
 def test_cards_and_alt_text():
-    ref = CardRef(paths={"landscape": "cards/en/ablab-hanna/landscape.png",
-                         "portrait": "cards/en/ablab-hanna/portrait.png"},
-                  alt_text="Share card: Hanna Ablab.")
-    posts = [p for p in posts_for(ROSTER, ("ablab-hanna", "bahovik-ivanna"), langs=("en",),
-                                  cards={("en", "ablab-hanna"): ref}) if p.kind == "post"]
+    ref = CardRef(
+        paths={
+            "landscape": "cards/en/ablab-hanna/landscape.png",
+            "portrait": "cards/en/ablab-hanna/portrait.png",
+        },
+        alt_text="Share card: Hanna Ablab.",
+    )
+    posts = [
+        p
+        for p in posts_for(
+            ROSTER, ("ablab-hanna", "bahovik-ivanna"), langs=("en",), cards={("en", "ablab-hanna"): ref}
+        )
+        if p.kind == "post"
+    ]
     by = {(p.id, p.platform): p for p in posts}
     assert by[("ablab-hanna", "x")].card == "cards/en/ablab-hanna/landscape.png"
     assert by[("ablab-hanna", "x")].alt_text == "Share card: Hanna Ablab."
@@ -453,21 +517,39 @@ def test_schedule_csv_parses_back_to_the_same_texts(all_posts):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0] == ["date", "platform", "lang", "id", "text", "image", "alt_text"]
     body = rows[1:]
-    posts = sorted((p for p in all_posts if p.kind == "post"),
-                   key=lambda p: (p.date, p.platform, p.lang, p.id))
+    posts = sorted(
+        (p for p in all_posts if p.kind == "post"), key=lambda p: (p.date, p.platform, p.lang, p.id)
+    )
     assert len(body) == len(posts)
     for row, post in zip(body, posts, strict=True):
-        assert row == [post.date.isoformat(), post.platform, post.lang, post.id, post.text,
-                       post.card, post.alt_text or ""]
+        assert row == [
+            post.date.isoformat(),
+            post.platform,
+            post.lang,
+            post.id,
+            post.text,
+            post.card,
+            post.alt_text or "",
+        ]
         assert CYCLE.day(0).isoformat() <= row[0] <= CYCLE.day(6).isoformat()
 
 
 def test_csv_neutralises_formulas():
-    post = Post(kind="post", id="a", platform="x", lang="en", text="=HYPERLINK(\"x\")\nline two",
-                api_text="", length=1, limit=280, alt_text="@alt", card="-card", date=CYCLE.day(0))
-    rows = list(csv.reader(io.StringIO(post_files([post])["schedule.csv"].decode("utf-8-sig"),
-                                       newline="")))
-    assert rows[1][4:] == ["'=HYPERLINK(\"x\")\nline two", "'-card", "'@alt"]
+    post = Post(
+        kind="post",
+        id="a",
+        platform="x",
+        lang="en",
+        text='=HYPERLINK("x")\nline two',
+        api_text="",
+        length=1,
+        limit=280,
+        alt_text="@alt",
+        card="-card",
+        date=CYCLE.day(0),
+    )
+    rows = list(csv.reader(io.StringIO(post_files([post])["schedule.csv"].decode("utf-8-sig"), newline="")))
+    assert rows[1][4:] == ['\'=HYPERLINK("x")\nline two', "'-card", "'@alt"]
     assert neutralise_cell("+1") == "'+1" and neutralise_cell("Hanna") == "Hanna"
 
 
@@ -485,14 +567,15 @@ def name_in(alphabet: str, max_len: int):
     sep = st.sampled_from(["-", " ", "’", "'"])
     words = st.builds(
         lambda first, rest: (first + "".join(s + w for s, w in rest))[:max_len].rstrip("-' ’"),
-        word, st.lists(st.tuples(sep, word), max_size=4),
-    ).filter(lambda s: bool(s) and "  " not in s
-             and max(map(len, re.split(r"[-\s]+", s))) <= MAX_WORD_LEN)
+        word,
+        st.lists(st.tuples(sep, word), max_size=4),
+    ).filter(lambda s: bool(s) and "  " not in s and max(map(len, re.split(r"[-\s]+", s))) <= MAX_WORD_LEN)
     # Names at the validator's cap are where posts overflow: draw them often.
-    longest = st.builds(lambda a, b: (a + "-" + b)[:max_len],
-                        st.text(alphabet=letters, min_size=MAX_WORD_LEN, max_size=MAX_WORD_LEN),
-                        st.text(alphabet=letters, min_size=MAX_WORD_LEN - 1,
-                                max_size=MAX_WORD_LEN))
+    longest = st.builds(
+        lambda a, b: (a + "-" + b)[:max_len],
+        st.text(alphabet=letters, min_size=MAX_WORD_LEN, max_size=MAX_WORD_LEN),
+        st.text(alphabet=letters, min_size=MAX_WORD_LEN - 1, max_size=MAX_WORD_LEN),
+    )
     return st.one_of(words, longest)
 
 
@@ -506,7 +589,8 @@ def records(draw, index: int):
         given_latin=draw(name_in(latin, MAX_NAME_LEN["given"])),
         surname_cyrillic=draw(name_in(CYRILLIC, MAX_NAME_LEN["surname"])),
         given_cyrillic=draw(name_in(CYRILLIC, MAX_NAME_LEN["given"])),
-        status=status, children=draw(st.integers(0, 30)),
+        status=status,
+        children=draw(st.integers(0, 30)),
     )
     if status == "sentenced":
         rec["sentence_months"] = draw(st.one_of(st.none(), st.integers(1, 360)))

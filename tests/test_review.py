@@ -31,8 +31,13 @@ from campaign_kit.roster import load_roster
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
 LANGS = ("en", "be", "ru")
-FORMATS = {"square": (1080, 1080), "portrait": (1080, 1350), "story": (1080, 1920),
-           "landscape": (1600, 900), "link": (1200, 630)}
+FORMATS = {
+    "square": (1080, 1080),
+    "portrait": (1080, 1350),
+    "story": (1080, 1920),
+    "landscape": (1600, 900),
+    "link": (1200, 630),
+}
 LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "telegram": 1024}
 ASSET_BASE = "https://belaruswomen.org/campaign-kit/"
 # Text that is easy to mangle on its way to the clipboard: markup, entities, quotes, emoji,
@@ -48,11 +53,20 @@ def _png(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
     return buf.getvalue()
 
 
-def _post(pid: str, platform: str, lang: str, text: str, alt: str, length: int | None = None,
-          **extra: Any) -> dict[str, Any]:
-    return {"id": pid, "platform": platform, "lang": lang, "text": text,
-            "length": len(text) if length is None else length, "limit": LIMITS[platform],
-            "alt_text": alt, "card": f"cards/{lang}/{pid}/square.png", **extra}
+def _post(
+    pid: str, platform: str, lang: str, text: str, alt: str, length: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "id": pid,
+        "platform": platform,
+        "lang": lang,
+        "text": text,
+        "length": len(text) if length is None else length,
+        "limit": LIMITS[platform],
+        "alt_text": alt,
+        "card": f"cards/{lang}/{pid}/square.png",
+        **extra,
+    }
 
 
 def make_contexts(n_featured: int = 2) -> dict[str, dict[str, Any]]:
@@ -63,15 +77,24 @@ def make_contexts(n_featured: int = 2) -> dict[str, dict[str, Any]]:
     featured = select_featured(roster.in_group(appeal.group), n_featured, {})
     cycle = parse_cycle("2026-W48")
     return {
-        lang: appeal_context(campaign=campaign, appeal=appeal, roster=roster, lang=lang,
-                             cycle=cycle, featured=featured, templates_dir=TEMPLATES)
+        lang: appeal_context(
+            campaign=campaign,
+            appeal=appeal,
+            roster=roster,
+            lang=lang,
+            cycle=cycle,
+            featured=featured,
+            templates_dir=TEMPLATES,
+        )
         for lang in LANGS
     }
 
 
-def make_cycle(folder: Path, contexts: dict[str, dict[str, Any]] | None = None,
-               extra_posts: list[dict[str, Any]] | None = None,
-               ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, bytes]]:
+def make_cycle(
+    folder: Path,
+    contexts: dict[str, dict[str, Any]] | None = None,
+    extra_posts: list[dict[str, Any]] | None = None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, bytes]]:
     """Write a small cycle folder (everything but index.html) and return the render inputs."""
     contexts = contexts or make_contexts()
     featured = contexts["en"]["featured"]
@@ -95,11 +118,25 @@ def make_cycle(folder: Path, contexts: dict[str, dict[str, Any]] | None = None,
     for lang in LANGS:
         for part in (2, 1, 3):  # out of order on purpose: the page sorts parts
             # The shape render/posts.py writes for a roll-call part: kind "thread", id null.
-            posts.append({"kind": "thread", "id": None, "platform": "x", "lang": lang,
-                          "date": "2026-11-23", "text": f"Roll call {part}/3 ({lang})",
-                          "api_text": f"Roll call {part}/3 ({lang})", "length": 20, "limit": 280,
-                          "alt_text": None, "card": None, "dropped": [], "part": part, "parts": 3,
-                          "ids": []})
+            posts.append(
+                {
+                    "kind": "thread",
+                    "id": None,
+                    "platform": "x",
+                    "lang": lang,
+                    "date": "2026-11-23",
+                    "text": f"Roll call {part}/3 ({lang})",
+                    "api_text": f"Roll call {part}/3 ({lang})",
+                    "length": 20,
+                    "limit": 280,
+                    "alt_text": None,
+                    "card": None,
+                    "dropped": [],
+                    "part": part,
+                    "parts": 3,
+                    "ids": [],
+                }
+            )
     posts.extend(extra_posts or [])
     texts["posts.json"] = (json.dumps(posts, ensure_ascii=False, indent=2) + "\n").encode()
     for lang in LANGS:
@@ -116,7 +153,7 @@ def make_cycle(folder: Path, contexts: dict[str, dict[str, Any]] | None = None,
             f'<div style="max-width:600px;margin:0 auto;padding:16px">'
             f'<img src="{ASSET_BASE}cards/{lang}/{first}/link.png" width="600" alt="card" '
             f'style="width:100%;height:auto">'
-            f'<h1>{contexts[lang]["appeal"]["title"]}</h1><p>{names}</p>'
+            f"<h1>{contexts[lang]['appeal']['title']}</h1><p>{names}</p>"
             f'<a href="https://belaruswomen.org">belaruswomen.org</a></div></body></html>'
         ).encode()
         texts[f"newsletter/{lang}.txt"] = f"{contexts[lang]['appeal']['title']}\n{names}\n".encode()
@@ -234,8 +271,9 @@ def test_copy_buttons_name_what_they_copy(cycle: tuple[Path, str]) -> None:
 
 def test_thread_parts_are_in_order(cycle: tuple[Path, str]) -> None:
     _, page = cycle
-    assert page.index("Roll call 1/3 (en)") < page.index("Roll call 2/3 (en)") < page.index(
-        "Roll call 3/3 (en)")
+    assert (
+        page.index("Roll call 1/3 (en)") < page.index("Roll call 2/3 (en)") < page.index("Roll call 3/3 (en)")
+    )
 
 
 def test_near_and_over_limit_are_marked(cycle: tuple[Path, str]) -> None:
@@ -252,10 +290,11 @@ def test_near_and_over_limit_are_marked(cycle: tuple[Path, str]) -> None:
 def test_near_limit_threshold() -> None:
     contexts = make_contexts(1)
     pid = contexts["en"]["featured"][0]["id"]
-    posts = [{"id": pid, "platform": "x", "lang": "en", "text": "t", "length": n, "limit": 280}
-             for n in (251, 252, 280, 281)]
-    view = review.review_view(contexts=contexts, files={},
-                              texts={"posts.json": json.dumps(posts).encode()})
+    posts = [
+        {"id": pid, "platform": "x", "lang": "en", "text": "t", "length": n, "limit": 280}
+        for n in (251, 252, 280, 281)
+    ]
+    view = review.review_view(contexts=contexts, files={}, texts={"posts.json": json.dumps(posts).encode()})
     states = [p["state"] for p in view["women"][0]["languages"][0]["posts"]]
     assert states == ["ok", "near", "near", "over"]
 
@@ -280,9 +319,17 @@ def test_hostile_name_stays_text(tmp_path: Path) -> None:
 def test_hostile_post_fields_stay_text(tmp_path: Path) -> None:
     contexts = make_contexts(1)
     pid = contexts["en"]["featured"][0]["id"]
-    evil = {"id": pid, "platform": '"><script>x()</script>', "lang": "en",
-            "text": "</pre><script>x()</script>", "alt_text": "</pre><b>", "length": 5, "limit": 9,
-            "card": "javascript:alert(1)", "note": "<i>extra</i>"}
+    evil = {
+        "id": pid,
+        "platform": '"><script>x()</script>',
+        "lang": "en",
+        "text": "</pre><script>x()</script>",
+        "alt_text": "</pre><b>",
+        "length": 5,
+        "limit": 9,
+        "card": "javascript:alert(1)",
+        "note": "<i>extra</i>",
+    }
     page = render_cycle(tmp_path / "c", contexts=contexts, extra_posts=[evil])
     assert page.count("<script") == 1
     assert "&lt;/pre&gt;&lt;script&gt;x()" in page and "&lt;i&gt;extra&lt;/i&gt;" in page
@@ -358,22 +405,23 @@ def test_ids_are_unique(cycle: tuple[Path, str]) -> None:
 def test_same_inputs_same_bytes(tmp_path: Path) -> None:
     contexts, files, texts = make_cycle(tmp_path / "a")
     one = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts)
-    two = review.render_review(templates_dir=TEMPLATES, contexts=make_contexts(), files=dict(files),
-                               texts=dict(texts))
+    two = review.render_review(
+        templates_dir=TEMPLATES, contexts=make_contexts(), files=dict(files), texts=dict(texts)
+    )
     assert one == two
 
 
 def test_missing_parts_simply_do_not_show(tmp_path: Path) -> None:
     contexts, files, _ = make_cycle(tmp_path / "a")
     cards_only = {k: v for k, v in files.items() if k.startswith("cards/")}
-    page = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files=cards_only,
-                                texts={}).decode()
+    page = review.render_review(
+        templates_dir=TEMPLATES, contexts=contexts, files=cards_only, texts={}
+    ).decode()
     assert "<iframe" not in page and "Thread posts" not in page and 'id="appeal"' not in page
-    assert "<button type=\"button\" class=\"copy\"" not in page
+    assert '<button type="button" class="copy"' not in page
     assert page.count("<img ") == 30
     # Nothing at all: still a valid page with the totals.
-    empty = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files={},
-                                 texts={}).decode()
+    empty = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files={}, texts={}).decode()
     assert "This cycle" in empty and "<img " not in empty
 
 
@@ -401,27 +449,60 @@ def test_newsletter_frames_run_no_script(cycle: tuple[Path, str]) -> None:
 def test_tolerates_odd_posts_json(tmp_path: Path) -> None:
     contexts = make_contexts(1)
     pid = contexts["en"]["featured"][0]["id"]
-    for data in (b"", b"not json", b"{}", b'{"posts": "x"}', b"[1, null, {}]",
-                 json.dumps([{"id": pid, "platform": "x", "lang": "en", "text": "hi"}]).encode(),
-                 json.dumps({"posts": [{"id": "roll", "platform": "x", "lang": "en", "text": "hi",
-                                        "length": "?", "limit": None, "card": {"x": 1}}]}).encode()):
-        page = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files={},
-                                    texts={"posts.json": data}).decode()
+    for data in (
+        b"",
+        b"not json",
+        b"{}",
+        b'{"posts": "x"}',
+        b"[1, null, {}]",
+        json.dumps([{"id": pid, "platform": "x", "lang": "en", "text": "hi"}]).encode(),
+        json.dumps(
+            {
+                "posts": [
+                    {
+                        "id": "roll",
+                        "platform": "x",
+                        "lang": "en",
+                        "text": "hi",
+                        "length": "?",
+                        "limit": None,
+                        "card": {"x": 1},
+                    }
+                ]
+            }
+        ).encode(),
+    ):
+        page = review.render_review(
+            templates_dir=TEMPLATES, contexts=contexts, files={}, texts={"posts.json": data}
+        ).decode()
         assert page.startswith("<!doctype html>")
 
 
 def test_unknown_post_keys_are_shown() -> None:
     contexts = make_contexts(1)
     pid = contexts["en"]["featured"][0]["id"]
-    post = {"id": pid, "platform": "x", "lang": "en", "text": "hi", "length": 2, "limit": 280,
-            "dropped": ["hashtags", "link"], "date": "2026-11-24", "ids": [pid],
-            "reviewer_note": ["a", 1], "weighted": True, "nested": {"b": 1}, "empty": None}
-    view = review.review_view(contexts=contexts, files={},
-                              texts={"posts.json": json.dumps([post]).encode()})
+    post = {
+        "id": pid,
+        "platform": "x",
+        "lang": "en",
+        "text": "hi",
+        "length": 2,
+        "limit": 280,
+        "dropped": ["hashtags", "link"],
+        "date": "2026-11-24",
+        "ids": [pid],
+        "reviewer_note": ["a", 1],
+        "weighted": True,
+        "nested": {"b": 1},
+        "empty": None,
+    }
+    view = review.review_view(contexts=contexts, files={}, texts={"posts.json": json.dumps([post]).encode()})
     shown = view["women"][0]["languages"][0]["posts"][0]
-    assert shown["extras"] == [{"key": "nested", "value": '{"b": 1}'},
-                               {"key": "reviewer note", "value": "a, 1"},
-                               {"key": "weighted", "value": "True"}]
+    assert shown["extras"] == [
+        {"key": "nested", "value": '{"b": 1}'},
+        {"key": "reviewer note", "value": "a, 1"},
+        {"key": "weighted", "value": "True"},
+    ]
     assert shown["dropped"] == "hashtags, link" and shown["date"] == "2026-11-24"
 
 
@@ -457,8 +538,9 @@ def serve_in_thread(folder: Path) -> tuple[str, threading.Event, threading.Threa
         urls.append(url)
         ready.set()
 
-    thread = threading.Thread(target=preview.serve, args=(folder, 0, on_ready),
-                              kwargs={"stop": stop}, daemon=True)
+    thread = threading.Thread(
+        target=preview.serve, args=(folder, 0, on_ready), kwargs={"stop": stop}, daemon=True
+    )
     thread.start()
     assert ready.wait(10), "preview.serve did not start"
     return urls[0], stop, thread

@@ -21,8 +21,14 @@ from test_review import REPO, make_contexts, render_cycle, serve_in_thread
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = REPO / "test-artifacts"
 
 
@@ -31,7 +37,8 @@ def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="the playwright Python package is not installed")
+        "playwright.sync_api", reason="the playwright Python package is not installed"
+    )
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield browser
@@ -57,8 +64,10 @@ class Watch:
         page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
         page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
-        page.on("request", lambda r: r.url.startswith(allowed)
-                or self.problems.append(f"off-site request: {r.url}"))
+        page.on(
+            "request",
+            lambda r: r.url.startswith(allowed) or self.problems.append(f"off-site request: {r.url}"),
+        )
 
 
 def wait_until(page: Any, expression: str, arg: Any = None, timeout: float = 10.0) -> None:
@@ -86,8 +95,11 @@ def open_page(browser: Any, url: str, width: int = 1280, **kw: Any) -> tuple[Any
     context = browser.new_context(viewport={"width": width, "height": 900}, **kw)
     page = context.new_page()
     origin = url.split("/", 3)[:3]
-    allowed = ("data:", "about:", "/".join(origin) + "/") if url.startswith("http") else (
-        "data:", "about:", "file://")
+    allowed = (
+        ("data:", "about:", "/".join(origin) + "/")
+        if url.startswith("http")
+        else ("data:", "about:", "file://")
+    )
     watch = Watch(page, allowed)
     page.goto(url)
     return context, page, watch
@@ -97,7 +109,8 @@ def broken_images(page: Any) -> list[str]:
     found: list[str] = []
     for frame in page.frames:
         found += frame.evaluate(
-            "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+            "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+        )
     return found
 
 
@@ -127,8 +140,12 @@ def test_every_image_resolves(browser: Any, site: tuple[Path, str]) -> None:
 
 def _copy_and_read(page: Any, label: str) -> str:
     page.get_by_role("button", name=label, exact=True).click()
-    wait_until(page, "label => [...document.querySelectorAll('button[data-copy]')]"
-               ".find(b => b.getAttribute('aria-label') === label).textContent !== 'Copy'", label)
+    wait_until(
+        page,
+        "label => [...document.querySelectorAll('button[data-copy]')]"
+        ".find(b => b.getAttribute('aria-label') === label).textContent !== 'Copy'",
+        label,
+    )
     return page.evaluate("window.savedClipboard.readText()")
 
 
@@ -141,8 +158,11 @@ def test_copy_button_copies_the_exact_post_text(browser: Any, site: tuple[Path, 
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
     page.evaluate("window.savedClipboard = navigator.clipboard")
     for platform, lang, language in (("mastodon", "ru", "Russian"), ("x", "en", "English")):
-        want = next(p["text"] for p in posts
-                    if p["id"] == who["id"] and p["platform"] == platform and p["lang"] == lang)
+        want = next(
+            p["text"]
+            for p in posts
+            if p["id"] == who["id"] and p["platform"] == platform and p["lang"] == lang
+        )
         title = {"mastodon": "Mastodon", "x": "X"}[platform]
         got = _copy_and_read(page, f"Copy {title} post, {language}, {who['name_latin']}")
         assert got == want
@@ -167,8 +187,9 @@ def test_copy_falls_back_without_the_async_clipboard(browser: Any, site: tuple[P
         window.savedClipboard = navigator.clipboard;
         Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});
     }""")
-    want = next(p["text"] for p in posts
-                if p["id"] == who["id"] and p["platform"] == "mastodon" and p["lang"] == "be")
+    want = next(
+        p["text"] for p in posts if p["id"] == who["id"] and p["platform"] == "mastodon" and p["lang"] == "be"
+    )
     label = f"Copy Mastodon post, Belarusian, {who['name_latin']}"
     assert _copy_and_read(page, label) == want
     # Focus returns to the button, so a keyboard user carries on where they were.
@@ -202,14 +223,16 @@ def test_language_switch_and_reading_without_script(browser: Any, site: tuple[Pa
     context, page, _ = open_page(browser, url)
     page.get_by_role("button", name="Russian", exact=True).click()
     visible = page.evaluate(
-        "[...document.querySelectorAll('[data-lang]')].filter(e => e.offsetParent).map(e => e.dataset.lang)")
+        "[...document.querySelectorAll('[data-lang]')].filter(e => e.offsetParent).map(e => e.dataset.lang)"
+    )
     assert visible and set(visible) == {"ru"}
     assert page.get_by_role("button", name="Russian", exact=True).get_attribute("aria-pressed") == "true"
     context.close()
 
     context, page, _ = open_page(browser, url, java_script_enabled=False)
     shown = page.evaluate(
-        "[...document.querySelectorAll('[data-lang]')].filter(e => e.offsetParent).map(e => e.dataset.lang)")
+        "[...document.querySelectorAll('[data-lang]')].filter(e => e.offsetParent).map(e => e.dataset.lang)"
+    )
     assert set(shown) == {"en", "be", "ru"}
     assert page.locator("button.copy").first.is_hidden()
     assert page.locator("#langs").is_hidden()

@@ -15,8 +15,7 @@ from conftest import REPO, person, roster_doc
 def problems_of(people, photos_root=None, **doc):
     data = roster_doc(people)
     data.update(doc)
-    roster, problems = parse_roster(json.dumps(data, ensure_ascii=False), "roster.json",
-                                    photos_root)
+    roster, problems = parse_roster(json.dumps(data, ensure_ascii=False), "roster.json", photos_root)
     return roster, [str(p) for p in problems]
 
 
@@ -79,17 +78,21 @@ def test_missing_field_and_duplicate_id():
     rec = person()
     del rec["status"]
     _, problems = problems_of([person(), person(), rec])
-    assert 'roster.json: record 2 (ablab-hanna): field "id": duplicate id "ablab-hanna" ' \
-           "(first used by record 1)" in problems
+    assert (
+        'roster.json: record 2 (ablab-hanna): field "id": duplicate id "ablab-hanna" '
+        "(first used by record 1)" in problems
+    )
     assert 'roster.json: record 3 (ablab-hanna): field "status": missing required field' in problems
 
 
 def test_every_problem_reported_not_just_the_first():
-    _, problems = problems_of([
-        person(children=-2, status="nope"),
-        person(id="b-b", given_latin="Анна"),
-        "not a record",
-    ])
+    _, problems = problems_of(
+        [
+            person(children=-2, status="nope"),
+            person(id="b-b", given_latin="Анна"),
+            "not a record",
+        ]
+    )
     assert len(problems) == 4
     assert problems[3] == "roster.json: record 3: must be an object, not a string"
 
@@ -97,19 +100,23 @@ def test_every_problem_reported_not_just_the_first():
 def test_released_needs_a_date_and_is_left_out_of_groups():
     _, problems = problems_of([person(status="released", sentence_months=None, facility=None)])
     assert any('"released_on": status is "released"' in p for p in problems)
-    roster, problems = problems_of([
-        person(),
-        person(id="b-c", status="released", sentence_months=None, facility=None,
-               released_on="2026-01-10"),
-    ])
+    roster, problems = problems_of(
+        [
+            person(),
+            person(
+                id="b-c", status="released", sentence_months=None, facility=None, released_on="2026-01-10"
+            ),
+        ]
+    )
     assert problems == []
     assert [p.id for p in roster.in_group("mothers")] == ["ablab-hanna"]
 
 
 def test_photo_must_exist_and_be_an_image(tmp_path: Path):
     (tmp_path / "text.jpg").write_text("not an image")
-    _, problems = problems_of([person(photo="missing.jpg"),
-                               person(id="b-b", photo="text.jpg")], photos_root=tmp_path)
+    _, problems = problems_of(
+        [person(photo="missing.jpg"), person(id="b-b", photo="text.jpg")], photos_root=tmp_path
+    )
     assert any("file not found: assets/photos/missing.jpg" in p for p in problems)
     assert any("assets/photos/text.jpg: is not a JPEG, PNG or WebP image" in p for p in problems)
 
@@ -166,12 +173,15 @@ def test_name_caps_are_what_a_card_can_carry():
     assert problems_of([person(surname_latin="ABCDEFGHIJKLMNOPQRST-ABCDEFGHIJKLMNOPQRS")])[1] == []
 
 
-@pytest.mark.parametrize(("field", "value", "expected"), [
-    ("surname_latin", "--------------------ABCDEFGH", "must stand between letters"),
-    ("surname_latin", "AB-", "must stand between letters"),
-    ("given_latin", "Ǳenana", "latin letter outside the alphabets cards are made for"),
-    ("given_cyrillic", "Ѹльга", "cyrillic letter outside the alphabets cards are made for"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("surname_latin", "--------------------ABCDEFGH", "must stand between letters"),
+        ("surname_latin", "AB-", "must stand between letters"),
+        ("given_latin", "Ǳenana", "latin letter outside the alphabets cards are made for"),
+        ("given_cyrillic", "Ѹльга", "cyrillic letter outside the alphabets cards are made for"),
+    ],
+)
 def test_names_cards_cannot_set_are_refused(field, value, expected):
     _, problems = problems_of([person(**{field: value})])
     assert any(expected in p for p in problems), problems

@@ -36,10 +36,22 @@ def letter():
     roster = load_roster(REPO / "roster.json")
     appeal = CAMPAIGN.appeal("mothers")
     people = roster.in_group(appeal.group)
-    ctx = appeal_context(campaign=CAMPAIGN, appeal=appeal, roster=roster, lang="ru", cycle=CYCLE,
-                         featured=list(people[:5]), templates_dir=TEMPLATES)
-    return render_newsletter(ctx, TEMPLATES, settings=CAMPAIGN.newsletter,
-                             asset_base_url="https://belaruswomen.org/campaign-kit", send=True)
+    ctx = appeal_context(
+        campaign=CAMPAIGN,
+        appeal=appeal,
+        roster=roster,
+        lang="ru",
+        cycle=CYCLE,
+        featured=list(people[:5]),
+        templates_dir=TEMPLATES,
+    )
+    return render_newsletter(
+        ctx,
+        TEMPLATES,
+        settings=CAMPAIGN.newsletter,
+        asset_base_url="https://belaruswomen.org/campaign-kit",
+        send=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +133,15 @@ def test_wrong_password_is_a_clear_error(server, eml, monkeypatch):
     _, port = server(authenticator=accept_user, auth_require_tls=False)
     monkeypatch.setenv("PROOF_PW", "wrong")
     with pytest.raises(SendError, match="login as 'proofer' failed: 535") as info:
-        send_test(eml, to=TO, host="127.0.0.1", port=port, starttls=False, username="proofer",
-                  password_env="PROOF_PW")
+        send_test(
+            eml,
+            to=TO,
+            host="127.0.0.1",
+            port=port,
+            starttls=False,
+            username="proofer",
+            password_env="PROOF_PW",
+        )
     assert info.value.__cause__ is None and info.value.__suppress_context__
 
 
@@ -135,8 +154,7 @@ def test_missing_password_variable(eml, monkeypatch):
 def test_password_never_travels_unencrypted_to_a_remote_host(eml, monkeypatch):
     monkeypatch.setenv("CAMPAIGN_KIT_SMTP_PASSWORD", "s3cret")
     with pytest.raises(SendError, match="unencrypted"):
-        send_test(eml, to=TO, host="smtp.example.org", port=25, starttls=False,
-                  username="proofer")
+        send_test(eml, to=TO, host="smtp.example.org", port=25, starttls=False, username="proofer")
 
 
 def test_refused_recipient(server, eml):
@@ -147,8 +165,7 @@ def test_refused_recipient(server, eml):
 
 def test_connection_refused():
     with pytest.raises(SendError, match="connection refused"):
-        send_test(b"From: a@b.org\r\n\r\nx", to=TO, host="127.0.0.1", port=free_port(),
-                  starttls=False)
+        send_test(b"From: a@b.org\r\n\r\nx", to=TO, host="127.0.0.1", port=free_port(), starttls=False)
 
 
 def test_silent_server_times_out():
@@ -157,8 +174,9 @@ def test_silent_server_times_out():
         listener.listen(1)  # accepts the connection, never greets
         port = listener.getsockname()[1]
         with pytest.raises(SendError, match="no answer within 0.5 seconds"):
-            send_test(b"From: a@b.org\r\n\r\nx", to=TO, host="127.0.0.1", port=port,
-                      starttls=False, timeout=0.5)
+            send_test(
+                b"From: a@b.org\r\n\r\nx", to=TO, host="127.0.0.1", port=port, starttls=False, timeout=0.5
+            )
 
 
 def test_starttls_not_offered(server, eml):
@@ -174,10 +192,27 @@ def certificate(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return cert, key
 
@@ -192,8 +227,9 @@ def test_starttls_and_login(server, eml, certificate, monkeypatch):
     with pytest.raises(SendError, match="TLS failed"):
         send_test(eml, to=TO, host="127.0.0.1", port=port, starttls=True, username="proofer")
     trusting = ssl.create_default_context(cafile=str(cert))
-    send_test(eml, to=TO, host="127.0.0.1", port=port, starttls=True, username="proofer",
-              ssl_context=trusting)
+    send_test(
+        eml, to=TO, host="127.0.0.1", port=port, starttls=True, username="proofer", ssl_context=trusting
+    )
     assert len(inbox.envelopes) == 1
 
 
@@ -223,20 +259,35 @@ def test_cli_builds_then_proofs_the_newsletter(server, project):
     args = ["--project", str(project), "--cycle", "2026-W48"]
     assert runner.invoke(cli, ["build", *args, "--lang", "be", "--only", "newsletter"]).exit_code == 0
     inbox, port = server()
-    refused = runner.invoke(cli, ["send-test", *args, "--lang", "be", "--to", "proof@example.org",
-                                  "--smtp", f"127.0.0.1:{port}"])
+    refused = runner.invoke(
+        cli, ["send-test", *args, "--lang", "be", "--to", "proof@example.org", "--smtp", f"127.0.0.1:{port}"]
+    )
     assert refused.exit_code == 1 and "built for local preview" in refused.stderr
     assert inbox.envelopes == []
-    built = runner.invoke(cli, ["build", *args, "--lang", "be", "--only", "newsletter",
-                                "--asset-base-url", "https://belaruswomen.org/kit"])
+    built = runner.invoke(
+        cli,
+        [
+            "build",
+            *args,
+            "--lang",
+            "be",
+            "--only",
+            "newsletter",
+            "--asset-base-url",
+            "https://belaruswomen.org/kit",
+        ],
+    )
     assert built.exit_code == 0, built.output
-    sent = runner.invoke(cli, ["send-test", *args, "--lang", "be", "--to", "proof@example.org",
-                               "--smtp", f"127.0.0.1:{port}"])
+    sent = runner.invoke(
+        cli, ["send-test", *args, "--lang", "be", "--to", "proof@example.org", "--smtp", f"127.0.0.1:{port}"]
+    )
     assert sent.exit_code == 0, sent.output
     [envelope] = inbox.envelopes
     assert envelope.rcpt_tos == ["proof@example.org"]
     message = email.message_from_bytes(envelope.content)
     kinds = [p.get_content_type() for p in message.walk()]
     assert kinds == ["multipart/alternative", "text/plain", "text/html"]
-    assert "https://belaruswomen.org/kit/mothers/2026-W48/cards/be/" in \
-        message.get_payload()[1].get_payload(decode=True).decode()
+    assert (
+        "https://belaruswomen.org/kit/mothers/2026-W48/cards/be/"
+        in message.get_payload()[1].get_payload(decode=True).decode()
+    )

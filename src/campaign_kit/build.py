@@ -106,6 +106,7 @@ class BuildReport:
 
 # --- inputs and digests -------------------------------------------------------------------
 
+
 def _digest_files(paths: Iterable[Path], root: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(paths):
@@ -155,6 +156,7 @@ def featured_history(out_appeal: Path, before: Cycle) -> dict[str, str]:
 
 # --- cards --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CardJob:
     """One card to render in a worker process (small and picklable)."""
@@ -172,9 +174,13 @@ def _render_card_job(job: CardJob) -> tuple[str, bytes]:
     # Imported here so that worker processes load fonts and layouts once, on first use.
     from campaign_kit.render import cards
 
-    return job.rel, cards.render_card(job.content, job.fmt, Path(job.photo_root),
-                                      templates_dir=Path(job.templates),
-                                      fonts_dir=Path(job.fonts))
+    return job.rel, cards.render_card(
+        job.content,
+        job.fmt,
+        Path(job.photo_root),
+        templates_dir=Path(job.templates),
+        fonts_dir=Path(job.fonts),
+    )
 
 
 class _CardRun:
@@ -201,8 +207,9 @@ class _CardRun:
             methods = multiprocessing.get_all_start_methods()
             # fork shares the parent's already-loaded fonts and layouts with every worker.
             ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=ctx,
-                                             initializer=release_inherited_locks)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers, mp_context=ctx, initializer=release_inherited_locks
+            )
             self._fill()
         return self
 
@@ -231,6 +238,7 @@ class _CardRun:
 
 
 # --- the build ----------------------------------------------------------------------------
+
 
 @dataclass
 class _Inputs:
@@ -384,8 +392,13 @@ def _build_into(
     with _CardRun([] if options.dry_run else todo, workers) as card_run:
         contexts = {
             lang: appeal_context(
-                campaign=inputs.campaign, appeal=inputs.appeal, roster=inputs.roster, lang=lang,
-                cycle=options.cycle, featured=inputs.featured, templates_dir=project.templates,
+                campaign=inputs.campaign,
+                appeal=inputs.appeal,
+                roster=inputs.roster,
+                lang=lang,
+                cycle=options.cycle,
+                featured=inputs.featured,
+                templates_dir=project.templates,
             )
             for lang in inputs.languages
         }
@@ -394,10 +407,17 @@ def _build_into(
         kept: list[tuple[str, str]] = []
         for kind in (k for k in KINDS if k in only and k != "cards"):
             key = _key(
-                __version__, kind, inputs.digests["roster"], inputs.digests["campaign"],
-                [_digest_files(_files_under(project.templates / sub), project.templates)
-                 for sub in TEXT_TEMPLATES[kind]],
-                options.cycle.id, [p.id for p in inputs.featured], inputs.languages,
+                __version__,
+                kind,
+                inputs.digests["roster"],
+                inputs.digests["campaign"],
+                [
+                    _digest_files(_files_under(project.templates / sub), project.templates)
+                    for sub in TEXT_TEMPLATES[kind]
+                ],
+                options.cycle.id,
+                [p.id for p in inputs.featured],
+                inputs.languages,
                 options.asset_base_url if kind == "newsletter" else None,
             )
             old = sorted(rel for rel in prev_files if _kind_of(rel) == kind)
@@ -440,9 +460,12 @@ def _build_into(
 
     # The review page shows the whole folder: its key is the folder's content.
     review_key = _key(
-        __version__, sorted((e["path"], e["sha256"]) for e in entries.values()),
+        __version__,
+        sorted((e["path"], e["sha256"]) for e in entries.values()),
         _digest_files(_files_under(project.templates / "review"), project.templates),
-        inputs.digests["roster"], inputs.digests["campaign"], inputs.languages,
+        inputs.digests["roster"],
+        inputs.digests["campaign"],
+        inputs.languages,
     )
     if still_there(REVIEW, review_key):
         keep(REVIEW, review_key)
@@ -452,8 +475,7 @@ def _build_into(
                 data = writer.existing(rel)
                 if data is not None:
                     texts[rel] = data
-        record(writer.write(REVIEW, _render_review(inputs, contexts, entries, texts)),
-               review_key)
+        record(writer.write(REVIEW, _render_review(inputs, contexts, entries, texts)), review_key)
 
     manifest = {
         "generator": f"campaign-kit {__version__}",
@@ -482,17 +504,19 @@ def _check_photos(jobs: list[CardJob], project: Project) -> None:
         load_photo(photo_path(project.photos, name), (64, 64))
 
 
-def _plan_cards(inputs: _Inputs, cards: Any,
-                refs: dict[tuple[str, str], dict[str, Any]]) -> list[CardJob]:
+def _plan_cards(inputs: _Inputs, cards: Any, refs: dict[tuple[str, str], dict[str, Any]]) -> list[CardJob]:
     """One job per featured woman, language and format, each with its cache key."""
     project = inputs.project
     fonts = _digest_files(_files_under(project.assets / "fonts"), project.assets)
-    layouts = {fmt: _digest_files([project.templates / "cards" / f"{fmt}.toml"], project.templates)
-               for fmt in cards.FORMATS}
+    layouts = {
+        fmt: _digest_files([project.templates / "cards" / f"{fmt}.toml"], project.templates)
+        for fmt in cards.FORMATS
+    }
     # Files every layout shares (theme.toml); alt.toml words the alt text, not the pixels.
     per_format = {f"{fmt}.toml" for fmt in cards.FORMATS} | {"alt.toml"}
-    shared = _digest_files([p for p in _files_under(project.templates / "cards")
-                            if p.name not in per_format], project.templates)
+    shared = _digest_files(
+        [p for p in _files_under(project.templates / "cards") if p.name not in per_format], project.templates
+    )
     jobs: list[CardJob] = []
     for person in inputs.featured:
         photo_digest = ""
@@ -505,10 +529,18 @@ def _plan_cards(inputs: _Inputs, cards: Any,
             alt = cards.alt_text(content, templates_dir=project.templates)
             refs[(person.id, lang)] = {"paths": paths, "alt_text": alt}
             for fmt in cards.FORMATS:
-                key = _key(__version__, ENCODER, fmt, content, layouts[fmt], shared, fonts,
-                           photo_digest)
-                jobs.append(CardJob(paths[fmt], fmt, content, str(project.photos),
-                                    str(project.templates), str(project.assets / "fonts"), key))
+                key = _key(__version__, ENCODER, fmt, content, layouts[fmt], shared, fonts, photo_digest)
+                jobs.append(
+                    CardJob(
+                        paths[fmt],
+                        fmt,
+                        content,
+                        str(project.photos),
+                        str(project.templates),
+                        str(project.assets / "fonts"),
+                        key,
+                    )
+                )
     return jobs
 
 
@@ -523,11 +555,18 @@ def _text_outputs(
     if kind == "posts":
         from campaign_kit.render import posts
 
-        refs = {(lang, pid): posts.CardRef(paths=ref["paths"], alt_text=ref["alt_text"])
-                for (pid, lang), ref in card_refs.items()}
-        rendered = posts.render_posts(contexts=contexts, campaign=inputs.campaign,
-                                      appeal=inputs.appeal, cycle=options.cycle,
-                                      templates_dir=inputs.project.templates, cards=refs)
+        refs = {
+            (lang, pid): posts.CardRef(paths=ref["paths"], alt_text=ref["alt_text"])
+            for (pid, lang), ref in card_refs.items()
+        }
+        rendered = posts.render_posts(
+            contexts=contexts,
+            campaign=inputs.campaign,
+            appeal=inputs.appeal,
+            cycle=options.cycle,
+            templates_dir=inputs.project.templates,
+            cards=refs,
+        )
         yield from posts.post_files(rendered).items()
     elif kind == "appeal":
         from campaign_kit.render import appeal
@@ -536,17 +575,23 @@ def _text_outputs(
     elif kind == "newsletter":
         from campaign_kit.render import newsletter
 
-        yield from newsletter.build_outputs(inputs=inputs, options=options, contexts=contexts,
-                                            card_refs=card_refs)
+        yield from newsletter.build_outputs(
+            inputs=inputs, options=options, contexts=contexts, card_refs=card_refs
+        )
 
 
-def _render_review(inputs: _Inputs, contexts: Mapping[str, dict[str, Any]],
-                   entries: Mapping[str, dict[str, Any]], texts: Mapping[str, bytes]) -> bytes:
+def _render_review(
+    inputs: _Inputs,
+    contexts: Mapping[str, dict[str, Any]],
+    entries: Mapping[str, dict[str, Any]],
+    texts: Mapping[str, bytes],
+) -> bytes:
     """The review page of the whole cycle folder (see render/review.py)."""
     from campaign_kit.render import review
 
-    return review.render_review(templates_dir=inputs.project.templates, contexts=contexts,
-                                files=entries, texts=texts)
+    return review.render_review(
+        templates_dir=inputs.project.templates, contexts=contexts, files=entries, texts=texts
+    )
 
 
 __all__ = ["BuildOptions", "BuildReport", "build", "featured_history", "KINDS", "CampaignKitError"]

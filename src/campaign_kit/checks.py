@@ -26,7 +26,7 @@ def _problems(exc: CampaignKitError, path: str) -> list[Problem]:
         return exc.problems
     message = exc.message
     if message.startswith(f"{path}: "):
-        message = message[len(path) + 2:]
+        message = message[len(path) + 2 :]
     return [Problem(path, message)]
 
 

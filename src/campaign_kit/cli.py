@@ -75,8 +75,12 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--roster", "roster_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="The roster to check (default: roster.json in the project).")
+@click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The roster to check (default: roster.json in the project).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON on stdout.")
 @project_option
 @handle_errors
@@ -97,8 +101,7 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
     found = check_project(project)
     problems, people = found.problems, found.records
     if as_json:
-        emit_json({"valid": not problems, "records": people,
-                   "problems": [p.as_dict() for p in problems]})
+        emit_json({"valid": not problems, "records": people, "problems": [p.as_dict() for p in problems]})
     else:
         for p in problems:
             click.echo(str(p), err=True)
@@ -108,15 +111,18 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
             click.echo(f"Error: {n} problem{'s' if n != 1 else ''} found", err=True)
         sys.exit(1)
     if not as_json:
-        click.echo(f"{project.roster}: {people} records, valid; {project.campaign}: valid",
-                   err=True)
+        click.echo(f"{project.roster}: {people} records, valid; {project.campaign}: valid", err=True)
 
 
 @cli.command()
 @click.option("--appeal", default=None, help="Appeal name from campaign.toml (default: the first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the totals as JSON on stdout.")
-@click.option("--roster", "roster_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="The roster to count (default: roster.json in the project).")
+@click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The roster to count (default: roster.json in the project).",
+)
 @project_option
 @handle_errors
 def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_dir: Path) -> None:
@@ -149,19 +155,28 @@ def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_d
 
 @cli.command("import-list")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("roster.json"), show_default=True,
-              help="Where to write the roster ('-' for stdout).")
-@click.option("--group", default="mothers", show_default=True,
-              help="The roster group every imported woman joins.")
-@click.option("--as-of", "as_of", default=None,
-              help="The roster's as_of date, YYYY-MM-DD (default: today).")
-@click.option("--transliterate", is_flag=True,
-              help="Accept the suggested Latin spelling for Latin names typed in Cyrillic.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("roster.json"),
+    show_default=True,
+    help="Where to write the roster ('-' for stdout).",
+)
+@click.option(
+    "--group", default="mothers", show_default=True, help="The roster group every imported woman joins."
+)
+@click.option("--as-of", "as_of", default=None, help="The roster's as_of date, YYYY-MM-DD (default: today).")
+@click.option(
+    "--transliterate",
+    is_flag=True,
+    help="Accept the suggested Latin spelling for Latin names typed in Cyrillic.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @handle_errors
-def import_list(file: Path, output: Path, group: str, as_of: str | None,
-                transliterate: bool, force: bool) -> None:
+def import_list(
+    file: Path, output: Path, group: str, as_of: str | None, transliterate: bool, force: bool
+) -> None:
     """Read a published appeal list (numbered lines) and write roster records.
 
     Every numbered line that cannot be read, and every name mixing scripts, is reported with
@@ -180,23 +195,26 @@ def import_list(file: Path, output: Path, group: str, as_of: str | None,
     try:
         date = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     except ValueError:
-        raise click.BadParameter(f"{as_of!r} is not a date like 2026-11-24",
-                                 param_hint="--as-of") from None
+        raise click.BadParameter(f"{as_of!r} is not a date like 2026-11-24", param_hint="--as-of") from None
     result = parse_list(text, str(file), group)
     problems = list(result.problems)
     for fix in result.fixes:
         if transliterate:
             click.echo(f"fixed: {fix}", err=True)
         else:
-            problems.append(dataclasses.replace(
-                fix.problem, message=f"{fix.problem.message}; suggested: {fix.suggested!r}"
-            ))
+            problems.append(
+                dataclasses.replace(
+                    fix.problem, message=f"{fix.problem.message}; suggested: {fix.suggested!r}"
+                )
+            )
     if problems:
-        hint = ("; rerun with --transliterate to accept the suggested spellings"
-                if result.fixes and not transliterate else "")
+        hint = (
+            "; rerun with --transliterate to accept the suggested spellings"
+            if result.fixes and not transliterate
+            else ""
+        )
         raise ImportListError(
-            f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, "
-            f"nothing written{hint}",
+            f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, nothing written{hint}",
             sorted(problems, key=lambda p: p.line or 0),
         )
     text_out = dump_roster(result.people, date)
@@ -212,16 +230,14 @@ def import_list(file: Path, output: Path, group: str, as_of: str | None,
     click.echo(f"{len(result.people)} women, {children} children -> {output}", err=True)
 
 
-def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str
-                ) -> tuple[str, ...] | None:
+def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str) -> tuple[str, ...] | None:
     if value is None:
         return None
     items = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
     if allowed is not None:
         bad = [v for v in items if v not in allowed]
         if bad:
-            raise click.BadParameter(
-                f"{', '.join(bad)} (choose from {', '.join(allowed)})", param_hint=name)
+            raise click.BadParameter(f"{', '.join(bad)} (choose from {', '.join(allowed)})", param_hint=name)
     if not items:
         raise click.BadParameter("must not be empty", param_hint=name)
     return items
@@ -229,27 +245,54 @@ def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str
 
 @cli.command()
 @click.option("--appeal", default=None, help="Appeal name from campaign.toml (default: the first).")
-@click.option("--cycle", "cycle_id", default=None,
-              help="ISO week to build, e.g. 2026-W48 (default: the current week).")
+@click.option(
+    "--cycle", "cycle_id", default=None, help="ISO week to build, e.g. 2026-W48 (default: the current week)."
+)
 @click.option("--lang", "langs", default=None, help="Languages, comma-separated (default: all).")
-@click.option("--only", default=None,
-              help="Parts to build, comma-separated: cards,posts,appeal,newsletter.")
-@click.option("--all", "everyone", is_flag=True,
-              help="Feature every woman of the appeal, not just this cycle's selection.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Processes rendering cards (default: the machine's cores).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
-              show_default=True, help="Output folder.")
-@click.option("--asset-base-url", default=None,
-              help="https:// base for images in the newsletter (makes a send-ready build).")
+@click.option("--only", default=None, help="Parts to build, comma-separated: cards,posts,appeal,newsletter.")
+@click.option(
+    "--all",
+    "everyone",
+    is_flag=True,
+    help="Feature every woman of the appeal, not just this cycle's selection.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes rendering cards (default: the machine's cores).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--asset-base-url",
+    default=None,
+    help="https:// base for images in the newsletter (makes a send-ready build).",
+)
 @click.option("--force", is_flag=True, help="Re-render everything, ignoring the card cache.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary (or plan) as JSON.")
 @project_option
 @handle_errors
-def build(appeal: str | None, cycle_id: str | None, langs: str | None, only: str | None,
-          everyone: bool, jobs: int | None, out: Path, asset_base_url: str | None, force: bool,
-          dry_run: bool, as_json: bool, project_dir: Path) -> None:
+def build(
+    appeal: str | None,
+    cycle_id: str | None,
+    langs: str | None,
+    only: str | None,
+    everyone: bool,
+    jobs: int | None,
+    out: Path,
+    asset_base_url: str | None,
+    force: bool,
+    dry_run: bool,
+    as_json: bool,
+    project_dir: Path,
+) -> None:
     """Build the week's kit: cards, posts, appeal, newsletter, review page, manifest.
 
     Writes out/<appeal>/<cycle>/. A second build with nothing changed re-renders nothing.
@@ -315,8 +358,9 @@ def build(appeal: str | None, cycle_id: str | None, langs: str | None, only: str
     )
 
 
-def _resolve_cycle_folder(project_dir: Path, appeal: str | None, cycle_id: str | None,
-                          out: Path) -> tuple[str, str, Path]:
+def _resolve_cycle_folder(
+    project_dir: Path, appeal: str | None, cycle_id: str | None, out: Path
+) -> tuple[str, str, Path]:
     from campaign_kit.cycles import current_cycle, parse_cycle
 
     campaign = load_campaign(Project(project_dir).campaign)
@@ -329,15 +373,26 @@ def _resolve_cycle_folder(project_dir: Path, appeal: str | None, cycle_id: str |
 @cli.command()
 @click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml).")
 @click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
-              show_default=True, help="Output folder the build wrote.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder the build wrote.",
+)
 @click.option("--serve", is_flag=True, help="Serve the cycle folder on 127.0.0.1 and print the URL.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port for --serve (0 picks a free one).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port for --serve (0 picks a free one).",
+)
 @project_option
 @handle_errors
-def preview(appeal: str | None, cycle_id: str | None, out: Path, serve: bool, port: int,
-            project_dir: Path) -> None:
+def preview(
+    appeal: str | None, cycle_id: str | None, out: Path, serve: bool, port: int, project_dir: Path
+) -> None:
     """Show where the cycle's review page is, or serve it on 127.0.0.1 with --serve.
 
     Example:
@@ -372,20 +427,39 @@ def _host_port(value: str) -> tuple[str, int]:
 @cli.command("send-test")
 @click.option("--to", "to", required=True, help="The proofing address.")
 @click.option("--smtp", default="localhost:25", show_default=True, help="SMTP server HOST:PORT.")
-@click.option("--starttls/--no-starttls", default=None,
-              help="Use STARTTLS (default: on for port 587, off otherwise).")
-@click.option("--user", "username", default=None, envvar="CAMPAIGN_KIT_SMTP_USER",
-              help="SMTP login; the password is read from $CAMPAIGN_KIT_SMTP_PASSWORD.")
+@click.option(
+    "--starttls/--no-starttls", default=None, help="Use STARTTLS (default: on for port 587, off otherwise)."
+)
+@click.option(
+    "--user",
+    "username",
+    default=None,
+    envvar="CAMPAIGN_KIT_SMTP_USER",
+    help="SMTP login; the password is read from $CAMPAIGN_KIT_SMTP_PASSWORD.",
+)
 @click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml).")
 @click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
 @click.option("--lang", default=None, help="Which language's newsletter (default: the first).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
-              show_default=True, help="Output folder the build wrote.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder the build wrote.",
+)
 @project_option
 @handle_errors
-def send_test(to: str, smtp: str, starttls: bool | None, username: str | None,
-              appeal: str | None, cycle_id: str | None, lang: str | None, out: Path,
-              project_dir: Path) -> None:
+def send_test(
+    to: str,
+    smtp: str,
+    starttls: bool | None,
+    username: str | None,
+    appeal: str | None,
+    cycle_id: str | None,
+    lang: str | None,
+    out: Path,
+    project_dir: Path,
+) -> None:
     """Send the built newsletter (.eml) to a test address for proofing.
 
     Example:
@@ -412,8 +486,14 @@ def send_test(to: str, smtp: str, starttls: bool | None, username: str | None,
             f"{eml}: built for local preview (its images are relative links); build with "
             f"--asset-base-url https://... and publish the cycle folder there first"
         )
-    send(data, to=to, host=host, port=port,
-         starttls=port == 587 if starttls is None else starttls, username=username)
+    send(
+        data,
+        to=to,
+        host=host,
+        port=port,
+        starttls=port == 587 if starttls is None else starttls,
+        username=username,
+    )
     click.echo(f"Sent {eml} to {to} via {host}:{port}", err=True)
 
 

@@ -13,7 +13,14 @@ from campaign_kit.errors import ConfigError, Problem
 
 SUPPORTED_LANGUAGES = ("en", "be", "ru")
 KNOWN_PLATFORMS = (
-    "x", "bluesky", "mastodon", "threads", "instagram", "facebook", "linkedin", "telegram",
+    "x",
+    "bluesky",
+    "mastodon",
+    "threads",
+    "instagram",
+    "facebook",
+    "linkedin",
+    "telegram",
 )
 HASHTAG_RE = re.compile(r"[^\W_][\w]*\Z")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -66,9 +73,7 @@ class Campaign:
             return self.appeals[key]
         except KeyError:
             known = ", ".join(sorted(self.appeals)) or "none"
-            raise ConfigError(
-                f'{self.path}: no appeal "{key}" (defined: {known})'
-            ) from None
+            raise ConfigError(f'{self.path}: no appeal "{key}" (defined: {known})') from None
 
     def appeal_hashtags(self, appeal: Appeal) -> tuple[str, ...]:
         """Appeal tags first, then the campaign's, each once, without ``#``."""
@@ -87,8 +92,7 @@ class _Reader:
     def bad(self, field: str, message: str) -> None:
         self.problems.append(Problem(self.path, message, field=field))
 
-    def get(self, table: dict[str, Any], key: str, kind: type, where: str,
-            default: Any = ...) -> Any:
+    def get(self, table: dict[str, Any], key: str, kind: type, where: str, default: Any = ...) -> Any:
         name = f"{where}.{key}" if where else key
         if key not in table:
             if default is ...:
@@ -106,8 +110,9 @@ class _Reader:
             self.bad(f"{where}.{key}", f"{value[:80]!r} must be an absolute https:// link")
         return value or ""
 
-    def per_language(self, table: dict[str, Any], key: str, where: str,
-                     languages: tuple[str, ...]) -> dict[str, str]:
+    def per_language(
+        self, table: dict[str, Any], key: str, where: str, languages: tuple[str, ...]
+    ) -> dict[str, str]:
         value = self.get(table, key, dict, where)
         if value is None:
             return {}
@@ -117,8 +122,10 @@ class _Reader:
             if not isinstance(text, str) or not text.strip():
                 self.bad(f"{where}.{key}.{lang}", "missing text for this language")
             elif len(text) > MAX_TITLE_LEN or any(ord(c) < 32 for c in text):
-                self.bad(f"{where}.{key}.{lang}",
-                         f"must be one line of at most {MAX_TITLE_LEN} characters (it is set on cards)")
+                self.bad(
+                    f"{where}.{key}.{lang}",
+                    f"must be one line of at most {MAX_TITLE_LEN} characters (it is set on cards)",
+                )
             else:
                 out[lang] = text
         return out

@@ -36,9 +36,7 @@ class Problem:
     def __str__(self) -> str:
         parts = [self.path]
         if self.line is not None:
-            parts.append(
-                f"line {self.line}" + (f", column {self.column}" if self.column else "")
-            )
+            parts.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
         if self.index is not None:
             rec = f"record {self.index + 1}"
             if self.record_id:

@@ -40,10 +40,40 @@ CHILDREN_RE = re.compile(r"^(?P<n>\d+|no|one)\s+(?:minor\s+)?child(?:ren)?$", re
 # Belarusian Latin transliteration as the published lists use it (Tatsiana, Natallia, Yuliya):
 # used only to *suggest* a fix for a Latin field typed in Cyrillic, never applied silently.
 _TRANSLIT = {
-    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "ж": "zh", "з": "z",
-    "і": "i", "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
-    "р": "r", "с": "s", "т": "t", "у": "u", "ў": "u", "ф": "f", "х": "kh", "ц": "ts",
-    "ч": "ch", "ш": "sh", "щ": "shch", "ы": "y", "ь": "", "ъ": "", "э": "e", "’": "", "ʼ": "",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "h",
+    "ґ": "g",
+    "д": "d",
+    "ж": "zh",
+    "з": "z",
+    "і": "i",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ў": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ы": "y",
+    "ь": "",
+    "ъ": "",
+    "э": "e",
+    "’": "",
+    "ʼ": "",
 }
 _IOTATED = {"е": "e", "ё": "o", "ю": "u", "я": "a"}
 _VOWELS = set("аеёіиоуўыэюя")
@@ -130,7 +160,7 @@ def _split_name(text: str) -> tuple[str, str] | None:
     if not surname_words or len(surname_words) == len(words):
         # No upper-case surname: fall back to "surname first, given name last".
         surname_words = words[:-1]
-    return " ".join(surname_words), " ".join(words[len(surname_words):])
+    return " ".join(surname_words), " ".join(words[len(surname_words) :])
 
 
 def _parse_term(text: str) -> tuple[int | None, str | None, str | None]:
@@ -167,8 +197,7 @@ def parse_list(text: str, path: str, group: str) -> ImportResult:
         line = normalise_line(raw)
         totals = re.search(r"(\d+)\s+mothers\b.*?(\d+)\s+(?:minor\s+)?children", line, re.I)
         if totals and not ITEM_RE.match(line):
-            result.stated_totals = {"women": int(totals.group(1)),
-                                    "children": int(totals.group(2))}
+            result.stated_totals = {"women": int(totals.group(1)), "children": int(totals.group(2))}
         item = ITEM_RE.match(line)
         if not item:
             continue
@@ -182,9 +211,11 @@ def parse_list(text: str, path: str, group: str) -> ImportResult:
         expected_number = number + 1
         m = LINE_RE.match(body)
         if not m:
-            problem(f"cannot read item {number}: expected "
-                    "'SURNAME Given | ФАМИЛИЯ Имя, status: N children', got "
-                    f"{body[:100]!r}")
+            problem(
+                f"cannot read item {number}: expected "
+                "'SURNAME Given | ФАМИЛИЯ Имя, status: N children', got "
+                f"{body[:100]!r}"
+            )
             continue
         latin = _split_name(m.group("latin").strip(" ,"))
         cyrillic = _split_name(m.group("cyrillic").strip(" ,"))
@@ -209,15 +240,16 @@ def parse_list(text: str, path: str, group: str) -> ImportResult:
             status = "released"
         kids = CHILDREN_RE.match(m.group("children"))
         if not kids:
-            problem(f"item {number}: cannot read the children {m.group('children')!r}",
-                    "children")
+            problem(f"item {number}: cannot read the children {m.group('children')!r}", "children")
             continue
         n_text = kids.group("n").lower()
         children = 0 if n_text == "no" else 1 if n_text == "one" else int(n_text)
 
         fields = {
-            "surname_latin": latin[0], "given_latin": latin[1],
-            "surname_cyrillic": cyrillic[0], "given_cyrillic": cyrillic[1],
+            "surname_latin": latin[0],
+            "given_latin": latin[1],
+            "surname_cyrillic": cyrillic[0],
+            "given_cyrillic": cyrillic[1],
         }
         unfixable = False
         for name, value in fields.items():
@@ -225,8 +257,9 @@ def parse_list(text: str, path: str, group: str) -> ImportResult:
             bad = script_problems(value, expected)
             if not bad:
                 continue
-            issue = Problem(path, f"item {number}: {value!r} mixes scripts: {bad[0]}",
-                            field=name, line=lineno)
+            issue = Problem(
+                path, f"item {number}: {value!r} mixes scripts: {bad[0]}", field=name, line=lineno
+            )
             suggestion = transliterate(value) if expected == "latin" else ""
             if suggestion and not script_problems(suggestion, "latin"):
                 result.fixes.append(Fix(issue, value, suggestion))
@@ -244,27 +277,31 @@ def parse_list(text: str, path: str, group: str) -> ImportResult:
             problem(f"item {number}: same Latin name as item {seen_ids[person_id]}", "id")
             continue
         seen_ids[person_id] = number
-        result.people.append(Person(
-            id=person_id,
-            surname_latin=fields["surname_latin"],
-            given_latin=fields["given_latin"],
-            surname_cyrillic=fields["surname_cyrillic"],
-            given_cyrillic=fields["given_cyrillic"],
-            status=status,
-            children=children,
-            groups=(group,),
-            sentence_months=months,
-            facility=facility if status == "sentenced" else None,
-        ))
+        result.people.append(
+            Person(
+                id=person_id,
+                surname_latin=fields["surname_latin"],
+                given_latin=fields["given_latin"],
+                surname_cyrillic=fields["surname_cyrillic"],
+                given_cyrillic=fields["given_cyrillic"],
+                status=status,
+                children=children,
+                groups=(group,),
+                sentence_months=months,
+                facility=facility if status == "sentenced" else None,
+            )
+        )
     if expected_number == 1:
         result.problems.append(Problem(path, "no numbered list items found"))
     stated = result.stated_totals
     if stated:
         women, children = len(result.people), sum(p.children for p in result.people)
         if (stated["women"], stated["children"]) != (women, children) and not result.problems:
-            result.problems.append(Problem(
-                path,
-                f"the text states {stated['women']} mothers and {stated['children']} children "
-                f"but the list has {women} and {children}",
-            ))
+            result.problems.append(
+                Problem(
+                    path,
+                    f"the text states {stated['women']} mothers and {stated['children']} children "
+                    f"but the list has {women} and {children}",
+                )
+            )
     return result

@@ -21,11 +21,21 @@ from campaign_kit.roster import Person
 
 # The counted things each locale file must define, with every plural category of its language.
 PLURAL_TABLES = (
-    "years", "months", "mother_of", "women", "mothers", "children", "minor_children",
+    "years",
+    "months",
+    "mother_of",
+    "women",
+    "mothers",
+    "children",
+    "minor_children",
     "minor_children_of",
 )
 STATUS_KEYS = (
-    "sentenced", "sentenced_unknown", "pre_trial", "compulsory_treatment", "released",
+    "sentenced",
+    "sentenced_unknown",
+    "pre_trial",
+    "compulsory_treatment",
+    "released",
 )
 FACILITY_KEYS = ("penal_colony",)
 
@@ -63,9 +73,7 @@ class Locale:
         category = plural_category(self.lang, n)
         form = forms.get(category, forms.get("other"))
         if form is None:
-            raise TemplateError(
-                f'{self.source}: no "{category}" form for {n} in {sorted(forms)}'
-            )
+            raise TemplateError(f'{self.source}: no "{category}" form for {n} in {sorted(forms)}')
         return form.replace("{n}", str(n))
 
     def count(self, what: str, n: int) -> str:
@@ -103,7 +111,7 @@ class Locale:
         return phrases[person.status]
 
     def mother_of(self, n: int) -> str:
-        """"Mother of 2 children" / "Мать двоих детей" / "Маці дваіх дзяцей"."""
+        """Say "Mother of 2 children" (Russian: "Мать двоих детей")."""
         exact = self.table["mother_of"].get("exact", {})
         if str(n) in exact:
             return exact[str(n)]

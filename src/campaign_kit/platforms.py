@@ -349,8 +349,9 @@ def _find_urls(units: str, without_protocol: bool) -> list[tuple[str, int, int]]
     return found
 
 
-def _find_urls_in_run(units: str, offset: int, without_protocol: bool,
-                      found: list[tuple[str, int, int]]) -> None:
+def _find_urls_in_run(
+    units: str, offset: int, without_protocol: bool, found: list[tuple[str, int, int]]
+) -> None:
     rx = _url_regexes()
     for m in rx.url.finditer(units):
         url, protocol, domain = m.group("url"), m.group("protocol"), m.group("domain")

@@ -198,6 +198,7 @@ def _check_name(value: str, expected: str, kind: str) -> list[str]:
 
 # --- validation ---------------------------------------------------------------------------
 
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -231,12 +232,12 @@ class _Checker:
         self.photos_root = photos_root
         self.problems: list[Problem] = []
 
-    def add(self, message: str, index: int | None = None, record_id: str | None = None,
-            field: str | None = None) -> None:
+    def add(
+        self, message: str, index: int | None = None, record_id: str | None = None, field: str | None = None
+    ) -> None:
         self.problems.append(Problem(self.path, message, index, record_id, field))
 
-    def record(self, index: int, rec: Any, seen: dict[str, int], as_of: dt.date | None
-               ) -> Person | None:
+    def record(self, index: int, rec: Any, seen: dict[str, int], as_of: dt.date | None) -> Person | None:
         if not isinstance(rec, dict):
             self.add(f"must be an object, not {_type_name(rec)}", index)
             return None
@@ -313,9 +314,7 @@ class _Checker:
         # groups
         groups = rec.get("groups")
         if "groups" in rec:
-            if not isinstance(groups, list) or not all(
-                isinstance(g, str) and ID_RE.match(g) for g in groups
-            ):
+            if not isinstance(groups, list) or not all(isinstance(g, str) and ID_RE.match(g) for g in groups):
                 bad("groups", "must be a list of group names (lowercase slugs)")
             elif len(set(groups)) != len(groups):
                 bad("groups", "lists a group twice")
@@ -359,8 +358,7 @@ class _Checker:
         if focus is not None and not (
             isinstance(focus, list)
             and len(focus) == 2
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
-                    for v in focus)
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in focus)
         ):
             bad("photo_focus", "must be [x, y] with both between 0 and 1")
 

@@ -120,11 +120,11 @@ def send_test(
     if username:
         password = os.environ.get(password_env)
         if not password:
-            raise SendError(f"SMTP login as {username!r} needs the password in the "
-                            f"environment variable {password_env}")
+            raise SendError(
+                f"SMTP login as {username!r} needs the password in the environment variable {password_env}"
+            )
         if not starttls and host not in _LOCAL_HOSTS:
-            raise SendError(f"refusing to send the SMTP password to {host} unencrypted: "
-                            "use STARTTLS")
+            raise SendError(f"refusing to send the SMTP password to {host} unencrypted: use STARTTLS")
     where = f"{host}:{port}"
     try:
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:

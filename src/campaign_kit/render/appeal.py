@@ -55,8 +55,9 @@ def seed_term(months: int | None) -> str:
     return " ".join(parts)
 
 
-def seed_status(status: str, sentence_months: int | None = None,
-                facility: str | None = "penal_colony") -> str:
+def seed_status(
+    status: str, sentence_months: int | None = None, facility: str | None = "penal_colony"
+) -> str:
     """Her status as the published English list phrases it, lower case, for a roll-call line.
 
     Args:
@@ -110,21 +111,22 @@ def roll_call(ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
         sentenced = view["status"] == "sentenced"
         # Views do not carry the facility yet; every sentence on record is a penal colony.
         facility = view.get("facility", "penal_colony" if sentenced else None)
-        entries.append({
-            **view,
-            "seed_status": seed_status(view["status"], view.get("sentence_months"), facility),
-            "status_phrase": lower_first(view["status_line"]),
-            "mother_phrase": lower_first(view["mother_of"]),
-            "children_phrase": t.count("children", view["children"]),
-            "term_unknown": sentenced and view.get("sentence_months") is None,
-        })
+        entries.append(
+            {
+                **view,
+                "seed_status": seed_status(view["status"], view.get("sentence_months"), facility),
+                "status_phrase": lower_first(view["status_line"]),
+                "mother_phrase": lower_first(view["mother_of"]),
+                "children_phrase": t.count("children", view["children"]),
+                "term_unknown": sentenced and view.get("sentence_months") is None,
+            }
+        )
     return entries
 
 
 def long_date(iso: str, lang: str) -> str:
     """``2026-11-24`` as the language writes a date in prose: "24 November 2026", "24 ноября 2026 г."."""
-    return format_date(dt.date.fromisoformat(iso), format="long",
-                       locale=DATE_LOCALES.get(lang, lang))
+    return format_date(dt.date.fromisoformat(iso), format="long", locale=DATE_LOCALES.get(lang, lang))
 
 
 def appeal_extras(ctx: Mapping[str, Any]) -> dict[str, Any]:
@@ -154,8 +156,9 @@ def render_appeal(ctx: Mapping[str, Any], templates_dir: Path) -> dict[str, str]
     }
 
 
-def build_outputs(*, inputs: Any, options: Any,
-                  contexts: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str, bytes]]:
+def build_outputs(
+    *, inputs: Any, options: Any, contexts: Mapping[str, Mapping[str, Any]]
+) -> Iterator[tuple[str, bytes]]:
     """The build's appeal files: ``appeal/<lang>.txt`` and ``appeal/<lang>.html`` per language.
 
     Args:

@@ -44,6 +44,7 @@ DEFAULT_FONTS = Path("assets/fonts")
 
 # --- content ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CardContent:
     """The words on one woman's card in one language, ready to set.
@@ -100,8 +101,7 @@ def _initials(given: str, surname: str) -> str:
     return " ".join(f"{part[0].upper()}." for part in (given, surname) if part)
 
 
-def card_content(person: Person, campaign: Campaign, appeal: Appeal, locale: Locale
-                 ) -> CardContent:
+def card_content(person: Person, campaign: Campaign, appeal: Appeal, locale: Locale) -> CardContent:
     """Collect the words of ``person``'s card in ``locale``'s language.
 
     Args:
@@ -123,8 +123,7 @@ def card_content(person: Person, campaign: Campaign, appeal: Appeal, locale: Loc
         title = appeal.title[lang]
     except KeyError:
         raise RenderError(
-            f"{campaign.path}: no organisation name or title of appeal {appeal.key!r} "
-            f"in language {lang!r}"
+            f"{campaign.path}: no organisation name or title of appeal {appeal.key!r} in language {lang!r}"
         ) from None
     latin = (person.given_latin, title_case_name(person.surname_latin))
     cyrillic = (person.given_cyrillic, title_case_name(person.surname_cyrillic))
@@ -168,8 +167,7 @@ def _font_bytes(path: str) -> bytes:
 @lru_cache(maxsize=512)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     try:
-        return ImageFont.truetype(io.BytesIO(_font_bytes(path)), size,
-                                  layout_engine=_LAYOUT_ENGINE)
+        return ImageFont.truetype(io.BytesIO(_font_bytes(path)), size, layout_engine=_LAYOUT_ENGINE)
     except OSError as exc:
         raise RenderError(f"{path}: not a usable font ({exc})") from None
 
@@ -303,14 +301,14 @@ def _font_paths(fonts: tuple[tuple[str, str], ...], fonts_dir: str) -> dict[str,
 
 # --- drawing ------------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=16)
 def _background(layout: Layout) -> Image.Image:
     """The format's static pixels (canvas, shapes, photo ground, ring), drawn once per process."""
     image = Image.new("RGB", (layout.width, layout.height), layout.background)
     draw = ImageDraw.Draw(image)
     for shape in layout.shapes:
-        draw.rectangle((shape.box.x, shape.box.y, shape.box.right - 1, shape.box.bottom - 1),
-                       fill=shape.fill)
+        draw.rectangle((shape.box.x, shape.box.y, shape.box.right - 1, shape.box.bottom - 1), fill=shape.fill)
     frame = layout.photo
     box = frame.box
     draw.rectangle((box.x, box.y, box.right - 1, box.bottom - 1), fill=frame.fill)
@@ -319,16 +317,23 @@ def _background(layout: Layout) -> Image.Image:
         scale = 4
         d = frame.ring_diameter
         mask = Image.new("L", (d * scale, d * scale), 0)
-        ImageDraw.Draw(mask).ellipse((0, 0, d * scale - 1, d * scale - 1), outline=255,
-                                     width=frame.ring_width * scale)
+        ImageDraw.Draw(mask).ellipse(
+            (0, 0, d * scale - 1, d * scale - 1), outline=255, width=frame.ring_width * scale
+        )
         mask = mask.resize((d, d), Image.Resampling.BOX)
         at = (box.x + (box.w - d) // 2, box.y + (box.h - d) // 2)
         image.paste(Image.new("RGB", (d, d), frame.ring_colour), at, mask)
     return image
 
 
-def plan(content: CardContent, fmt: str, *, templates_dir: Path = DEFAULT_TEMPLATES,
-         fonts_dir: Path = DEFAULT_FONTS, with_photo: bool | None = None) -> CardPlan:
+def plan(
+    content: CardContent,
+    fmt: str,
+    *,
+    templates_dir: Path = DEFAULT_TEMPLATES,
+    fonts_dir: Path = DEFAULT_FONTS,
+    with_photo: bool | None = None,
+) -> CardPlan:
     """The card's plan: every text's size, lines and position (for tests and debugging).
 
     Args:
@@ -348,16 +353,23 @@ def plan(content: CardContent, fmt: str, *, templates_dir: Path = DEFAULT_TEMPLA
     return _plan(content, layout, _font_paths(layout.fonts, str(fonts_dir)), photo)
 
 
-def _plan(content: CardContent, layout: Layout, fonts: dict[str, str], with_photo: bool
-          ) -> CardPlan:
-    card = plan_card(layout, content.texts(), _PillowMeasure(fonts),
-                     who=f"{content.person_id} ({content.lang})", initials=content.initials,
-                     with_photo=with_photo)
+def _plan(content: CardContent, layout: Layout, fonts: dict[str, str], with_photo: bool) -> CardPlan:
+    card = plan_card(
+        layout,
+        content.texts(),
+        _PillowMeasure(fonts),
+        who=f"{content.person_id} ({content.lang})",
+        initials=content.initials,
+        with_photo=with_photo,
+    )
     for line in (*card.lines, *((card.monogram,) if card.monogram else ())):
         key = (line.text, fonts[line.font])
         if key not in _CHECKED:
-            check_glyphs(line.text, Path(key[1]),
-                         f"{content.person_id}: {layout.name} card ({content.lang}): {line.field}")
+            check_glyphs(
+                line.text,
+                Path(key[1]),
+                f"{content.person_id}: {layout.name} card ({content.lang}): {line.field}",
+            )
             if len(_CHECKED) < 100_000:
                 _CHECKED.add(key)
     return card
@@ -367,9 +379,15 @@ def _plan(content: CardContent, layout: Layout, fonts: dict[str, str], with_phot
 _CHECKED: set[tuple[str, str]] = set()
 
 
-def draw_card(content: CardContent, fmt: str, photo_root: Path, *,
-              templates_dir: Path = DEFAULT_TEMPLATES,
-              fonts_dir: Path = DEFAULT_FONTS, debug: bool = False) -> Image.Image:
+def draw_card(
+    content: CardContent,
+    fmt: str,
+    photo_root: Path,
+    *,
+    templates_dir: Path = DEFAULT_TEMPLATES,
+    fonts_dir: Path = DEFAULT_FONTS,
+    debug: bool = False,
+) -> Image.Image:
     """Draw a card as a new RGB image (no metadata); ``render_card`` encodes it.
 
     With ``debug``, the layout's boxes are outlined (blocks in blue, the photo frame in green)
@@ -386,8 +404,7 @@ def draw_card(content: CardContent, fmt: str, photo_root: Path, *,
     photo = None
     if content.photo is not None:
         frame = layout.photo.box
-        photo = load_photo(photo_path(photo_root, content.photo), (frame.w, frame.h),
-                           content.photo_focus)
+        photo = load_photo(photo_path(photo_root, content.photo), (frame.w, frame.h), content.photo_focus)
     card = _plan(content, layout, fonts, photo is not None)
     image = _background(layout).copy()
     if photo is not None:
@@ -404,12 +421,12 @@ def draw_card(content: CardContent, fmt: str, photo_root: Path, *,
 def _draw_overlay(image: Image.Image, layout: Layout, card: CardPlan) -> None:
     draw = ImageDraw.Draw(image)
     for line in card.lines:
-        draw.rectangle((line.bbox[0], line.bbox[1], line.bbox[2] - 1, line.bbox[3] - 1),
-                       outline=(150, 150, 150))
+        draw.rectangle(
+            (line.bbox[0], line.bbox[1], line.bbox[2] - 1, line.bbox[3] - 1), outline=(150, 150, 150)
+        )
     for block in layout.blocks:
         box = block.box
-        draw.rectangle((box.x, box.y, box.right - 1, box.bottom - 1), outline=(0, 90, 255),
-                       width=2)
+        draw.rectangle((box.x, box.y, box.right - 1, box.bottom - 1), outline=(0, 90, 255), width=2)
     box = layout.photo.box
     draw.rectangle((box.x, box.y, box.right - 1, box.bottom - 1), outline=(0, 170, 60), width=2)
 
@@ -428,8 +445,9 @@ def _text_mask(path: str, size: int, text: str) -> tuple[Image.Image, tuple[int,
     return mask, (left, top)
 
 
-def card_dependencies(fmt: str, *, templates_dir: Path = DEFAULT_TEMPLATES,
-                      fonts_dir: Path = DEFAULT_FONTS) -> tuple[Path, ...]:
+def card_dependencies(
+    fmt: str, *, templates_dir: Path = DEFAULT_TEMPLATES, fonts_dir: Path = DEFAULT_FONTS
+) -> tuple[Path, ...]:
     """The files a card of ``fmt`` is drawn from, for a build's cache key.
 
     Her content and her photo file come on top of these. ``cards/alt.toml`` is not among them:
@@ -442,13 +460,17 @@ def card_dependencies(fmt: str, *, templates_dir: Path = DEFAULT_TEMPLATES,
     layout = load_layout(templates_dir, fmt)
     fonts = _font_paths(layout.fonts, str(fonts_dir))
     cards = templates_dir / "cards"
-    return (cards / f"{fmt}.toml", cards / "theme.toml",
-            *sorted({Path(path) for path in fonts.values()}))
+    return (cards / f"{fmt}.toml", cards / "theme.toml", *sorted({Path(path) for path in fonts.values()}))
 
 
-def render_card(content: CardContent, fmt: str, photo_root: Path, *,
-                templates_dir: Path = DEFAULT_TEMPLATES,
-                fonts_dir: Path = DEFAULT_FONTS) -> bytes:
+def render_card(
+    content: CardContent,
+    fmt: str,
+    photo_root: Path,
+    *,
+    templates_dir: Path = DEFAULT_TEMPLATES,
+    fonts_dir: Path = DEFAULT_FONTS,
+) -> bytes:
     """Render one card as PNG bytes.
 
     Args:
@@ -467,14 +489,22 @@ def render_card(content: CardContent, fmt: str, photo_root: Path, *,
         RenderError: bad layout, missing font, or a character the font lacks.
 
     """
-    return encode_png(draw_card(content, fmt, photo_root, templates_dir=templates_dir,
-                                fonts_dir=fonts_dir))
+    return encode_png(draw_card(content, fmt, photo_root, templates_dir=templates_dir, fonts_dir=fonts_dir))
 
 
 # --- alt text -----------------------------------------------------------------------------
 
-ALT_KEYS = ("org_name", "appeal_title", "name", "other_name", "status", "children",
-            "hashtags", "picture", "initials")
+ALT_KEYS = (
+    "org_name",
+    "appeal_title",
+    "name",
+    "other_name",
+    "status",
+    "children",
+    "hashtags",
+    "picture",
+    "initials",
+)
 _ALT_FIELDS = ("parts", "photo", "placeholder")
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]*)\}")
 
@@ -498,20 +528,23 @@ def _alt_wording(path: str, mtime_ns: int, lang: str) -> _AltWording:
         raise RenderError(f"{path}: no [{lang}] table with the alt text wording")
     for key in table:
         if key not in _ALT_FIELDS:
-            raise RenderError(f"{path}: {lang}.{key}: unknown key "
-                              f"(expected one of {', '.join(_ALT_FIELDS)})")
+            raise RenderError(f"{path}: {lang}.{key}: unknown key (expected one of {', '.join(_ALT_FIELDS)})")
     parts = table.get("parts")
     if not isinstance(parts, list) or not parts or not all(isinstance(p, str) for p in parts):
         raise RenderError(f"{path}: {lang}.parts: must be a list of strings")
     for key in ("photo", "placeholder"):
         if not isinstance(table.get(key), str):
             raise RenderError(f"{path}: {lang}.{key}: missing or not a string")
-    for key, text in [*((f"parts[{i}]", p) for i, p in enumerate(parts)),
-                      ("photo", table["photo"]), ("placeholder", table["placeholder"])]:
+    for key, text in [
+        *((f"parts[{i}]", p) for i, p in enumerate(parts)),
+        ("photo", table["photo"]),
+        ("placeholder", table["placeholder"]),
+    ]:
         for name in _PLACEHOLDER_RE.findall(text):
             if name not in ALT_KEYS:
-                raise RenderError(f"{path}: {lang}.{key}: unknown placeholder {{{name}}} "
-                                  f"(known: {', '.join(ALT_KEYS)})")
+                raise RenderError(
+                    f"{path}: {lang}.{key}: unknown placeholder {{{name}}} (known: {', '.join(ALT_KEYS)})"
+                )
     return _AltWording(path, tuple(parts), table["photo"], table["placeholder"])
 
 

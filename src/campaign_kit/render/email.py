@@ -79,16 +79,22 @@ def build_eml(
     date_text = format_datetime(date.astimezone(dt.UTC))
 
     digest = hashlib.sha256()
-    for part in (newsletter.lang, newsletter.subject, newsletter.txt, newsletter.html,
-                 settings.sender, to, date_text):
+    for part in (
+        newsletter.lang,
+        newsletter.subject,
+        newsletter.txt,
+        newsletter.html,
+        settings.sender,
+        to,
+        date_text,
+    ):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     key = digest.hexdigest()
 
     body = EmailMessage(policy=policy.SMTP)
     body.set_content(newsletter.txt, subtype="plain", charset="utf-8", cte="quoted-printable")
-    body.add_alternative(newsletter.html, subtype="html", charset="utf-8",
-                         cte="quoted-printable")
+    body.add_alternative(newsletter.html, subtype="html", charset="utf-8", cte="quoted-printable")
     # The library picks a random boundary; a content hash keeps the bytes reproducible and
     # cannot occur in the (quoted-printable) body.
     body.set_boundary(f"=_campaign-kit_{key[32:56]}")
@@ -109,14 +115,14 @@ def build_eml(
         "MIME-Version: 1.0",
         "Content-Language: " + newsletter.lang,
     ]
-    uris = [f"<{v.strip()}>" for v in (newsletter.unsubscribe, settings.unsubscribe_mailto)
-            if v and v.strip()]
+    uris = [
+        f"<{v.strip()}>" for v in (newsletter.unsubscribe, settings.unsubscribe_mailto) if v and v.strip()
+    ]
     if uris:
         headers.append(_fold_list("List-Unsubscribe", uris))
         # One-click (RFC 8058) is what Gmail and Yahoo require of bulk senders.
         headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-    content = [line for line in mime_head.split(b"\r\n")
-               if not line.lower().startswith(b"mime-version:")]
+    content = [line for line in mime_head.split(b"\r\n") if not line.lower().startswith(b"mime-version:")]
     head = "\r\n".join(headers).encode("ascii") + b"\r\n" + b"\r\n".join(content)
     return head + b"\r\n\r\n" + mime_body
 

@@ -53,6 +53,7 @@ RGB = tuple[int, int, int]
 
 # --- geometry -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Box:
     """An axis-aligned rectangle in canvas pixels: left ``x``, top ``y``, width ``w``, height ``h``."""
@@ -79,7 +80,10 @@ class Box:
 
 
 def cover_crop(
-    src_w: int, src_h: int, dst_w: int, dst_h: int,
+    src_w: int,
+    src_h: int,
+    dst_w: int,
+    dst_h: int,
     focus: tuple[float, float] | None = None,
 ) -> tuple[float, float, float, float]:
     """The region of a source image that, scaled, exactly covers a ``dst_w``×``dst_h`` frame.
@@ -111,6 +115,7 @@ def cover_crop(
 
 
 # --- layout data --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TextStyle:
@@ -158,8 +163,15 @@ class TextStyle:
     def smallest(self) -> TextStyle:
         """A style allowing only this one's smallest size, in as many lines as it may take."""
         floor = self.floor_size
-        return replace(self, size=floor, min_size=floor, wrap_size=None,
-                       max_lines=self.most_lines, last_resort_size=None, last_resort_lines=None)
+        return replace(
+            self,
+            size=floor,
+            min_size=floor,
+            wrap_size=None,
+            max_lines=self.most_lines,
+            last_resort_size=None,
+            last_resort_lines=None,
+        )
 
     def candidates(self) -> list[tuple[int, int]]:
         """``(lines, size)`` settings in order of preference.
@@ -173,8 +185,7 @@ class TextStyle:
         used to keep a text larger than ``min_size``: a secondary text must not grow tall.
         """
         wrap = self.wrap_size if self.wrap_size is not None else self.min_size
-        out = [(n, size) for n in range(1, self.max_lines + 1)
-               for size in _steps(self.size, wrap, self.step)]
+        out = [(n, size) for n in range(1, self.max_lines + 1) for size in _steps(self.size, wrap, self.step)]
         for size in _steps(wrap, self.min_size, self.step)[1:]:
             out.extend((n, size) for n in range(1, self.max_lines + 1))
         if self.has_last_resort:
@@ -293,8 +304,14 @@ class _Reader:
             if key not in allowed:
                 self.bad(_join(where, key), f"unknown key (expected one of {', '.join(allowed)})")
 
-    def get(self, table: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...],
-            default: Any = ...) -> Any:
+    def get(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: str,
+        kind: type | tuple[type, ...],
+        default: Any = ...,
+    ) -> Any:
         name = _join(where, key)
         if key not in table:
             if default is ...:
@@ -309,8 +326,9 @@ class _Reader:
             return None
         return value
 
-    def int_(self, table: Mapping[str, Any], key: str, where: str, lo: int, hi: int,
-             default: Any = ...) -> int | None:
+    def int_(
+        self, table: Mapping[str, Any], key: str, where: str, lo: int, hi: int, default: Any = ...
+    ) -> int | None:
         value = self.get(table, key, where, int, default)
         if value is None:
             return None
@@ -319,8 +337,9 @@ class _Reader:
             return None
         return int(value)
 
-    def num(self, table: Mapping[str, Any], key: str, where: str, lo: float, hi: float,
-            default: Any = ...) -> float | None:
+    def num(
+        self, table: Mapping[str, Any], key: str, where: str, lo: float, hi: float, default: Any = ...
+    ) -> float | None:
         value = self.get(table, key, where, (int, float), default)
         if value is None:
             return None
@@ -329,8 +348,9 @@ class _Reader:
             return None
         return float(value)
 
-    def choice(self, table: Mapping[str, Any], key: str, where: str, choices: Sequence[str],
-               default: Any = ...) -> str | None:
+    def choice(
+        self, table: Mapping[str, Any], key: str, where: str, choices: Sequence[str], default: Any = ...
+    ) -> str | None:
         value = self.get(table, key, where, str, default)
         if value is None:
             return None
@@ -339,8 +359,9 @@ class _Reader:
             return None
         return str(value)
 
-    def colour(self, table: Mapping[str, Any], key: str, where: str,
-               palette: Mapping[str, RGB], default: Any = ...) -> RGB | None:
+    def colour(
+        self, table: Mapping[str, Any], key: str, where: str, palette: Mapping[str, RGB], default: Any = ...
+    ) -> RGB | None:
         value = self.get(table, key, where, str, default)
         if value is None:
             return None
@@ -349,18 +370,15 @@ class _Reader:
         parsed = parse_colour(value)
         if parsed is None:
             names = ", ".join(sorted(palette)) or "none defined"
-            self.bad(_join(where, key),
-                     f"{value!r} is neither #RRGGBB nor a colour of theme.toml ({names})")
+            self.bad(_join(where, key), f"{value!r} is neither #RRGGBB nor a colour of theme.toml ({names})")
         return parsed
 
-    def box(self, table: Mapping[str, Any], key: str, where: str, canvas: tuple[int, int]
-            ) -> Box | None:
+    def box(self, table: Mapping[str, Any], key: str, where: str, canvas: tuple[int, int]) -> Box | None:
         value = self.get(table, key, where, list)
         if value is None:
             return None
         name = _join(where, key)
-        if len(value) != 4 or not all(isinstance(v, int) and not isinstance(v, bool)
-                                      for v in value):
+        if len(value) != 4 or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             self.bad(name, "must be [x, y, width, height] in whole pixels")
             return None
         box = Box(*value)
@@ -374,8 +392,14 @@ class _Reader:
         return box
 
 
-_KIND_NAMES = {int: "a whole number", float: "a number", str: "a string", list: "a list",
-               dict: "a table", bool: "true/false"}
+_KIND_NAMES = {
+    int: "a whole number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a table",
+    bool: "true/false",
+}
 
 
 def _join(where: str, key: str | int) -> str:
@@ -458,8 +482,10 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
     def font_role(table: Mapping[str, Any], where: str) -> str | None:
         role = r.get(table, "font", where, str)
         if role is not None and role not in roles:
-            r.bad(_join(where, "font"),
-                  f"{role!r} is not a font role of theme.toml ({', '.join(sorted(roles))})")
+            r.bad(
+                _join(where, "font"),
+                f"{role!r} is not a font role of theme.toml ({', '.join(sorted(roles))})",
+            )
             return None
         return role
 
@@ -476,8 +502,7 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
             shapes.append(Shape(box, fill))
 
     photo_t = r.get(data, "photo", "", dict) or {}
-    r.known(photo_t, "photo", ("box", "fill", "ring_width", "ring_diameter", "ring_colour",
-                               "monogram"))
+    r.known(photo_t, "photo", ("box", "fill", "ring_width", "ring_diameter", "ring_colour", "monogram"))
     photo_box = r.box(photo_t, "box", "photo", canvas)
     photo_fill = r.colour(photo_t, "fill", "photo", palette)
     ring_width = r.int_(photo_t, "ring_width", "photo", 0, 100, default=0)
@@ -515,9 +540,25 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
             if not isinstance(text_t, dict):
                 r.bad(twhere, "must be a table ([[block.text]])")
                 continue
-            r.known(text_t, twhere, ("field", "font", "size", "min_size", "wrap_size",
-                                     "max_lines", "leading", "colour", "space_before", "step",
-                                     "transform", "last_resort_size", "last_resort_lines"))
+            r.known(
+                text_t,
+                twhere,
+                (
+                    "field",
+                    "font",
+                    "size",
+                    "min_size",
+                    "wrap_size",
+                    "max_lines",
+                    "leading",
+                    "colour",
+                    "space_before",
+                    "step",
+                    "transform",
+                    "last_resort_size",
+                    "last_resort_lines",
+                ),
+            )
             field = r.choice(text_t, "field", twhere, FIELDS)
             if field is not None:
                 if field in placed:
@@ -534,24 +575,34 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
             max_lines = r.int_(text_t, "max_lines", twhere, 1, MAX_LINES_LIMIT, default=1)
             last_size = r.int_(text_t, "last_resort_size", twhere, 8, 1000, default=None)
             if last_size is not None and min_size and last_size > min_size:
-                r.bad(_join(twhere, "last_resort_size"),
-                      f"{last_size} is larger than min_size {min_size}")
-            last_lines = r.int_(text_t, "last_resort_lines", twhere, 1, MAX_LINES_LIMIT,
-                                default=None)
+                r.bad(_join(twhere, "last_resort_size"), f"{last_size} is larger than min_size {min_size}")
+            last_lines = r.int_(text_t, "last_resort_lines", twhere, 1, MAX_LINES_LIMIT, default=None)
             if last_lines is not None and max_lines and last_lines < max_lines:
-                r.bad(_join(twhere, "last_resort_lines"),
-                      f"{last_lines} is fewer than max_lines {max_lines}")
+                r.bad(_join(twhere, "last_resort_lines"), f"{last_lines} is fewer than max_lines {max_lines}")
             leading = r.num(text_t, "leading", twhere, 0.8, 3.0, default=1.2)
             colour = r.colour(text_t, "colour", twhere, palette)
             space = r.int_(text_t, "space_before", twhere, 0, 2000, default=0)
             step = r.int_(text_t, "step", twhere, 1, 50, default=2)
             transform = r.choice(text_t, "transform", twhere, TRANSFORMS, default="none")
-            values = (field, font, size, min_size, max_lines, leading, colour, space, step,
-                      transform)
+            values = (field, font, size, min_size, max_lines, leading, colour, space, step, transform)
             if all(v is not None for v in values):
-                styles.append(TextStyle(field, font, size, min_size, max_lines, leading,  # type: ignore[arg-type]
-                                        colour, space, step, transform, wrap_size,  # type: ignore[arg-type]
-                                        last_size, last_lines))
+                styles.append(
+                    TextStyle(
+                        field,
+                        font,
+                        size,
+                        min_size,
+                        max_lines,
+                        leading,  # type: ignore[arg-type]
+                        colour,
+                        space,
+                        step,
+                        transform,
+                        wrap_size,  # type: ignore[arg-type]
+                        last_size,
+                        last_lines,
+                    )
+                )
         if not styles and not any(p.field and p.field.startswith(where) for p in r.problems):
             r.bad(_join(where, "text"), "a block needs at least one [[block.text]]")
         if bbox and align and valign and styles:
@@ -563,20 +614,29 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
     assert background and photo_box and photo_fill and ring_colour and mono_colour
     assert mono_font and mono_size and mono_min and mono_width is not None
     return Layout(
-        name=name, source=source, width=canvas[0], height=canvas[1], background=background,
+        name=name,
+        source=source,
+        width=canvas[0],
+        height=canvas[1],
+        background=background,
         shapes=tuple(shapes),
-        photo=PhotoFrame(photo_box, photo_fill,
-                         Monogram(mono_font, mono_size, mono_min, mono_width, mono_colour),
-                         ring_width or 0, ring_diameter or 0, ring_colour),
-        blocks=tuple(blocks), fonts=theme.fonts,
+        photo=PhotoFrame(
+            photo_box,
+            photo_fill,
+            Monogram(mono_font, mono_size, mono_min, mono_width, mono_colour),
+            ring_width or 0,
+            ring_diameter or 0,
+            ring_colour,
+        ),
+        blocks=tuple(blocks),
+        fonts=theme.fonts,
     )
 
 
 def _raise(r: _Reader, what: str) -> None:
     if r.problems:
         n = len(r.problems)
-        raise RenderError(f"{r.source}: {n} problem{'s' if n != 1 else ''} in the {what}",
-                          r.problems)
+        raise RenderError(f"{r.source}: {n} problem{'s' if n != 1 else ''} in the {what}", r.problems)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -632,6 +692,7 @@ def load_layouts(templates_dir: Path) -> dict[str, Layout]:
 
 
 # --- text fitting (pure) ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Span:
@@ -726,7 +787,7 @@ def _split_word(word: str) -> list[str]:
     start = 0
     for run in _HYPHEN_RUN_RE.finditer(word):
         if run.start() > 0 and run.end() < len(word):
-            parts.append(word[start:run.end()])
+            parts.append(word[start : run.end()])
             start = run.end()
     parts.append(word[start:])
     return parts
@@ -742,16 +803,13 @@ def break_positions(atoms: Sequence[str], joins: Sequence[str], glue: bool) -> t
     for i, join in enumerate(joins):
         if join == " " and _PUNCT_ONLY_RE.match(atoms[i + 1]):
             continue
-        if glue and join == " " and _GLUE_RE.match(atoms[i]) and (
-            atoms[i].isdigit() or atoms[i].islower()
-        ):
+        if glue and join == " " and _GLUE_RE.match(atoms[i]) and (atoms[i].isdigit() or atoms[i].islower()):
             continue
         out.append(i)
     return tuple(out)
 
 
-def join_lines(atoms: Sequence[str], joins: Sequence[str], breaks: Sequence[int]
-               ) -> tuple[str, ...]:
+def join_lines(atoms: Sequence[str], joins: Sequence[str], breaks: Sequence[int]) -> tuple[str, ...]:
     """The lines made by ending a line after each atom index in ``breaks``."""
     lines: list[str] = []
     current = atoms[0] if atoms else ""
@@ -765,8 +823,13 @@ def join_lines(atoms: Sequence[str], joins: Sequence[str], breaks: Sequence[int]
     return tuple(lines)
 
 
-def _best_split(atoms: Sequence[str], joins: Sequence[str], allowed: Sequence[int], n: int,
-                width_of: Callable[[str], float]) -> tuple[str, ...] | None:
+def _best_split(
+    atoms: Sequence[str],
+    joins: Sequence[str],
+    allowed: Sequence[int],
+    n: int,
+    width_of: Callable[[str], float],
+) -> tuple[str, ...] | None:
     """The split into ``n`` lines whose widest line is narrowest.
 
     Ties go to the fewest hyphen breaks, then to the earliest breaks. Two dynamic programmes
@@ -781,7 +844,7 @@ def _best_split(atoms: Sequence[str], joins: Sequence[str], allowed: Sequence[in
 
     @cache
     def width(first: int, end: int) -> float:
-        return width_of(join_lines(atoms[first:end + 1], joins[first:end], ())[0])
+        return width_of(join_lines(atoms[first : end + 1], joins[first:end], ())[0])
 
     @cache
     def narrowest(first: int, k: int) -> float:
@@ -817,8 +880,9 @@ def _best_split(atoms: Sequence[str], joins: Sequence[str], allowed: Sequence[in
     return None if found is None else join_lines(atoms, joins, found[1])
 
 
-def fit_text(text: str, style: TextStyle, width: int, max_height: float, measure: Measure
-             ) -> FittedText | None:
+def fit_text(
+    text: str, style: TextStyle, width: int, max_height: float, measure: Measure
+) -> FittedText | None:
     """Set ``text`` as large as ``style`` allows inside ``width`` × ``max_height`` pixels.
 
     Order of preference: see ``TextStyle.candidates`` (shrink, then wrap, then shrink further).
@@ -843,13 +907,13 @@ def fit_text(text: str, style: TextStyle, width: int, max_height: float, measure
     # Widths at the reference size guide the choice of breaks and the first size to try;
     # every candidate is then measured for real, so the guess never decides the outcome.
     atom_w = {a: measure.span(a, style.font, ref).width for a in set(atoms)}
-    space_w = max(0, measure.span("x x", style.font, ref).width
-                  - measure.span("xx", style.font, ref).width)
+    space_w = max(0, measure.span("x x", style.font, ref).width - measure.span("xx", style.font, ref).width)
 
     def estimate(line: str) -> float:
         sub_atoms, sub_joins = tokens(line)
-        return sum(atom_w.get(a) or measure.span(a, style.font, ref).width for a in sub_atoms) + \
-            space_w * sum(1 for j in sub_joins if j == " ")
+        return sum(
+            atom_w.get(a) or measure.span(a, style.font, ref).width for a in sub_atoms
+        ) + space_w * sum(1 for j in sub_joins if j == " ")
 
     passes = [break_positions(atoms, joins, glue=True)]
     loose = break_positions(atoms, joins, glue=False)
@@ -882,13 +946,14 @@ def _set(style: TextStyle, lines: tuple[str, ...], size: int, measure: Measure) 
     last = len(lines) - 1
     # Exact extents even when a later line reaches higher than the first (a tall accent).
     top_ext = max(max(ascent, -span.top) - k * advance for k, span in enumerate(spans))
-    bottom_ext = max(max(descent, span.bottom) - (last - k) * advance
-                     for k, span in enumerate(spans))
-    return FittedText(style.field, style.font, size, lines, spans, advance, ascent, descent,
-                      top_ext, bottom_ext)
+    bottom_ext = max(max(descent, span.bottom) - (last - k) * advance for k, span in enumerate(spans))
+    return FittedText(
+        style.field, style.font, size, lines, spans, advance, ascent, descent, top_ext, bottom_ext
+    )
 
 
 # --- card planning (pure) -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PlacedLine:
@@ -932,8 +997,9 @@ def _fit_error(who: str, layout: Layout, block: Block, style: TextStyle, text: s
     )
 
 
-def plan_block(block: Block, texts: Mapping[str, str], measure: Measure, layout: Layout,
-               who: str) -> list[PlacedLine]:
+def plan_block(
+    block: Block, texts: Mapping[str, str], measure: Measure, layout: Layout, who: str
+) -> list[PlacedLine]:
     """Fit and place a block's texts, stacked, every line inside the block's box.
 
     First every text in its normal range: each gets its preferred setting when they all fit;
@@ -954,8 +1020,9 @@ def plan_block(block: Block, texts: Mapping[str, str], measure: Measure, layout:
     return _place(block, items, fitted)
 
 
-def _fit_texts(items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int], width: int,
-               height: float, measure: Measure) -> tuple[list[FittedText], int | None]:
+def _fit_texts(
+    items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int], width: int, height: float, measure: Measure
+) -> tuple[list[FittedText], int | None]:
     """Fit stacked texts into ``width`` × ``height``: the normal range, then the last resort.
 
     The last resort comes in two steps. First the texts may take their extra lines
@@ -992,10 +1059,10 @@ def _fit_texts(items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int], widt
     preferred = [fit_text(t, s, width, height, measure) for s, t in rest]
     if all(f is not None for f in preferred):
         levels.append([f for f in preferred if f is not None])
-    normal_small = [fit_text(t, replace(s, last_resort_size=None).smallest(), width, math.inf,
-                             measure) for s, t in rest]
-    levels.append([n if n is not None else f for n, f in zip(normal_small, smallest[1:],
-                                                              strict=True)])
+    normal_small = [
+        fit_text(t, replace(s, last_resort_size=None).smallest(), width, math.inf, measure) for s, t in rest
+    ]
+    levels.append([n if n is not None else f for n, f in zip(normal_small, smallest[1:], strict=True)])
     levels.append(smallest[1:])
     for later in levels:
         room = height - sum(gaps) - sum(f.height for f in later)
@@ -1006,8 +1073,9 @@ def _fit_texts(items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int], widt
     return _stack(items, gaps, [f.height for f in smallest], width, height, measure)
 
 
-def _fit_block(items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int], width: int,
-               height: float, measure: Measure) -> tuple[list[FittedText], int | None]:
+def _fit_block(
+    items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int], width: int, height: float, measure: Measure
+) -> tuple[list[FittedText], int | None]:
     """Fit texts within what their styles allow, by the priorities of ``plan_block``.
 
     Returns:
@@ -1034,9 +1102,14 @@ def _fit_block(items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int], widt
     return _stack(items, gaps, floors, width, height, measure)
 
 
-def _stack(items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int],
-           reserved: Sequence[float], width: int, height: float, measure: Measure
-           ) -> tuple[list[FittedText], int | None]:
+def _stack(
+    items: Sequence[tuple[TextStyle, str]],
+    gaps: Sequence[int],
+    reserved: Sequence[float],
+    width: int,
+    height: float,
+    measure: Measure,
+) -> tuple[list[FittedText], int | None]:
     """Fit texts in order, each leaving room for the later ones' ``reserved`` heights.
 
     Returns:
@@ -1055,8 +1128,9 @@ def _stack(items: Sequence[tuple[TextStyle, str]], gaps: Sequence[int],
     return fitted, None
 
 
-def _place(block: Block, items: Sequence[tuple[TextStyle, str]], fitted: Sequence[FittedText]
-           ) -> list[PlacedLine]:
+def _place(
+    block: Block, items: Sequence[tuple[TextStyle, str]], fitted: Sequence[FittedText]
+) -> list[PlacedLine]:
     total = sum(f.height for f in fitted) + sum(s.space_before for s, _ in items[1:])
     free = block.box.h - total
     y = block.box.y + {"top": 0, "center": free // 2, "bottom": free}[block.valign]
@@ -1075,10 +1149,13 @@ def _place(block: Block, items: Sequence[tuple[TextStyle, str]], fitted: Sequenc
             line_y = baseline + i * fit.advance
             # A line's box spans the font's ascent and descent (or its ink, if taller), so
             # "inside the box" holds for every glyph the font can draw, not just these.
-            bbox = (x + span.left, line_y - max(fit.ascent, -span.top),
-                    x + span.right, line_y + max(fit.descent, span.bottom))
-            out.append(PlacedLine(style.field, line, style.font, fit.size, style.colour,
-                                  x, line_y, bbox))
+            bbox = (
+                x + span.left,
+                line_y - max(fit.ascent, -span.top),
+                x + span.right,
+                line_y + max(fit.descent, span.bottom),
+            )
+            out.append(PlacedLine(style.field, line, style.font, fit.size, style.colour, x, line_y, bbox))
         y += fit.height
     return out
 
@@ -1099,13 +1176,28 @@ def place_monogram(frame: PhotoFrame, initials: str, measure: Measure) -> Placed
         if span.width <= mono.max_width and height <= box.h:
             x = box.x + (box.w - span.width) // 2 - span.left
             y = box.y + (box.h - height) // 2 - span.top
-            return PlacedLine("monogram", initials, mono.font, size, mono.colour, x, y,
-                              (x + span.left, y + span.top, x + span.right, y + span.bottom))
+            return PlacedLine(
+                "monogram",
+                initials,
+                mono.font,
+                size,
+                mono.colour,
+                x,
+                y,
+                (x + span.left, y + span.top, x + span.right, y + span.bottom),
+            )
     return None
 
 
-def plan_card(layout: Layout, texts: Mapping[str, str], measure: Measure, *, who: str,
-              initials: str = "", with_photo: bool = False) -> CardPlan:
+def plan_card(
+    layout: Layout,
+    texts: Mapping[str, str],
+    measure: Measure,
+    *,
+    who: str,
+    initials: str = "",
+    with_photo: bool = False,
+) -> CardPlan:
     """Plan a whole card: every text fitted and placed in its block, the placeholder's initials.
 
     Args:
@@ -1129,7 +1221,9 @@ def plan_card(layout: Layout, texts: Mapping[str, str], measure: Measure, *, who
     if initials and not with_photo:
         monogram = place_monogram(layout.photo, initials, measure)
         if monogram is None:
-            raise FitError(f"{who}: {layout.name} card: the initials {initials!r} do not fit "
-                           f"the photo frame of {layout.source} even at "
-                           f"{layout.photo.monogram.min_size} px")
+            raise FitError(
+                f"{who}: {layout.name} card: the initials {initials!r} do not fit "
+                f"the photo frame of {layout.source} even at "
+                f"{layout.photo.monogram.min_size} px"
+            )
     return CardPlan(layout.name, tuple(lines), layout.photo.box, monogram, tuple(boxes))

@@ -22,14 +22,44 @@ GMAIL_CLIP_BYTES = 102_000
 
 _PAD = ("padding", "padding-top", "padding-right", "padding-bottom", "padding-left")
 _BORDER = ("border", "border-top", "border-right", "border-bottom", "border-left")
-_INNER_BORDER = ("inner-border", "inner-border-top", "inner-border-right",
-                 "inner-border-bottom", "inner-border-left", "inner-border-radius")
-_BACKGROUND = ("background-color", "background-url", "background-repeat", "background-size",
-               "background-position", "background-position-x", "background-position-y")
-_FONT = ("font-family", "font-size", "font-style", "font-weight", "line-height",
-         "letter-spacing", "text-decoration", "text-transform", "color")
-_ICONS = ("icon-align", "icon-height", "icon-position", "icon-unwrapped-alt",
-          "icon-unwrapped-url", "icon-width", "icon-wrapped-alt", "icon-wrapped-url")
+_INNER_BORDER = (
+    "inner-border",
+    "inner-border-top",
+    "inner-border-right",
+    "inner-border-bottom",
+    "inner-border-left",
+    "inner-border-radius",
+)
+_BACKGROUND = (
+    "background-color",
+    "background-url",
+    "background-repeat",
+    "background-size",
+    "background-position",
+    "background-position-x",
+    "background-position-y",
+)
+_FONT = (
+    "font-family",
+    "font-size",
+    "font-style",
+    "font-weight",
+    "line-height",
+    "letter-spacing",
+    "text-decoration",
+    "text-transform",
+    "color",
+)
+_ICONS = (
+    "icon-align",
+    "icon-height",
+    "icon-position",
+    "icon-unwrapped-alt",
+    "icon-unwrapped-url",
+    "icon-width",
+    "icon-wrapped-alt",
+    "icon-wrapped-url",
+)
 _LINK = ("href", "rel", "target", "title")
 # Every body component accepts these.
 _GLOBAL = ("mj-class", "css-class")
@@ -45,56 +75,170 @@ def _attrs(*groups: tuple[str, ...] | str) -> frozenset[str]:
 # The standard MJML 4 components with their documented attributes (https://documentation.mjml.io).
 BODY_TAGS: dict[str, frozenset[str]] = {
     "mj-body": _attrs("width", "background-color"),
-    "mj-wrapper": _attrs(_BACKGROUND, _BORDER, _PAD, "border-radius", "direction",
-                         "full-width", "text-align", "gap"),
-    "mj-section": _attrs(_BACKGROUND, _BORDER, _PAD, "border-radius", "direction",
-                         "full-width", "text-align"),
+    "mj-wrapper": _attrs(
+        _BACKGROUND, _BORDER, _PAD, "border-radius", "direction", "full-width", "text-align", "gap"
+    ),
+    "mj-section": _attrs(
+        _BACKGROUND, _BORDER, _PAD, "border-radius", "direction", "full-width", "text-align"
+    ),
     "mj-group": _attrs("width", "vertical-align", "background-color", "direction"),
-    "mj-column": _attrs(_BORDER, _INNER_BORDER, _PAD, "background-color",
-                        "inner-background-color", "border-radius", "width", "vertical-align",
-                        "direction"),
+    "mj-column": _attrs(
+        _BORDER,
+        _INNER_BORDER,
+        _PAD,
+        "background-color",
+        "inner-background-color",
+        "border-radius",
+        "width",
+        "vertical-align",
+        "direction",
+    ),
     "mj-text": _attrs(_FONT, _PAD, "height", "align", "container-background-color"),
-    "mj-image": _attrs(_BORDER, _PAD, _LINK, "align", "alt", "border-radius",
-                       "container-background-color", "fluid-on-mobile", "full-width", "height",
-                       "name", "sizes", "src", "srcset", "usemap", "width", "font-size"),
-    "mj-button": _attrs(_FONT, _BORDER, _PAD, _LINK, "align", "background-color",
-                        "border-radius", "container-background-color", "height",
-                        "inner-padding", "text-align", "vertical-align", "width", "name"),
-    "mj-divider": _attrs(_PAD, "align", "border-color", "border-style", "border-width",
-                         "container-background-color", "width"),
+    "mj-image": _attrs(
+        _BORDER,
+        _PAD,
+        _LINK,
+        "align",
+        "alt",
+        "border-radius",
+        "container-background-color",
+        "fluid-on-mobile",
+        "full-width",
+        "height",
+        "name",
+        "sizes",
+        "src",
+        "srcset",
+        "usemap",
+        "width",
+        "font-size",
+    ),
+    "mj-button": _attrs(
+        _FONT,
+        _BORDER,
+        _PAD,
+        _LINK,
+        "align",
+        "background-color",
+        "border-radius",
+        "container-background-color",
+        "height",
+        "inner-padding",
+        "text-align",
+        "vertical-align",
+        "width",
+        "name",
+    ),
+    "mj-divider": _attrs(
+        _PAD, "align", "border-color", "border-style", "border-width", "container-background-color", "width"
+    ),
     "mj-spacer": _attrs(_PAD, "container-background-color", "height"),
-    "mj-table": _attrs(_FONT, _PAD, "align", "border", "cellpadding", "cellspacing",
-                       "container-background-color", "role", "table-layout", "width"),
+    "mj-table": _attrs(
+        _FONT,
+        _PAD,
+        "align",
+        "border",
+        "cellpadding",
+        "cellspacing",
+        "container-background-color",
+        "role",
+        "table-layout",
+        "width",
+    ),
     "mj-raw": _attrs("position"),
-    "mj-hero": _attrs(_PAD, "background-color", "background-height", "background-position",
-                      "background-url", "background-width", "border-radius",
-                      "container-background-color", "height", "inner-background-color",
-                      "inner-padding", "inner-padding-top", "inner-padding-right",
-                      "inner-padding-bottom", "inner-padding-left", "mode", "vertical-align",
-                      "width"),
-    "mj-navbar": _attrs("align", "base-url", "hamburger", "ico-align", "ico-close", "ico-color",
-                        "ico-font-family", "ico-font-size", "ico-line-height", "ico-open",
-                        "ico-padding", "ico-padding-top", "ico-padding-right",
-                        "ico-padding-bottom", "ico-padding-left", "ico-text-decoration",
-                        "ico-text-transform"),
+    "mj-hero": _attrs(
+        _PAD,
+        "background-color",
+        "background-height",
+        "background-position",
+        "background-url",
+        "background-width",
+        "border-radius",
+        "container-background-color",
+        "height",
+        "inner-background-color",
+        "inner-padding",
+        "inner-padding-top",
+        "inner-padding-right",
+        "inner-padding-bottom",
+        "inner-padding-left",
+        "mode",
+        "vertical-align",
+        "width",
+    ),
+    "mj-navbar": _attrs(
+        "align",
+        "base-url",
+        "hamburger",
+        "ico-align",
+        "ico-close",
+        "ico-color",
+        "ico-font-family",
+        "ico-font-size",
+        "ico-line-height",
+        "ico-open",
+        "ico-padding",
+        "ico-padding-top",
+        "ico-padding-right",
+        "ico-padding-bottom",
+        "ico-padding-left",
+        "ico-text-decoration",
+        "ico-text-transform",
+    ),
     "mj-navbar-link": _attrs(_FONT, _PAD, _LINK),
-    "mj-social": _attrs(_FONT, _PAD, "align", "border-radius", "container-background-color",
-                        "icon-height", "icon-size", "icon-padding", "inner-padding", "mode",
-                        "text-padding"),
-    "mj-social-element": _attrs(_FONT, _PAD, _LINK, "align", "alt", "background-color",
-                                "border-radius", "icon-height", "icon-position", "icon-size",
-                                "icon-padding", "name", "sizes", "src", "srcset",
-                                "text-padding", "vertical-align"),
+    "mj-social": _attrs(
+        _FONT,
+        _PAD,
+        "align",
+        "border-radius",
+        "container-background-color",
+        "icon-height",
+        "icon-size",
+        "icon-padding",
+        "inner-padding",
+        "mode",
+        "text-padding",
+    ),
+    "mj-social-element": _attrs(
+        _FONT,
+        _PAD,
+        _LINK,
+        "align",
+        "alt",
+        "background-color",
+        "border-radius",
+        "icon-height",
+        "icon-position",
+        "icon-size",
+        "icon-padding",
+        "name",
+        "sizes",
+        "src",
+        "srcset",
+        "text-padding",
+        "vertical-align",
+    ),
     "mj-accordion": _attrs(_ICONS, _PAD, "border", "container-background-color", "font-family"),
     "mj-accordion-element": _attrs(_ICONS, "background-color", "border", "font-family"),
     "mj-accordion-title": _attrs(_FONT, _PAD, "background-color"),
     "mj-accordion-text": _attrs(_FONT, _PAD, "background-color"),
-    "mj-carousel": _attrs("align", "border-radius", "container-background-color",
-                          "icon-width", "left-icon", "right-icon", "tb-border",
-                          "tb-border-radius", "tb-hover-border-color",
-                          "tb-selected-border-color", "tb-width", "thumbnails"),
-    "mj-carousel-image": _attrs(_LINK, "alt", "src", "thumbnails-src", "border-radius",
-                                "tb-border", "tb-border-radius"),
+    "mj-carousel": _attrs(
+        "align",
+        "border-radius",
+        "container-background-color",
+        "icon-width",
+        "left-icon",
+        "right-icon",
+        "tb-border",
+        "tb-border-radius",
+        "tb-hover-border-color",
+        "tb-selected-border-color",
+        "tb-width",
+        "thumbnails",
+    ),
+    "mj-carousel-image": _attrs(
+        _LINK, "alt", "src", "thumbnails-src", "border-radius", "tb-border", "tb-border-radius"
+    ),
 }
 HEAD_TAGS: dict[str, frozenset[str]] = {
     "mj-head": frozenset(),
@@ -113,24 +257,63 @@ ROOT_ATTRS = frozenset({"lang", "dir", "owa"})
 REFUSED_TAGS = {"mj-include": "use Jinja's {% include %} instead of mj-include"}
 
 # Components whose content is HTML (or text), not more components.
-ENDING_TAGS = frozenset({
-    "mj-text", "mj-button", "mj-raw", "mj-table", "mj-navbar-link", "mj-social-element",
-    "mj-accordion-title", "mj-accordion-text", "mj-title", "mj-preview", "mj-style",
-    "mj-html-attribute",
-})
+ENDING_TAGS = frozenset(
+    {
+        "mj-text",
+        "mj-button",
+        "mj-raw",
+        "mj-table",
+        "mj-navbar-link",
+        "mj-social-element",
+        "mj-accordion-title",
+        "mj-accordion-text",
+        "mj-title",
+        "mj-preview",
+        "mj-style",
+        "mj-html-attribute",
+    }
+)
 # Head components whose content is plain text: no tags at all.
 TEXT_ONLY_TAGS = frozenset({"mj-title", "mj-preview", "mj-style", "mj-html-attribute"})
 
-_HTML_COMMON = frozenset({"style", "class", "id", "lang", "dir", "title", "role", "aria-label",
-                          "aria-hidden"})
+_HTML_COMMON = frozenset(
+    {"style", "class", "id", "lang", "dir", "title", "role", "aria-label", "aria-hidden"}
+)
 _CELL = frozenset({"align", "valign", "width", "height", "colspan", "rowspan", "bgcolor"})
 # HTML a template may use inside mj-text, mj-button, mj-table and mj-raw.
 HTML_TAGS: dict[str, frozenset[str]] = {
-    **{tag: _HTML_COMMON for tag in (
-        "b", "strong", "i", "em", "u", "s", "small", "span", "br", "p", "div", "ul", "li",
-        "h1", "h2", "h3", "h4", "blockquote", "sup", "sub", "hr", "abbr", "tbody", "thead",
-        "tfoot", "tr", "caption",
-    )},
+    **{
+        tag: _HTML_COMMON
+        for tag in (
+            "b",
+            "strong",
+            "i",
+            "em",
+            "u",
+            "s",
+            "small",
+            "span",
+            "br",
+            "p",
+            "div",
+            "ul",
+            "li",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "blockquote",
+            "sup",
+            "sub",
+            "hr",
+            "abbr",
+            "tbody",
+            "thead",
+            "tfoot",
+            "tr",
+            "caption",
+        )
+    },
     "ol": _HTML_COMMON | {"start", "type"},
     "a": _HTML_COMMON | {"href", "target", "rel", "name"},
     "img": _HTML_COMMON | {"src", "alt", "width", "height", "border"},
@@ -279,8 +462,7 @@ def check_mjml(source: str, name: str = "newsletter") -> None:
     if problems:
         raise NewsletterError(
             f"{name}: {len(problems)} MJML problem{'s' if len(problems) != 1 else ''}: "
-            "mjml-python would drop or pass these through silently\n  "
-            + "\n  ".join(problems)
+            "mjml-python would drop or pass these through silently\n  " + "\n  ".join(problems)
         )
 
 
@@ -352,8 +534,10 @@ def html_problems(html: str, *, send: bool, merge_tags: tuple[str, ...] = ()) ->
         if low.startswith("//") or ":" in low.split("/", 1)[0]:
             return f"{what} {url[:80]!r} is not an absolute https:// link"
         if send:
-            return (f"{what} {url[:80]!r} is relative: a send build needs absolute https:// "
-                    "links (pass an asset base URL)")
+            return (
+                f"{what} {url[:80]!r} is relative: a send build needs absolute https:// "
+                "links (pass an asset base URL)"
+            )
         return None
 
     for line, attrs in parser.images:

@@ -87,8 +87,7 @@ def card_url(path: str, *, asset_base_url: str | None, appeal: str, cycle: str) 
 
 
 def _empty_values(values: Mapping[str, Any]) -> list[str]:
-    return [name for name, value in values.items()
-            if not isinstance(value, str) or not value.strip()]
+    return [name for name, value in values.items() if not isinstance(value, str) or not value.strip()]
 
 
 def render_newsletter(
@@ -131,25 +130,34 @@ def render_newsletter(
     featured_cards = []
     for view in ctx["featured"]:
         image = card(view["id"]) if card else CardImage(default_card_path(lang, view["id"]))
-        featured_cards.append({
-            **by_id[view["id"]],
-            "card_src": None if image is None else card_url(
-                image.path, asset_base_url=asset_base_url,
-                appeal=ctx["appeal"]["key"], cycle=ctx["cycle"]["id"]),
-            "card_alt_given": None if image is None else image.alt,
-        })
+        featured_cards.append(
+            {
+                **by_id[view["id"]],
+                "card_src": None
+                if image is None
+                else card_url(
+                    image.path,
+                    asset_base_url=asset_base_url,
+                    appeal=ctx["appeal"]["key"],
+                    cycle=ctx["cycle"]["id"],
+                ),
+                "card_alt_given": None if image is None else image.alt,
+            }
+        )
 
-    base = {**ctx, **extras, "featured_cards": featured_cards,
-            "unsubscribe_url": settings.unsubscribe}
+    base = {**ctx, **extras, "featured_cards": featured_cards, "unsubscribe_url": settings.unsubscribe}
     meta = render(templates_dir, "newsletter/meta.txt", base).strip("\n").split("\n")
     subject = meta[0].strip() if meta else ""
     preheader = meta[1].strip() if len(meta) > 1 else ""
     if len(meta) > 2:
-        raise NewsletterError(f"{where}: newsletter/meta.txt must give two lines "
-                              f"(subject, preheader), not {len(meta)}")
+        raise NewsletterError(
+            f"{where}: newsletter/meta.txt must give two lines (subject, preheader), not {len(meta)}"
+        )
     if not preheader:
-        raise NewsletterError(f"{where}: the preheader is missing (second line of "
-                              "newsletter/meta.txt): inboxes would show the first text instead")
+        raise NewsletterError(
+            f"{where}: the preheader is missing (second line of "
+            "newsletter/meta.txt): inboxes would show the first text instead"
+        )
 
     values: dict[str, Any] = {
         "subject": subject,
@@ -167,8 +175,9 @@ def render_newsletter(
             values[f"{entry['id']} card alt text"] = entry["card_alt_given"]
     empty = _empty_values(values)
     if empty:
-        raise NewsletterError(f"{where}: empty merge value{'s' if len(empty) > 1 else ''}: "
-                              + ", ".join(empty))
+        raise NewsletterError(
+            f"{where}: empty merge value{'s' if len(empty) > 1 else ''}: " + ", ".join(empty)
+        )
 
     full = {**base, "subject": subject, "preheader": preheader}
     mjml = render(templates_dir, "newsletter/newsletter.mjml", full)
@@ -189,10 +198,20 @@ def render_newsletter(
     if settings.unsubscribe not in txt:
         problems.append(f"no unsubscribe link ({settings.unsubscribe}) in the plain-text part")
     if problems:
-        raise NewsletterError(f"{where}.html: {len(problems)} problem"
-                              f"{'s' if len(problems) != 1 else ''}\n  " + "\n  ".join(problems))
-    return Newsletter(lang=lang, subject=subject, preheader=preheader, mjml=mjml, html=html,
-                      txt=txt, unsubscribe=settings.unsubscribe, send=send)
+        raise NewsletterError(
+            f"{where}.html: {len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''}\n  " + "\n  ".join(problems)
+        )
+    return Newsletter(
+        lang=lang,
+        subject=subject,
+        preheader=preheader,
+        mjml=mjml,
+        html=html,
+        txt=txt,
+        unsubscribe=settings.unsubscribe,
+        send=send,
+    )
 
 
 def _escape(text: str) -> str:
@@ -228,15 +247,21 @@ def build_outputs(
     campaign = inputs.campaign
     base_url = options.asset_base_url
     for lang, ctx in contexts.items():
+
         def lookup(person_id: str, lang: str = lang) -> CardImage:
             ref = card_refs.get((person_id, lang))
             if ref is None:
                 return CardImage(default_card_path(lang, person_id))
             return CardImage(ref["paths"][CARD_FORMAT], ref.get("alt_text"))
 
-        nl = render_newsletter(ctx, inputs.project.templates, settings=campaign.newsletter,
-                               asset_base_url=base_url, card=lookup,
-                               send=base_url is not None)
+        nl = render_newsletter(
+            ctx,
+            inputs.project.templates,
+            settings=campaign.newsletter,
+            asset_base_url=base_url,
+            card=lookup,
+            send=base_url is not None,
+        )
         yield f"newsletter/{lang}.mjml", nl.mjml.encode("utf-8")
         yield f"newsletter/{lang}.html", nl.html.encode("utf-8")
         yield f"newsletter/{lang}.txt", nl.txt.encode("utf-8")

@@ -47,8 +47,7 @@ def photo_path(photo_root: Path, name: str) -> Path:
     return photo_root / name
 
 
-def load_photo(path: Path, size: tuple[int, int],
-               focus: tuple[float, float] | None = None) -> Image.Image:
+def load_photo(path: Path, size: tuple[int, int], focus: tuple[float, float] | None = None) -> Image.Image:
     """Decode ``path`` and return exactly ``size`` RGB pixels, cover-fitted around ``focus``.
 
     The image is turned upright by its EXIF orientation first, so ``focus`` (fractions of width
@@ -78,8 +77,9 @@ def load_photo(path: Path, size: tuple[int, int],
 
 
 @lru_cache(maxsize=32)
-def _load(path: str, mtime_ns: int, file_size: int, size: tuple[int, int],
-          focus: tuple[float, float] | None) -> Image.Image:
+def _load(
+    path: str, mtime_ns: int, file_size: int, size: tuple[int, int], focus: tuple[float, float] | None
+) -> Image.Image:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -94,16 +94,13 @@ def _load(path: str, mtime_ns: int, file_size: int, size: tuple[int, int],
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoError(f"{path}: photo is too large to decode safely") from None
     except UnidentifiedImageError:
-        raise PhotoError(
-            f"{path}: not a photo in a supported format ({', '.join(PHOTO_FORMATS)})"
-        ) from None
+        raise PhotoError(f"{path}: not a photo in a supported format ({', '.join(PHOTO_FORMATS)})") from None
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
         # Pillow reports truncated and corrupt data as OSError/SyntaxError/ValueError.
         raise PhotoError(f"{path}: photo is corrupt or truncated ({exc})") from None
 
 
-def _decode(data: bytes, path: str, size: tuple[int, int],
-            focus: tuple[float, float] | None) -> Image.Image:
+def _decode(data: bytes, path: str, size: tuple[int, int], focus: tuple[float, float] | None) -> Image.Image:
     im = Image.open(io.BytesIO(data), formats=PHOTO_FORMATS)
     width, height = im.size
     if width <= 0 or height <= 0:

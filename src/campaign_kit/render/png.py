@@ -49,7 +49,7 @@ def _up_filtered_rows(image: Image.Image, stride: int) -> bytes:
     first = image.crop((0, 0, image.width, 1)).tobytes()
     if image.height == 1:
         return _FILTER_NONE + first
-    rows = (view[i:i + stride] for i in range(stride, len(view), stride))
+    rows = (view[i : i + stride] for i in range(stride, len(view), stride))
     return b"".join((_FILTER_NONE, first, _FILTER_UP, _FILTER_UP.join(rows)))
 
 

@@ -167,6 +167,7 @@ class Post:
 
 # --- the drop-order mechanism ---------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PostTemplate:
     """A post template and the optional parts it declares, in drop order.
@@ -279,8 +280,7 @@ def _keeper(template: PostTemplate, dropped: Sequence[str]) -> Callable[[str], b
         if part not in declared:
             listed = ", ".join(template.drop_order) or "none"
             raise TemplateError(
-                f'keep("{part}"): the part is not in the template\'s drop header '
-                f"(declared: {listed})"
+                f'keep("{part}"): the part is not in the template\'s drop header (declared: {listed})'
             )
         return part not in gone
 
@@ -365,6 +365,7 @@ def fit(
 
 
 # --- per-woman posts ------------------------------------------------------------------------
+
 
 def _platform_vars(platform: str) -> dict[str, Any]:
     p = PLATFORMS[platform]
@@ -487,33 +488,40 @@ def render_person_posts(
         pvars = _platform_vars(platform)
         for person, day in zip(featured, days, strict=True):
             where = f"{platform}/{lang} {person['id']}"
-            fitted = fit(templates_dir, template, {**context, "p": person, "platform": pvars},
-                         platform, where)
+            fitted = fit(
+                templates_dir, template, {**context, "p": person, "platform": pvars}, platform, where
+            )
             check_hashtags(platform, fitted.text, context["appeal"]["hashtags"], where)
             ref = cards.get((lang, person["id"]))
             fmt = CARD_FORMATS[platform]
             card = ref.paths.get(fmt) if ref else card_path(lang, person["id"], fmt)
-            alt = _alt_text(templates_dir, context, person, platform,
-                            ref.alt_text if ref else None, alt_cache) if card else None
-            posts.append(Post(
-                kind="post",
-                id=person["id"],
-                platform=platform,
-                lang=lang,
-                text=fitted.text,
-                api_text=_api_text(platform, fitted.text),
-                length=fitted.measure.length,
-                limit=fitted.measure.limit,
-                alt_text=alt,
-                card=card,
-                date=cycle.day(day),
-                dropped=fitted.dropped,
-                ids=(person["id"],),
-            ))
+            alt = (
+                _alt_text(templates_dir, context, person, platform, ref.alt_text if ref else None, alt_cache)
+                if card
+                else None
+            )
+            posts.append(
+                Post(
+                    kind="post",
+                    id=person["id"],
+                    platform=platform,
+                    lang=lang,
+                    text=fitted.text,
+                    api_text=_api_text(platform, fitted.text),
+                    length=fitted.measure.length,
+                    limit=fitted.measure.limit,
+                    alt_text=alt,
+                    card=card,
+                    date=cycle.day(day),
+                    dropped=fitted.dropped,
+                    ids=(person["id"],),
+                )
+            )
     return posts
 
 
 # --- the roll-call thread -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Item:
@@ -625,9 +633,15 @@ def render_thread(
     for section in ("intro", "line", "outro"):
         for person in people if section == "line" else [None]:
             who = f"{person['id']} (roll-call line)" if person else f"roll-call {section}"
-            fitted = fit(templates_dir, template, {**base, "section": section, "p": person},
-                         platform, f"{platform}/{lang} {who}", measure_text=measure_item,
-                         allow_empty=person is None)
+            fitted = fit(
+                templates_dir,
+                template,
+                {**base, "section": section, "p": person},
+                platform,
+                f"{platform}/{lang} {who}",
+                measure_text=measure_item,
+                allow_empty=person is None,
+            )
             if person is not None and not _names(fitted.text, person):
                 # The roll call's one promise: every woman, by name.
                 raise TemplateError(
@@ -643,8 +657,9 @@ def render_thread(
     while True:
         wide = "9" * digits
         try:
-            groups = pack_thread(pairs, lambda text: measure(platform, text).ok,
-                                 prefix_for=lambda _i, w=wide: f"{w}/{w}")
+            groups = pack_thread(
+                pairs, lambda text: measure(platform, text).ok, prefix_for=lambda _i, w=wide: f"{w}/{w}"
+            )
         except ValueError:  # unreachable: every item was fitted with room for a wider counter
             raise FitError(f"{platform}/{lang} thread: an item does not fit a part") from None
         if len(str(len(groups))) <= digits:
@@ -657,26 +672,29 @@ def render_thread(
         check_hashtags(platform, text, context["appeal"]["hashtags"], f"{platform}/{lang} thread")
         if not result.ok:  # unreachable when packing measured a counter at least as wide
             raise FitError(describe_overflow(f"{platform}/{lang} thread part {n}", result, ()))
-        posts.append(Post(
-            kind="thread",
-            id=None,
-            platform=platform,
-            lang=lang,
-            text=text,
-            api_text=_api_text(platform, text),
-            length=result.length,
-            limit=result.limit,
-            alt_text=None,
-            card=None,
-            date=cycle.day(0),
-            part=n,
-            parts=len(groups),
-            ids=tuple(items[i].person_id for i in group if items[i].person_id),
-        ))
+        posts.append(
+            Post(
+                kind="thread",
+                id=None,
+                platform=platform,
+                lang=lang,
+                text=text,
+                api_text=_api_text(platform, text),
+                length=result.length,
+                limit=result.limit,
+                alt_text=None,
+                card=None,
+                date=cycle.day(0),
+                part=n,
+                parts=len(groups),
+                ids=tuple(items[i].person_id for i in group if items[i].person_id),
+            )
+        )
     return posts
 
 
 # --- everything, and the files --------------------------------------------------------------
+
 
 def _languages(campaign: Campaign, contexts: Mapping[str, Any]) -> list[str]:
     known = [lang for lang in campaign.languages if lang in contexts]
@@ -719,17 +737,24 @@ def render_posts(
     for lang in _languages(campaign, contexts):
         context = contexts[lang]
         if context["appeal"]["key"] != appeal.key:
-            raise TemplateError(f"context for {lang} is for appeal {context['appeal']['key']!r}, "
-                                f"not {appeal.key!r}")
+            raise TemplateError(
+                f"context for {lang} is for appeal {context['appeal']['key']!r}, not {appeal.key!r}"
+            )
         by_platform: dict[str, list[Post]] = {p: [] for p in campaign.platforms}
-        for post in render_person_posts(context=context, platforms=campaign.platforms, cycle=cycle,
-                                        templates_dir=templates_dir, cards=cards):
+        for post in render_person_posts(
+            context=context,
+            platforms=campaign.platforms,
+            cycle=cycle,
+            templates_dir=templates_dir,
+            cards=cards,
+        ):
             by_platform[post.platform].append(post)
         for platform in campaign.platforms:
             posts += by_platform[platform]
             if platform in THREAD_PLATFORMS:
-                posts += render_thread(context=context, platform=platform, cycle=cycle,
-                                       templates_dir=templates_dir)
+                posts += render_thread(
+                    context=context, platform=platform, cycle=cycle, templates_dir=templates_dir
+                )
     return posts
 
 
@@ -806,9 +831,20 @@ def schedule_csv(posts: Iterable[Post]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(SCHEDULE_COLUMNS)
     for p in rows:
-        writer.writerow([neutralise_cell(v) for v in (
-            p.date.isoformat(), p.platform, p.lang, p.id or "", p.text, p.card or "", p.alt_text or "",
-        )])
+        writer.writerow(
+            [
+                neutralise_cell(v)
+                for v in (
+                    p.date.isoformat(),
+                    p.platform,
+                    p.lang,
+                    p.id or "",
+                    p.text,
+                    p.card or "",
+                    p.alt_text or "",
+                )
+            ]
+        )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

@@ -61,12 +61,26 @@ SENTENCE_LABELS = {
 }
 # At this share of the limit a post is flagged: a late edit to a template could tip it over.
 NEAR_LIMIT = 0.9
-KNOWN_POST_KEYS = frozenset({
-    "id", "kind", "platform", "lang", "text", "api_text", "length", "limit", "alt_text", "card",
-    "part", "parts", "date", "dropped",
-    # The women a roll-call part names: the text itself shows them.
-    "ids",
-})
+KNOWN_POST_KEYS = frozenset(
+    {
+        "id",
+        "kind",
+        "platform",
+        "lang",
+        "text",
+        "api_text",
+        "length",
+        "limit",
+        "alt_text",
+        "card",
+        "part",
+        "parts",
+        "date",
+        "dropped",
+        # The women a roll-call part names: the text itself shows them.
+        "ids",
+    }
+)
 NEWSLETTER_WIDTHS = (("Phone", 375), ("Desktop", 640))
 
 CARD_RE = re.compile(r"cards/([^/]+)/([^/]+)/([^/]+)\.png\Z")
@@ -189,11 +203,17 @@ class _Builder:
             ],
             "appeal_key": appeal.get("key", ""),
             "hashtags": list(appeal.get("hashtags", [])),
-            "cycle": {"id": cycle.get("id", ""), "start": cycle.get("start", ""),
-                      "end": cycle.get("end", "")},
+            "cycle": {
+                "id": cycle.get("id", ""),
+                "start": cycle.get("start", ""),
+                "end": cycle.get("end", ""),
+            },
             "as_of": ctx.get("as_of", ""),
-            "org": {"name": org.get("name", ""), "site_url": _http_url(org.get("site_url", "")),
-                    "site_host": org.get("site_host", "")},
+            "org": {
+                "name": org.get("name", ""),
+                "site_url": _http_url(org.get("site_url", "")),
+                "site_host": org.get("site_host", ""),
+            },
             "totals": {
                 "women": totals.get("women"),
                 "children": totals.get("children"),
@@ -210,10 +230,10 @@ class _Builder:
             # Over the limit first: those cannot be posted at all.
             "attention": sorted(
                 (a for a in self.attention if not a["thread"] or a["state"] == "over"),
-                key=lambda a: a["state"] != "over"),
+                key=lambda a: a["state"] != "over",
+            ),
             # Roll-call parts are packed as full as they may be: near the limit by design.
-            "attention_threads": [a for a in self.attention
-                                  if a["thread"] and a["state"] == "near"],
+            "attention_threads": [a for a in self.attention if a["thread"] and a["state"] == "near"],
             "counts": {
                 "cards": n_cards,
                 "posts": len(self.posts),
@@ -221,8 +241,7 @@ class _Builder:
                 "over": sum(1 for a in self.attention if a["state"] == "over"),
             },
             "files": [
-                {"href": rel, "size": _size_label(entry.get("size"))}
-                for rel, entry in self.files.items()
+                {"href": rel, "size": _size_label(entry.get("size"))} for rel, entry in self.files.items()
             ],
             "other_files": [
                 {"href": rel, "size": _size_label(self.files[rel].get("size"))}
@@ -241,8 +260,9 @@ class _Builder:
                 cards.setdefault((pid, lang), []).append(_card(rel, fmt, entry))
         for found in cards.values():
             order = list(CARD_FORMATS)
-            found.sort(key=lambda c: (order.index(c["format"]) if c["format"] in order
-                                      else len(order), c["format"]))
+            found.sort(
+                key=lambda c: (order.index(c["format"]) if c["format"] in order else len(order), c["format"])
+            )
         posts: dict[tuple[str, str], list[dict[str, Any]]] = {}
         people = self.first.get("people", [])
         ids = {v["id"] for v in people}
@@ -280,23 +300,25 @@ class _Builder:
                     "text": _pre_text(alt),
                     "length": len(alt),
                     "label": f"Copy alt text{f' {i}' if len(alt_texts) > 1 else ''}, "
-                             f"{lang['english']}, {who}",
+                    f"{lang['english']}, {who}",
                 }
                 for i, alt in enumerate(alt_texts, start=1)
             ]
-            blocks.append({
-                **lang,
-                "anchor": f"{pid}-{code}",
-                "name": local.get("name", ""),
-                "status_line": local.get("status_line", ""),
-                "mother_of": local.get("mother_of", ""),
-                "cards": [
-                    {**c, "label": f"{c['title']} card, {c['pixels']}, {lang['english']}, {who}"}
-                    for c in cards.get((pid, code), [])
-                ],
-                "alt_texts": alts,
-                "posts": [self._post(p, lang, who, alt_texts[:1]) for p in lang_posts],
-            })
+            blocks.append(
+                {
+                    **lang,
+                    "anchor": f"{pid}-{code}",
+                    "name": local.get("name", ""),
+                    "status_line": local.get("status_line", ""),
+                    "mother_of": local.get("mother_of", ""),
+                    "cards": [
+                        {**c, "label": f"{c['title']} card, {c['pixels']}, {lang['english']}, {who}"}
+                        for c in cards.get((pid, code), [])
+                    ],
+                    "alt_texts": alts,
+                    "posts": [self._post(p, lang, who, alt_texts[:1]) for p in lang_posts],
+                }
+            )
         return {
             "id": pid,
             "anchor": f"woman-{pid}",
@@ -370,28 +392,38 @@ class _Builder:
             "over_by": over_by,
             "label": f"Copy {title}{'' if who is None else ' post'}{label_who}",
             "date": post["date"] if isinstance(post.get("date"), str) else "",
-            "dropped": (", ".join(str(d) for d in dropped) if isinstance(dropped, list)
-                        else ""),
+            "dropped": (", ".join(str(d) for d in dropped) if isinstance(dropped, list) else ""),
             # LinkedIn's API wants escaped text; shown apart so nobody pastes it by hand.
-            "api_text": (_pre_text(api_text) if isinstance(api_text, str) and api_text != text
-                         else None),
-            "api_id": self.next_id("api") if isinstance(api_text, str) and api_text != text
-                      else "",
+            "api_text": (_pre_text(api_text) if isinstance(api_text, str) and api_text != text else None),
+            "api_id": self.next_id("api") if isinstance(api_text, str) and api_text != text else "",
             "card": _card_ref(post.get("card"), self.files),
             # Alt text equal to the one shown for the language is not repeated under every post.
             "alt": (
-                {"id": self.next_id("alt"), "text": _pre_text(alt), "length": len(alt),
-                 "label": f"Copy {title} alt text{label_who}"}
-                if alt and alt not in shared_alt else None
+                {
+                    "id": self.next_id("alt"),
+                    "text": _pre_text(alt),
+                    "length": len(alt),
+                    "label": f"Copy {title} alt text{label_who}",
+                }
+                if alt and alt not in shared_alt
+                else None
             ),
             "extras": _extras(post),
         }
         if state in ("near", "over"):
-            self.attention.append({
-                "href": f"#{post_id}", "state": state, "title": title,
-                "language": lang["english"], "who": who or "", "length": length, "limit": limit,
-                "over_by": over_by, "thread": who is None,
-            })
+            self.attention.append(
+                {
+                    "href": f"#{post_id}",
+                    "state": state,
+                    "title": title,
+                    "language": lang["english"],
+                    "who": who or "",
+                    "length": length,
+                    "limit": limit,
+                    "over_by": over_by,
+                    "thread": who is None,
+                }
+            )
         return view
 
     def _threads(self) -> list[dict[str, Any]]:
@@ -418,12 +450,14 @@ class _Builder:
                 # Parts in order even if posts.json lists them otherwise; ties keep file order.
                 parts.sort(key=lambda p: _part_key(p.get("part")))
                 label = _platform_label(platform)
-                groups.append({
-                    "title": f"{label} thread",
-                    "count": len(parts),
-                    "anchor": f"threads-{code}-{TOKEN_RE.sub('-', platform.lower()).strip('-')}",
-                    "posts": [self._post(p, lang, None, []) for p in parts],
-                })
+                groups.append(
+                    {
+                        "title": f"{label} thread",
+                        "count": len(parts),
+                        "anchor": f"threads-{code}-{TOKEN_RE.sub('-', platform.lower()).strip('-')}",
+                        "posts": [self._post(p, lang, None, []) for p in parts],
+                    }
+                )
             blocks.append({**lang, "anchor": f"threads-{code}", "groups": groups})
         return blocks
 
@@ -438,14 +472,16 @@ class _Builder:
             if text is None and not links:
                 continue
             lang = self.langs[code]
-            blocks.append({
-                **lang,
-                "anchor": f"appeal-{code}",
-                "id": self.next_id("appeal"),
-                "text": None if text is None else _pre_text(text),
-                "label": f"Copy appeal text, {lang['english']}",
-                "links": links,
-            })
+            blocks.append(
+                {
+                    **lang,
+                    "anchor": f"appeal-{code}",
+                    "id": self.next_id("appeal"),
+                    "text": None if text is None else _pre_text(text),
+                    "label": f"Copy appeal text, {lang['english']}",
+                    "links": links,
+                }
+            )
         return blocks
 
     def _newsletters(self) -> list[dict[str, Any]]:
@@ -461,25 +497,29 @@ class _Builder:
             if html is not None:
                 srcdoc = _local_images(html, set(self.files) | set(self.texts))
             plain = _decode(self.texts.get(f"newsletter/{code}.txt"))
-            blocks.append({
-                **lang,
-                "anchor": f"newsletter-{code}",
-                "srcdoc": srcdoc,
-                "src": html_rel,
-                "frames": [{"label": label, "width": width} for label, width in NEWSLETTER_WIDTHS],
-                "plain": None if plain is None else _pre_text(plain),
-                "plain_id": self.next_id("plain") if plain is not None else "",
-                "plain_label": f"Copy newsletter plain text, {lang['english']}",
-                "links": [
-                    f"newsletter/{code}.{ext}" for ext in ("html", "txt", "mjml", "eml")
-                    if f"newsletter/{code}.{ext}" in self.files
-                    or f"newsletter/{code}.{ext}" in self.texts
-                ],
-            })
+            blocks.append(
+                {
+                    **lang,
+                    "anchor": f"newsletter-{code}",
+                    "srcdoc": srcdoc,
+                    "src": html_rel,
+                    "frames": [{"label": label, "width": width} for label, width in NEWSLETTER_WIDTHS],
+                    "plain": None if plain is None else _pre_text(plain),
+                    "plain_id": self.next_id("plain") if plain is not None else "",
+                    "plain_label": f"Copy newsletter plain text, {lang['english']}",
+                    "links": [
+                        f"newsletter/{code}.{ext}"
+                        for ext in ("html", "txt", "mjml", "eml")
+                        if f"newsletter/{code}.{ext}" in self.files
+                        or f"newsletter/{code}.{ext}" in self.texts
+                    ],
+                }
+            )
         return blocks
 
 
 # --- helpers ------------------------------------------------------------------------------
+
 
 def _read_posts(data: bytes | None) -> list[dict[str, Any]]:
     """The usable entries of posts.json: each with a string id, platform, lang and text."""
