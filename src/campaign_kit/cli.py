@@ -365,8 +365,7 @@ def build(
         return
     if dry_run:
         for f in report.files:
-            if f.action not in ("identical", "unchanged"):
-                click.echo(f"{f.action:<9} {report.target / f.path}", err=True)
+            click.echo(f"{f.action:<9} {report.target / f.path}", err=True)
         for rel in report.removed:
             click.echo(f"remove    {report.target / rel}", err=True)
     c = report.counts
