@@ -30,6 +30,7 @@ from campaign_kit.output import (
     BuildLock,
     Writer,
     WriteResult,
+    check_out_root,
     release_inherited_locks,
     safe_relpath,
 )
@@ -299,6 +300,7 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
 
     """
     started = time.perf_counter()
+    check_out_root(options.out, project)
     only = tuple(k for k in KINDS if k in options.only)
     inputs = _load_inputs(project, options)
     target = options.out / inputs.appeal.key / options.cycle.id

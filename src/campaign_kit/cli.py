@@ -19,8 +19,8 @@ import click
 
 from campaign_kit import __version__
 from campaign_kit.config import load_campaign
-from campaign_kit.errors import CampaignKitError, ImportListError, RosterError
-from campaign_kit.importers import parse_list
+from campaign_kit.errors import CampaignKitError, ImportListError
+from campaign_kit.importers import parse_list, write_roster_file
 from campaign_kit.project import Project
 from campaign_kit.roster import dump_roster, load_roster
 from campaign_kit.stats import totals
@@ -221,11 +221,7 @@ def import_list(
     if str(output) == "-":
         click.echo(text_out, nl=False)
     else:
-        if output.exists() and not force:
-            raise RosterError(f"{output}: exists; use --force to overwrite it or -o another file")
-        tmp = output.with_name(f".{output.name}.tmp")
-        tmp.write_text(text_out, encoding="utf-8")
-        tmp.replace(output)
+        write_roster_file(output, text_out, force=force)
     children = sum(p.children for p in result.people)
     click.echo(f"{len(result.people)} women, {children} children -> {output}", err=True)
 
@@ -362,11 +358,13 @@ def _resolve_cycle_folder(
     project_dir: Path, appeal: str | None, cycle_id: str | None, out: Path
 ) -> tuple[str, str, Path]:
     from campaign_kit.cycles import current_cycle, parse_cycle
+    from campaign_kit.output import check_out_root
 
     campaign = load_campaign(Project(project_dir).campaign)
     chosen = campaign.appeal(appeal or next(iter(campaign.appeals)))
     cycle = parse_cycle(cycle_id) if cycle_id else current_cycle()
     out = out if out.is_absolute() else project_dir / out
+    check_out_root(out, Project(project_dir))
     return chosen.key, cycle.id, out
 
 
