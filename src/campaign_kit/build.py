@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from campaign_kit import __version__
+from campaign_kit import __version__, jsonstrict
 from campaign_kit.config import Appeal, Campaign, load_campaign
 from campaign_kit.context import appeal_context
 from campaign_kit.cycles import Cycle, select_featured
@@ -129,7 +129,7 @@ def _key(*parts: Any) -> str:
 
 def _read_manifest(path: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = jsonstrict.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and isinstance(data.get("files"), list) else None
