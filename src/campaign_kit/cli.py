@@ -44,6 +44,16 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class SafePath(click.Path):
+    """``click.Path`` that refuses a NUL byte (a usage error) before the OS raises on it."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Refuse NUL, then convert as ``click.Path`` does."""
+        if "\x00" in str(value):
+            self.fail("contains a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def emit_json(data: Any) -> None:
     """Write ``data`` as JSON to stdout (stable keys, UTF-8)."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -52,7 +62,7 @@ def emit_json(data: Any) -> None:
 project_option = click.option(
     "--project",
     "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=".",
     show_default=True,
     help="The campaign project folder (roster.json, campaign.toml, templates/, assets/).",
@@ -78,7 +88,7 @@ def cli() -> None:
 @click.option(
     "--roster",
     "roster_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SafePath(dir_okay=False, path_type=Path),
     help="The roster to check (default: roster.json in the project).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON on stdout.")
@@ -120,7 +130,7 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
 @click.option(
     "--roster",
     "roster_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SafePath(dir_okay=False, path_type=Path),
     help="The roster to count (default: roster.json in the project).",
 )
 @project_option
@@ -154,11 +164,11 @@ def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_d
 
 
 @cli.command("import-list")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=SafePath(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SafePath(dir_okay=False, path_type=Path),
     default=Path("roster.json"),
     show_default=True,
     help="Where to write the roster ('-' for stdout).",
@@ -260,7 +270,7 @@ def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str) -
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=Path("out"),
     show_default=True,
     help="Output folder.",
@@ -373,7 +383,7 @@ def _resolve_cycle_folder(
 @click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=Path("out"),
     show_default=True,
     help="Output folder the build wrote.",
@@ -440,7 +450,7 @@ def _host_port(value: str) -> tuple[str, int]:
 @click.option("--lang", default=None, help="Which language's newsletter (default: the first).")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=Path("out"),
     show_default=True,
     help="Output folder the build wrote.",

@@ -508,6 +508,12 @@ def check_out_root(out: Path, project: Project) -> Path:
         where = out.expanduser().resolve()
     except (OSError, RuntimeError, ValueError) as exc:
         raise BuildError(f"{out}: not a usable output folder ({exc})") from None
+    try:
+        os.stat(where)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # a name too long, a loop of links, a file in the way
+        raise BuildError(f"--out {str(out)[:200]}: not a usable output folder ({exc.strerror})") from None
     if where == Path(where.anchor):
         raise BuildError(f"--out {out}: refusing to build into the filesystem root")
     try:

@@ -44,7 +44,11 @@ def review_path(out: Path, appeal: str, cycle: str) -> Path:
         if not SAFE_PART.match(value) or value in (".", ".."):
             raise BuildError(f"{what} {value!r} is not a valid folder name")
     page = out / appeal / cycle / REVIEW
-    if not page.is_file():
+    try:
+        found = page.is_file()
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"{page}: cannot be opened ({getattr(exc, 'strerror', None) or exc})") from None
+    if not found:
         raise BuildError(f"no review page at {page}; run campaign-kit build first")
     return page
 

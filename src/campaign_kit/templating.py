@@ -243,9 +243,13 @@ class LimitedEnvironment(SandboxedEnvironment):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.globals["range"] = _TimedRange
-        for name in ("center", "indent", "format", "wordwrap", "truncate", "join", "replace"):
-            if name in self.filters:
-                self.filters[name] = _limited_filter(name, self.filters[name])
+        # lipsum(n) builds n paragraphs in one call the budget cannot interrupt; no template needs it.
+        self.globals.pop("lipsum", None)
+        # Every built-in filter is checked: a width or count argument (center, indent, slice,
+        # batch...) over the budget is refused before the filter runs, its result after.
+        for name, func in list(self.filters.items()):
+            if name not in ("default", "d"):
+                self.filters[name] = _limited_filter(name, func)
 
     def limit_size(self, value: Any) -> Any:
         """Check a joined string against the size budget (called by compiled templates)."""
