@@ -445,6 +445,7 @@ def render(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> st
         KeyError,
         IndexError,
         AttributeError,
+        AssertionError,  # Jinja's filters assert on bad arguments (truncate(-1))
         ArithmeticError,
         jinja2.TemplateRuntimeError,
     ) as exc:
