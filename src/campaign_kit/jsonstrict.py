@@ -47,11 +47,21 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+class _HugeNumber(Exception):
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
 def _int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_INT_DIGITS:
-        raise JSONError(f"a number with {digits:,} digits (at most {MAX_INT_DIGITS:,} are read)")
+        raise _HugeNumber(digits)
     return int(text)
+
+
+def _position(text: str, pos: int) -> tuple[int, int]:
+    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
 
 
 def _constant(name: str) -> float:
@@ -64,9 +74,7 @@ def _line_of_duplicate(text: str, key: str) -> tuple[int | None, int | None]:
     found = list(pattern.finditer(text))
     if len(found) < 2:
         return None, None
-    pos = found[1].start()
-    line = text.count("\n", 0, pos) + 1
-    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return _position(text, found[1].start())
 
 
 def loads(text: str | bytes) -> Any:
@@ -91,6 +99,12 @@ def loads(text: str | bytes) -> Any:
     except _Duplicate as exc:
         line, col = _line_of_duplicate(text, exc.key)
         raise JSONError(f'duplicate key "{exc.key[:60]}" in one object', line, col) from None
+    except _HugeNumber as exc:
+        found = re.search(r"\d{" + str(MAX_INT_DIGITS + 1) + ",}", text)
+        line, col = _position(text, found.start()) if found else (None, None)
+        raise JSONError(
+            f"a number with {exc.digits:,} digits (at most {MAX_INT_DIGITS:,} are read)", line, col
+        ) from None
     except json.JSONDecodeError as exc:
         raise JSONError(exc.msg, exc.lineno, exc.colno) from None
     except RecursionError:
