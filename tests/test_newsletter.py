@@ -10,20 +10,19 @@ from types import SimpleNamespace
 
 import pytest
 
-from campaign_kit.config import load_campaign
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import NewsletterError
 from campaign_kit.render import newsletter as nl_mod
 from campaign_kit.render.mjml_check import GMAIL_CLIP_BYTES, html_problems, mjml_problems
 from campaign_kit.render.newsletter import CardImage, card_url, render_newsletter
 from campaign_kit.roster import load_roster
-from conftest import HOSTILE, hostile_roster, make_ctx
+from conftest import HOSTILE, hostile_roster, make_ctx, send_campaign
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
 LANGS = ("en", "be", "ru")
 BASE = "https://belaruswomen.org/campaign-kit"
-CAMPAIGN = load_campaign(REPO / "campaign.toml")
+CAMPAIGN = send_campaign()
 SETTINGS = CAMPAIGN.newsletter
 
 
@@ -171,7 +170,9 @@ def test_asset_base_must_be_https():
 
 def test_send_build_passes_with_absolute_urls(sendable):
     for letter in sendable.values():
-        assert html_problems(letter.html, send=True, merge_tags=(SETTINGS.unsubscribe,)) == []
+        tags = (SETTINGS.unsubscribe, letter.view_online)
+        assert letter.view_online == "{{ MessageURL }}"
+        assert html_problems(letter.html, send=True, merge_tags=tags) == []
 
 
 @pytest.mark.parametrize(
@@ -212,8 +213,8 @@ def test_preheader_must_reach_the_html(templates_copy):
 def test_unknown_mjml_in_a_template_is_refused(templates_copy):
     _edit(
         templates_copy / "newsletter" / "newsletter.mjml",
-        '<mj-text color="#5a5a5a" font-size="14px"',
-        '<mj-text colour="#5a5a5a" font-size="14px"',
+        '<mj-text css-class="ck-muted" color="#5a5a5a" font-size="14px"',
+        '<mj-text css-class="ck-muted" colour="#5a5a5a" font-size="14px"',
     )
     with pytest.raises(NewsletterError, match='unknown attribute "colour" on <mj-text>'):
         render("en", templates=templates_copy)
@@ -228,10 +229,25 @@ def test_image_without_alt_is_refused(templates_copy):
         render("en", templates=templates_copy)
 
 
-def test_oversized_html_is_refused(templates_copy):
-    # Repeat the roll call until the compiled HTML passes Gmail's clipping size.
+def test_a_roll_call_too_long_for_gmail_becomes_a_link(templates_copy):
+    # Repeat the roll call until the compiled HTML passes Gmail's clipping size: the newsletter
+    # then carries the featured women and the counts, and links the full list.
     _edit(
         templates_copy / "newsletter" / "newsletter.mjml", "{% for p in roll %}", "{% for p in roll * 30 %}"
+    )
+    letter = render("en", templates=templates_copy, asset_base_url=BASE, send=True)
+    assert letter.compact
+    assert f'href="{BASE}/mothers/2026-W48/appeal/en.html"' in letter.html
+    assert "Read the full list of names: " in letter.txt
+    assert "27" in letter.html and "53" in letter.html
+
+
+def test_oversized_html_is_refused(templates_copy):
+    # What cannot shrink (here the featured women, repeated) is refused, never clipped.
+    _edit(
+        templates_copy / "newsletter" / "newsletter.mjml",
+        "{% for p in featured_cards %}",
+        "{% for p in featured_cards * 60 %}",
     )
     with pytest.raises(NewsletterError, match="Gmail clips"):
         render("en", templates=templates_copy)
@@ -340,17 +356,21 @@ def test_build_outputs_writes_four_files_per_language():
     inputs = SimpleNamespace(project=SimpleNamespace(templates=TEMPLATES), campaign=CAMPAIGN)
     options = SimpleNamespace(asset_base_url=BASE, cycle=parse_cycle("2026-W48"))
     refs = {
-        ("ablab-hanna", "ru"): {
-            "paths": {"link": "cards/ru/ablab-hanna/link.png"},
-            "alt_text": "Карточка из плана",
-        }
+        (view["id"], lang): {"paths": {"link": f"cards/{lang}/{view['id']}/link.png"}, "alt_text": None}
+        for lang in LANGS
+        for view in ctxs[lang]["featured"]
     }
+    refs[("ablab-hanna", "ru")]["alt_text"] = "Карточка из плана"
     out = dict(nl_mod.build_outputs(inputs=inputs, options=options, contexts=ctxs, card_refs=refs))
     assert sorted(out) == sorted(
         f"newsletter/{lang}.{ext}" for lang in LANGS for ext in ("mjml", "html", "txt", "eml")
     )
     assert 'alt="Карточка из плана"' in out["newsletter/ru.html"].decode("utf-8")
     assert out["newsletter/en.eml"].startswith(b"Subject: ")
+    # A send build links only cards the build writes: one missing from the plan is refused.
+    del refs[("ablab-hanna", "en")]
+    with pytest.raises(NewsletterError, match="not one this build writes"):
+        dict(nl_mod.build_outputs(inputs=inputs, options=options, contexts=ctxs, card_refs=refs))
 
 
 def test_golden_english_mjml_and_text(golden, letters):

@@ -61,7 +61,8 @@ def readdress(eml: bytes, to: str) -> tuple[str, bytes]:
         if name == b"to":
             continue
         if name == b"from":
-            sender = line.split(b":", 1)[1].decode("ascii", "replace").strip()
+            # Unfolded: a long encoded display name continues on the next line.
+            sender = line.split(b":", 1)[1].replace(b"\r\n", b"").decode("ascii", "replace").strip()
         out.append(line)
     if not sender:
         raise SendError("the .eml has no From header")
