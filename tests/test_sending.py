@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
+import email.utils
 import shutil
 import socket
 import ssl
@@ -292,3 +294,32 @@ def test_cli_builds_then_proofs_the_newsletter(server, project):
         "https://belaruswomen.org/kit/mothers/2026-W48/cards/be/"
         in message.get_payload()[1].get_payload(decode=True).decode()
     )
+    # Each proof is its own message, dated now, with working links in place of merge tags.
+    again = runner.invoke(
+        cli, ["send-test", *args, "--lang", "be", "--to", "proof@example.org", "--smtp", f"127.0.0.1:{port}"]
+    )
+    assert again.exit_code == 0, again.output
+    first, second = (email.message_from_bytes(e.content) for e in inbox.envelopes)
+    assert first["Message-ID"] != second["Message-ID"]
+    sent_at = email.utils.parsedate_to_datetime(first["Date"])
+    assert abs((sent_at - dt.datetime.now(dt.UTC)).total_seconds()) < 600
+    assert first["List-Unsubscribe"] == "<mailto:news@belaruswomen.org?subject=unsubscribe>"
+    assert first["List-Id"] is not None
+    html = first.get_payload()[1].get_payload(decode=True).decode()
+    text = first.get_payload()[0].get_payload(decode=True).decode()
+    assert "{{" not in html and "{{" not in text
+    assert 'href="mailto:news@belaruswomen.org?subject=unsubscribe"' in html
+    assert 'href="https://belaruswomen.org/kit/mothers/2026-W48/newsletter/be.html"' in html
+
+
+def test_proof_replaces_every_platform_tag(eml):
+    from campaign_kit.sending import proof
+
+    data = proof(eml, to="me@example.net", campaign=CAMPAIGN, now=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    msg = email.message_from_bytes(data)
+    assert msg["Date"] == "Tue, 01 Dec 2026 00:00:00 +0000"
+    assert msg["To"] == "me@example.net"
+    body = b"".join(p.get_payload(decode=True) for p in msg.walk() if p.get_content_maintype() == "text")
+    assert b"UnsubscribeURL" not in body and b"MessageURL" not in body
+    with pytest.raises(SendError, match="not an email address"):
+        proof(eml, to="nobody", campaign=CAMPAIGN)

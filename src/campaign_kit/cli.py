@@ -470,12 +470,13 @@ def send_test(
 
     """
     from campaign_kit.errors import SendError
-    from campaign_kit.sending import has_relative_images
+    from campaign_kit.sending import has_relative_images, proof
     from campaign_kit.sending import send_test as send
 
     host, port = _host_port(smtp)
     key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
-    language = lang or load_campaign(Project(project_dir).campaign).languages[0]
+    campaign = load_campaign(Project(project_dir).campaign)
+    language = lang or campaign.languages[0]
     eml = out_dir / key / cycle / "newsletter" / f"{language}.eml"
     try:
         data = eml.read_bytes()
@@ -487,7 +488,7 @@ def send_test(
             f"--asset-base-url https://... and publish the cycle folder there first"
         )
     send(
-        data,
+        proof(data, to=to, campaign=campaign),
         to=to,
         host=host,
         port=port,

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email import policy
 from email.header import Header
@@ -211,6 +212,7 @@ def proof_eml(
     now: dt.datetime,
     unsubscribe: str,
     merge_tags: tuple[str, ...],
+    replacements: Mapping[str, str] | None = None,
 ) -> bytes:
     """One proof of a built message: To, a fresh Date and Message-ID, unsubscribe filled in.
 
@@ -224,7 +226,9 @@ def proof_eml(
         to: The proofing address (already checked).
         now: The proof's Date (timezone-aware).
         unsubscribe: A working unsubscribe URI (``mailto:`` or https).
-        merge_tags: The merge tags to replace (unsubscribe, view in browser).
+        merge_tags: The merge tags that become ``unsubscribe``.
+        replacements: Other merge tags and what they become (the view-in-browser tag and the
+            published copy of the newsletter).
 
     Returns:
         The proof, CRLF line ends, the parts re-encoded as ``build_eml`` encodes them.
@@ -242,6 +246,9 @@ def proof_eml(
     domain = _domain(str(sender)) or "localhost"
 
     def fill(text: str) -> str:
+        for tag, value in (replacements or {}).items():
+            if tag:
+                text = text.replace(tag, value)
         for tag in merge_tags:
             if tag:
                 text = text.replace(tag, unsubscribe)
