@@ -351,7 +351,7 @@ def test_size_is_measured_in_utf8_bytes():
 # --- build wiring and golden files ----------------------------------------------------------
 
 
-def test_build_outputs_writes_four_files_per_language():
+def test_build_outputs_writes_five_files_per_language():
     ctxs = {lang: make_ctx(lang) for lang in LANGS}
     inputs = SimpleNamespace(project=SimpleNamespace(templates=TEMPLATES), campaign=CAMPAIGN)
     options = SimpleNamespace(asset_base_url=BASE, cycle=parse_cycle("2026-W48"))
@@ -363,7 +363,7 @@ def test_build_outputs_writes_four_files_per_language():
     refs[("ablab-hanna", "ru")]["alt_text"] = "Карточка из плана"
     out = dict(nl_mod.build_outputs(inputs=inputs, options=options, contexts=ctxs, card_refs=refs))
     assert sorted(out) == sorted(
-        f"newsletter/{lang}.{ext}" for lang in LANGS for ext in ("mjml", "html", "txt", "eml")
+        f"newsletter/{lang}.{ext}" for lang in LANGS for ext in ("mjml", "html", "txt", "eml", "json")
     )
     assert 'alt="Карточка из плана"' in out["newsletter/ru.html"].decode("utf-8")
     assert out["newsletter/en.eml"].startswith(b"Subject: ")

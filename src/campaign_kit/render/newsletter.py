@@ -9,6 +9,7 @@ fonts, and the featured women's cards are linked, not embedded.
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from mjml import mjml2html
 from campaign_kit.config import Newsletter as NewsletterSettings
 from campaign_kit.errors import NewsletterError
 from campaign_kit.render.appeal import appeal_extras
-from campaign_kit.render.email import Newsletter, build_eml, cycle_date
+from campaign_kit.render.email import Newsletter, build_eml, cycle_date, from_header, list_id
 from campaign_kit.render.mjml_check import GMAIL_CLIP_BYTES, check_mjml, html_problems, image_urls
 from campaign_kit.templating import render
 
@@ -344,3 +345,26 @@ def build_outputs(
         yield f"newsletter/{lang}.html", nl.html.encode("utf-8")
         yield f"newsletter/{lang}.txt", nl.txt.encode("utf-8")
         yield f"newsletter/{lang}.eml", build_eml(nl, campaign, date=cycle_date(options.cycle))
+        yield f"newsletter/{lang}.json", handoff(nl, campaign)
+
+
+def handoff(nl: Newsletter, campaign: Any) -> bytes:
+    """``newsletter/<lang>.json``: what ``newsletter export`` and ``push`` need beside the HTML.
+
+    Subject, preheader, From and Reply-To, List-Id, the merge tags the HTML and text carry,
+    whether it is a send build, compact or full, and the images it loads.
+    """
+    data = {
+        "lang": nl.lang,
+        "subject": nl.subject,
+        "preheader": nl.preheader,
+        "from": from_header(campaign, nl.lang),
+        "reply_to": campaign.newsletter.reply_to,
+        "list_id": list_id(campaign, nl.lang),
+        "esp": campaign.newsletter.esp,
+        "merge_tags": {"unsubscribe": nl.unsubscribe, "view_online": nl.view_online},
+        "send": nl.send,
+        "compact": nl.compact,
+        "images": list(nl.images),
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
