@@ -72,6 +72,7 @@ class Newsletter:
     list_id: str = ""
     utm: tuple[tuple[str, str], ...] = ()
     roll_call_max: int = 60
+    featured_max: int = 10
     listmonk: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -229,6 +230,9 @@ def _newsletter_extras(r: _Reader, nl: dict[str, Any], languages: tuple[str, ...
     roll_max = r.get(nl, "roll_call_max", int, "newsletter", default=60)
     if roll_max is not None and roll_max < 0:
         r.bad("newsletter.roll_call_max", "must be 0 or more")
+    featured_max = r.get(nl, "featured_max", int, "newsletter", default=10)
+    if featured_max is not None and featured_max < 1:
+        r.bad("newsletter.featured_max", "must be at least 1")
     listmonk = r.get(nl, "listmonk", dict, "newsletter", default={}) or {}
     lists = listmonk.get("lists", {})
     if not isinstance(lists, dict) or not all(
@@ -250,6 +254,7 @@ def _newsletter_extras(r: _Reader, nl: dict[str, Any], languages: tuple[str, ...
         "list_id": list_id,
         "utm": tuple(utm),
         "roll_call_max": roll_max if roll_max is not None else 60,
+        "featured_max": featured_max or 10,
         "listmonk": listmonk,
     }
 

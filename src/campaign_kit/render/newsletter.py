@@ -119,7 +119,8 @@ def render_newsletter(
 ) -> Newsletter:
     """Render, compile and check one language's newsletter.
 
-    Past ``settings.roll_call_max`` women, or when the full roll call would not fit under
+    It shows at most ``settings.featured_max`` featured women. Past
+    ``settings.roll_call_max`` women, or when the full roll call would not fit under
     Gmail's clipping size (less room the ESP's tracking takes), the newsletter is *compact*:
     the featured women and the counts, and a link to the full roll call (``appeal/<lang>.html``
     of the cycle folder).
@@ -164,8 +165,12 @@ def render_newsletter(
     def url(path: str) -> str:
         return card_url(path, asset_base_url=asset_base_url, appeal=appeal_key, cycle=cycle_id)
 
+    # A build of everyone (--all) features every woman; the newsletter shows the first
+    # featured_max of them (its words count what it shows) and links the rest.
+    shown = list(ctx["featured"])[: settings.featured_max]
+    ctx = {**ctx, "featured": shown}
     featured_cards = []
-    for view in ctx["featured"]:
+    for view in shown:
         image = card(view["id"]) if card else CardImage(default_card_path(lang, view["id"]))
         given = None if image is None else image.alt
         featured_cards.append(
