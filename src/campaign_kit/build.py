@@ -475,7 +475,8 @@ def _build_into(
                 data = writer.existing(rel)
                 if data is not None:
                     texts[rel] = data
-        record(writer.write(REVIEW, _render_review(inputs, contexts, entries, texts)), review_key)
+        for rel, data in _render_review(inputs, contexts, entries, texts):  # index.html, index-2.html ...
+            record(writer.write(rel, data), review_key)
 
     manifest = {
         "generator": f"campaign-kit {__version__}",
@@ -585,11 +586,11 @@ def _render_review(
     contexts: Mapping[str, dict[str, Any]],
     entries: Mapping[str, dict[str, Any]],
     texts: Mapping[str, bytes],
-) -> bytes:
-    """The review page of the whole cycle folder (see render/review.py)."""
+) -> Iterator[tuple[str, bytes]]:
+    """The review page of the whole cycle folder, in pages past 50 women (render/review.py)."""
     from campaign_kit.render import review
 
-    return review.render_review(
+    return review.review_files(
         templates_dir=inputs.project.templates, contexts=contexts, files=entries, texts=texts
     )
 
