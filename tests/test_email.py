@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email
+import email.utils
 import re
 import shutil
 import subprocess
@@ -256,3 +257,11 @@ def test_proof_has_fresh_date_unique_id_and_working_unsubscribe(emls):
         assert "{{" not in text and mailto in text
     one.decode("ascii")
     assert max(len(line) for line in one.split(b"\r\n")) <= 998
+
+
+def test_a_from_name_with_specials_is_quoted_and_survives(letters):
+    settings = dataclasses.replace(CAMPAIGN.newsletter, from_name={"en": 'WPPB <b>&"x, Inc.'})
+    campaign = dataclasses.replace(CAMPAIGN, newsletter=settings)
+    data = build_eml(letters["en"], campaign, date=cycle_date(CYCLE))
+    name, addr = email.utils.parseaddr(parse(data)["From"])
+    assert (name, addr) == ('WPPB <b>&"x, Inc.', "news@belaruswomen.org")

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from campaign_kit import __version__
+from campaign_kit import __version__, kinds
 from campaign_kit.config import load_campaign
 from campaign_kit.errors import CampaignKitError, ImportListError, RosterError
 from campaign_kit.importers import parse_list
@@ -249,12 +249,28 @@ def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str) -
     "--cycle", "cycle_id", default=None, help="ISO week to build, e.g. 2026-W48 (default: the current week)."
 )
 @click.option("--lang", "langs", default=None, help="Languages, comma-separated (default: all).")
-@click.option("--only", default=None, help="Parts to build, comma-separated: cards,posts,appeal,newsletter.")
+@click.option(
+    "--only",
+    default=None,
+    help=f"Parts to build, comma-separated: {','.join(kinds.BUILDABLE)} (default: all).",
+)
 @click.option(
     "--all",
     "everyone",
     is_flag=True,
-    help="Feature every woman of the appeal, not just this cycle's selection.",
+    help="Make cards and posts for every woman of the appeal (the week's recorded selection stays).",
+)
+@click.option(
+    "--feature",
+    "feature",
+    multiple=True,
+    metavar="ID",
+    help="Pin a woman into the week when it is chosen (repeatable); rotation fills the rest.",
+)
+@click.option(
+    "--reselect",
+    is_flag=True,
+    help="Choose the week's women again although its manifest already records them.",
 )
 @click.option(
     "--jobs",
@@ -285,6 +301,8 @@ def build(
     langs: str | None,
     only: str | None,
     everyone: bool,
+    feature: tuple[str, ...],
+    reselect: bool,
     jobs: int | None,
     out: Path,
     asset_base_url: str | None,
@@ -296,11 +314,14 @@ def build(
     """Build the week's kit: cards, posts, appeal, newsletter, review page, manifest.
 
     Writes out/<appeal>/<cycle>/. A second build with nothing changed re-renders nothing.
+    A week's featured women are fixed once its manifest records them (--reselect chooses
+    again); --lang adds languages to a cycle folder, never removes them.
 
     Example:
 
     \b
         campaign-kit build --appeal mothers --cycle 2026-W48 --lang en,be --only cards,posts
+        campaign-kit build --cycle 2026-W49 --feature ablab-hanna --reselect
 
     """
     from campaign_kit.build import KINDS, BuildOptions
@@ -315,6 +336,8 @@ def build(
         languages=_csv_option(langs, None, "--lang"),
         only=_csv_option(only, KINDS, "--only") or KINDS,
         everyone=everyone,
+        feature=tuple(feature),
+        reselect=reselect,
         jobs=jobs or 0,
         out=out if out.is_absolute() else project_dir / out,
         asset_base_url=asset_base_url.rstrip("/") if asset_base_url else None,

@@ -204,9 +204,6 @@ def _newsletter_extras(r: _Reader, nl: dict[str, Any], languages: tuple[str, ...
     if esp not in KNOWN_ESPS:
         r.bad("newsletter.esp", f"unknown platform {esp!r} (known: {', '.join(KNOWN_ESPS)})")
     from_name = _texts(r, nl, "from_name", languages, 80)
-    for lang, name in from_name.items():
-        if any(c in name for c in '<>@"'):
-            r.bad(f"newsletter.from_name.{lang}", "a display name only: no <, >, @ or quotes")
     list_id = r.get(nl, "list_id", str, "newsletter", default="") or ""
     if list_id and not LIST_ID_RE.match(list_id):
         r.bad(

@@ -83,8 +83,8 @@ def from_header(campaign: Campaign, lang: str) -> str:
         return addr
     # Unencoded (an ESP's "from" field wants it so; the .eml encodes it); quoted when it holds
     # characters that would otherwise end the name.
-    if any(c in name for c in ",;:()[]\\."):
-        name = '"' + name.replace('"', "") + '"'
+    if any(c in name for c in '()<>[]:;@\\,."'):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return f"{name} <{addr}>"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,11 @@ from typing import Any
 import markupsafe
 from mjml import mjml2html
 
+from campaign_kit import paths
 from campaign_kit.config import Newsletter as NewsletterSettings
 from campaign_kit.errors import NewsletterError
 from campaign_kit.render.appeal import appeal_extras
-from campaign_kit.render.email import Newsletter, build_eml, cycle_date, from_header, list_id
+from campaign_kit.render.email import Newsletter, from_header, list_id
 from campaign_kit.render.mjml_check import GMAIL_CLIP_BYTES, check_mjml, html_problems, image_urls
 from campaign_kit.templating import render
 
@@ -56,11 +57,6 @@ class CardImage:
 
 
 CardLookup = Callable[[str], "CardImage | None"]
-
-
-def default_card_path(lang: str, person_id: str) -> str:
-    """Where the build writes her newsletter card, relative to the cycle folder."""
-    return f"cards/{lang}/{person_id}/{CARD_FORMAT}.png"
 
 
 def card_url(path: str, *, asset_base_url: str | None, appeal: str, cycle: str) -> str:
@@ -171,7 +167,7 @@ def render_newsletter(
     ctx = {**ctx, "featured": shown}
     featured_cards = []
     for view in shown:
-        image = card(view["id"]) if card else CardImage(default_card_path(lang, view["id"]))
+        image = card(view["id"]) if card else CardImage(paths.card(lang, view["id"], CARD_FORMAT))
         given = None if image is None else image.alt
         featured_cards.append(
             {
@@ -300,57 +296,6 @@ def _compile(templates_dir: Path, full: Mapping[str, Any], where: str) -> tuple[
 def _escape(text: str) -> str:
     # MRML copies text through as the template escaped it, so look for Jinja's escaping.
     return str(markupsafe.escape(text))
-
-
-def build_outputs(
-    *,
-    inputs: Any,
-    options: Any,
-    contexts: Mapping[str, Mapping[str, Any]],
-    card_refs: Mapping[tuple[str, str], Mapping[str, Any]],
-) -> Iterator[tuple[str, bytes]]:
-    """The build's newsletter files: ``newsletter/<lang>.mjml``, ``.html``, ``.txt``, ``.eml``.
-
-    A build with ``--asset-base-url`` is a send build (absolute image URLs, each checked to be
-    a card the build's plan writes); without one, cards are linked relatively for the local
-    preview.
-
-    Args:
-        inputs: The build's loaded inputs (``build._Inputs``).
-        options: The build options (``asset_base_url``, ``cycle``).
-        contexts: Language -> template context.
-        card_refs: (person id, language) -> ``{"paths": {format: path}, "alt_text": str}``
-            from the card plan; missing entries fall back to the default path.
-
-    Yields:
-        (path relative to the cycle folder, bytes).
-
-    """
-    campaign = inputs.campaign
-    base_url = options.asset_base_url
-    planned = {path for ref in card_refs.values() for path in ref["paths"].values()}
-    for lang, ctx in contexts.items():
-
-        def lookup(person_id: str, lang: str = lang) -> CardImage:
-            ref = card_refs.get((person_id, lang))
-            if ref is None:
-                return CardImage(default_card_path(lang, person_id))
-            return CardImage(ref["paths"][CARD_FORMAT], ref.get("alt_text"))
-
-        nl = render_newsletter(
-            ctx,
-            inputs.project.templates,
-            settings=campaign.newsletter,
-            asset_base_url=base_url,
-            card=lookup,
-            send=base_url is not None,
-            images=planned,
-        )
-        yield f"newsletter/{lang}.mjml", nl.mjml.encode("utf-8")
-        yield f"newsletter/{lang}.html", nl.html.encode("utf-8")
-        yield f"newsletter/{lang}.txt", nl.txt.encode("utf-8")
-        yield f"newsletter/{lang}.eml", build_eml(nl, campaign, date=cycle_date(options.cycle))
-        yield f"newsletter/{lang}.json", handoff(nl, campaign)
 
 
 def handoff(nl: Newsletter, campaign: Any) -> bytes:
