@@ -588,7 +588,10 @@ def test_many_women_are_split_over_pages_with_a_searchable_overview(tmp_path: Pa
     pages = dict(
         review.review_files(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts, page_size=2)
     )
-    assert list(pages) == ["index.html", "index-2.html", "index-3.html", "index-4.html"]
+    assert list(pages) == ["index.html", "index-threads.html", "index-2.html", "index-3.html", "index-4.html"]
+    threads = pages["index-threads.html"].decode()
+    assert "Roll call 2/3 (be)" in threads and "Roll call" not in pages["index.html"].decode()
+    assert 'href="index-threads.html"' in pages["index.html"].decode()
     overview = pages["index.html"].decode()
     ids = [v["id"] for v in contexts["en"]["featured"]]
     # The overview lists every woman with a link to her page, and no card or post of anyone.
@@ -603,6 +606,7 @@ def test_many_women_are_split_over_pages_with_a_searchable_overview(tmp_path: Pa
         others = [o for i, o in enumerate(ids) if i // 2 != n // 2]
         assert all(f'id="woman-{o}"' not in page for o in others)
         assert 'href="index.html"' in page and 'href="index-4.html"' in page
+        assert "Roll call" not in page
     # Posts that need attention are linked on the page that shows them.
     over = re.findall(r'<li class="over"><a href="([^"]+)"', overview)
     assert over and all(re.fullmatch(r"index-\d\.html#\w+", h) for h in over)

@@ -30,6 +30,7 @@ REVIEW_INDEX = paths.REVIEW
 # Women per review page: a page of 50 (cards lazy-loaded, about 1,400 posts) opens at once; the
 # 1,500 of a large roster on one page made a 56 MB document.
 PAGE_SIZE = 50
+THREADS_PAGE = "index-threads.html"
 
 # Formats in the order a reviewer compares them, with their pixel sizes (DESIGN.md, "Card formats").
 CARD_FORMATS: dict[str, tuple[int, int]] = {
@@ -138,7 +139,8 @@ def review_files(
     ``render_review`` gives it. Beyond, ``index.html`` is an overview (totals, the posts
     that need attention, a searchable list of every woman, thread posts, appeal, newsletter)
     and each run of ``page_size`` women gets its own page, ``index-2.html``, ``index-3.html``
-    ..., beside it, so no page holds more than ``page_size`` women's cards and posts.
+    ..., beside it, so no page holds more than ``page_size`` women's cards and posts; the
+    roll-call threads, which name every woman, go on ``index-threads.html``.
 
     Args:
         templates_dir: See ``render_review``.
@@ -183,28 +185,38 @@ def review_files(
                     "search": " ".join((woman["name_latin"], woman["name_cyrillic"], woman["id"])).lower(),
                 }
             )
-    for item in page["attention"]:
+    # The roll-call threads name every woman: at this size they get a page of their own.
+    threads_page = {"href": THREADS_PAGE} if page["threads"] else None
+    for block in page["threads"]:
+        for group in block["groups"]:
+            for post in group["posts"]:
+                where[post["id"]] = THREADS_PAGE
+    for item in [*page["attention"], *page["attention_threads"]]:
         target = item["href"].lstrip("#")
         if target in where:
             item["href"] = f"{where[target]}{item['href']}"
-    overview = {**page, "women": [], "directory": directory, "parts": parts, "part": None}
+    nav = {"parts": parts, "threads_page": threads_page}
+    overview = {**page, **nav, "women": [], "threads": [], "directory": directory, "part": None}
     yield REVIEW_INDEX, templating.render(templates_dir, TEMPLATE, {"page": overview}).encode("utf-8")
+    if threads_page:
+        view = {**page, **nav, **_ONLY_WOMEN, "women": [], "threads": page["threads"], "part": threads_page}
+        yield THREADS_PAGE, templating.render(templates_dir, TEMPLATE, {"page": view}).encode("utf-8")
     for part, chunk in zip(parts, chunks, strict=True):
-        view = {
-            **page,
-            "women": chunk,
-            "directory": [],
-            "parts": parts,
-            "part": part,
-            "attention": [],
-            "attention_threads": [],
-            "threads": [],
-            "appeal_texts": [],
-            "newsletters": [],
-            "files": [],
-            "other_files": [],
-        }
+        view = {**page, **nav, **_ONLY_WOMEN, "women": chunk, "part": part}
         yield part["href"], templating.render(templates_dir, TEMPLATE, {"page": view}).encode("utf-8")
+
+
+# What a page of women (or the threads page) leaves to the overview.
+_ONLY_WOMEN: dict[str, Any] = {
+    "directory": [],
+    "attention": [],
+    "attention_threads": [],
+    "threads": [],
+    "appeal_texts": [],
+    "newsletters": [],
+    "files": [],
+    "other_files": [],
+}
 
 
 def review_view(
@@ -329,6 +341,7 @@ class _Builder:
             "directory": [],
             "parts": [],
             "part": None,
+            "threads_page": None,
             "counts": {
                 "cards": n_cards,
                 "posts": len(self.posts),
