@@ -507,7 +507,7 @@ def _check_photos(jobs: list[CardJob], project: Project) -> None:
 def _plan_cards(inputs: _Inputs, cards: Any, refs: dict[tuple[str, str], dict[str, Any]]) -> list[CardJob]:
     """One job per featured woman, language and format, each with its cache key."""
     project = inputs.project
-    fonts = _digest_files(_files_under(project.assets / "fonts"), project.assets)
+    fonts = _digest_files(cards.card_asset_files(project.assets), project.assets)
     layouts = {
         fmt: _digest_files([project.templates / "cards" / f"{fmt}.toml"], project.templates)
         for fmt in cards.FORMATS
@@ -524,7 +524,14 @@ def _plan_cards(inputs: _Inputs, cards: Any, refs: dict[tuple[str, str], dict[st
             photo_digest = hashlib.sha256((project.photos / person.photo).read_bytes()).hexdigest()
         for lang in inputs.languages:
             locale = load_locale(project.templates, lang)
-            content = cards.card_content(person, inputs.campaign, inputs.appeal, locale)
+            content = cards.card_content(
+                person,
+                inputs.campaign,
+                inputs.appeal,
+                locale,
+                as_of=inputs.roster.as_of,
+                templates_dir=project.templates,
+            )
             paths = {fmt: f"cards/{lang}/{person.id}/{fmt}.png" for fmt in cards.FORMATS}
             alt = cards.alt_text(content, templates_dir=project.templates)
             refs[(person.id, lang)] = {"paths": paths, "alt_text": alt}

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from campaign_kit.errors import ConfigError, Problem
+from campaign_kit.errors import ConfigError
+from campaign_kit.toml_reader import TomlReader
 
 SUPPORTED_LANGUAGES = ("en", "be", "ru")
 KNOWN_PLATFORMS = (
@@ -84,28 +85,11 @@ class Campaign:
         return tuple(seen)
 
 
-class _Reader:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.problems: list[Problem] = []
-
-    def bad(self, field: str, message: str) -> None:
-        self.problems.append(Problem(self.path, message, field=field))
-
-    def get(self, table: dict[str, Any], key: str, kind: type, where: str, default: Any = ...) -> Any:
-        name = f"{where}.{key}" if where else key
-        if key not in table:
-            if default is ...:
-                self.bad(name, "missing")
-            return None if default is ... else default
-        value = table[key]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-            self.bad(name, f"must be {kind.__name__}, not {type(value).__name__}")
-            return None if default is ... else default
-        return value
+class _Reader(TomlReader):
+    """The shared reader plus campaign.toml's own kinds of value: links, texts per language, tags."""
 
     def url(self, table: dict[str, Any], key: str, where: str) -> str:
-        value = self.get(table, key, str, where)
+        value = self.get(table, key, where, str)
         if value is not None and not re.fullmatch(r"https://[^\s<>\"']+", value):
             self.bad(f"{where}.{key}", f"{value[:80]!r} must be an absolute https:// link")
         return value or ""
@@ -113,7 +97,7 @@ class _Reader:
     def per_language(
         self, table: dict[str, Any], key: str, where: str, languages: tuple[str, ...]
     ) -> dict[str, str]:
-        value = self.get(table, key, dict, where)
+        value = self.get(table, key, where, dict)
         if value is None:
             return {}
         out: dict[str, str] = {}
@@ -157,40 +141,40 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     r = _Reader(path)
     if data.get("schema") != 1:
         r.bad("schema", f"must be 1, not {data.get('schema')!r}")
-    languages = r.get(data, "languages", list, "") or []
+    languages = r.get(data, "languages", "", list) or []
     for lang in languages:
         if lang not in SUPPORTED_LANGUAGES:
             r.bad("languages", f"{lang!r} has no templates (supported: en, be, ru)")
     languages = tuple(lang for lang in languages if lang in SUPPORTED_LANGUAGES)
     if not languages:
         r.bad("languages", "at least one language is needed")
-    platforms = r.get(data, "platforms", list, "", default=list(KNOWN_PLATFORMS))
+    platforms = r.get(data, "platforms", "", list, default=list(KNOWN_PLATFORMS)) or []
     for name in platforms:
         if name not in KNOWN_PLATFORMS:
             r.bad("platforms", f"unknown platform {name!r} (known: {', '.join(KNOWN_PLATFORMS)})")
     hashtags = r.hashtags(data.get("hashtags"), "hashtags")
 
-    org = r.get(data, "organisation", dict, "") or {}
+    org = r.get(data, "organisation", "", dict) or {}
     org_name = r.per_language(org, "name", "organisation", languages)
     org_project = r.per_language(org, "project", "organisation", languages)
     site_url = r.url(org, "site_url", "organisation")
     donate_url = r.url(org, "donate_url", "organisation")
 
-    nl = r.get(data, "newsletter", dict, "") or {}
-    unsubscribe = r.get(nl, "unsubscribe", str, "newsletter", default=DEFAULT_UNSUBSCRIBE)
-    if not unsubscribe or not unsubscribe.strip():
+    nl = r.get(data, "newsletter", "", dict) or {}
+    unsubscribe = r.get(nl, "unsubscribe", "newsletter", str, default=DEFAULT_UNSUBSCRIBE)
+    if unsubscribe is not None and not unsubscribe.strip():
         r.bad("newsletter.unsubscribe", "the unsubscribe merge tag must not be empty")
     newsletter = Newsletter(
-        sender=r.get(nl, "from", str, "newsletter") or "",
-        reply_to=r.get(nl, "reply_to", str, "newsletter", default="") or "",
+        sender=r.get(nl, "from", "newsletter", str) or "",
+        reply_to=r.get(nl, "reply_to", "newsletter", str, default="") or "",
         unsubscribe=unsubscribe or DEFAULT_UNSUBSCRIBE,
-        unsubscribe_mailto=r.get(nl, "unsubscribe_mailto", str, "newsletter") or "",
+        unsubscribe_mailto=r.get(nl, "unsubscribe_mailto", "newsletter", str) or "",
     )
     if newsletter.unsubscribe_mailto and not newsletter.unsubscribe_mailto.startswith("mailto:"):
         r.bad("newsletter.unsubscribe_mailto", "must start with mailto:")
 
     appeals: dict[str, Appeal] = {}
-    for key, table in (r.get(data, "appeals", dict, "") or {}).items():
+    for key, table in (r.get(data, "appeals", "", dict) or {}).items():
         where = f"appeals.{key}"
         if not SLUG_RE.match(key):
             r.bad(where, "an appeal name must be a lowercase slug (it names folders in out/)")
@@ -198,8 +182,8 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         if not isinstance(table, dict):
             r.bad(where, "must be a table")
             continue
-        group = r.get(table, "group", str, where) or ""
-        featured = r.get(table, "featured_per_cycle", int, where, default=5)
+        group = r.get(table, "group", where, str) or ""
+        featured = r.get(table, "featured_per_cycle", where, int, default=5)
         if featured is not None and featured < 1:
             r.bad(f"{where}.featured_per_cycle", "must be at least 1")
         appeals[key] = Appeal(
