@@ -170,7 +170,7 @@ def _card_words(path: str, mtime_ns: int, lang: str) -> CardWords:
     for key in table:
         if key not in _WORD_KEYS:
             problems.append(
-                Problem(path, f"unknown key (expected one of {', '.join(_WORD_KEYS)})", f"{lang}.{key}")
+                Problem(path, f"unknown key (expected one of {', '.join(_WORD_KEYS)})", field=f"{lang}.{key}")
             )
     message = table.get("message")
     if not isinstance(message, dict) or not message or not all(isinstance(v, str) for v in message.values()):
@@ -178,13 +178,13 @@ def _card_words(path: str, mtime_ns: int, lang: str) -> CardWords:
             Problem(
                 path,
                 "must be a table of plural forms (one, few, many, other, or a number)",
-                f"{lang}.message",
+                field=f"{lang}.message",
             )
         )
         message = {}
     for key in _WORD_KEYS[1:]:
         if not isinstance(table.get(key), str):
-            problems.append(Problem(path, "missing or not a string", f"{lang}.{key}"))
+            problems.append(Problem(path, "missing or not a string", field=f"{lang}.{key}"))
     texts = [(f"message.{k}", "message", v) for k, v in message.items()]
     texts += [(k, k, table[k]) for k in _WORD_KEYS[1:] if isinstance(table.get(k), str)]
     for where, kind, text in texts:
@@ -192,7 +192,7 @@ def _card_words(path: str, mtime_ns: int, lang: str) -> CardWords:
             if name not in _WORD_PLACEHOLDERS[kind]:
                 known = ", ".join(f"{{{n}}}" for n in _WORD_PLACEHOLDERS[kind]) or "none"
                 problems.append(
-                    Problem(path, f"unknown placeholder {{{name}}} (known: {known})", f"{lang}.{where}")
+                    Problem(path, f"unknown placeholder {{{name}}} (known: {known})", field=f"{lang}.{where}")
                 )
     if problems:
         raise RenderError(
@@ -842,7 +842,7 @@ def _unique_problems(problems: list[Problem]) -> list[Problem]:
     seen: set[tuple[str, str, str | None]] = set()
     out = []
     for p in problems:
-        key = (p.source, p.message, p.field)
+        key = (p.path, p.message, p.field)
         if key not in seen:
             seen.add(key)
             out.append(p)
