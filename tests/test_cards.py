@@ -506,3 +506,35 @@ def test_card_dependencies_for_cache_keys() -> None:
 def test_missing_font_file(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match="font of role"):
         render_card(content(ABLAB, "en"), "link", PHOTOS, templates_dir=TEMPLATES, fonts_dir=tmp_path)
+
+
+# --- new layout elements with real pixels --------------------------------------------------
+
+
+def test_logo_rounded_button_and_placeholder_pixels() -> None:
+    c = content(ABLAB, "en")
+    story = cards.load_layout(TEMPLATES, "story")
+    image = draw_card(c, "story", PHOTOS, **KW)
+    red = (179, 32, 42)
+    logo = story.images[0].box
+    logo_pixels = image.crop((logo.x, logo.y, logo.right, logo.bottom)).getcolors(100_000)
+    assert logo_pixels and any(colour == red for _, colour in logo_pixels)  # the mark, painted red
+    button = next(s for s in story.shapes if s.radius)
+    assert image.getpixel((button.box.x, button.box.y)) == (255, 255, 255)  # a rounded corner
+    assert image.getpixel((button.box.x + button.box.w // 2, button.box.y + 4)) == red
+    # Anti-aliased: along the curve some pixels lie between white and red.
+    corner = image.crop((button.box.x, button.box.y, button.box.x + 30, button.box.y + 30)).getcolors(2000)
+    assert corner and len(corner) > 3
+    fill = plan(c, "story", **KW).placeholder_fill
+    frame = story.photo.box
+    assert image.getpixel((frame.x + 4, frame.y + 4)) == fill
+
+
+def test_letter_spacing_with_the_real_fonts() -> None:
+    path = str(FONTS / "InterDisplay-Bold.otf")
+    plain = cards._span(path, 60, "HANNA")
+    spaced, pens = cards._tracked(path, 60, "HANNA", 0.1)
+    assert spaced.width == pytest.approx(plain.width + 4 * 6, abs=2)
+    assert [ch for ch, _ in pens] == list("HANNA")
+    mask, _ = cards._text_mask(path, 60, "HANNA", 0.1)
+    assert mask.width == spaced.width
