@@ -112,3 +112,11 @@ class BuildError(CampaignKitError):
 
 class SendError(CampaignKitError):
     """``send-test`` could not deliver the proof message."""
+
+
+class ApprovalError(CampaignKitError):
+    """A cycle is not approved, or its files changed since it was approved."""
+
+
+class PublishError(CampaignKitError):
+    """``publish`` failed: a platform refused a post, credentials are missing, or a post is uncertain."""
