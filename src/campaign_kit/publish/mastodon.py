@@ -49,6 +49,8 @@ def focus_for(width: int, height: int) -> tuple[float, float]:
 def _classify(exc: Exception, what: str, secrets: Secrets) -> Exception:
     from mastodon import errors as me
 
+    if isinstance(exc, me.MastodonVersionError) and isinstance(exc.__cause__, me.MastodonError):
+        exc = exc.__cause__
     if isinstance(exc, me.MastodonRatelimitError | me.MastodonServerError | me.MastodonNetworkError):
         return Transient(secrets.redact(f"{what}: {exc}"))
     if isinstance(exc, me.MastodonAPIError):
@@ -92,6 +94,7 @@ class Mastodon:
         self.visibility = visibility
         self.at = at
         self._api: Any = None
+        self._version_known = False
 
     def api(self) -> Any:
         """The Mastodon.py client (no request is made until the first call)."""
@@ -104,10 +107,24 @@ class Mastodon:
                 # We retry ourselves (and say so in the ledger); never sleep inside the SDK.
                 ratelimit_method="throw",
                 request_timeout=60,
+                # Mastodon.py asks /api/v1/instance for the version once, to pick /api/v2/media.
                 version_check_mode="none",
-                mastodon_version="4.4.0",
             )
         return self._api
+
+    def connect(self) -> Any:
+        """The client, with the server's version known.
+
+        Mastodon.py picks ``/api/v2/media`` only when it knows the version, and on a failed
+        lookup it silently assumes 1.0.0; so the lookup is made here, retried like any call.
+        """
+        api = self.api()
+        if not self._version_known:
+            self._call(
+                "mastodon: read the server's version", lambda: api.retrieve_mastodon_version(fail_hard=True)
+            )
+            self._version_known = True
+        return api
 
     def _call(self, what: str, fn: Any) -> Any:
         def attempt() -> Any:
@@ -161,7 +178,7 @@ class Mastodon:
         parent: dict[str, Any] | None,
     ) -> dict[str, Any]:
         """Upload the card with its description and focus, then post the status; return its id."""
-        api = self.api()
+        api = self.connect()
         post = item.post
         media_ids = None
         if item.card:

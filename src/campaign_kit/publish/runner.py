@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,6 +138,38 @@ def make_publishers(
     return out
 
 
+# Loggers of the HTTP stacks underneath: urllib3 logs request lines, and Telegram's hold the token.
+_LOGGERS = ("urllib3.connectionpool", "urllib3", "requests", "httpx", "httpcore", "mastodon", "atproto")
+
+
+class _Redact(logging.Filter):
+    def __init__(self, secrets: Secrets) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.secrets.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
+@contextlib.contextmanager
+def _redacted_logs(secrets: Secrets) -> Iterator[None]:
+    """Scrub secrets from log records of the HTTP libraries, should anyone turn logging on."""
+    flt = _Redact(secrets)
+    targets: list[logging.Filterer] = [logging.getLogger(n) for n in _LOGGERS]
+    targets += list(logging.getLogger().handlers)
+    for target in targets:
+        target.addFilter(flt)
+    try:
+        yield
+    finally:
+        for target in targets:
+            target.removeFilter(flt)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -163,19 +197,20 @@ def publish(
     """
     secrets = Secrets()
     try:
-        return _publish(
-            folder,
-            platforms,
-            environ,
-            secrets,
-            langs,
-            at,
-            dry_run,
-            visibility,
-            resolve or {},
-            retry,
-            progress,
-        )
+        with _redacted_logs(secrets):
+            return _publish(
+                folder,
+                platforms,
+                environ,
+                secrets,
+                langs,
+                at,
+                dry_run,
+                visibility,
+                resolve or {},
+                retry,
+                progress,
+            )
     except CampaignKitError as exc:
         # Whatever an SDK put into a message, no secret leaves this function.
         raise type(exc)(secrets.redact(exc.message), exc.problems) from None
@@ -285,6 +320,11 @@ def _publish_one(item: Item, kit: Kit, ledger: Ledger, pub: Any, report: Report,
         report.uncertain[item.key] = str(exc)
         tell(item.key, "uncertain", str(exc))
         return
+    except PublishError as exc:
+        # Retries ran out on failures that post nothing (refused connections, 429, 5xx
+        # answers); Bluesky and Mastodon would find or repeat a landed write by its key anyway.
+        ledger.update(item.key, item.platform, item.lang, FAILED, error=exc.message)
+        raise
     ledger.update(item.key, item.platform, item.lang, DONE, remote=remote)
     report.published.append(item.key)
     tell(item.key, "published", remote.get("uri") or remote.get("url") or remote.get("id", ""))
