@@ -78,12 +78,12 @@ def main() -> None:
                 n = len(report.published)
                 total_posts += n
                 total_seconds += seconds
+                rate = n / seconds
                 print(
-                    f"{platform:<9} {n:4d} posts in {seconds:6.2f} s = {n / seconds:6.1f} posts/s (log in included)"
+                    f"{platform:<9} {n:4d} posts in {seconds:6.2f} s = {rate:6.1f} posts/s (log in included)"
                 )
-            print(
-                f"{'all':<9} {total_posts:4d} posts in {total_seconds:6.2f} s = {total_posts / total_seconds:6.1f} posts/s"
-            )
+            rate = total_posts / total_seconds
+            print(f"{'all':<9} {total_posts:4d} posts in {total_seconds:6.2f} s = {rate:6.1f} posts/s")
         finally:
             pds.stop()
             mastodon.stop()
