@@ -9,6 +9,8 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
+import time
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -179,6 +181,52 @@ def test_silent_server_times_out():
             send_test(
                 b"From: a@b.org\r\n\r\nx", to=TO, host="127.0.0.1", port=port, starttls=False, timeout=0.5
             )
+
+
+def _dripping_server(lines: int, every: float) -> tuple[socket.socket, threading.Thread]:
+    """A server that greets one continuation line every ``every`` seconds, never finishing."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def drip() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            for _ in range(lines):
+                try:
+                    conn.sendall(b"220-still greeting\r\n")
+                except OSError:
+                    return
+                time.sleep(every)
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    return listener, thread
+
+
+def test_a_server_dripping_a_line_at_a_time_hits_the_total_deadline():
+    # Each line arrives well within the per-read timeout; only a total deadline ends this.
+    listener, thread = _dripping_server(lines=40, every=0.2)
+    port = listener.getsockname()[1]
+    started = time.monotonic()
+    try:
+        with pytest.raises(SendError, match=r"no answer within 1 seconds \(a total limit\)"):
+            send_test(
+                b"From: a@b.org\r\n\r\nx", to=TO, host="127.0.0.1", port=port, starttls=False, timeout=1
+            )
+    finally:
+        listener.close()
+    assert time.monotonic() - started < 3
+    thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("to", ["прувер@example.org", "proof@пример.рф", "Proof <p@exämple.org>"])
+def test_non_ascii_recipient_is_a_clear_error(eml, to):
+    with pytest.raises(SendError, match="is not ASCII"):
+        send_test(eml, to=to, host="127.0.0.1", port=1, starttls=False)
 
 
 def test_starttls_not_offered(server, eml):

@@ -19,8 +19,8 @@ import click
 
 from campaign_kit import __version__, kinds
 from campaign_kit.config import load_campaign
-from campaign_kit.errors import CampaignKitError, ImportListError, RosterError
-from campaign_kit.importers import parse_list
+from campaign_kit.errors import CampaignKitError, ImportListError
+from campaign_kit.importers import parse_list, write_roster_file
 from campaign_kit.project import Project
 from campaign_kit.roster import dump_roster, load_roster
 from campaign_kit.stats import totals
@@ -44,6 +44,16 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class SafePath(click.Path):
+    """``click.Path`` that refuses a NUL byte (a usage error) before the OS raises on it."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Refuse NUL, then convert as ``click.Path`` does."""
+        if "\x00" in str(value):
+            self.fail("contains a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def emit_json(data: Any) -> None:
     """Write ``data`` as JSON to stdout (stable keys, UTF-8)."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -52,7 +62,7 @@ def emit_json(data: Any) -> None:
 project_option = click.option(
     "--project",
     "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=".",
     show_default=True,
     help="The campaign project folder (roster.json, campaign.toml, templates/, assets/).",
@@ -78,7 +88,7 @@ def cli() -> None:
 @click.option(
     "--roster",
     "roster_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SafePath(dir_okay=False, path_type=Path),
     help="The roster to check (default: roster.json in the project).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON on stdout.")
@@ -120,7 +130,7 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
 @click.option(
     "--roster",
     "roster_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SafePath(dir_okay=False, path_type=Path),
     help="The roster to count (default: roster.json in the project).",
 )
 @project_option
@@ -154,11 +164,11 @@ def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_d
 
 
 @cli.command("import-list")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=SafePath(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SafePath(dir_okay=False, path_type=Path),
     default=Path("roster.json"),
     show_default=True,
     help="Where to write the roster ('-' for stdout).",
@@ -221,11 +231,7 @@ def import_list(
     if str(output) == "-":
         click.echo(text_out, nl=False)
     else:
-        if output.exists() and not force:
-            raise RosterError(f"{output}: exists; use --force to overwrite it or -o another file")
-        tmp = output.with_name(f".{output.name}.tmp")
-        tmp.write_text(text_out, encoding="utf-8")
-        tmp.replace(output)
+        write_roster_file(output, text_out, force=force)
     children = sum(p.children for p in result.people)
     click.echo(f"{len(result.people)} women, {children} children -> {output}", err=True)
 
@@ -280,7 +286,7 @@ def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str) -
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=Path("out"),
     show_default=True,
     help="Output folder.",
@@ -365,8 +371,7 @@ def build(
         return
     if dry_run:
         for f in report.files:
-            if f.action not in ("identical", "unchanged"):
-                click.echo(f"{f.action:<9} {report.target / f.path}", err=True)
+            click.echo(f"{f.action:<9} {report.target / f.path}", err=True)
         for rel in report.removed:
             click.echo(f"remove    {report.target / rel}", err=True)
     c = report.counts
@@ -385,11 +390,13 @@ def _resolve_cycle_folder(
     project_dir: Path, appeal: str | None, cycle_id: str | None, out: Path
 ) -> tuple[str, str, Path]:
     from campaign_kit.cycles import current_cycle, parse_cycle
+    from campaign_kit.output import check_out_root
 
     campaign = load_campaign(Project(project_dir).campaign)
     chosen = campaign.appeal(appeal or next(iter(campaign.appeals)))
     cycle = parse_cycle(cycle_id) if cycle_id else current_cycle()
     out = out if out.is_absolute() else project_dir / out
+    check_out_root(out, Project(project_dir))
     return chosen.key, cycle.id, out
 
 
@@ -398,7 +405,7 @@ def _resolve_cycle_folder(
 @click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=Path("out"),
     show_default=True,
     help="Output folder the build wrote.",
@@ -465,7 +472,7 @@ def _host_port(value: str) -> tuple[str, int]:
 @click.option("--lang", default=None, help="Which language's newsletter (default: the first).")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=Path("out"),
     show_default=True,
     help="Output folder the build wrote.",

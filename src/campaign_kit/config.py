@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
 
 from campaign_kit.errors import ConfigError, Problem
+from campaign_kit.roster import text_problems
 
 SUPPORTED_LANGUAGES = ("en", "be", "ru")
 KNOWN_PLATFORMS = (
@@ -114,6 +117,64 @@ class Campaign:
         return tuple(seen)
 
 
+# A header value must stay on its line: CR/LF (or NUL) would end the header and start another
+# one (a Bcc:, or the body). Everything else a header cannot carry is refused too, by name.
+_MAILBOX_RE = re.compile(r"(?P<name>.*?)\s*<(?P<addr>[^<>]*)>")
+_ADDR_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+_MAILTO_RE = re.compile(
+    r"mailto:[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+(?:\?[A-Za-z0-9._~!$&'()*+;=:@/?%-]*)?"
+)
+
+
+def header_problem(value: str, kind: str) -> str | None:
+    """Why ``value`` cannot go into a mail header as it is, or None when it can.
+
+    Args:
+        value: The configured value.
+        kind: ``"mailbox"`` (From, Reply-To, To: ``Name <addr>`` or ``addr``, the address part
+            ASCII, the display name any clean text), ``"mailto"`` (a ``mailto:`` URI for
+            List-Unsubscribe, ASCII) or ``"merge-tag"`` (an ESP merge tag or https link for
+            List-Unsubscribe, ASCII, no ``<`` or ``>``).
+
+    Returns:
+        The problem in plain words, or None.
+
+    """
+    for ch in value:
+        if ch in "\r\n\x00" or unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch == "\x85":
+            what = (
+                "a line break" if ch in "\r\n\x85\u2028\u2029" else f"the control character U+{ord(ch):04X}"
+            )
+            return f"contains {what}: in a mail header it would start a new header; remove it"
+    if kind == "mailbox":
+        text = value.strip()
+        match = _MAILBOX_RE.fullmatch(text)
+        name, addr = (
+            (match.group("name").strip().strip('"'), match.group("addr").strip()) if match else ("", text)
+        )
+        if not addr.isascii():
+            return (
+                f"the address {addr[:80]!r} is not ASCII: mail headers here cannot carry it "
+                "(write the domain in its xn-- form)"
+            )
+        if not _ADDR_RE.fullmatch(addr) or len(getaddresses([value])) != 1 or parseaddr(value)[1] != addr:
+            return f"{value[:80]!r} is not one email address like 'Name <news@example.org>'"
+        bad = text_problems(name)
+        if bad:
+            return f"the display name: {bad[0]}"
+    elif kind == "mailto":
+        if not value.isascii():
+            return "must be ASCII (percent-encode anything else): List-Unsubscribe cannot carry it"
+        if not _MAILTO_RE.fullmatch(value):
+            return f"{value[:80]!r} is not a mailto: link like 'mailto:news@example.org?subject=unsubscribe'"
+    else:
+        if not value.isascii():
+            return "must be ASCII: List-Unsubscribe cannot carry it"
+        if "<" in value or ">" in value or "," in value:
+            return "must not contain '<', '>' or ',': they would end the List-Unsubscribe link"
+    return None
+
+
 class _Reader:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -134,11 +195,29 @@ class _Reader:
             return None if default is ... else default
         return value
 
+    def text(self, value: str, name: str) -> bool:
+        """Report invisible characters and mixed-script words; True when the text is clean."""
+        problems = text_problems(value)
+        for message in problems[:3]:
+            self.bad(name, message)
+        return not problems
+
     def url(self, table: dict[str, Any], key: str, where: str) -> str:
         value = self.get(table, key, str, where)
         if value is not None and not re.fullmatch(r"https://[^\s<>\"']+", value):
             self.bad(f"{where}.{key}", f"{value[:80]!r} must be an absolute https:// link")
+        elif value is not None and not value.isascii():
+            self.bad(
+                f"{where}.{key}",
+                f"{value[:80]!r} must be ASCII (write an international domain in its xn-- form, "
+                "percent-encode the rest): look-alike letters in links mislead readers",
+            )
         return value or ""
+
+    def header(self, value: str, name: str, kind: str) -> None:
+        problem = header_problem(value, kind) if value else None
+        if problem:
+            self.bad(name, problem)
 
     def per_language(
         self, table: dict[str, Any], key: str, where: str, languages: tuple[str, ...]
@@ -156,7 +235,7 @@ class _Reader:
                     f"{where}.{key}.{lang}",
                     f"must be one line of at most {MAX_TITLE_LEN} characters (it is set on cards)",
                 )
-            else:
+            elif self.text(text, f"{where}.{key}.{lang}"):
                 out[lang] = text
         return out
 
@@ -173,6 +252,8 @@ class _Reader:
                 self.bad(where, f"{tag[:50]!r}… is longer than {MAX_TAG_LEN} characters")
             elif not HASHTAG_RE.match(tag):
                 self.bad(where, f"{tag!r} must be letters and digits only, without '#'")
+            elif not self.text(tag, where):
+                pass
             elif not tag[0].isupper():
                 self.bad(where, f"{tag!r} must be PascalCase (screen readers read the words)")
         return tuple(value)
@@ -262,6 +343,10 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except ValueError as exc:  # an integer over 4,300 digits fails inside int()
+        raise ConfigError(f"{path}: invalid TOML: {str(exc).split(';')[0]}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     r = _Reader(path)
     if data.get("schema") != 1:
         r.bad("schema", f"must be 1, not {data.get('schema')!r}")
@@ -298,6 +383,11 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     )
     if newsletter.unsubscribe_mailto and not newsletter.unsubscribe_mailto.startswith("mailto:"):
         r.bad("newsletter.unsubscribe_mailto", "must start with mailto:")
+    else:
+        r.header(newsletter.unsubscribe_mailto, "newsletter.unsubscribe_mailto", "mailto")
+    r.header(newsletter.sender, "newsletter.from", "mailbox")
+    r.header(newsletter.reply_to, "newsletter.reply_to", "mailbox")
+    r.header(newsletter.unsubscribe, "newsletter.unsubscribe", "merge-tag")
 
     appeals: dict[str, Appeal] = {}
     for key, table in (r.get(data, "appeals", dict, "") or {}).items():
@@ -309,6 +399,7 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
             r.bad(where, "must be a table")
             continue
         group = r.get(table, "group", str, where) or ""
+        r.text(group, f"{where}.group")
         featured = r.get(table, "featured_per_cycle", int, where, default=5)
         if featured is not None and featured < 1:
             r.bad(f"{where}.featured_per_cycle", "must be at least 1")

@@ -15,6 +15,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, formataddr, parseaddr
 
-from campaign_kit.config import Campaign
+from campaign_kit.config import Campaign, header_problem
 from campaign_kit.cycles import Cycle
 from campaign_kit.errors import NewsletterError, SendError
 
@@ -136,10 +137,11 @@ def build_eml(
     settings = campaign.newsletter
     if date.tzinfo is None:
         raise NewsletterError("the newsletter Date needs a timezone")
+    check_headers(newsletter, campaign, to)
     sender = from_header(campaign, newsletter.lang)
-    for header, value in (("From", sender), ("To", to)):
-        if "@" not in parseaddr(value)[1] or "\n" in value or "\r" in value:
-            raise NewsletterError(f"{header} {value!r} is not an email address")
+    problem = header_problem(sender, "mailbox")
+    if problem:
+        raise NewsletterError(f"{campaign.path}: the From header {sender[:80]!r}: {problem}")
     domain = message_id_domain or _domain(settings.sender)
     date_text = format_datetime(date.astimezone(dt.UTC))
 
@@ -196,6 +198,42 @@ def build_eml(
     content = [line for line in mime_head.split(b"\r\n") if not line.lower().startswith(b"mime-version:")]
     head = "\r\n".join(headers).encode("ascii") + b"\r\n" + b"\r\n".join(content)
     return head + b"\r\n\r\n" + mime_body
+
+
+def check_headers(newsletter: Newsletter, campaign: Campaign, to: str = PLACEHOLDER_TO) -> None:
+    """Check every value that becomes a header, again at build (``validate`` checks config).
+
+    A campaign built in code, or a subject a template produced, never reached ``validate``; a
+    CR or LF in any of them would add headers (a ``Bcc:``) or replace the body, so each is
+    refused here by the name of the setting it came from, never cut.
+
+    Raises:
+        NewsletterError: naming the header, the config key or template, and the problem.
+
+    """
+    settings = campaign.newsletter
+    where = campaign.path
+    for header, key, value, kind in (
+        ("From", "newsletter.from", settings.sender, "mailbox"),
+        ("Reply-To", "newsletter.reply_to", settings.reply_to, "mailbox"),
+        ("List-Unsubscribe", "newsletter.unsubscribe", newsletter.unsubscribe, "merge-tag"),
+        ("List-Unsubscribe", "newsletter.unsubscribe_mailto", settings.unsubscribe_mailto, "mailto"),
+    ):
+        if not value and key != "newsletter.from":
+            continue
+        problem = header_problem(value, kind) if value else "is missing"
+        if problem:
+            raise NewsletterError(f'{where}: field "{key}" ({header} header): {problem}')
+    problem = header_problem(to, "mailbox")
+    if problem:
+        raise NewsletterError(f"To {to[:80]!r} is not an email address: {problem}")
+    subject = newsletter.subject
+    bad = [c for c in subject if c in "\r\n\x00\x85\u2028\u2029" or unicodedata.category(c) == "Cc"]
+    if bad:
+        raise NewsletterError(
+            f"newsletter/meta.txt ({newsletter.lang}): the subject contains U+{ord(bad[0]):04X}, "
+            "which a Subject header cannot carry; remove it"
+        )
 
 
 def transfer_encoding(text: str) -> str:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-from campaign_kit import paths, templating
+from campaign_kit import jsonstrict, paths, templating
 from campaign_kit.platforms import PLATFORMS
 
 TEMPLATE = "review/index.html"
@@ -634,7 +634,7 @@ def _read_posts(data: bytes | None) -> list[dict[str, Any]]:
     if not data:
         return []
     try:
-        items = json.loads(data.decode("utf-8"))
+        items = jsonstrict.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return []
     if isinstance(items, dict):
