@@ -33,14 +33,17 @@ class ReviewKind:
         )
 
         def render() -> Rendered:
+            posts = products.get("posts")
+            # The page quotes the appeal and newsletter texts (and posts.json only when the posts
+            # are not at hand as products); read back just those, not every text of the folder.
+            shown = {"appeal", "newsletter"} | (set() if posts else {"posts"})
             texts = {}
-            for rel in files.entries:
-                if not rel.endswith(".png"):
+            for rel, entry in files.entries.items():
+                if entry.get("kind") in shown and not rel.endswith(".png"):
                     data = files.read(rel)
                     if data is not None:
                         texts[rel] = data
             # index.html; past 50 women also index-2.html, index-3.html ... (render/review.py).
-            posts = products.get("posts")
             pages = review_files(
                 templates_dir=inputs.project.templates,
                 contexts=inputs.contexts,
@@ -49,7 +52,7 @@ class ReviewKind:
                 # The posts as typed products, not re-parsed from posts.json's bytes.
                 posts=[p.to_dict() for p in posts] if posts else None,
             )
-            return Rendered(files=dict(pages))
+            return Rendered(files=pages)  # a generator: each page is written as it is made
 
         # paths=None: how many pages there are only rendering tells.
         return Plan(units=[Unit(key=key, paths=None, render=render)])
