@@ -6,7 +6,7 @@ import hashlib
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,16 @@ KNOWN_PLATFORMS = (
 HASHTAG_RE = re.compile(r"[^\W_][\w]*\Z")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 DEFAULT_UNSUBSCRIBE = "{{ UnsubscribeURL }}"
+# Each platform's own merge tags: the subscriber's unsubscribe link and the web copy of the
+# message (listmonk: docs "Templating"; Mailchimp: "All the Merge Tags"; Brevo: "mirror").
+ESP_TAGS: dict[str, dict[str, str]] = {
+    "listmonk": {"unsubscribe": "{{ UnsubscribeURL }}", "view_online": "{{ MessageURL }}"},
+    "mailchimp": {"unsubscribe": "*|UNSUB|*", "view_online": "*|ARCHIVE|*"},
+    "brevo": {"unsubscribe": "{{ unsubscribe }}", "view_online": "{{ mirror }}"},
+}
+KNOWN_ESPS = tuple(ESP_TAGS)
+UTM_KEY_RE = re.compile(r"utm_(source|medium|campaign|term|content)\Z")
+LIST_ID_RE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\Z")
 # Titles and the organisation's name are set on every card: this much always fits.
 MAX_TITLE_LEN = 60
 MAX_TAG_LEN = 40
@@ -46,12 +56,32 @@ class Appeal:
 
 @dataclass(frozen=True)
 class Newsletter:
-    """Newsletter sending settings."""
+    """Newsletter sending settings (``[newsletter]``).
+
+    ``from_name``, ``reason`` and ``postal_address`` are per language; ``utm`` holds
+    ``utm_*`` query parameters added to the donation link (``{appeal}``, ``{cycle}`` and
+    ``{lang}`` are filled in); ``listmonk`` the push settings (lists per language, template id,
+    test subscribers).
+    """
 
     sender: str
     reply_to: str
     unsubscribe: str
     unsubscribe_mailto: str
+    esp: str = "listmonk"
+    from_name: dict[str, str] = field(default_factory=dict)
+    reason: dict[str, str] = field(default_factory=dict)
+    postal_address: dict[str, str] = field(default_factory=dict)
+    list_id: str = ""
+    utm: tuple[tuple[str, str], ...] = ()
+    roll_call_max: int = 60
+    featured_max: int = 10
+    listmonk: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def view_online(self) -> str:
+        """The platform's "view in browser" merge tag, or "" when the platform has none."""
+        return ESP_TAGS.get(self.esp, {}).get("view_online", "")
 
 
 @dataclass(frozen=True)
@@ -229,6 +259,84 @@ class _Reader:
         return tuple(value)
 
 
+def _texts(
+    r: _Reader, nl: dict[str, Any], key: str, languages: tuple[str, ...], limit: int
+) -> dict[str, str]:
+    """An optional per-language table of one-line texts under ``[newsletter]``."""
+    table = r.get(nl, key, dict, "newsletter", default={}) or {}
+    out: dict[str, str] = {}
+    if not table:
+        return out
+    for lang in languages:
+        text = table.get(lang)
+        where = f"newsletter.{key}.{lang}"
+        if not isinstance(text, str) or not text.strip():
+            r.bad(where, "missing text for this language")
+        elif len(text) > limit or any(ord(c) < 32 for c in text):
+            r.bad(where, f"must be one line of at most {limit} characters")
+        else:
+            out[lang] = text.strip()
+    return out
+
+
+def _newsletter_extras(r: _Reader, nl: dict[str, Any], languages: tuple[str, ...]) -> dict[str, Any]:
+    """The compliance and hand-off keys of ``[newsletter]``, validated."""
+    esp = r.get(nl, "esp", str, "newsletter", default="listmonk")
+    if esp not in KNOWN_ESPS:
+        r.bad("newsletter.esp", f"unknown platform {esp!r} (known: {', '.join(KNOWN_ESPS)})")
+    from_name = _texts(r, nl, "from_name", languages, 80)
+    list_id = r.get(nl, "list_id", str, "newsletter", default="") or ""
+    if list_id and not LIST_ID_RE.match(list_id):
+        r.bad(
+            "newsletter.list_id", f"{list_id[:80]!r} must be a dotted name like news.example.org (RFC 2919)"
+        )
+    utm_table = r.get(nl, "utm", dict, "newsletter", default={}) or {}
+    utm: list[tuple[str, str]] = []
+    for key, value in utm_table.items():
+        if not UTM_KEY_RE.match(key):
+            r.bad(
+                f"newsletter.utm.{key}",
+                "must be one of utm_source, utm_medium, utm_campaign, utm_term, utm_content",
+            )
+        elif not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_.{}-]+", value):
+            r.bad(
+                f"newsletter.utm.{key}",
+                "must be letters, digits, '-', '_', '.' (and {appeal}, {cycle}, {lang})",
+            )
+        else:
+            utm.append((key, value))
+    roll_max = r.get(nl, "roll_call_max", int, "newsletter", default=60)
+    if roll_max is not None and roll_max < 0:
+        r.bad("newsletter.roll_call_max", "must be 0 or more")
+    featured_max = r.get(nl, "featured_max", int, "newsletter", default=10)
+    if featured_max is not None and featured_max < 1:
+        r.bad("newsletter.featured_max", "must be at least 1")
+    listmonk = r.get(nl, "listmonk", dict, "newsletter", default={}) or {}
+    lists = listmonk.get("lists", {})
+    if not isinstance(lists, dict) or not all(
+        isinstance(v, list) and v and all(isinstance(i, int) and not isinstance(i, bool) for i in v)
+        for v in lists.values()
+    ):
+        r.bad("newsletter.listmonk.lists", "must map each language to a list of listmonk list ids")
+    template_id = listmonk.get("template_id")
+    if template_id is not None and (not isinstance(template_id, int) or isinstance(template_id, bool)):
+        r.bad("newsletter.listmonk.template_id", "must be a listmonk template id (a number)")
+    tests = listmonk.get("test_subscribers", [])
+    if not isinstance(tests, list) or not all(isinstance(t, str) and "@" in t for t in tests):
+        r.bad("newsletter.listmonk.test_subscribers", "must be a list of email addresses")
+    return {
+        "esp": esp if esp in KNOWN_ESPS else "listmonk",
+        "from_name": from_name,
+        "reason": _texts(r, nl, "reason", languages, 300),
+        "postal_address": _texts(r, nl, "postal_address", languages, 200),
+        "list_id": list_id,
+        "utm": tuple(utm),
+        "roll_call_max": roll_max if roll_max is not None else 60,
+        "featured_max": featured_max or 10,
+        "listmonk": listmonk,
+    }
+
+
 def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     """Parse and validate campaign.toml text; raise ``ConfigError`` listing every problem."""
     try:
@@ -262,7 +370,8 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     donate_url = r.url(org, "donate_url", "organisation")
 
     nl = r.get(data, "newsletter", dict, "") or {}
-    unsubscribe = r.get(nl, "unsubscribe", str, "newsletter", default=DEFAULT_UNSUBSCRIBE)
+    esp_tags = ESP_TAGS.get(nl.get("esp", "listmonk"), ESP_TAGS["listmonk"])
+    unsubscribe = r.get(nl, "unsubscribe", str, "newsletter", default=esp_tags["unsubscribe"])
     if not unsubscribe or not unsubscribe.strip():
         r.bad("newsletter.unsubscribe", "the unsubscribe merge tag must not be empty")
     newsletter = Newsletter(
@@ -270,6 +379,7 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         reply_to=r.get(nl, "reply_to", str, "newsletter", default="") or "",
         unsubscribe=unsubscribe or DEFAULT_UNSUBSCRIBE,
         unsubscribe_mailto=r.get(nl, "unsubscribe_mailto", str, "newsletter") or "",
+        **_newsletter_extras(r, nl, languages),
     )
     if newsletter.unsubscribe_mailto and not newsletter.unsubscribe_mailto.startswith("mailto:"):
         r.bad("newsletter.unsubscribe_mailto", "must start with mailto:")
