@@ -500,12 +500,13 @@ def send_test(
 
     """
     from campaign_kit.errors import SendError
-    from campaign_kit.sending import has_relative_images
+    from campaign_kit.sending import has_relative_images, proof
     from campaign_kit.sending import send_test as send
 
     host, port = _host_port(smtp)
     key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
-    language = lang or load_campaign(Project(project_dir).campaign).languages[0]
+    campaign = load_campaign(Project(project_dir).campaign)
+    language = lang or campaign.languages[0]
     eml = out_dir / key / cycle / "newsletter" / f"{language}.eml"
     try:
         data = eml.read_bytes()
@@ -517,7 +518,7 @@ def send_test(
             f"--asset-base-url https://... and publish the cycle folder there first"
         )
     send(
-        data,
+        proof(data, to=to, campaign=campaign),
         to=to,
         host=host,
         port=port,
@@ -525,6 +526,139 @@ def send_test(
         username=username,
     )
     click.echo(f"Sent {eml} to {to} via {host}:{port}", err=True)
+
+
+# --- newsletter hand-off to the email platform (issue 17) -----------------------------------
+
+
+@cli.group("newsletter")
+def newsletter_group() -> None:
+    """Hand the built newsletter to the email platform.
+
+    Example:
+
+    \b
+        campaign-kit build --asset-base-url https://belaruswomen.org/kit
+        campaign-kit newsletter export --esp mailchimp
+
+    """
+
+
+def _newsletter_target(
+    project_dir: Path, appeal: str | None, cycle_id: str | None, out: Path, lang: str | None
+) -> tuple[Any, str, str, Path, tuple[str, ...]]:
+    campaign = load_campaign(Project(project_dir).campaign)
+    key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
+    langs = _csv_option(lang, campaign.languages, "--lang") or campaign.languages
+    return campaign, key, cycle, out_dir, langs
+
+
+_nl_options = [
+    click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml)."),
+    click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now)."),
+    click.option("--lang", default=None, help="Languages, comma-separated (default: all)."),
+    click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("out"),
+        show_default=True,
+        help="Output folder the build wrote.",
+    ),
+]
+
+
+def _with_nl_options(func: F) -> F:
+    for option in reversed(_nl_options):
+        func = option(func)
+    return func
+
+
+@newsletter_group.command("export")
+@click.option(
+    "--esp", required=True, type=click.Choice(["listmonk", "mailchimp", "brevo"]), help="The email platform."
+)
+@_with_nl_options
+@project_option
+@handle_errors
+def newsletter_export(
+    esp: str, appeal: str | None, cycle_id: str | None, lang: str | None, out: Path, project_dir: Path
+) -> None:
+    """Write each language's HTML, text, subject, preheader and From for one platform.
+
+    The files go to out/<appeal>/<cycle>/esp/<esp>/<lang>.html, .txt and .json, with the
+    platform's own merge tags (unsubscribe, view in browser). Needs a send build.
+
+    Example:
+
+    \b
+        campaign-kit newsletter export --esp brevo --cycle 2026-W48
+
+    """
+    from campaign_kit.esp import export
+
+    _, key, cycle, out_dir, langs = _newsletter_target(project_dir, appeal, cycle_id, out, lang)
+    for rel in export(out_dir / key / cycle, out_dir, langs, esp):
+        click.echo(str(out_dir / key / cycle / rel), err=True)
+
+
+@newsletter_group.command("push")
+@click.option("--esp", required=True, type=click.Choice(["listmonk"]), help="The email platform.")
+@click.option(
+    "--at", "at", default=None, help="Schedule the send: ISO 8601 with offset, e.g. 2026-11-23T09:00+01:00."
+)
+@click.option(
+    "--test-to", "test_to", multiple=True, help="Test recipient (repeatable; default from campaign.toml)."
+)
+@_with_nl_options
+@project_option
+@handle_errors
+def newsletter_push(
+    esp: str,
+    at: str | None,
+    test_to: tuple[str, ...],
+    appeal: str | None,
+    cycle_id: str | None,
+    lang: str | None,
+    out: Path,
+    project_dir: Path,
+) -> None:
+    """Create a draft campaign per language in listmonk, send its test, schedule it with --at.
+
+    Credentials from the environment only: CAMPAIGN_KIT_LISTMONK_URL, CAMPAIGN_KIT_LISTMONK_USER
+    and CAMPAIGN_KIT_LISTMONK_TOKEN (a listmonk API user). A campaign that is no longer a draft
+    is never changed.
+
+    Example:
+
+    \b
+        CAMPAIGN_KIT_LISTMONK_URL=https://lists.example.org CAMPAIGN_KIT_LISTMONK_USER=kit \\
+        CAMPAIGN_KIT_LISTMONK_TOKEN=... campaign-kit newsletter push --esp listmonk \\
+        --cycle 2026-W48 --at 2026-11-23T09:00:00+01:00
+
+    """
+    from campaign_kit.esp import listmonk
+
+    campaign, key, cycle, out_dir, langs = _newsletter_target(project_dir, appeal, cycle_id, out, lang)
+    when = listmonk.parse_at(at, dt.datetime.now(dt.UTC)) if at else None
+    client = listmonk.client_from_env()
+    pushed = listmonk.push(
+        folder=out_dir / key / cycle,
+        out_root=out_dir,
+        campaign=campaign,
+        appeal=key,
+        cycle=cycle,
+        languages=langs,
+        client=client,
+        at=when,
+        test_to=test_to,
+    )
+    for p in pushed:
+        state = f"scheduled for {p.send_at}" if p.send_at else p.status
+        verb = "created" if p.created else "updated"
+        click.echo(
+            f"{p.lang}: campaign {p.id} {p.name!r} {verb}, test sent to {', '.join(p.tested)}, {state}",
+            err=True,
+        )
 
 
 # --- approve and publish (issue 15): the core is campaign_kit.publish -----------------------

@@ -6,13 +6,14 @@ import hashlib
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
 
-from campaign_kit.errors import ConfigError, Problem
+from campaign_kit.errors import ConfigError
 from campaign_kit.roster import text_problems
+from campaign_kit.toml_reader import TomlReader
 
 SUPPORTED_LANGUAGES = ("en", "be", "ru")
 KNOWN_PLATFORMS = (
@@ -28,6 +29,16 @@ KNOWN_PLATFORMS = (
 HASHTAG_RE = re.compile(r"[^\W_][\w]*\Z")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 DEFAULT_UNSUBSCRIBE = "{{ UnsubscribeURL }}"
+# Each platform's own merge tags: the subscriber's unsubscribe link and the web copy of the
+# message (listmonk: docs "Templating"; Mailchimp: "All the Merge Tags"; Brevo: "mirror").
+ESP_TAGS: dict[str, dict[str, str]] = {
+    "listmonk": {"unsubscribe": "{{ UnsubscribeURL }}", "view_online": "{{ MessageURL }}"},
+    "mailchimp": {"unsubscribe": "*|UNSUB|*", "view_online": "*|ARCHIVE|*"},
+    "brevo": {"unsubscribe": "{{ unsubscribe }}", "view_online": "{{ mirror }}"},
+}
+KNOWN_ESPS = tuple(ESP_TAGS)
+UTM_KEY_RE = re.compile(r"utm_(source|medium|campaign|term|content)\Z")
+LIST_ID_RE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\Z")
 # Titles and the organisation's name are set on every card: this much always fits.
 MAX_TITLE_LEN = 60
 MAX_TAG_LEN = 40
@@ -46,12 +57,32 @@ class Appeal:
 
 @dataclass(frozen=True)
 class Newsletter:
-    """Newsletter sending settings."""
+    """Newsletter sending settings (``[newsletter]``).
+
+    ``from_name``, ``reason`` and ``postal_address`` are per language; ``utm`` holds
+    ``utm_*`` query parameters added to the donation link (``{appeal}``, ``{cycle}`` and
+    ``{lang}`` are filled in); ``listmonk`` the push settings (lists per language, template id,
+    test subscribers).
+    """
 
     sender: str
     reply_to: str
     unsubscribe: str
     unsubscribe_mailto: str
+    esp: str = "listmonk"
+    from_name: dict[str, str] = field(default_factory=dict)
+    reason: dict[str, str] = field(default_factory=dict)
+    postal_address: dict[str, str] = field(default_factory=dict)
+    list_id: str = ""
+    utm: tuple[tuple[str, str], ...] = ()
+    roll_call_max: int = 60
+    featured_max: int = 10
+    listmonk: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def view_online(self) -> str:
+        """The platform's "view in browser" merge tag, or "" when the platform has none."""
+        return ESP_TAGS.get(self.esp, {}).get("view_online", "")
 
 
 @dataclass(frozen=True)
@@ -145,25 +176,8 @@ def header_problem(value: str, kind: str) -> str | None:
     return None
 
 
-class _Reader:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.problems: list[Problem] = []
-
-    def bad(self, field: str, message: str) -> None:
-        self.problems.append(Problem(self.path, message, field=field))
-
-    def get(self, table: dict[str, Any], key: str, kind: type, where: str, default: Any = ...) -> Any:
-        name = f"{where}.{key}" if where else key
-        if key not in table:
-            if default is ...:
-                self.bad(name, "missing")
-            return None if default is ... else default
-        value = table[key]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-            self.bad(name, f"must be {kind.__name__}, not {type(value).__name__}")
-            return None if default is ... else default
-        return value
+class _Reader(TomlReader):
+    """The shared reader plus campaign.toml's own kinds of value: links, texts per language, tags."""
 
     def text(self, value: str, name: str) -> bool:
         """Report invisible characters and mixed-script words; True when the text is clean."""
@@ -173,7 +187,7 @@ class _Reader:
         return not problems
 
     def url(self, table: dict[str, Any], key: str, where: str) -> str:
-        value = self.get(table, key, str, where)
+        value = self.get(table, key, where, str)
         if value is not None and not re.fullmatch(r"https://[^\s<>\"']+", value):
             self.bad(f"{where}.{key}", f"{value[:80]!r} must be an absolute https:// link")
         elif value is not None and not value.isascii():
@@ -192,7 +206,7 @@ class _Reader:
     def per_language(
         self, table: dict[str, Any], key: str, where: str, languages: tuple[str, ...]
     ) -> dict[str, str]:
-        value = self.get(table, key, dict, where)
+        value = self.get(table, key, where, dict)
         if value is None:
             return {}
         out: dict[str, str] = {}
@@ -229,6 +243,84 @@ class _Reader:
         return tuple(value)
 
 
+def _texts(
+    r: _Reader, nl: dict[str, Any], key: str, languages: tuple[str, ...], limit: int
+) -> dict[str, str]:
+    """An optional per-language table of one-line texts under ``[newsletter]``."""
+    table = r.get(nl, key, "newsletter", dict, default={}) or {}
+    out: dict[str, str] = {}
+    if not table:
+        return out
+    for lang in languages:
+        text = table.get(lang)
+        where = f"newsletter.{key}.{lang}"
+        if not isinstance(text, str) or not text.strip():
+            r.bad(where, "missing text for this language")
+        elif len(text) > limit or any(ord(c) < 32 for c in text):
+            r.bad(where, f"must be one line of at most {limit} characters")
+        else:
+            out[lang] = text.strip()
+    return out
+
+
+def _newsletter_extras(r: _Reader, nl: dict[str, Any], languages: tuple[str, ...]) -> dict[str, Any]:
+    """The compliance and hand-off keys of ``[newsletter]``, validated."""
+    esp = r.get(nl, "esp", "newsletter", str, default="listmonk")
+    if esp not in KNOWN_ESPS:
+        r.bad("newsletter.esp", f"unknown platform {esp!r} (known: {', '.join(KNOWN_ESPS)})")
+    from_name = _texts(r, nl, "from_name", languages, 80)
+    list_id = r.get(nl, "list_id", "newsletter", str, default="") or ""
+    if list_id and not LIST_ID_RE.match(list_id):
+        r.bad(
+            "newsletter.list_id", f"{list_id[:80]!r} must be a dotted name like news.example.org (RFC 2919)"
+        )
+    utm_table = r.get(nl, "utm", "newsletter", dict, default={}) or {}
+    utm: list[tuple[str, str]] = []
+    for key, value in utm_table.items():
+        if not UTM_KEY_RE.match(key):
+            r.bad(
+                f"newsletter.utm.{key}",
+                "must be one of utm_source, utm_medium, utm_campaign, utm_term, utm_content",
+            )
+        elif not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_.{}-]+", value):
+            r.bad(
+                f"newsletter.utm.{key}",
+                "must be letters, digits, '-', '_', '.' (and {appeal}, {cycle}, {lang})",
+            )
+        else:
+            utm.append((key, value))
+    roll_max = r.get(nl, "roll_call_max", "newsletter", int, default=60)
+    if roll_max is not None and roll_max < 0:
+        r.bad("newsletter.roll_call_max", "must be 0 or more")
+    featured_max = r.get(nl, "featured_max", "newsletter", int, default=10)
+    if featured_max is not None and featured_max < 1:
+        r.bad("newsletter.featured_max", "must be at least 1")
+    listmonk = r.get(nl, "listmonk", "newsletter", dict, default={}) or {}
+    lists = listmonk.get("lists", {})
+    if not isinstance(lists, dict) or not all(
+        isinstance(v, list) and v and all(isinstance(i, int) and not isinstance(i, bool) for i in v)
+        for v in lists.values()
+    ):
+        r.bad("newsletter.listmonk.lists", "must map each language to a list of listmonk list ids")
+    template_id = listmonk.get("template_id")
+    if template_id is not None and (not isinstance(template_id, int) or isinstance(template_id, bool)):
+        r.bad("newsletter.listmonk.template_id", "must be a listmonk template id (a number)")
+    tests = listmonk.get("test_subscribers", [])
+    if not isinstance(tests, list) or not all(isinstance(t, str) and "@" in t for t in tests):
+        r.bad("newsletter.listmonk.test_subscribers", "must be a list of email addresses")
+    return {
+        "esp": esp if esp in KNOWN_ESPS else "listmonk",
+        "from_name": from_name,
+        "reason": _texts(r, nl, "reason", languages, 300),
+        "postal_address": _texts(r, nl, "postal_address", languages, 200),
+        "list_id": list_id,
+        "utm": tuple(utm),
+        "roll_call_max": roll_max if roll_max is not None else 60,
+        "featured_max": featured_max or 10,
+        "listmonk": listmonk,
+    }
+
+
 def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     """Parse and validate campaign.toml text; raise ``ConfigError`` listing every problem."""
     try:
@@ -242,34 +334,36 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     r = _Reader(path)
     if data.get("schema") != 1:
         r.bad("schema", f"must be 1, not {data.get('schema')!r}")
-    languages = r.get(data, "languages", list, "") or []
+    languages = r.get(data, "languages", "", list) or []
     for lang in languages:
         if lang not in SUPPORTED_LANGUAGES:
             r.bad("languages", f"{lang!r} has no templates (supported: en, be, ru)")
     languages = tuple(lang for lang in languages if lang in SUPPORTED_LANGUAGES)
     if not languages:
         r.bad("languages", "at least one language is needed")
-    platforms = r.get(data, "platforms", list, "", default=list(KNOWN_PLATFORMS))
+    platforms = r.get(data, "platforms", "", list, default=list(KNOWN_PLATFORMS)) or []
     for name in platforms:
         if name not in KNOWN_PLATFORMS:
             r.bad("platforms", f"unknown platform {name!r} (known: {', '.join(KNOWN_PLATFORMS)})")
     hashtags = r.hashtags(data.get("hashtags"), "hashtags")
 
-    org = r.get(data, "organisation", dict, "") or {}
+    org = r.get(data, "organisation", "", dict) or {}
     org_name = r.per_language(org, "name", "organisation", languages)
     org_project = r.per_language(org, "project", "organisation", languages)
     site_url = r.url(org, "site_url", "organisation")
     donate_url = r.url(org, "donate_url", "organisation")
 
-    nl = r.get(data, "newsletter", dict, "") or {}
-    unsubscribe = r.get(nl, "unsubscribe", str, "newsletter", default=DEFAULT_UNSUBSCRIBE)
+    nl = r.get(data, "newsletter", "", dict) or {}
+    esp_tags = ESP_TAGS.get(nl.get("esp", "listmonk"), ESP_TAGS["listmonk"])
+    unsubscribe = r.get(nl, "unsubscribe", "newsletter", str, default=esp_tags["unsubscribe"])
     if not unsubscribe or not unsubscribe.strip():
         r.bad("newsletter.unsubscribe", "the unsubscribe merge tag must not be empty")
     newsletter = Newsletter(
-        sender=r.get(nl, "from", str, "newsletter") or "",
-        reply_to=r.get(nl, "reply_to", str, "newsletter", default="") or "",
+        sender=r.get(nl, "from", "newsletter", str) or "",
+        reply_to=r.get(nl, "reply_to", "newsletter", str, default="") or "",
         unsubscribe=unsubscribe or DEFAULT_UNSUBSCRIBE,
-        unsubscribe_mailto=r.get(nl, "unsubscribe_mailto", str, "newsletter") or "",
+        unsubscribe_mailto=r.get(nl, "unsubscribe_mailto", "newsletter", str) or "",
+        **_newsletter_extras(r, nl, languages),
     )
     if newsletter.unsubscribe_mailto and not newsletter.unsubscribe_mailto.startswith("mailto:"):
         r.bad("newsletter.unsubscribe_mailto", "must start with mailto:")
@@ -280,7 +374,7 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     r.header(newsletter.unsubscribe, "newsletter.unsubscribe", "merge-tag")
 
     appeals: dict[str, Appeal] = {}
-    for key, table in (r.get(data, "appeals", dict, "") or {}).items():
+    for key, table in (r.get(data, "appeals", "", dict) or {}).items():
         where = f"appeals.{key}"
         if not SLUG_RE.match(key):
             r.bad(where, "an appeal name must be a lowercase slug (it names folders in out/)")
@@ -288,9 +382,9 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         if not isinstance(table, dict):
             r.bad(where, "must be a table")
             continue
-        group = r.get(table, "group", str, where) or ""
+        group = r.get(table, "group", where, str) or ""
         r.text(group, f"{where}.group")
-        featured = r.get(table, "featured_per_cycle", int, where, default=5)
+        featured = r.get(table, "featured_per_cycle", where, int, default=5)
         if featured is not None and featured < 1:
             r.bad(f"{where}.featured_per_cycle", "must be at least 1")
         appeals[key] = Appeal(

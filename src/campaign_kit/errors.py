@@ -114,6 +114,10 @@ class SendError(CampaignKitError):
     """``send-test`` could not deliver the proof message."""
 
 
+class EspError(CampaignKitError):
+    """``newsletter export`` or ``newsletter push`` failed (no send build, platform refused)."""
+
+
 class ApprovalError(CampaignKitError):
     """A cycle is not approved, or its files changed since it was approved."""
 

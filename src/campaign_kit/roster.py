@@ -31,6 +31,7 @@ MAX_NAME_LEN = {"surname": 40, "given": 30}
 MAX_WORD_LEN = 20
 MAX_CHILDREN = 30
 MAX_SENTENCE_MONTHS = 12 * 30
+MAX_CREDIT_LEN = 40
 
 NAME_FIELDS = ("surname_latin", "given_latin", "surname_cyrillic", "given_cyrillic")
 REQUIRED_FIELDS = (
@@ -45,6 +46,7 @@ OPTIONAL_FIELDS = (
     "facility",
     "photo",
     "photo_focus",
+    "photo_credit",
     "detained_on",
     "released_on",
     "sources",
@@ -71,6 +73,7 @@ class Person:
     facility: str | None = None
     photo: str | None = None
     photo_focus: tuple[float, float] | None = None
+    photo_credit: str | None = None
     detained_on: dt.date | None = None
     released_on: dt.date | None = None
     sources: tuple[str, ...] = ()
@@ -415,6 +418,17 @@ class _Checker:
             and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in focus)
         ):
             bad("photo_focus", "must be [x, y] with both between 0 and 1")
+        credit = rec.get("photo_credit")
+        # Printed on every card that shows her photo: one short line, only with a photo.
+        if credit is not None and (
+            not isinstance(credit, str)
+            or not credit.strip()
+            or len(credit) > MAX_CREDIT_LEN
+            or any(ord(c) < 32 for c in credit)
+        ):
+            bad("photo_credit", f"must be one line of at most {MAX_CREDIT_LEN} characters, or null")
+        elif credit is not None and photo is None:
+            bad("photo_credit", "is set but there is no photo")
 
         if len(self.problems) != before:
             return None
@@ -431,6 +445,7 @@ class _Checker:
             facility=facility,
             photo=photo,
             photo_focus=tuple(float(v) for v in focus) if focus else None,  # type: ignore[arg-type]
+            photo_credit=credit,
             detained_on=dates.get("detained_on"),
             released_on=dates.get("released_on"),
             sources=tuple(sources or ()),
@@ -576,6 +591,8 @@ def person_to_dict(p: Person) -> dict[str, Any]:
     out["photo"] = p.photo
     if p.photo_focus is not None:
         out["photo_focus"] = list(p.photo_focus)
+    if p.photo_credit is not None:
+        out["photo_credit"] = p.photo_credit
     out["detained_on"] = p.detained_on.isoformat() if p.detained_on else None
     out["released_on"] = p.released_on.isoformat() if p.released_on else None
     out["sources"] = list(p.sources)

@@ -7,6 +7,7 @@ a file, so it does not end up in shell history or in the repository.
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import os
 import re
@@ -16,6 +17,7 @@ import ssl
 import threading
 from email.utils import parseaddr
 
+from campaign_kit.config import Campaign
 from campaign_kit.errors import SendError
 
 PASSWORD_ENV = "CAMPAIGN_KIT_SMTP_PASSWORD"
@@ -94,7 +96,8 @@ def readdress(eml: bytes, to: str) -> tuple[str, bytes]:
         if name == b"to":
             continue
         if name == b"from":
-            sender = line.split(b":", 1)[1].decode("ascii", "replace").strip()
+            # Unfolded: a long encoded display name continues on the next line.
+            sender = line.split(b":", 1)[1].replace(b"\r\n", b"").decode("ascii", "replace").strip()
         out.append(line)
     if not sender:
         raise SendError("the .eml has no From header")
@@ -114,6 +117,45 @@ def has_relative_images(eml: bytes) -> bool:
             html = payload.decode(part.get_content_charset() or "utf-8", "replace")
             return bool(re.search(r"""<img[^>]*\ssrc=["'](?![a-z][a-z0-9+.-]*:)""", html, re.I))
     return False
+
+
+def proof(eml: bytes, *, to: str, campaign: Campaign, now: dt.datetime | None = None) -> bytes:
+    """One proof of a built ``.eml``: To ``to``, a fresh Date and Message-ID, no merge tags.
+
+    The platform fills in its merge tags when it sends; a proof goes straight to SMTP, so each
+    tag becomes something that works: the unsubscribe tags become ``unsubscribe_mailto`` (or a
+    ``mailto:`` to the From address), the view-in-browser tag the published copy of the
+    newsletter beside its cards (``<base>/<appeal>/<cycle>/newsletter/<lang>.html``).
+    """
+    from campaign_kit.config import ESP_TAGS
+    from campaign_kit.render.email import proof_eml
+
+    settings = campaign.newsletter
+    mailto = settings.unsubscribe_mailto or f"mailto:{parseaddr(settings.sender)[1]}?subject=unsubscribe"
+    unsubscribe = {settings.unsubscribe, *(tags["unsubscribe"] for tags in ESP_TAGS.values())}
+    web = _published_copy(eml)
+    views = {tags["view_online"]: web for tags in ESP_TAGS.values()} if web else {}
+    return proof_eml(
+        eml,
+        to=_address(to, "recipient"),
+        now=now or dt.datetime.now(dt.UTC),
+        unsubscribe=mailto,
+        merge_tags=tuple(sorted(unsubscribe)),
+        replacements=views,
+    )
+
+
+def _published_copy(eml: bytes) -> str:
+    """Where a send build's HTML is published, from its first card's URL; "" if unknown."""
+    message = email.message_from_bytes(eml)
+    lang = message.get("Content-Language", "")
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            html = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8", "replace")
+            m = re.search(r"""<img[^>]*\ssrc=["'](https://[^"']+?/)cards/[^"']+["']""", html, re.I)
+            if m and re.fullmatch(r"[a-z]{2,3}", lang):
+                return f"{m.group(1)}newsletter/{lang}.html"
+    return ""
 
 
 def send_test(
