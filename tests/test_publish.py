@@ -29,6 +29,7 @@ from campaign_kit.publish.bluesky import facets, record_key
 from campaign_kit.publish.images import load_card
 from campaign_kit.publish.ledger import Ledger
 from campaign_kit.publish.remote import RetryPolicy
+from campaign_kit.render.card_layout import load_layout
 from test_publish_servers import (
     MASTODON_TOKEN,
     PDS_PASSWORD,
@@ -207,8 +208,12 @@ def test_mastodon_and_telegram_publish_each_post_once_with_image_and_thread(
         post = next(p for p in posts if p["api_text"] == status["text"])
         media = status["media_attachments"][0]
         assert media["description"] == post["alt_text"]
-        # The centre of the name block of templates/cards/<format>.toml, y up.
-        assert media["meta"]["focus"] == {"x": 0.39, "y": -0.1}
+        # Mastodon's focus (x right, y up, -1..1) falls on her name in the card's layout.
+        focus = media["meta"]["focus"]
+        layout = load_layout(proj / "templates", Path(post["card"]).stem)
+        box = layout.block_of("name").box
+        px, py = (focus["x"] + 1) / 2 * layout.width, (1 - focus["y"]) / 2 * layout.height
+        assert box.x <= px <= box.right and box.y <= py <= box.bottom
         assert status["language"] == post["lang"] and status["visibility"] == "unlisted"
     keys = [r["headers"].get("Idempotency-Key") for r in mastodon.requests if r["path"] == "/api/v1/statuses"]
     assert all(keys) and len(set(keys)) == len(keys) == len(statuses)

@@ -48,7 +48,7 @@ def focus_for(templates: Path | None, card_format: str) -> tuple[float, float]:
     if templates is None:
         return (0.0, 0.0)
     from campaign_kit.errors import RenderError
-    from campaign_kit.render.layout import load_layout
+    from campaign_kit.render.card_layout import load_layout
 
     try:
         layout = load_layout(templates, card_format)
