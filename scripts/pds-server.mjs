@@ -3,13 +3,23 @@
 // Run by scripts/pds.sh from its install folder (ES modules resolve from the script's folder).
 // Prints one JSON line {"url", "handle", "did"} on stdout when ready; stops on SIGTERM or when
 // stdin closes, so a test that dies never leaves it running.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { TestNetworkNoAppView } from '@atproto/dev-env'
+
+// dev-env keeps the PDS's sqlite files and blobs under os.tmpdir() and never removes them:
+// give it a folder of its own and delete it on the way out.
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'campaign-kit-pds-'))
+process.env.TMPDIR = scratch
+const cleanUp = () => fs.rmSync(scratch, { recursive: true, force: true })
 
 const port = Number(process.env.PDS_PORT || 0) || undefined
 const handle = process.env.PDS_HANDLE || 'kit-publisher.test'
 const password = process.env.PDS_PASSWORD
 if (!password) {
   console.error('PDS_PASSWORD is not set')
+  cleanUp()
   process.exit(2)
 }
 
@@ -27,6 +37,7 @@ const stop = async () => {
   try {
     await network.close()
   } finally {
+    cleanUp()
     process.exit(0)
   }
 }

@@ -29,6 +29,7 @@ from campaign_kit.publish.bluesky import facets, record_key
 from campaign_kit.publish.images import load_card
 from campaign_kit.publish.ledger import Ledger
 from campaign_kit.publish.remote import RetryPolicy
+from campaign_kit.render.card_layout import load_layout
 from test_publish_servers import (
     MASTODON_TOKEN,
     PDS_PASSWORD,
@@ -63,10 +64,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def proj(built: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the built kit (campaign.toml and out/) for one test."""
+    """A fresh copy of the built kit (campaign.toml, templates/ and out/) for one test."""
     root = tmp_path / "proj"
     root.mkdir()
     shutil.copy(built / "campaign.toml", root / "campaign.toml")
+    shutil.copytree(built / "templates", root / "templates")
     shutil.copytree(built / "out" / "mothers", root / "out" / "mothers")
     return root
 
@@ -206,7 +208,12 @@ def test_mastodon_and_telegram_publish_each_post_once_with_image_and_thread(
         post = next(p for p in posts if p["api_text"] == status["text"])
         media = status["media_attachments"][0]
         assert media["description"] == post["alt_text"]
-        assert media["meta"]["focus"] == {"x": 0.0, "y": 0.0}
+        # Mastodon's focus (x right, y up, -1..1) falls on her name in the card's layout.
+        focus = media["meta"]["focus"]
+        layout = load_layout(proj / "templates", Path(post["card"]).stem)
+        box = layout.block_of("name").box
+        px, py = (focus["x"] + 1) / 2 * layout.width, (1 - focus["y"]) / 2 * layout.height
+        assert box.x <= px <= box.right and box.y <= py <= box.bottom
         assert status["language"] == post["lang"] and status["visibility"] == "unlisted"
     keys = [r["headers"].get("Idempotency-Key") for r in mastodon.requests if r["path"] == "/api/v1/statuses"]
     assert all(keys) and len(set(keys)) == len(keys) == len(statuses)
@@ -531,3 +538,31 @@ def test_a_card_over_the_blob_limit_is_reencoded_under_it(tmp_path: Path) -> Non
 def test_parse_platforms_rejects_unknown() -> None:
     with pytest.raises(PublishError, match="publish supports bluesky, mastodon, telegram"):
         runner.parse_platforms("bluesky,x")
+
+
+def test_a_telegram_thread_is_sent_as_replies(
+    proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    # Today's templates make no Telegram thread; a kit that has one (a template may add it)
+    # is sent as text messages, each a reply to the one before.
+    folder = folder_of(proj)
+    posts = posts_json(proj)
+    parts = [
+        dict(p, platform="telegram") for p in posts if p["platform"] == "bluesky" and p["kind"] == "thread"
+    ]
+    parts = [p for p in parts if p["lang"] == "en"]
+    (folder / "posts.json").write_text(json.dumps(posts + parts, ensure_ascii=False), encoding="utf-8")
+    approval.approve(folder, "Alena K.")
+    publish(proj, "telegram", platform_env(None, mastodon, telegram), langs=("en",))
+    by_text = {m.get("text"): m for m in telegram.messages.values() if "text" in m}
+    chain = [by_text[p["api_text"]] for p in sorted(parts, key=lambda p: p["part"])]
+    assert "reply_to_message" not in chain[0]
+    for before, after in zip(chain, chain[1:], strict=False):
+        assert after["reply_to_message"]["message_id"] == before["message_id"]
+
+
+def test_publish_without_platform_is_a_usage_error(proj: Path) -> None:
+    result = run(proj, "publish")
+    assert result.exit_code == 2 and "--platform" in result.output
+    assert "Example" in CliRunner().invoke(cli, ["publish", "--help"]).output
+    assert "Example" in CliRunner().invoke(cli, ["approve", "--help"]).output

@@ -711,9 +711,8 @@ def approve(
 @click.option(
     "--platform",
     "platform_list",
-    default="bluesky,mastodon,telegram",
-    show_default=True,
-    help="Platforms, comma-separated.",
+    default=None,
+    help="Platforms, comma-separated: bluesky,mastodon,telegram (required, except with --status).",
 )
 @click.option("--lang", "langs", default=None, help="Only these languages, comma-separated (default: all).")
 @click.option("--at", "at", default=None, help="Schedule on Mastodon at this ISO 8601 time (with offset).")
@@ -734,7 +733,7 @@ def approve(
 def publish(
     appeal: str | None,
     cycle_id: str | None,
-    platform_list: str,
+    platform_list: str | None,
     langs: str | None,
     at: str | None,
     dry_run: bool,
@@ -761,7 +760,9 @@ def publish(
 
     key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
     folder = out_dir / key / cycle
-    platforms = runner.parse_platforms(platform_list)
+    if platform_list is None and not show_status:
+        raise click.UsageError("give --platform, e.g. --platform bluesky,mastodon,telegram")
+    platforms = runner.parse_platforms(platform_list or ",".join(runner.PLATFORMS))
     if show_status:
         data = runner.status(folder, platforms)
         if as_json:
@@ -793,6 +794,7 @@ def publish(
         visibility=runner.mastodon_visibility(Project(project_dir).campaign),
         resolve=runner.parse_resolve(resolve),
         progress=tell,
+        templates=Project(project_dir).templates,
     )
     if as_json:
         emit_json(report.as_dict())

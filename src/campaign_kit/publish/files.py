@@ -23,7 +23,11 @@ def write_json_atomic(path: Path, data: Any) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()  # a killed run's leftover (a pid is reused), or something planted there
+        # O_EXCL|O_NOFOLLOW: never write through a link someone left at the temporary name.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())

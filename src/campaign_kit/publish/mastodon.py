@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from campaign_kit.errors import PublishError
@@ -37,13 +38,26 @@ def mastodon_length(text: str) -> int:
     return graphemes(text) - sum(graphemes(u.url) for u in urls) + URL_CHARS * len(urls)
 
 
-def focus_for(width: int, height: int) -> tuple[float, float]:
-    """The focus point for a card: its centre, where its names and status line are set.
+def focus_for(templates: Path | None, card_format: str) -> tuple[float, float]:
+    """The focus point for a card: the centre of the block that holds her name.
 
-    Mastodon crops previews to 16:9 around the focus point; the cards lay their text out
-    centred, so the centre keeps it in view whatever the crop.
+    Mastodon crops previews around the focus point (x and y from -1 to 1, y up); the cards set
+    the name off-centre (beside the photo), so the centre of the image would crop it away.
+    Without the card layouts (``templates/cards/<format>.toml``) the image's centre is used.
     """
-    return (0.0, 0.0)
+    if templates is None:
+        return (0.0, 0.0)
+    from campaign_kit.errors import RenderError
+    from campaign_kit.render.card_layout import load_layout
+
+    try:
+        layout = load_layout(templates, card_format)
+        box = layout.block_of("name").box
+    except (RenderError, KeyError):
+        return (0.0, 0.0)
+    x = (box.x + box.w / 2) / layout.width * 2 - 1
+    y = 1 - (box.y + box.h / 2) / layout.height * 2
+    return (round(x, 2), round(y, 2))
 
 
 def _classify(exc: Exception, what: str, secrets: Secrets) -> Exception:
@@ -72,6 +86,7 @@ class Mastodon:
         retry: The retry policy.
         visibility: Visibility of every status (``[publish.mastodon] visibility``).
         at: When to schedule the statuses (``--at``), or None to post now.
+        templates: The project's templates (card layouts, for the focus point), if known.
 
     """
 
@@ -84,6 +99,7 @@ class Mastodon:
         retry: RetryPolicy,
         visibility: str = "public",
         at: dt.datetime | None = None,
+        templates: Path | None = None,
     ) -> None:
         if visibility not in VISIBILITIES:
             raise PublishError(f"mastodon: visibility {visibility!r} is not one of {', '.join(VISIBILITIES)}")
@@ -93,6 +109,7 @@ class Mastodon:
         self.retry = retry
         self.visibility = visibility
         self.at = at
+        self.templates = templates
         self._api: Any = None
         self._version_known = False
 
@@ -189,7 +206,7 @@ class Mastodon:
                     card.data,
                     mime_type=card.mime,
                     description=post.alt_text,
-                    focus=focus_for(card.width, card.height),
+                    focus=focus_for(self.templates, Path(item.card).stem),
                     file_name=item.card.rsplit("/", 1)[-1],
                 ),
             )

@@ -118,6 +118,7 @@ def make_publishers(
     retry: RetryPolicy,
     visibility: str,
     at: dt.datetime | None,
+    templates: Path | None = None,
 ) -> dict[str, Any]:
     """One publisher per platform, from the environment (PublishError naming missing variables)."""
     from campaign_kit.publish.bluesky import Bluesky
@@ -132,7 +133,7 @@ def make_publishers(
         if name == "bluesky":
             out[name] = Bluesky(env, secrets, retry)
         elif name == "mastodon":
-            out[name] = Mastodon(env, secrets, retry, visibility=visibility, at=at)
+            out[name] = Mastodon(env, secrets, retry, visibility=visibility, at=at, templates=templates)
         else:
             out[name] = Telegram(env, secrets, retry)
     return out
@@ -186,6 +187,7 @@ def publish(
     resolve: Mapping[str, str | None] | None = None,
     retry: RetryPolicy | None = None,
     progress: Progress | None = None,
+    templates: Path | None = None,
 ) -> Report:
     """Publish the approved cycle in ``folder`` to ``platforms``, resuming where a run stopped.
 
@@ -210,6 +212,7 @@ def publish(
                 resolve or {},
                 retry,
                 progress,
+                templates,
             )
     except CampaignKitError as exc:
         # Whatever an SDK put into a message, no secret leaves this function.
@@ -228,13 +231,16 @@ def _publish(
     resolve: Mapping[str, str | None],
     retry: RetryPolicy | None,
     progress: Progress | None,
+    templates: Path | None,
 ) -> Report:
     kit = load_cycle(folder)
     require_approval(folder, kit)
     items = kit.select(platforms, langs)
     if not items:
         raise PublishError(f"{folder}: no posts for {', '.join(platforms)}")
-    publishers = make_publishers(platforms, environ, secrets, retry or RetryPolicy(), visibility, at)
+    publishers = make_publishers(
+        platforms, environ, secrets, retry or RetryPolicy(), visibility, at, templates
+    )
     for item in items:
         publishers[item.platform].check(item, kit)
     tell = progress or (lambda key, action, detail: None)
@@ -367,4 +373,4 @@ def status(folder: Path, platforms: tuple[str, ...] = PLATFORMS) -> dict[str, An
     }
 
 
-__all__ = ["ApprovalError", "Report", "parse_platforms", "publish", "status"]
+__all__ = ["PLATFORMS", "ApprovalError", "Report", "parse_platforms", "publish", "status"]
