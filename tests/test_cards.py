@@ -30,6 +30,7 @@ from campaign_kit.render.cards import (
     render_card,
 )
 from campaign_kit.roster import Person, load_roster
+from conftest import cyrillic_forms
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -50,11 +51,12 @@ def woman(pid: str, sl: str, gl: str, sc: str, gc: str, **kw: object) -> Person:
         "sentence_months": 66,
         "facility": "penal_colony",
     }
-    base.update(kw)
-    return Person(pid, sl, gl, sc, gc, **base)  # type: ignore[arg-type]
+    (surname_be, surname_ru), (given_be, given_ru) = cyrillic_forms(sc), cyrillic_forms(gc)
+    base.update({"surname_be": surname_be, "given_be": given_be} | kw)
+    return Person(pid, sl, gl, surname_ru, given_ru, **base)  # type: ignore[arg-type]
 
 
-ABLAB = woman("ablab-hanna", "ABLAB", "Hanna", "АБЛАБ", "Анна", sentence_months=132)
+ABLAB = woman("ablab-hanna", "ABLAB", "Hanna", "АБЛАБ", "Анна", sentence_months=132, given_be="Ганна")
 LONGEST = [
     woman(
         "shablinskaya-ivanova-katsiaryna",
@@ -63,6 +65,8 @@ LONGEST = [
         "ШАБЛИНСКАЯ-ИВАНОВА",
         "Екатерина",
         children=3,
+        surname_be="ШАБЛІНСКАЯ-ІВАНОВА",
+        given_be="Кацярына",
     ),
     woman(
         "sharenda-panasiuk-palina",
@@ -140,7 +144,9 @@ def chunks(png: bytes) -> list[bytes]:
 def test_content_in_each_language() -> None:
     en, be, ru = (content(ABLAB, lang) for lang in LANGS)
     assert (en.name, en.other_name) == ("ABLAB Hanna", "АБЛАБ Анна")
-    assert (be.name, be.other_name) == ("АБЛАБ Анна", "ABLAB Hanna")
+    assert (be.name, be.other_name) == ("АБЛАБ Ганна", "ABLAB Hanna")
+    assert (ru.name, ru.other_name) == ("АБЛАБ Анна", "ABLAB Hanna")
+    assert (en.initials, be.initials, ru.initials) == ("H. A.", "Г. А.", "А. А.")
     assert en.status == "Sentenced to 11 years in a penal colony"
     assert ru.status == "Приговорена к 11 годам колонии"
     assert (en.children, be.children, ru.children) == (
@@ -172,7 +178,7 @@ def test_alt_text_says_what_the_card_says(lang: str) -> None:
     # Names as a sentence says them: capitals would be spelt out by screen readers.
     spoken = {
         "en": "Katsiaryna Shablinskaya-Ivanova",
-        "be": "Екатерина Шаблинская-Иванова",
+        "be": "Кацярына Шаблінская-Іванова",
         "ru": "Екатерина Шаблинская-Иванова",
     }[lang]
     assert spoken in alt and "SHABLINSKAYA" not in alt

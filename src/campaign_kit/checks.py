@@ -17,6 +17,7 @@ class ProjectCheck:
 
     records: int = 0
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def _problems(exc: CampaignKitError, path: str) -> list[Problem]:
@@ -34,7 +35,9 @@ def check_project(project: Project) -> ProjectCheck:
     """Validate roster.json (with its photos), campaign.toml and the languages' locale files."""
     result = ProjectCheck()
     try:
-        result.records = len(load_roster(project.roster, project.photos).people)
+        roster = load_roster(project.roster, project.photos)
+        result.records = len(roster.people)
+        result.warnings.extend(roster.warnings)
     except CampaignKitError as exc:
         result.problems.extend(_problems(exc, str(project.roster)))
     try:

@@ -100,9 +100,19 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
     project = Project(project_dir, roster_path)
     found = check_project(project)
     problems, people = found.problems, found.records
+    warnings = found.warnings
     if as_json:
-        emit_json({"valid": not problems, "records": people, "problems": [p.as_dict() for p in problems]})
+        emit_json(
+            {
+                "valid": not problems,
+                "records": people,
+                "problems": [p.as_dict() for p in problems],
+                "warnings": [w.as_dict() for w in warnings],
+            }
+        )
     else:
+        for w in warnings:
+            click.echo(f"warning: {w}", err=True)
         for p in problems:
             click.echo(str(p), err=True)
     if problems:
@@ -217,6 +227,8 @@ def import_list(
             f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, nothing written{hint}",
             sorted(problems, key=lambda p: p.line or 0),
         )
+    for note in result.suggestions:
+        click.echo(f"suggestion: {note}", err=True)
     text_out = dump_roster(result.people, date)
     if str(output) == "-":
         click.echo(text_out, nl=False)
@@ -495,6 +507,69 @@ def send_test(
         username=username,
     )
     click.echo(f"Sent {eml} to {to} via {host}:{port}", err=True)
+
+
+# --- migrate (issue 13: roster schema 2) ---------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The roster to migrate (default: roster.json in the project).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of replacing the roster in place ('-' for stdout).",
+)
+@click.option("--dry-run", is_flag=True, help="List the suggested Belarusian forms; write nothing.")
+@project_option
+@handle_errors
+def migrate(roster_path: Path | None, output: Path | None, dry_run: bool, project_dir: Path) -> None:
+    """Rewrite a schema 1 roster.json as schema 2 (Latin, Belarusian and Russian names).
+
+    Schema 1's Cyrillic names become the Russian forms; each Belarusian form is suggested from
+    the Latin and Russian ones and listed on stderr: check every one, then run validate.
+    The file is replaced atomically.
+
+    Example:
+
+    \b
+        campaign-kit migrate --dry-run && campaign-kit migrate && campaign-kit validate
+
+    """
+    from campaign_kit.output import write_file_atomic
+    from campaign_kit.roster import migrate_roster
+
+    source = Project(project_dir, roster_path).roster
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise RosterError(f"{source}: cannot be read ({exc.strerror})") from None
+    result = migrate_roster(raw, str(source))
+    for suggestion in result.suggestions:
+        click.echo(f"suggestion: {suggestion}", err=True)
+    if result.schema_before == 2 and output is None:
+        click.echo(f"{source}: already schema 2; nothing to do", err=True)
+        return
+    target = output or source
+    if dry_run:
+        click.echo(f"{source}: {result.people} records would be written as schema 2 to {target}", err=True)
+        return
+    if str(target) == "-":
+        click.echo(result.text, nl=False)
+        return
+    write_file_atomic(target, result.text.encode("utf-8"))
+    n = len(result.suggestions)
+    click.echo(
+        f"{target}: {result.people} records written as schema 2; "
+        f"{n} Belarusian form{'s' if n != 1 else ''} suggested, check each before you build",
+        err=True,
+    )
 
 
 def main() -> None:

@@ -208,3 +208,25 @@ class BuildLock:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)  # type: ignore[attr-defined]
             fh.close()  # type: ignore[attr-defined]
             self.fh = None
+
+
+def write_file_atomic(dest: Path, data: bytes) -> None:
+    """Replace ``dest`` (a project file such as roster.json) with ``data`` atomically.
+
+    The temporary file sits beside ``dest`` so the rename stays on one filesystem; a killed
+    process leaves the old file whole, never a half-written one.
+
+    Raises:
+        BuildError: the file cannot be written (the old one is left as it was).
+
+    """
+    part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    try:
+        with open(part, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, dest)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise BuildError(f"{dest}: cannot write ({exc.strerror}); the old file is unchanged") from None

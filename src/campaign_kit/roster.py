@@ -6,6 +6,7 @@ and id) and the field, so a person editing the roster by hand can fix it in one 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,8 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from campaign_kit.errors import Problem, RosterError
+from campaign_kit.names import alphabet_problems, latin_matches, passport_latin
 
-SCHEMA_VERSION = 1
+# The schema this version writes; schema 1 (one Cyrillic form, the Russian) still loads, with
+# a warning that says how to migrate.
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
+MIGRATE_HINT = (
+    "run `campaign-kit migrate` to rewrite it as schema 2, then check the Belarusian name forms it suggests"
+)
 STATUSES = ("sentenced", "pre_trial", "compulsory_treatment", "released")
 FACILITIES = ("penal_colony",)
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -31,7 +39,9 @@ MAX_WORD_LEN = 20
 MAX_CHILDREN = 30
 MAX_SENTENCE_MONTHS = 12 * 30
 
-NAME_FIELDS = ("surname_latin", "given_latin", "surname_cyrillic", "given_cyrillic")
+# Schema 1 had one Cyrillic form (the Russian); schema 2 has the Belarusian and the Russian.
+NAME_FIELDS_V1 = ("surname_latin", "given_latin", "surname_cyrillic", "given_cyrillic")
+NAME_FIELDS = ("surname_latin", "given_latin", "surname_be", "given_be", "surname_ru", "given_ru")
 REQUIRED_FIELDS = (
     "id",
     *NAME_FIELDS,
@@ -40,6 +50,7 @@ REQUIRED_FIELDS = (
     "groups",
 )
 OPTIONAL_FIELDS = (
+    "latin_exception",
     "sentence_months",
     "facility",
     "photo",
@@ -49,6 +60,9 @@ OPTIONAL_FIELDS = (
     "sources",
 )
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+REQUIRED_FIELDS_V1 = ("id", *NAME_FIELDS_V1, "status", "children", "groups")
+KNOWN_FIELDS_V1 = frozenset(REQUIRED_FIELDS_V1 + OPTIONAL_FIELDS) - {"latin_exception"}
+MAX_EXCEPTION_LEN = 200
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,11 @@ class Person:
     """One woman on the roster, validated.
 
     ``children`` is a count only: children are never named anywhere.
+
+    Names come in three forms: Latin, Belarusian Cyrillic (``*_be``) and Russian Cyrillic
+    (``surname_cyrillic``/``given_cyrillic``, also readable as ``surname_ru``/``given_ru``; the
+    field keeps schema 1's name so code written against it stays right). A record read from a
+    schema 1 file has no Belarusian form (``None``) until it is migrated.
     """
 
     id: str
@@ -73,6 +92,38 @@ class Person:
     detained_on: dt.date | None = None
     released_on: dt.date | None = None
     sources: tuple[str, ...] = ()
+    surname_be: str | None = None
+    given_be: str | None = None
+    latin_exception: str | None = None
+
+    @property
+    def surname_ru(self) -> str:
+        """Her surname in Russian Cyrillic: ``ЛАЗАРЧИК``."""
+        return self.surname_cyrillic
+
+    @property
+    def given_ru(self) -> str:
+        """Her given name in Russian Cyrillic: ``Елена``."""
+        return self.given_cyrillic
+
+    def name_parts(self, form: str) -> tuple[str, str]:
+        """``(surname, given)`` in ``form``: ``"latin"``, ``"be"`` or ``"ru"``.
+
+        Raises:
+            RosterError: the form is unknown, or the record has no Belarusian form (schema 1).
+
+        """
+        if form == "latin":
+            return self.surname_latin, self.given_latin
+        if form == "ru":
+            return self.surname_cyrillic, self.given_cyrillic
+        if form == "be":
+            if self.surname_be is None or self.given_be is None:
+                raise RosterError(
+                    f"{self.id}: no Belarusian name form (the roster is schema 1); {MIGRATE_HINT}"
+                )
+            return self.surname_be, self.given_be
+        raise RosterError(f'unknown name form "{form}" (known: latin, be, ru)')
 
     @property
     def name_latin(self) -> str:
@@ -81,8 +132,15 @@ class Person:
 
     @property
     def name_cyrillic(self) -> str:
-        """Surname first in Cyrillic: ``АБЛАБ Анна``."""
+        """Surname first in Russian Cyrillic: ``АБЛАБ Анна`` (schema 1's one Cyrillic form)."""
         return f"{self.surname_cyrillic} {self.given_cyrillic}"
+
+    @property
+    def name_be(self) -> str | None:
+        """Surname first in Belarusian Cyrillic: ``АБЛАБ Ганна`` (None before migration)."""
+        if self.surname_be is None or self.given_be is None:
+            return None
+        return f"{self.surname_be} {self.given_be}"
 
     @property
     def is_released(self) -> bool:
@@ -98,6 +156,8 @@ class Roster:
     people: tuple[Person, ...]
     path: str = "roster.json"
     digest: str = field(default="", compare=False)
+    schema: int = SCHEMA_VERSION
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     def in_group(self, group: str) -> tuple[Person, ...]:
         """Women of ``group`` who are still held, in roster order (released women excluded)."""
@@ -227,10 +287,12 @@ def _type_name(value: Any) -> str:
 class _Checker:
     """Collects problems for one roster file."""
 
-    def __init__(self, path: str, photos_root: Path | None) -> None:
+    def __init__(self, path: str, photos_root: Path | None, schema: int = SCHEMA_VERSION) -> None:
         self.path = path
         self.photos_root = photos_root
+        self.schema = schema
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(
         self, message: str, index: int | None = None, record_id: str | None = None, field: str | None = None
@@ -248,12 +310,19 @@ class _Checker:
         def bad(field_name: str, message: str) -> None:
             self.add(message, index, rid_label, field_name)
 
-        for name in REQUIRED_FIELDS:
+        v1 = self.schema == 1
+        for name in REQUIRED_FIELDS_V1 if v1 else REQUIRED_FIELDS:
             if name not in rec:
                 bad(name, "missing required field")
-        for name in sorted(k for k in rec if k not in KNOWN_FIELDS):
+        for name in sorted(k for k in rec if k not in (KNOWN_FIELDS_V1 if v1 else KNOWN_FIELDS)):
             shown = name if len(name) <= 60 else name[:60] + "…"
-            self.add(f'unknown field "{shown}"', index, rid_label)
+            hint = ""
+            if not v1 and name in ("surname_cyrillic", "given_cyrillic"):
+                kind = name.split("_")[0]
+                hint = f" (schema 2 writes {kind}_ru and {kind}_be)"
+            elif v1 and name in NAME_FIELDS:
+                hint = ' (a schema 2 field: set "schema": 2, or run `campaign-kit migrate`)'
+            self.add(f'unknown field "{shown}"{hint}', index, rid_label)
 
         # id
         if "id" in rec:
@@ -267,7 +336,7 @@ class _Checker:
                 seen[rid] = index
 
         # names
-        for name in NAME_FIELDS:
+        for name in NAME_FIELDS_V1 if v1 else NAME_FIELDS:
             if name not in rec:
                 continue
             value = rec[name]
@@ -276,8 +345,22 @@ class _Checker:
                 continue
             expected = "latin" if name.endswith("_latin") else "cyrillic"
             kind = "surname" if name.startswith("surname") else "given"
-            for msg in _check_name(value, expected, kind):
+            msgs = _check_name(value, expected, kind)
+            if not msgs and name.endswith(("_be", "_ru")):
+                msgs = alphabet_problems(value, name[-2:])
+            for msg in msgs:
                 bad(name, msg)
+        exception = rec.get("latin_exception")
+        if exception is not None and (
+            not isinstance(exception, str) or not exception.strip() or len(exception) > MAX_EXCEPTION_LEN
+        ):
+            bad(
+                "latin_exception",
+                f"must be null or a short reason (at most {MAX_EXCEPTION_LEN} characters) "
+                "why the published Latin differs from the passport transliteration",
+            )
+        if not v1 and len(self.problems) == before:
+            self._check_transliteration(index, rid_label, rec)
 
         # status, sentence, facility
         status = rec.get("status")
@@ -368,8 +451,11 @@ class _Checker:
             id=rid,
             surname_latin=rec["surname_latin"],
             given_latin=rec["given_latin"],
-            surname_cyrillic=rec["surname_cyrillic"],
-            given_cyrillic=rec["given_cyrillic"],
+            surname_cyrillic=rec["surname_cyrillic" if v1 else "surname_ru"],
+            given_cyrillic=rec["given_cyrillic" if v1 else "given_ru"],
+            surname_be=None if v1 else rec["surname_be"],
+            given_be=None if v1 else rec["given_be"],
+            latin_exception=rec.get("latin_exception"),
             status=status,
             children=children,
             groups=tuple(groups),
@@ -381,6 +467,45 @@ class _Checker:
             released_on=dates.get("released_on"),
             sources=tuple(sources or ()),
         )
+
+    def _check_transliteration(self, index: int, rid: str | None, rec: dict[str, Any]) -> None:
+        """Warn when the Latin is not the passport transliteration of the Belarusian form.
+
+        A warning, not an error: the published Latin is what the woman's passport and the
+        organisation's lists say, and some differ from the rule (PAHADAEVA for Пагадаева). A
+        record marks such a name with ``latin_exception``, which silences the warning.
+        """
+        differs = [
+            (f"{kind}_latin", rec[f"{kind}_latin"], rec[f"{kind}_be"])
+            for kind in ("surname", "given")
+            if not latin_matches(rec[f"{kind}_latin"], rec[f"{kind}_be"])
+        ]
+        exception = rec.get("latin_exception")
+        if differs and not exception:
+            for name, latin, be in differs:
+                rule = passport_latin(be)
+                rule = rule.upper() if latin.isupper() else rule.capitalize()
+                self.warnings.append(
+                    Problem(
+                        self.path,
+                        f"{latin!r} is not the passport transliteration of {be!r} ({rule!r}); "
+                        "correct one of them, or set latin_exception to the reason the published "
+                        "spelling differs",
+                        index,
+                        rid,
+                        name,
+                    )
+                )
+        elif exception and not differs:
+            self.warnings.append(
+                Problem(
+                    self.path,
+                    "latin_exception is set, but the Latin follows the passport transliteration",
+                    index,
+                    rid,
+                    "latin_exception",
+                )
+            )
 
     def _check_photo(self, photo: Any, bad: Any) -> None:
         if not isinstance(photo, str):
@@ -459,28 +584,55 @@ def validate_roster_data(
     data: Any, path: str = "roster.json", photos_root: Path | None = None
 ) -> tuple[Roster | None, list[Problem]]:
     """Validate already-parsed roster data (see ``parse_roster``)."""
-    check = _Checker(path, photos_root)
+    roster, problems, _ = check_roster_data(data, path, photos_root)
+    return roster, problems
+
+
+def check_roster_data(
+    data: Any, path: str = "roster.json", photos_root: Path | None = None
+) -> tuple[Roster | None, list[Problem], list[Problem]]:
+    """Validate parsed roster data; return the roster (None if invalid), problems and warnings.
+
+    Warnings do not make the roster invalid: a schema 1 file (with how to migrate it) and a
+    Latin name that is not the passport transliteration of the Belarusian form.
+    """
     if not isinstance(data, dict):
-        check.add(f"the top level must be an object, not {_type_name(data)}")
-        return None, check.problems
+        return None, [Problem(path, f"the top level must be an object, not {_type_name(data)}")], []
+    schema = data.get("schema")
+    check = _Checker(path, photos_root, schema if schema in READABLE_SCHEMAS else SCHEMA_VERSION)
     for key in sorted(k for k in data if k not in ("schema", "as_of", "people")):
         check.add(f'unknown top-level field "{str(key)[:60]}"')
-    schema = data.get("schema")
-    if schema != SCHEMA_VERSION:
-        check.add(f"schema must be {SCHEMA_VERSION}, not {schema!r}"[:120], field="schema")
+    if schema not in READABLE_SCHEMAS or isinstance(schema, bool):
+        check.add(f"schema must be {SCHEMA_VERSION} (or 1), not {schema!r}"[:120], field="schema")
+    elif schema == 1:
+        check.warnings.append(
+            Problem(
+                path,
+                "schema 1: names have one Cyrillic form (read as the Russian) and no Belarusian "
+                f"form, so Belarusian texts cannot be built; {MIGRATE_HINT}",
+                field="schema",
+            )
+        )
     as_of = _parse_date(data.get("as_of"))
     if as_of is None:
         check.add("missing or not a real date in YYYY-MM-DD form", field="as_of")
     people_data = data.get("people")
     if not isinstance(people_data, list):
         check.add("must be a list of records", field="people")
-        return None, check.problems
+        return None, check.problems, check.warnings
     seen: dict[str, int] = {}
     people = [check.record(i, rec, seen, as_of) for i, rec in enumerate(people_data)]
     if check.problems:
-        return None, check.problems
+        return None, check.problems, check.warnings
     assert as_of is not None
-    return Roster(as_of=as_of, people=tuple(p for p in people if p)), []
+    roster = Roster(
+        as_of=as_of,
+        people=tuple(p for p in people if p),
+        path=path,
+        schema=check.schema,
+        warnings=tuple(check.warnings),
+    )
+    return roster, [], check.warnings
 
 
 def load_roster(path: Path, photos_root: Path | None = None) -> Roster:
@@ -502,17 +654,26 @@ def load_roster(path: Path, photos_root: Path | None = None) -> Roster:
     if roster is None:
         n = len(problems)
         raise RosterError(f"{shown}: {n} problem{'s' if n != 1 else ''} found", problems)
-    return Roster(roster.as_of, roster.people, shown, hashlib.sha256(raw).hexdigest())
+    return dataclasses.replace(roster, path=shown, digest=hashlib.sha256(raw).hexdigest())
 
 
 def person_to_dict(p: Person) -> dict[str, Any]:
-    """Serialise ``p`` in roster.json's field order (optional fields only when set)."""
+    """Serialise ``p`` as a schema 2 record, in roster.json's field order.
+
+    Raises:
+        RosterError: ``p`` has no Belarusian name form (read from schema 1 and not migrated).
+
+    """
+    surname_be, given_be = p.name_parts("be")
     out: dict[str, Any] = {
         "id": p.id,
         "surname_latin": p.surname_latin,
         "given_latin": p.given_latin,
-        "surname_cyrillic": p.surname_cyrillic,
-        "given_cyrillic": p.given_cyrillic,
+        "surname_be": surname_be,
+        "given_be": given_be,
+        "surname_ru": p.surname_cyrillic,
+        "given_ru": p.given_cyrillic,
+        "latin_exception": p.latin_exception,
         "status": p.status,
     }
     if p.status == "sentenced":
@@ -537,3 +698,54 @@ def dump_roster(people: Iterable[Person], as_of: dt.date) -> str:
         "people": [person_to_dict(p) for p in people],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """The result of ``migrate_roster``: the schema 2 text and what a person must check."""
+
+    text: str
+    schema_before: int
+    people: int
+    suggestions: tuple[Problem, ...]
+
+
+def migrate_roster(raw: bytes, path: str = "roster.json") -> Migration:
+    """Rewrite a schema 1 roster as schema 2, suggesting each Belarusian name form.
+
+    Schema 1's Cyrillic fields become the Russian forms (``*_ru``); the Belarusian forms are
+    read back from the Latin (the passport transliteration of the Belarusian form) with the
+    Russian form's help, and every one is returned as a suggestion to check. A schema 2 file
+    comes back unchanged in meaning (re-serialised).
+
+    Raises:
+        RosterError: the file is not a valid roster of either schema.
+
+    """
+    from campaign_kit.names import suggest_belarusian
+
+    roster, problems = parse_roster(raw, path)
+    if roster is None:
+        n = len(problems)
+        raise RosterError(
+            f"{path}: {n} problem{'s' if n != 1 else ''} found; fix them before migrating", problems
+        )
+    suggestions: list[Problem] = []
+    people = []
+    for index, p in enumerate(roster.people):
+        if p.name_be is None:
+            surname = suggest_belarusian(p.surname_latin, p.surname_cyrillic)
+            given = suggest_belarusian(p.given_latin, p.given_cyrillic)
+            p = dataclasses.replace(p, surname_be=surname, given_be=given)
+            suggestions.append(
+                Problem(
+                    path,
+                    f"Belarusian form suggested: {surname} {given} (from {p.name_latin} and "
+                    f"{p.name_cyrillic}); check it",
+                    index,
+                    p.id,
+                    "surname_be",
+                )
+            )
+        people.append(p)
+    return Migration(dump_roster(people, roster.as_of), roster.schema, len(people), tuple(suggestions))

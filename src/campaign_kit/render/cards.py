@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFont, features
 
 from campaign_kit.config import Appeal, Campaign
 from campaign_kit.errors import RenderError
-from campaign_kit.locale import Locale, title_case_name
+from campaign_kit.locale import Locale
 from campaign_kit.render.layout import (
     FORMATS,
     CardPlan,
@@ -95,12 +95,6 @@ class CardContent:
         }
 
 
-def _initials(given: str, surname: str) -> str:
-    # Given name then surname, each with its full stop: bare pairs read as words in large
-    # type ("HA", "ЕШ"), "H. A." reads as initials in every language.
-    return " ".join(f"{part[0].upper()}." for part in (given, surname) if part)
-
-
 def card_content(person: Person, campaign: Campaign, appeal: Appeal, locale: Locale) -> CardContent:
     """Collect the words of ``person``'s card in ``locale``'s language.
 
@@ -125,27 +119,21 @@ def card_content(person: Person, campaign: Campaign, appeal: Appeal, locale: Loc
         raise RenderError(
             f"{campaign.path}: no organisation name or title of appeal {appeal.key!r} in language {lang!r}"
         ) from None
-    latin = (person.given_latin, title_case_name(person.surname_latin))
-    cyrillic = (person.given_cyrillic, title_case_name(person.surname_cyrillic))
-    spoken, spoken_other = (latin, cyrillic) if locale.script == "latin" else (cyrillic, latin)
-    given, surname = (
-        (person.given_latin, person.surname_latin)
-        if locale.script == "latin"
-        else (person.given_cyrillic, person.surname_cyrillic)
-    )
+    # The name forms (Latin, Belarusian, Russian) are the locale file's choice.
+    spoken, spoken_other = locale.prose_name(person), locale.prose_name(person, other=True)
     return CardContent(
         person_id=person.id,
         lang=lang,
         name=locale.name(person),
         other_name=locale.other_name(person),
-        spoken_name=" ".join(spoken),
-        spoken_other_name=" ".join(spoken_other),
+        spoken_name=spoken,
+        spoken_other_name=spoken_other,
         status=locale.status(person),
         children=locale.mother_of(person.children) if person.children > 0 else "",
         hashtags=tuple(f"#{tag}" for tag in campaign.appeal_hashtags(appeal)),
         org_name=org_name,
         appeal_title=title,
-        initials=_initials(given, surname),
+        initials=locale.initials(person),
         photo=person.photo,
         photo_focus=person.photo_focus,
     )
