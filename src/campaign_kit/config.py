@@ -11,7 +11,9 @@ from typing import Any
 
 from campaign_kit.errors import ConfigError, Problem
 
-SUPPORTED_LANGUAGES = ("en", "be", "ru")
+# A language is files only (templates/locale/<lang>.toml and its templates; validate checks
+# they exist): campaign.toml may name any language code CLDR could know.
+LANGUAGE_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*\Z")
 KNOWN_PLATFORMS = (
     "x",
     "bluesky",
@@ -159,9 +161,13 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         r.bad("schema", f"must be 1, not {data.get('schema')!r}")
     languages = r.get(data, "languages", list, "") or []
     for lang in languages:
-        if lang not in SUPPORTED_LANGUAGES:
-            r.bad("languages", f"{lang!r} has no templates (supported: en, be, ru)")
-    languages = tuple(lang for lang in languages if lang in SUPPORTED_LANGUAGES)
+        if not isinstance(lang, str) or not LANGUAGE_RE.match(lang):
+            r.bad("languages", f"{str(lang)[:40]!r} is not a language code like en, be or pl")
+        elif languages.count(lang) > 1:
+            r.bad("languages", f"{lang!r} is listed twice")
+    languages = tuple(
+        dict.fromkeys(lang for lang in languages if isinstance(lang, str) and LANGUAGE_RE.match(lang))
+    )
     if not languages:
         r.bad("languages", "at least one language is needed")
     platforms = r.get(data, "platforms", list, "", default=list(KNOWN_PLATFORMS))

@@ -56,13 +56,31 @@ def render(templates_dir: Path, name: str, context: Mapping[str, Any]) -> str:
             f"{exc.filename or where}: line {exc.lineno}: template syntax error: {exc.message}"
         ) from None
     except jinja2.UndefinedError as exc:
-        raise TemplateError(f"{where}: {exc.message}") from None
+        raise TemplateError(_with_line(exc, where, f"undefined: {exc.message}")) from None
     except jinja2.exceptions.SecurityError as exc:
         raise TemplateError(f"{where}: not allowed in a template: {exc}") from None
     except TemplateError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError) as exc:
         raise TemplateError(f"{where}: {type(exc).__name__}: {exc}") from None
+
+
+def _with_line(exc: BaseException, where: Path, message: str) -> str:
+    """``file: line N: message`` from the innermost template frame of ``exc``'s traceback.
+
+    Jinja rewrites tracebacks so that template code appears with the template's file and line;
+    the innermost such frame is where the failing expression is (an imported words file, say).
+    """
+    found: tuple[str, int] | None = None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return f"{where}: {message}"
+    return f"{found[0]}: line {found[1]}: {message}"
 
 
 def template_files(templates_dir: Path, prefix: str = "") -> list[Path]:
