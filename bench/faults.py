@@ -2,8 +2,9 @@
 
 Run from the repository root:
 
-    python bench/faults.py                 # 3,000 corruptions, 200 kills (several minutes)
-    python bench/faults.py --quick         # 300 corruptions, 20 kills
+    python bench/faults.py                 # 3,000 corruptions, 200 kills, 500 record kills, disk full
+    python bench/faults.py --quick         # 300 corruptions, 20 kills, 30 record kills, disk full
+    python bench/faults.py --only record   # just the record loops (kills and full disks)
 
 It prints what it tried and what survived:
   - corrupted roster.json / campaign.toml / import lists through the real CLI (in-process):
@@ -273,27 +274,187 @@ def kill_loop(n: int, seed: int, root: Path) -> dict[str, int]:
     return counts
 
 
+RECORD_BUILD = r"""
+import sys
+from pathlib import Path
+from campaign_kit.build import BuildOptions, build
+from campaign_kit.cycles import parse_cycle
+from campaign_kit.project import Project
+build(Project(Path(sys.argv[1])), BuildOptions(cycle=parse_cycle("2026-W48"),
+      out=Path(sys.argv[2]), everyone=True, languages=("en", "ru"), jobs=2))
+"""
+
+
+def _record_project(root: Path) -> tuple[Path, dict[str, dict[str, bytes]]]:
+    """A small project and its input states: name -> {relative file: bytes}."""
+    project = root / "r"
+    shutil.copytree(REPO / "templates", project / "templates")
+    shutil.copytree(REPO / "assets", project / "assets")
+    shutil.copy(REPO / "campaign.toml", project)
+    doc = json.loads((REPO / "roster.json").read_text(encoding="utf-8"))
+    doc["people"] = doc["people"][:3]
+    appeal_txt = (REPO / "templates/appeal/appeal.txt").read_bytes()
+    states: dict[str, dict[str, bytes]] = {}
+    for name, children, extra in (("two", 2, b""), ("three", 3, b""), ("edited", 2, b"\n")):
+        doc["people"][0]["children"] = children
+        states[name] = {
+            "roster.json": json.dumps(doc, ensure_ascii=False).encode("utf-8"),
+            "templates/appeal/appeal.txt": appeal_txt + extra,
+        }
+    return project, states
+
+
+def _use(project: Path, state: dict[str, bytes]) -> None:
+    for rel, data in state.items():
+        (project / rel).write_bytes(data)
+
+
+def _build_in_process(project: Path, out: Path) -> None:
+    from campaign_kit.build import BuildOptions, build
+    from campaign_kit.cycles import parse_cycle
+    from campaign_kit.project import Project
+
+    build(
+        Project(project),
+        BuildOptions(cycle=parse_cycle("2026-W48"), out=out, everyone=True, languages=("en", "ru"), jobs=2),
+    )
+
+
+def record_loops(kills: int, seed: int, root: Path) -> dict[str, int]:
+    """Change inputs, interrupt a build (kill, Ctrl-C, full disk), heal with one plain build."""
+    from campaign_kit import output
+    from campaign_kit.errors import BuildError
+
+    rng = random.Random(seed)
+    project, states = _record_project(root)
+    expected: dict[str, dict[str, str]] = {}
+    durations = []
+    for name, state in states.items():
+        _use(project, state)
+        fresh = root / f"fresh-{name}"
+        started = time.perf_counter()
+        _build_in_process(project, fresh)
+        durations.append(time.perf_counter() - started)
+        expected[name] = tree(fresh / "mothers" / "2026-W48")
+    span = max(durations) * 1.3 + 0.6  # interpreter start-up comes on top in a subprocess
+    out = root / "record"
+    target = out / "mothers" / "2026-W48"
+    counts = {
+        "killed (SIGKILL)": 0,
+        "interrupted (Ctrl-C)": 0,
+        "  before any file changed": 0,
+        "  with some files changed": 0,
+        "  after every file changed": 0,
+        "builds finished before the signal": 0,
+        "disk full at write #n": 0,
+        "healing builds": 0,
+        "healing builds that failed": 0,
+        "folders differing from fresh": 0,
+    }
+
+    def heal() -> None:
+        name = rng.choice(list(states))
+        _use(project, states[name])
+        counts["healing builds"] += 1
+        try:
+            _build_in_process(project, out)
+        except Exception as exc:  # noqa: BLE001 - counted and shown, the loop goes on
+            counts["healing builds that failed"] += 1
+            print(f"  healing build failed: {exc!r}", file=sys.stderr)
+            return
+        if tree(target) != expected[name]:
+            counts["folders differing from fresh"] += 1
+            diff = sorted(set(tree(target).items()) ^ set(expected[name].items()))
+            print(f"  after healing to {name}: {len(diff)} differences, e.g. {diff[:2]}", file=sys.stderr)
+
+    for _ in range(kills):
+        name = rng.choice(list(states))
+        _use(project, states[name])
+        before = tree(target) if target.exists() else {}
+        proc = subprocess.Popen(
+            [sys.executable, "-c", RECORD_BUILD, str(project), str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.0, span))
+        if proc.poll() is None:
+            sig = signal.SIGINT if rng.random() < 0.2 else signal.SIGKILL
+            proc.send_signal(sig)
+            counts["interrupted (Ctrl-C)" if sig == signal.SIGINT else "killed (SIGKILL)"] += 1
+            proc.wait()
+            now = tree(target) if target.exists() else {}
+            want = expected[name]
+            changed = {k for k in want if now.get(k) == want[k] and before.get(k) != want[k]}
+            todo = {k for k in want if before.get(k) != want[k]}
+            if not changed:
+                counts["  before any file changed"] += 1
+            elif changed == todo:
+                counts["  after every file changed"] += 1
+            else:
+                counts["  with some files changed"] += 1
+        else:
+            counts["builds finished before the signal"] += 1
+        heal()
+
+    # A full disk at each write in turn, from each state to each other state.
+    real_write = output.Writer.write
+    for old, new in ((a, b) for a in states for b in states if a != b):
+        n = 0
+        while True:
+            _use(project, states[old])
+            _build_in_process(project, out)
+            _use(project, states[new])
+            calls = {"n": 0}
+
+            def full_at(self, rel, data, _n=n, _calls=calls):
+                if not self.dry_run:
+                    _calls["n"] += 1
+                    if _calls["n"] == _n + 1:
+                        raise BuildError(f"{self.target / rel}: disk full; nothing half-written was left")
+                return real_write(self, rel, data)
+
+            output.Writer.write = full_at
+            try:
+                _build_in_process(project, out)
+                finished = True
+            except BuildError:
+                finished = False
+            finally:
+                output.Writer.write = real_write
+            if finished:
+                break
+            counts["disk full at write #n"] += 1
+            heal()
+            n += 1
+    return counts
+
+
 def main() -> None:
     """Run both loops and print the counts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--inputs", type=int, default=3000)
     parser.add_argument("--kills", type=int, default=200)
+    parser.add_argument("--record-kills", type=int, default=500)
     parser.add_argument("--seed", type=int, default=48)
+    parser.add_argument("--only", choices=("inputs", "kills", "record"), default=None)
     args = parser.parse_args()
-    inputs, kills = (300, 20) if args.quick else (args.inputs, args.kills)
+    inputs, kills, record = (300, 20, 30) if args.quick else (args.inputs, args.kills, args.record_kills)
     root = Path(tempfile.mkdtemp(prefix="ck-faults-"))
+    loops = [
+        ("inputs", f"corrupted inputs (seed {args.seed})", lambda: input_faults(inputs, args.seed, root)),
+        ("kills", "killed builds", lambda: kill_loop(kills, args.seed, root)),
+        ("record", "the record after interrupted builds", lambda: record_loops(record, args.seed, root)),
+    ]
     try:
-        t = time.perf_counter()
-        counts = input_faults(inputs, args.seed, root)
-        print(f"corrupted inputs ({time.perf_counter() - t:.0f} s, seed {args.seed}):")
-        for key, value in counts.items():
-            print(f"  {key:<32} {value}")
-        t = time.perf_counter()
-        counts = kill_loop(kills, args.seed, root)
-        print(f"killed builds ({time.perf_counter() - t:.0f} s):")
-        for key, value in counts.items():
-            print(f"  {key:<32} {value}")
+        for name, title, loop in loops:
+            if args.only not in (None, name):
+                continue
+            t = time.perf_counter()
+            counts = loop()
+            print(f"{title} ({time.perf_counter() - t:.0f} s):", flush=True)
+            for key, value in counts.items():
+                print(f"  {key:<36} {value}", flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -174,14 +173,6 @@ def test_long_date_per_language():
     assert appeal_mod.long_date("2026-11-24", "en_GB") == "24 November 2026"
     assert appeal_mod.long_date("2026-11-24", "ru") == "24 ноября 2026\u202fг."
     assert appeal_mod.long_date("2026-11-24", "be").startswith("24 лістапада 2026")
-
-
-def test_build_outputs_yields_both_files_per_language():
-    ctxs = {lang: make_ctx(lang) for lang in LANGS}
-    inputs = SimpleNamespace(project=SimpleNamespace(templates=TEMPLATES))
-    out = dict(appeal_mod.build_outputs(inputs=inputs, options=None, contexts=ctxs))
-    assert sorted(out) == sorted(f"appeal/{lang}.{ext}" for lang in LANGS for ext in ("txt", "html"))
-    assert out["appeal/en.txt"].decode("utf-8").startswith("Women Political Prisoners in Belarus\n")
 
 
 def test_golden_english_text(golden, rendered):

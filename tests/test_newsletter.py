@@ -6,14 +6,11 @@ import dataclasses
 import re
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from campaign_kit.config import load_campaign
-from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import NewsletterError
-from campaign_kit.render import newsletter as nl_mod
 from campaign_kit.render.mjml_check import GMAIL_CLIP_BYTES, html_problems, mjml_problems
 from campaign_kit.render.newsletter import CardImage, card_url, render_newsletter
 from campaign_kit.roster import load_roster
@@ -334,24 +331,6 @@ def test_size_is_measured_in_utf8_bytes():
 
 
 # --- build wiring and golden files ----------------------------------------------------------
-
-
-def test_build_outputs_writes_four_files_per_language():
-    ctxs = {lang: make_ctx(lang) for lang in LANGS}
-    inputs = SimpleNamespace(project=SimpleNamespace(templates=TEMPLATES), campaign=CAMPAIGN)
-    options = SimpleNamespace(asset_base_url=BASE, cycle=parse_cycle("2026-W48"))
-    refs = {
-        ("ablab-hanna", "ru"): {
-            "paths": {"link": "cards/ru/ablab-hanna/link.png"},
-            "alt_text": "Карточка из плана",
-        }
-    }
-    out = dict(nl_mod.build_outputs(inputs=inputs, options=options, contexts=ctxs, card_refs=refs))
-    assert sorted(out) == sorted(
-        f"newsletter/{lang}.{ext}" for lang in LANGS for ext in ("mjml", "html", "txt", "eml")
-    )
-    assert 'alt="Карточка из плана"' in out["newsletter/ru.html"].decode("utf-8")
-    assert out["newsletter/en.eml"].startswith(b"Subject: ")
 
 
 def test_golden_english_mjml_and_text(golden, letters):

@@ -21,8 +21,6 @@ from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import FitError, TemplateError
 from campaign_kit.platforms import PLATFORMS, measure
 from campaign_kit.render.posts import (
-    CARD_FORMATS,
-    THREAD_PLATFORMS,
     CardRef,
     Post,
     neutralise_cell,
@@ -35,6 +33,8 @@ from campaign_kit.render.posts import (
 )
 from campaign_kit.roster import MAX_NAME_LEN, MAX_WORD_LEN, Roster, load_roster, validate_roster_data
 from conftest import REPO, person, roster_doc
+
+THREAD_PLATFORMS = [name for name, p in PLATFORMS.items() if p.thread]
 
 TEMPLATES = REPO / "templates"
 CAMPAIGN = load_campaign(REPO / "campaign.toml")
@@ -478,7 +478,7 @@ def test_cards_and_alt_text():
     assert by[("ablab-hanna", "telegram")].alt_text is None
     # No card reference: the path the card renderer writes, and the template's alt text.
     own = by[("bahovik-ivanna", "threads")]
-    assert own.card == f"cards/en/bahovik-ivanna/{CARD_FORMATS['threads']}.png"
+    assert own.card == f"cards/en/bahovik-ivanna/{PLATFORMS['threads'].card_format}.png"
     assert own.alt_text.startswith("Share card: Mothers of Minor Children. Ivanna Bahovik (БОГОВИК Иванна). ")
     assert by[("bahovik-ivanna", "telegram")].alt_text is None
 

@@ -1,47 +1,39 @@
-"""Plan, render and write one appeal cycle: ``out/<appeal>/<cycle>/``.
+"""Build one appeal cycle, ``out/<appeal>/<cycle>/``: a generic loop over the output kinds.
 
-Data flows one way: roster + campaign.toml -> featured selection -> contexts -> renderers ->
-writer. Cards are the expensive artifacts, so each carries a cache key (the digest of everything
-that shapes it) recorded in the manifest; a card whose key is unchanged is not rendered again.
-Text outputs are cheap and are always rendered, then skipped by the writer when identical.
+Data flows one way: roster + campaign.toml -> featured selection -> :class:`Inputs` -> each kind's
+plan (in registry order, see ``campaign_kit.kinds``) -> render -> the one ``Writer`` -> out/.
+
+A unit of a plan is kept when the previous manifest recorded its files under the same cache key
+and the files on disk still hash to the recorded sha256; otherwise it is rendered again. Units
+with a job (cards) render in worker processes while this process renders the texts in memory;
+nothing is written until every text is made, so a template or fitting error leaves out/
+untouched. The manifest is written last, and files no kind accounts for are removed, so the
+folder and its record always agree.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import multiprocessing
 import os
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from campaign_kit import __version__
-from campaign_kit.config import Appeal, Campaign, load_campaign
-from campaign_kit.context import appeal_context
+from campaign_kit import __version__, kinds, paths
+from campaign_kit.config import load_campaign
 from campaign_kit.cycles import Cycle, select_featured
 from campaign_kit.errors import BuildError, CampaignKitError
+from campaign_kit.kinds.base import Files, Inputs, Kind, Unit, cache_key, digest_files, files_under
 from campaign_kit.locale import load_locale
-from campaign_kit.output import (
-    BuildLock,
-    Writer,
-    WriteResult,
-    release_inherited_locks,
-    safe_relpath,
-)
+from campaign_kit.manifest import Entry, Previous, encode, featured_history, files_on_disk, read_previous
+from campaign_kit.output import BuildLock, Writer, WriteResult
 from campaign_kit.project import Project
-from campaign_kit.render.png import ENCODER
-from campaign_kit.roster import Person, Roster, load_roster
+from campaign_kit.roster import load_roster
 from campaign_kit.stats import totals
+from campaign_kit.workers import Pool
 
-KINDS = ("cards", "posts", "appeal", "newsletter")
-MANIFEST = "manifest.json"
-REVIEW = "index.html"
-
+KINDS = kinds.BUILDABLE
 Progress = Callable[[int, int], None]
 
 
@@ -71,11 +63,21 @@ class BuildReport:
     featured: list[str]
     languages: list[str]
     files: list[WriteResult] = field(default_factory=list)
-    cards_rendered: int = 0
-    cards_cached: int = 0
+    rendered: dict[str, int] = field(default_factory=dict)
+    cached: dict[str, int] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
+
+    @property
+    def cards_rendered(self) -> int:
+        """Cards drawn by this build."""
+        return self.rendered.get("cards", 0)
+
+    @property
+    def cards_cached(self) -> int:
+        """Cards kept from an earlier build."""
+        return self.cached.get("cards", 0)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -104,155 +106,8 @@ class BuildReport:
         }
 
 
-# --- inputs and digests -------------------------------------------------------------------
-
-
-def _digest_files(paths: Iterable[Path], root: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(paths):
-        h.update(p.relative_to(root).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest()
-
-
-def _files_under(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-
-
-def _key(*parts: Any) -> str:
-    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def _read_manifest(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and isinstance(data.get("files"), list) else None
-
-
-def featured_history(out_appeal: Path, before: Cycle) -> dict[str, str]:
-    """Id -> latest earlier cycle that featured her, read from earlier cycles' manifests.
-
-    Only cycles before ``before`` count, so rebuilding a cycle always selects the same women.
-    """
-    last: dict[str, str] = {}
-    if not out_appeal.is_dir():
-        return last
-    for folder in sorted(out_appeal.iterdir()):
-        if not folder.is_dir() or folder.name >= before.id:
-            continue
-        manifest = _read_manifest(folder / MANIFEST)
-        if not manifest or manifest.get("cycle") != folder.name:
-            continue
-        for pid in manifest.get("featured", []):
-            if isinstance(pid, str):
-                last[pid] = folder.name
-    return last
-
-
-# --- cards --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CardJob:
-    """One card to render in a worker process (small and picklable)."""
-
-    rel: str
-    fmt: str
-    content: Any
-    photo_root: str
-    templates: str
-    fonts: str
-    key: str
-
-
-def _render_card_job(job: CardJob) -> tuple[str, bytes]:
-    # Imported here so that worker processes load fonts and layouts once, on first use.
-    from campaign_kit.render import cards
-
-    return job.rel, cards.render_card(
-        job.content,
-        job.fmt,
-        Path(job.photo_root),
-        templates_dir=Path(job.templates),
-        fonts_dir=Path(job.fonts),
-    )
-
-
-class _CardRun:
-    """Cards rendering in worker processes while the caller renders the texts.
-
-    Entering forks the workers (before the texts fill this process's memory, so each worker
-    stays small however long the roster) and hands them the first ``window`` jobs, so they
-    are busy while the main process renders posts, appeal and newsletter. ``results`` then
-    yields (path, PNG bytes) in job order with at most ``window`` jobs in flight, so memory
-    stays flat however many cards a roster has. Leaving, also on an error, cancels what has
-    not started. With one worker, or a handful of jobs, cards render in this process.
-    """
-
-    def __init__(self, jobs: list[CardJob], workers: int, window: int = 64) -> None:
-        self._jobs = iter(jobs)
-        self._parallel = workers > 1 and len(jobs) >= 4
-        self._workers = workers
-        self._window = max(window, workers * 4)
-        self._pool: ProcessPoolExecutor | None = None
-        self._pending: deque[Future[tuple[str, bytes]]] = deque()
-
-    def __enter__(self) -> _CardRun:
-        if self._parallel:
-            methods = multiprocessing.get_all_start_methods()
-            # fork shares the parent's already-loaded fonts and layouts with every worker.
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=ctx, initializer=release_inherited_locks
-            )
-            self._fill()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _fill(self) -> None:
-        assert self._pool is not None
-        while len(self._pending) < self._window:
-            job = next(self._jobs, None)
-            if job is None:
-                return
-            self._pending.append(self._pool.submit(_render_card_job, job))
-
-    def results(self) -> Iterator[tuple[str, bytes]]:
-        """Yield each job's (path, PNG bytes) in job order as the workers finish them."""
-        if self._pool is None:
-            for job in self._jobs:
-                yield _render_card_job(job)
-            return
-        while self._pending:
-            result = self._pending.popleft().result()
-            self._fill()
-            yield result
-
-
-# --- the build ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Inputs:
-    project: Project
-    roster: Roster
-    campaign: Campaign
-    appeal: Appeal
-    people: tuple[Person, ...]
-    featured: list[Person]
-    languages: tuple[str, ...]
-    digests: dict[str, str]
-
-
-def _load_inputs(project: Project, options: BuildOptions) -> _Inputs:
+def load_inputs(project: Project, options: BuildOptions) -> Inputs:
+    """Read and validate everything the build needs, and choose the cycle's featured women."""
     roster = load_roster(project.roster, project.photos)
     campaign = load_campaign(project.campaign)
     appeal = campaign.appeal(options.appeal or next(iter(campaign.appeals)))
@@ -268,19 +123,29 @@ def _load_inputs(project: Project, options: BuildOptions) -> _Inputs:
     people = roster.in_group(appeal.group)
     if not people:
         raise BuildError(f'appeal "{appeal.key}": nobody in group "{appeal.group}" is held')
-    out_appeal = options.out / appeal.key
     if options.everyone:
         featured = list(people)
     else:
-        history = featured_history(out_appeal, options.cycle)
+        history = featured_history(options.out / appeal.key, options.cycle)
         featured = select_featured(people, appeal.featured_per_cycle, history)
     digests = {
         "roster": roster.digest,
         "campaign": campaign.digest,
-        "templates": _digest_files(_files_under(project.templates), project.templates),
-        "assets": _digest_files(_files_under(project.assets), project.assets),
+        "templates": digest_files(files_under(project.templates), project.templates),
+        "assets": digest_files(files_under(project.assets), project.assets),
     }
-    return _Inputs(project, roster, campaign, appeal, people, featured, tuple(languages), digests)
+    return Inputs(
+        project=project,
+        roster=roster,
+        campaign=campaign,
+        appeal=appeal,
+        people=people,
+        featured=featured,
+        languages=languages,
+        cycle=options.cycle,
+        asset_base_url=options.asset_base_url,
+        digests=digests,
+    )
 
 
 def build(project: Project, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
@@ -292,15 +157,14 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
         progress: Called with (done, total) as cards finish; the CLI draws a bar with it.
 
     Returns:
-        What was written, skipped and removed.
+        What was written, kept and removed (with ``--dry-run``: what would be).
 
     Raises:
         CampaignKitError: bad input, a template or fitting failure, a held lock, a write failure.
 
     """
     started = time.perf_counter()
-    only = tuple(k for k in KINDS if k in options.only)
-    inputs = _load_inputs(project, options)
+    inputs = load_inputs(project, options)
     target = options.out / inputs.appeal.key / options.cycle.id
     report = BuildReport(
         appeal=inputs.appeal.key,
@@ -311,287 +175,164 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
         dry_run=options.dry_run,
     )
     writer = Writer(options.out, target, options.dry_run)
-    lock_name = f"{inputs.appeal.key}-{options.cycle.id}"
     if options.dry_run:
-        _build_into(inputs, options, only, writer, report, progress)
+        _Run(inputs, options, writer, report, progress).run()
     else:
-        with BuildLock(options.out, lock_name):
+        with BuildLock(options.out, f"{inputs.appeal.key}-{options.cycle.id}"):
             writer.prepare()
-            _build_into(inputs, options, only, writer, report, progress)
+            _Run(inputs, options, writer, report, progress).run()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _kind_of(rel: str) -> str:
-    """Which part of the kit a cycle-folder path belongs to (``cards``, ``posts``, ...)."""
-    head = rel.split("/", 1)[0]
-    return {"posts.json": "posts", "schedule.csv": "posts"}.get(head, head)
+class _Run:
+    """One build's state: the previous record, what is kept, rendered and written."""
 
+    def __init__(
+        self,
+        inputs: Inputs,
+        options: BuildOptions,
+        writer: Writer,
+        report: BuildReport,
+        progress: Progress | None,
+    ) -> None:
+        self.inputs, self.options, self.writer, self.report = inputs, options, writer, report
+        self.progress = progress
+        self.previous: Previous = read_previous(writer.target)
+        self.entries: dict[str, Entry] = {}
+        self.products: dict[str, Any] = {}
+        self.texts: dict[str, bytes] = {}
 
-# Which template folders shape each text part (locale phrasing and card alt text shape all).
-TEXT_TEMPLATES = {
-    "posts": ("posts", "locale", "cards"),
-    "appeal": ("appeal", "locale"),
-    "newsletter": ("newsletter", "locale", "cards"),
-}
+    def run(self) -> None:
+        """Plan every kind, render what changed, write, sweep, and record."""
+        # Kinds built before stay planned, so their damaged files are remade, not vouched for.
+        built = {e.kind for e in self.previous.entries.values() if e.kind in kinds.BUILDABLE}
+        planned = kinds.needed(tuple(self.options.only) + tuple(sorted(built)))
+        content = [k for k in planned if "files" not in k.consumes]
+        summaries = [k for k in planned if "files" in k.consumes]
+        todo = [(kind, unit) for kind in content for unit in self._plan(kind)]
+        for kind in content:  # fail on a bad photo (say) before anything is rendered or written
+            precheck = getattr(kind, "precheck", None)
+            if precheck:
+                precheck(self.inputs, [u for k, u in todo if k is kind])
+        jobs = [((kind.name, unit), unit.job) for kind, unit in todo if unit.job is not None]
+        workers = self.options.jobs or os.cpu_count() or 1
+        with Pool(jobs, workers) as pool:
+            staged = [(kind, unit, unit.render()) for kind, unit in todo if unit.render is not None]
+            for done, ((name, unit), data) in enumerate(pool.results(), start=1):
+                self._write(name, unit.key, unit.paths[0], data)
+                if self.progress:
+                    self.progress(done, len(jobs))
+        for kind, unit, rendered in staged:
+            self.products.setdefault(kind.name, []).extend(rendered.products)
+            for rel, data in rendered.files.items():
+                self._write(kind.name, unit.key, rel, data)
+        self._keep_unplanned()
+        for kind in summaries:
+            self.products["files"] = Files(entries=self._entry_dicts(), read=self._read)
+            for unit in self._plan(kind):
+                rendered = unit.render() if unit.render else None
+                for rel, data in rendered.files.items() if rendered else ():
+                    self._write(kind.name, unit.key, rel, data)
+        self._sweep()
+        self._write_manifest()
 
+    def _plan(self, kind: Kind) -> list[Unit]:
+        """Plan ``kind``; keep the units that are still on disk, return those to render."""
+        plan = kind.plan(self.inputs, self.products)
+        self.products[kind.name] = list(plan.products)
+        requested = kind.name in self.options.only or "files" in kind.consumes
+        todo = []
+        for unit in plan.units:
+            old = self._recorded(kind.name, unit)
+            whole = bool(old) and all(self.previous.verified(e, self._read) for e in old)
+            fresh = whole and not self.options.force and all(e.key == unit.key for e in old)
+            if fresh or (whole and not requested):
+                for e in old:
+                    self.entries[e.path] = e
+                    self.report.files.append(WriteResult(e.path, "unchanged", e.size, e.sha256))
+                self.report.cached[kind.name] = self.report.cached.get(kind.name, 0) + 1
+                if not plan.products:
+                    self.products[kind.name].extend(self._old_products(kind.name))
+            elif requested or old:  # a part not asked for is still remade if its files were damaged
+                todo.append(unit)
+                self.report.rendered[kind.name] = self.report.rendered.get(kind.name, 0) + 1
+        return todo
 
-def _build_into(
-    inputs: _Inputs,
-    options: BuildOptions,
-    only: tuple[str, ...],
-    writer: Writer,
-    report: BuildReport,
-    progress: Progress | None,
-) -> None:
-    previous = _read_manifest(writer.target / MANIFEST) or {}
-    prev_files = {f["path"]: f for f in previous.get("files", []) if isinstance(f, dict)}
-    prev_keys: dict[str, str] = {} if options.force else previous.get("keys", {})
-    entries: dict[str, dict[str, Any]] = {}
-    keys: dict[str, str] = {}
+    def _recorded(self, kind: str, unit: Unit) -> list[Entry]:
+        if unit.paths is None:
+            return self.previous.of_kind(kind)
+        found = [self.previous.entries.get(rel) for rel in unit.paths]
+        return [e for e in found if e is not None and e.kind == kind] if all(found) else []
 
-    def record(result: WriteResult, key: str | None = None) -> None:
-        report.files.append(result)
-        entries[result.path] = {"path": result.path, "sha256": result.sha256, "size": result.size}
-        if key:
-            keys[result.path] = key
+    def _old_products(self, kind: str) -> list[Any]:
+        from campaign_kit.model import PRODUCT_TYPES
 
-    def still_there(rel: str, key: str) -> bool:
-        """Whether ``rel`` was made from the same inputs and is still whole on disk."""
-        old = prev_files.get(rel)
-        if old is None or prev_keys.get(rel) != key:
-            return False
+        kind_type = PRODUCT_TYPES.get(kind)
+        if kind_type is None:
+            return []
         try:
-            return (writer.target / rel).stat().st_size == old.get("size")
-        except OSError:
-            return False
+            return [kind_type.from_dict(d) for d in self.previous.products.get(kind, [])]
+        except CampaignKitError:
+            return []
 
-    def keep(rel: str, key: str) -> None:
-        old = prev_files[rel]
-        record(WriteResult(rel, "unchanged", old["size"], old["sha256"]), key)
-
-    project = inputs.project
-    from campaign_kit.render import cards as cards_module
-
-    card_refs: dict[tuple[str, str], dict[str, Any]] = {}
-    jobs = _plan_cards(inputs, cards_module, card_refs)
-
-    todo: list[CardJob] = []
-    if "cards" in only:
-        for job in jobs:
-            if still_there(job.rel, job.key):
-                report.cards_cached += 1
-                keep(job.rel, job.key)
-            else:
-                todo.append(job)
-        _check_photos(todo, project)
-    workers = options.jobs or os.cpu_count() or 1
-    # The card workers start first and render while this process renders the texts in
-    # memory; nothing is written until every text is made, so a template or fitting error
-    # stops the build with out/ untouched. A text part whose key is unchanged is not rendered.
-    with _CardRun([] if options.dry_run else todo, workers) as card_run:
-        contexts = {
-            lang: appeal_context(
-                campaign=inputs.campaign,
-                appeal=inputs.appeal,
-                roster=inputs.roster,
-                lang=lang,
-                cycle=options.cycle,
-                featured=inputs.featured,
-                templates_dir=project.templates,
-            )
-            for lang in inputs.languages
-        }
-        texts: dict[str, bytes] = {}
-        text_keys: dict[str, str] = {}
-        kept: list[tuple[str, str]] = []
-        for kind in (k for k in KINDS if k in only and k != "cards"):
-            key = _key(
-                __version__,
-                kind,
-                inputs.digests["roster"],
-                inputs.digests["campaign"],
-                [
-                    _digest_files(_files_under(project.templates / sub), project.templates)
-                    for sub in TEXT_TEMPLATES[kind]
-                ],
-                options.cycle.id,
-                [p.id for p in inputs.featured],
-                inputs.languages,
-                options.asset_base_url if kind == "newsletter" else None,
-            )
-            old = sorted(rel for rel in prev_files if _kind_of(rel) == kind)
-            if old and all(still_there(rel, key) for rel in old):
-                kept.extend((rel, key) for rel in old)
+    def _keep_unplanned(self) -> None:
+        """Keep whole files of parts not built now (the folder stays described); drop the rest."""
+        for rel, e in sorted(self.previous.entries.items()):
+            if rel in self.entries or e.kind in self.options.only or e.kind not in kinds.BUILDABLE:
                 continue
-            for rel, data in _text_outputs(inputs, options, kind, contexts, card_refs):
-                texts[safe_relpath(rel)] = data
-                text_keys[rel] = key
+            if self.previous.verified(e, self._read):
+                self.entries[rel] = e
 
-        if options.dry_run:
-            for job in todo:
-                exists = (writer.target / job.rel).is_file()
-                record(WriteResult(job.rel, "overwrite" if exists else "create", 0, ""), job.key)
-        else:
-            keyed = {job.rel: job.key for job in todo}
-            for done, (rel, data) in enumerate(card_run.results(), start=1):
-                record(writer.write(rel, data), keyed[rel])
-                report.cards_rendered += 1
-                if progress:
-                    progress(done, len(todo))
+    def _sweep(self) -> None:
+        """Remove every file of the folder that no kind accounts for now."""
+        keep = {paths.MANIFEST, *paths.NOT_BUILT}
+        on_disk = set() if not self.writer.target.is_dir() else set(files_on_disk(self.writer.target))
+        for rel in sorted((on_disk | set(self.previous.entries)) - set(self.entries) - keep):
+            if self.writer.remove(rel):
+                self.report.removed.append(rel)
 
-    for rel, key in kept:
-        keep(rel, key)
-    for rel, data in texts.items():
-        record(writer.write(rel, data), text_keys[rel])
+    def _write(self, kind: str, key: str, rel: str, data: bytes) -> None:
+        result = self.writer.write(rel, data)
+        self.report.files.append(result)
+        self.entries[rel] = Entry(rel, result.sha256, result.size, kind, key)
+        if not rel.endswith(".png"):
+            self.texts[rel] = data
 
-    # Files of parts not rebuilt this time stay listed, so the manifest describes the folder;
-    # files of rebuilt parts that this build did not make (someone no longer featured) go.
-    for rel, old in prev_files.items():
-        if rel in entries or rel in (MANIFEST, REVIEW):
-            continue
-        if _kind_of(rel) in only:
-            if writer.remove(rel):
-                report.removed.append(rel)
-        elif (writer.target / rel).is_file():
-            entries[rel] = old
-            if rel in previous.get("keys", {}):
-                keys[rel] = previous["keys"][rel]
+    def _read(self, rel: str) -> bytes | None:
+        return self.texts[rel] if rel in self.texts else self.writer.existing(rel)
 
-    # The review page shows the whole folder: its key is the folder's content.
-    review_key = _key(
-        __version__,
-        sorted((e["path"], e["sha256"]) for e in entries.values()),
-        _digest_files(_files_under(project.templates / "review"), project.templates),
-        inputs.digests["roster"],
-        inputs.digests["campaign"],
-        inputs.languages,
-    )
-    if still_there(REVIEW, review_key):
-        keep(REVIEW, review_key)
-    else:
-        for rel in entries:  # parts not rendered now are read back from the folder
-            if rel not in texts and not rel.endswith(".png"):
-                data = writer.existing(rel)
-                if data is not None:
-                    texts[rel] = data
-        record(writer.write(REVIEW, _render_review(inputs, contexts, entries, texts)), review_key)
-
-    manifest = {
-        "generator": f"campaign-kit {__version__}",
-        "appeal": inputs.appeal.key,
-        "cycle": options.cycle.id,
-        "inputs": {**inputs.digests, "all": _key(inputs.digests)},
-        "languages": list(inputs.languages),
-        "featured": [p.id for p in inputs.featured],
-        "totals": totals(inputs.people).as_dict(),
-        "files": [entries[k] for k in sorted(entries)],
-        "keys": {k: keys[k] for k in sorted(keys)},
-    }
-    data = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    report.files.append(writer.write(MANIFEST, data))
-
-
-def _check_photos(jobs: list[CardJob], project: Project) -> None:
-    """Decode every photo the cards about to render will use, before any card is written.
-
-    A corrupt, truncated or oversized photo then stops the build with its file named and
-    nothing written, instead of halfway through the cards.
-    """
-    from campaign_kit.render.photos import load_photo, photo_path
-
-    for name in sorted({job.content.photo for job in jobs if job.content.photo}):
-        load_photo(photo_path(project.photos, name), (64, 64))
-
-
-def _plan_cards(inputs: _Inputs, cards: Any, refs: dict[tuple[str, str], dict[str, Any]]) -> list[CardJob]:
-    """One job per featured woman, language and format, each with its cache key."""
-    project = inputs.project
-    fonts = _digest_files(_files_under(project.assets / "fonts"), project.assets)
-    layouts = {
-        fmt: _digest_files([project.templates / "cards" / f"{fmt}.toml"], project.templates)
-        for fmt in cards.FORMATS
-    }
-    # Files every layout shares (theme.toml); alt.toml words the alt text, not the pixels.
-    per_format = {f"{fmt}.toml" for fmt in cards.FORMATS} | {"alt.toml"}
-    shared = _digest_files(
-        [p for p in _files_under(project.templates / "cards") if p.name not in per_format], project.templates
-    )
-    jobs: list[CardJob] = []
-    for person in inputs.featured:
-        photo_digest = ""
-        if person.photo:
-            photo_digest = hashlib.sha256((project.photos / person.photo).read_bytes()).hexdigest()
-        for lang in inputs.languages:
-            locale = load_locale(project.templates, lang)
-            content = cards.card_content(person, inputs.campaign, inputs.appeal, locale)
-            paths = {fmt: f"cards/{lang}/{person.id}/{fmt}.png" for fmt in cards.FORMATS}
-            alt = cards.alt_text(content, templates_dir=project.templates)
-            refs[(person.id, lang)] = {"paths": paths, "alt_text": alt}
-            for fmt in cards.FORMATS:
-                key = _key(__version__, ENCODER, fmt, content, layouts[fmt], shared, fonts, photo_digest)
-                jobs.append(
-                    CardJob(
-                        paths[fmt],
-                        fmt,
-                        content,
-                        str(project.photos),
-                        str(project.templates),
-                        str(project.assets / "fonts"),
-                        key,
-                    )
-                )
-    return jobs
-
-
-def _text_outputs(
-    inputs: _Inputs,
-    options: BuildOptions,
-    kind: str,
-    contexts: Mapping[str, dict[str, Any]],
-    card_refs: Mapping[tuple[str, str], dict[str, Any]],
-) -> Iterator[tuple[str, bytes]]:
-    """The files of one text part (posts, appeal or newsletter) as (relative path, bytes)."""
-    if kind == "posts":
-        from campaign_kit.render import posts
-
-        refs = {
-            (lang, pid): posts.CardRef(paths=ref["paths"], alt_text=ref["alt_text"])
-            for (pid, lang), ref in card_refs.items()
+    def _entry_dicts(self) -> dict[str, dict[str, Any]]:
+        return {
+            rel: {"path": e.path, "sha256": e.sha256, "size": e.size}
+            for rel, e in sorted(self.entries.items())
         }
-        rendered = posts.render_posts(
-            contexts=contexts,
-            campaign=inputs.campaign,
-            appeal=inputs.appeal,
-            cycle=options.cycle,
-            templates_dir=inputs.project.templates,
-            cards=refs,
-        )
-        yield from posts.post_files(rendered).items()
-    elif kind == "appeal":
-        from campaign_kit.render import appeal
 
-        yield from appeal.build_outputs(inputs=inputs, options=options, contexts=contexts)
-    elif kind == "newsletter":
-        from campaign_kit.render import newsletter
+    def _recorded_products(self) -> dict[str, list[dict[str, Any]]]:
+        """Products whose files are all in the folder, by kind (what ``read_cycle`` returns)."""
+        from campaign_kit.model import PRODUCT_TYPES
 
-        yield from newsletter.build_outputs(
-            inputs=inputs, options=options, contexts=contexts, card_refs=card_refs
-        )
+        out = {}
+        for name in PRODUCT_TYPES:
+            made = [p for p in self.products.get(name, []) if all(f in self.entries for f in p.outputs())]
+            if made:
+                out[name] = [p.to_dict() for p in made]
+        return out
 
-
-def _render_review(
-    inputs: _Inputs,
-    contexts: Mapping[str, dict[str, Any]],
-    entries: Mapping[str, dict[str, Any]],
-    texts: Mapping[str, bytes],
-) -> bytes:
-    """The review page of the whole cycle folder (see render/review.py)."""
-    from campaign_kit.render import review
-
-    return review.render_review(
-        templates_dir=inputs.project.templates, contexts=contexts, files=entries, texts=texts
-    )
+    def _write_manifest(self) -> None:
+        inputs = self.inputs
+        record = {
+            "generator": f"campaign-kit {__version__}",
+            "appeal": inputs.appeal.key,
+            "cycle": inputs.cycle.id,
+            "inputs": {**inputs.digests, "all": cache_key(inputs.digests)},
+            "languages": list(inputs.languages),
+            "featured": [p.id for p in inputs.featured],
+            "totals": totals(inputs.people).as_dict(),
+            "products": self._recorded_products(),
+            "files": [self.entries[k].to_dict() for k in sorted(self.entries)],
+        }
+        self.report.files.append(self.writer.write(paths.MANIFEST, encode(record)))
 
 
 __all__ = ["BuildOptions", "BuildReport", "build", "featured_history", "KINDS", "CampaignKitError"]

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from campaign_kit import __version__
+from campaign_kit import __version__, kinds
 from campaign_kit.config import load_campaign
 from campaign_kit.errors import CampaignKitError, ImportListError, RosterError
 from campaign_kit.importers import parse_list
@@ -261,7 +261,11 @@ def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str) -
     "--cycle", "cycle_id", default=None, help="ISO week to build, e.g. 2026-W48 (default: the current week)."
 )
 @click.option("--lang", "langs", default=None, help="Languages, comma-separated (default: all).")
-@click.option("--only", default=None, help="Parts to build, comma-separated: cards,posts,appeal,newsletter.")
+@click.option(
+    "--only",
+    default=None,
+    help=f"Parts to build, comma-separated: {','.join(kinds.BUILDABLE)} (default: all).",
+)
 @click.option(
     "--all",
     "everyone",

@@ -843,18 +843,6 @@ def _generic_hashtags(text: str, *, check_urls: bool = True) -> list[Hashtag]:
     return _drop_tags_in_urls(tags, text) if check_urls else tags
 
 
-_HASHTAG_FINDERS: dict[str, Callable[[str], list[Hashtag]]] = {
-    "x": _x_hashtags,
-    "bluesky": _bluesky_hashtags,
-    "mastodon": _mastodon_hashtags,
-    "threads": _threads_hashtags,
-    "instagram": _generic_hashtags,
-    "facebook": _generic_hashtags,
-    "linkedin": _generic_hashtags,
-    "telegram": _generic_hashtags,
-}
-
-
 def find_hashtags(platform: str | Platform, text: str) -> list[Hashtag]:
     """Find the hashtags a platform would link, with their positions.
 
@@ -869,7 +857,7 @@ def find_hashtags(platform: str | Platform, text: str) -> list[Hashtag]:
         CampaignKitError: The platform is unknown.
 
     """
-    return _HASHTAG_FINDERS[get_platform(platform).name](text)
+    return get_platform(platform).hashtags(text)
 
 
 def extract_hashtags(platform: str | Platform, text: str) -> list[str]:
@@ -914,7 +902,7 @@ def hashtag_is_valid(platform: str | Platform, tag: str) -> bool:
     body = tag[1:] if tag[:1] in ("#", "\uff03") else tag
     if not body or not _HAS_LETTER.search(body):
         return False
-    if p.name == "threads" and utf16_units(body) > 50:
+    if p.max_tag_length is not None and utf16_units(body) > p.max_tag_length:
         return False
     return extract_hashtags(p, "#" + body) == [body]
 
@@ -943,6 +931,16 @@ class Platform:
         message_limit: Longer limit for a text sent without media (Telegram 4,096), else None.
         alt_text: Whether images can carry alt text at all.
         hashtag_noun: What the platform calls a hashtag, for messages.
+        card_format: The share card format posted with it (see below).
+        thread: The roll call is published there as a reply thread.
+        max_tag_length: Longest hashtag body it links, in UTF-16 units (Threads 50), else None.
+        rejected_chars: Characters whose presence makes the platform refuse the post.
+        hashtags: Finds the hashtags the platform links, with positions.
+
+    Which card goes with which platform: landscape (16:9) is what X, Bluesky, Mastodon and
+    LinkedIn show uncropped in the feed; Instagram's feed is 4:5; Threads recommends 1080x1350
+    (platform-rules.md, "Images"), so it gets the portrait card too; Facebook and Telegram show
+    a square photo whole on every screen.
 
     """
 
@@ -960,6 +958,11 @@ class Platform:
     message_limit: int | None = None
     alt_text: bool = True
     hashtag_noun: str = "hashtag"
+    card_format: str = "square"
+    thread: bool = False
+    max_tag_length: int | None = None
+    rejected_chars: frozenset[str] = frozenset()
+    hashtags: Callable[[str], list[Hashtag]] = _generic_hashtags
 
 
 PLATFORMS: dict[str, Platform] = {
@@ -976,6 +979,10 @@ PLATFORMS: dict[str, Platform] = {
             escape=None,
             length=x_weighted_length,
             unit="weighted characters",
+            card_format="landscape",
+            thread=True,
+            rejected_chars=_X_INVALID_CHARS,
+            hashtags=_x_hashtags,
         ),
         Platform(
             name="bluesky",
@@ -989,6 +996,9 @@ PLATFORMS: dict[str, Platform] = {
             length=graphemes,
             unit="graphemes",
             byte_limit=3000,
+            card_format="landscape",
+            thread=True,
+            hashtags=_bluesky_hashtags,
         ),
         Platform(
             name="mastodon",
@@ -1000,6 +1010,9 @@ PLATFORMS: dict[str, Platform] = {
             word_hashtags_only=True,
             escape=None,
             length=mastodon_length,
+            card_format="landscape",
+            thread=True,
+            hashtags=_mastodon_hashtags,
         ),
         Platform(
             name="threads",
@@ -1012,6 +1025,10 @@ PLATFORMS: dict[str, Platform] = {
             escape=None,
             length=threads_length,
             hashtag_noun="topic tag",
+            card_format="portrait",
+            thread=True,
+            max_tag_length=50,
+            hashtags=_threads_hashtags,
         ),
         Platform(
             name="instagram",
@@ -1023,6 +1040,7 @@ PLATFORMS: dict[str, Platform] = {
             word_hashtags_only=True,
             escape=None,
             length=utf16_units,
+            card_format="portrait",
         ),
         Platform(
             name="facebook",
@@ -1045,6 +1063,7 @@ PLATFORMS: dict[str, Platform] = {
             word_hashtags_only=True,
             escape=escape_linkedin,
             length=linkedin_length,
+            card_format="landscape",
         ),
         Platform(
             name="telegram",
@@ -1147,8 +1166,8 @@ def measure(platform_name: str, text: str, *, media: bool = True) -> Measure:
         links = count_links(text)
         if links > p.max_links:
             violations.append(f"{links:,} links, {p.title} allows {p.max_links:,}")
-    if p.name == "x":
-        for char in sorted(_X_INVALID_CHARS.intersection(text)):
+    if p.rejected_chars:
+        for char in sorted(p.rejected_chars.intersection(text)):
             violations.append(f"contains U+{ord(char):04X}, which {p.title} rejects")
     return Measure(
         platform=p.name,

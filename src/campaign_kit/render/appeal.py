@@ -11,7 +11,7 @@ of, written the language's way.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -91,24 +91,3 @@ def render_appeal(ctx: Mapping[str, Any], templates_dir: Path) -> dict[str, str]
         "txt": render(templates_dir, "appeal/appeal.txt", full),
         "html": render(templates_dir, "appeal/appeal.html", full),
     }
-
-
-def build_outputs(
-    *, inputs: Any, options: Any, contexts: Mapping[str, Mapping[str, Any]]
-) -> Iterator[tuple[str, bytes]]:
-    """The build's appeal files: ``appeal/<lang>.txt`` and ``appeal/<lang>.html`` per language.
-
-    Args:
-        inputs: The build's loaded inputs (``build._Inputs``).
-        options: The build options (unused; the appeal does not depend on them).
-        contexts: Language -> template context.
-
-    Yields:
-        (path relative to the cycle folder, UTF-8 bytes).
-
-    """
-    templates = inputs.project.templates
-    for lang, ctx in contexts.items():
-        out = render_appeal(ctx, templates)
-        yield f"appeal/{lang}.txt", out["txt"].encode("utf-8")
-        yield f"appeal/{lang}.html", out["html"].encode("utf-8")

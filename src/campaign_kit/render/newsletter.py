@@ -10,7 +10,7 @@ fonts, and the featured women's cards are linked, not embedded.
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import markupsafe
 from mjml import mjml2html
 
+from campaign_kit import paths
 from campaign_kit.config import Newsletter as NewsletterSettings
 from campaign_kit.errors import NewsletterError
 from campaign_kit.render.appeal import appeal_extras
@@ -57,11 +58,6 @@ class Newsletter:
     txt: str
     unsubscribe: str
     send: bool
-
-
-def default_card_path(lang: str, person_id: str) -> str:
-    """Where the build writes her newsletter card, relative to the cycle folder."""
-    return f"cards/{lang}/{person_id}/{CARD_FORMAT}.png"
 
 
 def card_url(path: str, *, asset_base_url: str | None, appeal: str, cycle: str) -> str:
@@ -129,7 +125,7 @@ def render_newsletter(
     by_id = {entry["id"]: entry for entry in extras["roll"]}
     featured_cards = []
     for view in ctx["featured"]:
-        image = card(view["id"]) if card else CardImage(default_card_path(lang, view["id"]))
+        image = card(view["id"]) if card else CardImage(paths.card(lang, view["id"], CARD_FORMAT))
         featured_cards.append(
             {
                 **by_id[view["id"]],
@@ -217,52 +213,3 @@ def render_newsletter(
 def _escape(text: str) -> str:
     # MRML copies text through as the template escaped it, so look for Jinja's escaping.
     return str(markupsafe.escape(text))
-
-
-def build_outputs(
-    *,
-    inputs: Any,
-    options: Any,
-    contexts: Mapping[str, Mapping[str, Any]],
-    card_refs: Mapping[tuple[str, str], Mapping[str, Any]],
-) -> Iterator[tuple[str, bytes]]:
-    """The build's newsletter files: ``newsletter/<lang>.mjml``, ``.html``, ``.txt``, ``.eml``.
-
-    A build with ``--asset-base-url`` is a send build (absolute image URLs, checked); without
-    one, cards are linked relatively for the local preview.
-
-    Args:
-        inputs: The build's loaded inputs (``build._Inputs``).
-        options: The build options (``asset_base_url``, ``cycle``).
-        contexts: Language -> template context.
-        card_refs: (person id, language) -> ``{"paths": {format: path}, "alt_text": str}``
-            from the card plan; missing entries fall back to the default path.
-
-    Yields:
-        (path relative to the cycle folder, bytes).
-
-    """
-    from campaign_kit.render.email import build_eml, cycle_date
-
-    campaign = inputs.campaign
-    base_url = options.asset_base_url
-    for lang, ctx in contexts.items():
-
-        def lookup(person_id: str, lang: str = lang) -> CardImage:
-            ref = card_refs.get((person_id, lang))
-            if ref is None:
-                return CardImage(default_card_path(lang, person_id))
-            return CardImage(ref["paths"][CARD_FORMAT], ref.get("alt_text"))
-
-        nl = render_newsletter(
-            ctx,
-            inputs.project.templates,
-            settings=campaign.newsletter,
-            asset_base_url=base_url,
-            card=lookup,
-            send=base_url is not None,
-        )
-        yield f"newsletter/{lang}.mjml", nl.mjml.encode("utf-8")
-        yield f"newsletter/{lang}.html", nl.html.encode("utf-8")
-        yield f"newsletter/{lang}.txt", nl.txt.encode("utf-8")
-        yield f"newsletter/{lang}.eml", build_eml(nl, campaign, date=cycle_date(options.cycle))

@@ -27,40 +27,23 @@ for tools and the review page, ``schedule.csv`` for bulk schedulers.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from campaign_kit import paths
 from campaign_kit.config import Appeal, Campaign
 from campaign_kit.cycles import Cycle
 from campaign_kit.errors import FitError, TemplateError
+from campaign_kit.model import Post
 from campaign_kit.platforms import PLATFORMS, Measure, extract_hashtags, measure
 from campaign_kit.templating import environment, render
-
-# Platforms where the roll call is published as a reply thread.
-THREAD_PLATFORMS = ("x", "bluesky", "mastodon", "threads")
-
-# Which share card goes with which platform. Landscape (16:9) is what X, Bluesky, Mastodon and
-# LinkedIn show uncropped in the feed; Instagram's feed is 4:5; Threads recommends 1080x1350
-# (platform-rules.md, "Images"), so it gets the portrait card too; Facebook and Telegram show
-# a square photo whole on every screen.
-CARD_FORMATS: dict[str, str] = {
-    "x": "landscape",
-    "bluesky": "landscape",
-    "mastodon": "landscape",
-    "linkedin": "landscape",
-    "instagram": "portrait",
-    "threads": "portrait",
-    "facebook": "square",
-    "telegram": "square",
-}
 
 POST_TEMPLATE = "posts/{lang}/{platform}.txt.j2"
 ALT_TEMPLATE = "posts/{lang}/_alt.txt.j2"
@@ -87,82 +70,6 @@ class CardRef:
 
     paths: Mapping[str, str]
     alt_text: str | None = None
-
-
-def card_path(lang: str, person_id: str, card_format: str) -> str:
-    """Where the build writes a card: ``cards/<lang>/<id>/<format>.png``.
-
-    Args:
-        lang: Language code.
-        person_id: The woman's validated id.
-        card_format: ``square``, ``portrait``, ``story``, ``landscape`` or ``link``.
-
-    Returns:
-        The path relative to the cycle's output folder.
-
-    """
-    return f"cards/{lang}/{person_id}/{card_format}.png"
-
-
-@dataclass(frozen=True)
-class Post:
-    """One post, ready to publish.
-
-    Attributes:
-        kind: ``"post"`` (about one featured woman) or ``"thread"`` (a part of the roll call).
-        id: The woman's id for a post; None for a thread part (see ``ids``).
-        platform: Platform key (``"x"``).
-        lang: Language code.
-        text: The text as a person pastes it into the platform's composer.
-        api_text: The text as the platform's API takes it: LinkedIn's escaped "little" format,
-            the same as ``text`` elsewhere.
-        length: ``text``'s length as the platform counts it.
-        limit: The platform's limit for this post.
-        alt_text: The card's alt text (None without a card, or where images take none).
-        card: The card's path relative to the cycle's output folder, or None.
-        date: The day in the cycle week it is scheduled for.
-        dropped: Optional parts left out to fit, in the order dropped.
-        part: For a thread part, its number (1-based); None for a post.
-        parts: For a thread part, how many parts the thread has; None for a post.
-        ids: The women named in the text, in order.
-
-    """
-
-    kind: str
-    id: str | None
-    platform: str
-    lang: str
-    text: str
-    api_text: str
-    length: int
-    limit: int
-    alt_text: str | None
-    card: str | None
-    date: dt.date
-    dropped: tuple[str, ...] = ()
-    part: int | None = None
-    parts: int | None = None
-    ids: tuple[str, ...] = field(default=())
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (the shape of a ``posts.json`` record, stable key order)."""
-        return {
-            "kind": self.kind,
-            "id": self.id,
-            "platform": self.platform,
-            "lang": self.lang,
-            "date": self.date.isoformat(),
-            "text": self.text,
-            "api_text": self.api_text,
-            "length": self.length,
-            "limit": self.limit,
-            "alt_text": self.alt_text,
-            "card": self.card,
-            "dropped": list(self.dropped),
-            "part": self.part,
-            "parts": self.parts,
-            "ids": list(self.ids),
-        }
 
 
 # --- the drop-order mechanism ---------------------------------------------------------------
@@ -493,8 +400,8 @@ def render_person_posts(
             )
             check_hashtags(platform, fitted.text, context["appeal"]["hashtags"], where)
             ref = cards.get((lang, person["id"]))
-            fmt = CARD_FORMATS[platform]
-            card = ref.paths.get(fmt) if ref else card_path(lang, person["id"], fmt)
+            fmt = PLATFORMS[platform].card_format
+            card = ref.paths.get(fmt) if ref else paths.card(lang, person["id"], fmt)
             alt = (
                 _alt_text(templates_dir, context, person, platform, ref.alt_text if ref else None, alt_cache)
                 if card
@@ -606,7 +513,7 @@ def render_thread(
 
     Args:
         context: The language's context.
-        platform: One of :data:`THREAD_PLATFORMS`.
+        platform: A platform whose roll call is a thread (``Platform.thread``).
         cycle: The cycle week (a thread goes out on its Monday, opening the week).
         templates_dir: The templates folder.
 
@@ -751,7 +658,7 @@ def render_posts(
             by_platform[post.platform].append(post)
         for platform in campaign.platforms:
             posts += by_platform[platform]
-            if platform in THREAD_PLATFORMS:
+            if PLATFORMS[platform].thread:
                 posts += render_thread(
                     context=context, platform=platform, cycle=cycle, templates_dir=templates_dir
                 )
@@ -856,7 +763,7 @@ def post_files(posts: Sequence[Post]) -> dict[str, bytes]:
 
     Returns:
         ``posts/<lang>/<platform>.txt`` (posts then thread parts), ``posts.json`` (every post,
-        :meth:`Post.as_dict`) and ``schedule.csv`` (:func:`schedule_csv`), sorted by path.
+        :meth:`Post.to_dict`) and ``schedule.csv`` (:func:`schedule_csv`), sorted by path.
 
     """
     groups: dict[tuple[str, str], list[Post]] = {}
@@ -865,9 +772,9 @@ def post_files(posts: Sequence[Post]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for (lang, platform), group in groups.items():
         ordered = [p for p in group if p.kind == "post"] + [p for p in group if p.kind == "thread"]
-        files[f"posts/{lang}/{platform}.txt"] = paste_text(ordered).encode("utf-8")
-    files["posts.json"] = (
-        json.dumps([p.as_dict() for p in posts], ensure_ascii=False, indent=2) + "\n"
+        files[paths.post_paste(lang, platform)] = paste_text(ordered).encode("utf-8")
+    files[paths.POSTS_JSON] = (
+        json.dumps([p.to_dict() for p in posts], ensure_ascii=False, indent=2) + "\n"
     ).encode("utf-8")
-    files["schedule.csv"] = schedule_csv(posts)
+    files[paths.SCHEDULE_CSV] = schedule_csv(posts)
     return dict(sorted(files.items()))

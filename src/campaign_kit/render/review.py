@@ -25,6 +25,7 @@ from babel.core import UnknownLocaleError
 from markupsafe import Markup, escape
 
 from campaign_kit import templating
+from campaign_kit.platforms import PLATFORMS
 
 TEMPLATE = "review/index.html"
 
@@ -35,16 +36,6 @@ CARD_FORMATS: dict[str, tuple[int, int]] = {
     "story": (1080, 1920),
     "landscape": (1600, 900),
     "link": (1200, 630),
-}
-PLATFORM_LABELS = {
-    "x": "X",
-    "bluesky": "Bluesky",
-    "mastodon": "Mastodon",
-    "threads": "Threads",
-    "instagram": "Instagram",
-    "facebook": "Facebook",
-    "linkedin": "LinkedIn",
-    "telegram": "Telegram",
 }
 # The page's own words are English (the team's working language); texts keep their own language.
 STATUS_LABELS = {
@@ -556,7 +547,8 @@ def _read_posts(data: bytes | None) -> list[dict[str, Any]]:
 
 
 def _platform_label(platform: str) -> str:
-    return PLATFORM_LABELS.get(platform, platform.replace("_", " ").title() or "Untitled")
+    known = PLATFORMS.get(platform)
+    return known.title if known else platform.replace("_", " ").title() or "Untitled"
 
 
 def _decode(data: bytes | None) -> str | None:

@@ -1,0 +1,54 @@
+"""The ``review`` kind: ``index.html``, the page a person reads before approving the week.
+
+It shows the whole cycle folder, so it consumes ``"files"``: the build plans it after every
+other kind is written, and its key is the folder's content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from campaign_kit import paths
+from campaign_kit.kinds.base import Files, Inputs, Plan, Rendered, Unit, cache_key
+
+
+class ReviewKind:
+    """The review page of the cycle folder."""
+
+    name = "review"
+    consumes: tuple[str, ...] = ("files",)
+
+    def plan(self, inputs: Inputs, products: Mapping[str, Any]) -> Plan:
+        """One unit: the page, keyed by every recorded file's digest and the review template."""
+        from campaign_kit.render.review import render_review
+
+        files: Files = products["files"]
+        key = cache_key(
+            self.name,
+            sorted((e["path"], e["sha256"]) for e in files.entries.values()),
+            inputs.templates_digest("review"),
+            inputs.digests["roster"],
+            inputs.digests["campaign"],
+            inputs.languages,
+        )
+
+        def render() -> Rendered:
+            texts = {}
+            for rel in files.entries:
+                if not rel.endswith(".png"):
+                    data = files.read(rel)
+                    if data is not None:
+                        texts[rel] = data
+            page = render_review(
+                templates_dir=inputs.project.templates,
+                contexts=inputs.contexts,
+                files=files.entries,
+                texts=texts,
+            )
+            return Rendered(files={paths.REVIEW: page})
+
+        return Plan(units=[Unit(key=key, paths=(paths.REVIEW,), render=render)])
+
+
+KIND = ReviewKind()

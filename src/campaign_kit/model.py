@@ -1,0 +1,322 @@
+"""The products a build makes, typed: what renderers return and later commands read back.
+
+Each product has one ``to_dict``/``from_dict`` pair. ``posts.json`` holds the posts and
+``manifest.json`` holds the cards, appeal texts and newsletters, so ``publish`` (or any later
+command) reads typed products from a built cycle with :func:`read_cycle` instead of re-parsing
+file names or text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from campaign_kit import paths
+from campaign_kit.errors import BuildError
+
+
+def _get(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = data.get(key)
+    if not isinstance(value, kind):
+        raise BuildError(f"{where}: field {key!r} is missing or of the wrong type")
+    return value
+
+
+def _opt(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = data.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise BuildError(f"{where}: field {key!r} is of the wrong type")
+    return value
+
+
+@dataclass(frozen=True)
+class Card:
+    """One share card of one woman in one language and format.
+
+    Attributes:
+        person_id: Her roster id.
+        lang: Language code of the card's text.
+        format: Card format name (``"square"``, ``"landscape"``, ...).
+        path: Path relative to the cycle folder (:func:`campaign_kit.paths.card`).
+        alt_text: What the card says, for screen readers.
+        width: Pixel width.
+        height: Pixel height.
+
+    """
+
+    person_id: str
+    lang: str
+    format: str
+    path: str
+    alt_text: str
+    width: int
+    height: int
+
+    def outputs(self) -> tuple[str, ...]:
+        """The files the product is made of."""
+        return (self.path,)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (a ``manifest.json`` ``products.cards`` record)."""
+        return {
+            "person_id": self.person_id,
+            "lang": self.lang,
+            "format": self.format,
+            "path": self.path,
+            "alt_text": self.alt_text,
+            "width": self.width,
+            "height": self.height,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "card") -> Card:
+        """Read a card back from :meth:`to_dict`'s form; BuildError if it is malformed."""
+        return cls(
+            person_id=_get(data, "person_id", str, where),
+            lang=_get(data, "lang", str, where),
+            format=_get(data, "format", str, where),
+            path=_get(data, "path", str, where),
+            alt_text=_get(data, "alt_text", str, where),
+            width=_get(data, "width", int, where),
+            height=_get(data, "height", int, where),
+        )
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post, ready to publish.
+
+    Attributes:
+        kind: ``"post"`` (about one featured woman) or ``"thread"`` (a part of the roll call).
+        id: The woman's id for a post; None for a thread part (see ``ids``).
+        platform: Platform key (``"x"``).
+        lang: Language code.
+        text: The text as a person pastes it into the platform's composer.
+        api_text: The text as the platform's API takes it: LinkedIn's escaped "little" format,
+            the same as ``text`` elsewhere.
+        length: ``text``'s length as the platform counts it.
+        limit: The platform's limit for this post.
+        alt_text: The card's alt text (None without a card, or where images take none).
+        card: The card's path relative to the cycle's output folder, or None.
+        date: The day in the cycle week it is scheduled for.
+        dropped: Optional parts left out to fit, in the order dropped.
+        part: For a thread part, its number (1-based); None for a post.
+        parts: For a thread part, how many parts the thread has; None for a post.
+        ids: The women named in the text, in order.
+
+    """
+
+    kind: str
+    id: str | None
+    platform: str
+    lang: str
+    text: str
+    api_text: str
+    length: int
+    limit: int
+    alt_text: str | None
+    card: str | None
+    date: dt.date
+    dropped: tuple[str, ...] = ()
+    part: int | None = None
+    parts: int | None = None
+    ids: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the shape of a ``posts.json`` record, stable key order)."""
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "platform": self.platform,
+            "lang": self.lang,
+            "date": self.date.isoformat(),
+            "text": self.text,
+            "api_text": self.api_text,
+            "length": self.length,
+            "limit": self.limit,
+            "alt_text": self.alt_text,
+            "card": self.card,
+            "dropped": list(self.dropped),
+            "part": self.part,
+            "parts": self.parts,
+            "ids": list(self.ids),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "post") -> Post:
+        """Read a post back from :meth:`to_dict`'s form; BuildError if it is malformed."""
+        try:
+            date = dt.date.fromisoformat(_get(data, "date", str, where))
+        except ValueError:
+            raise BuildError(f"{where}: field 'date' is not a YYYY-MM-DD date") from None
+        return cls(
+            kind=_get(data, "kind", str, where),
+            id=_opt(data, "id", str, where),
+            platform=_get(data, "platform", str, where),
+            lang=_get(data, "lang", str, where),
+            text=_get(data, "text", str, where),
+            api_text=_get(data, "api_text", str, where),
+            length=_get(data, "length", int, where),
+            limit=_get(data, "limit", int, where),
+            alt_text=_opt(data, "alt_text", str, where),
+            card=_opt(data, "card", str, where),
+            date=date,
+            dropped=tuple(_get(data, "dropped", list, where)),
+            part=_opt(data, "part", int, where),
+            parts=_opt(data, "parts", int, where),
+            ids=tuple(_get(data, "ids", list, where)),
+        )
+
+
+@dataclass(frozen=True)
+class AppealText:
+    """The long-form appeal of one language: its plain-text and HTML files."""
+
+    lang: str
+    txt: str
+    html: str
+
+    def outputs(self) -> tuple[str, ...]:
+        """The files the product is made of."""
+        return (self.txt, self.html)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (a ``manifest.json`` ``products.appeal`` record)."""
+        return {"lang": self.lang, "txt": self.txt, "html": self.html}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "appeal") -> AppealText:
+        """Read an appeal text back from :meth:`to_dict`'s form."""
+        return cls(
+            lang=_get(data, "lang", str, where),
+            txt=_get(data, "txt", str, where),
+            html=_get(data, "html", str, where),
+        )
+
+
+@dataclass(frozen=True)
+class NewsletterIssue:
+    """One language's newsletter: subject, preheader and its four files.
+
+    Attributes:
+        lang: Language code.
+        subject: The subject line.
+        preheader: The inbox preview text.
+        files: Extension (``mjml``, ``html``, ``txt``, ``eml``) -> path relative to the cycle folder.
+        send: Built for sending (absolute image URLs from ``--asset-base-url``), not a preview.
+
+    """
+
+    lang: str
+    subject: str
+    preheader: str
+    files: Mapping[str, str]
+    send: bool
+
+    def outputs(self) -> tuple[str, ...]:
+        """The files the product is made of."""
+        return tuple(self.files[k] for k in sorted(self.files))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (a ``manifest.json`` ``products.newsletter`` record)."""
+        return {
+            "lang": self.lang,
+            "subject": self.subject,
+            "preheader": self.preheader,
+            "files": dict(sorted(self.files.items())),
+            "send": self.send,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "newsletter") -> NewsletterIssue:
+        """Read a newsletter back from :meth:`to_dict`'s form."""
+        files = _get(data, "files", dict, where)
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+            raise BuildError(f"{where}: field 'files' must map extensions to paths")
+        return cls(
+            lang=_get(data, "lang", str, where),
+            subject=_get(data, "subject", str, where),
+            preheader=_get(data, "preheader", str, where),
+            files=files,
+            send=_get(data, "send", bool, where),
+        )
+
+
+# What a kind may publish for the kinds after it, by the manifest section that holds it.
+PRODUCT_TYPES: dict[str, type[Card] | type[AppealText] | type[NewsletterIssue]] = {
+    "cards": Card,
+    "appeal": AppealText,
+    "newsletter": NewsletterIssue,
+}
+
+
+@dataclass(frozen=True)
+class BuiltCycle:
+    """A built cycle folder, read back as typed products.
+
+    Attributes:
+        folder: The cycle folder.
+        manifest: The parsed ``manifest.json``.
+        cards: Every card the manifest lists.
+        posts: Every post of ``posts.json`` (empty if posts were not built).
+        appeal: The appeal texts, by language.
+        newsletters: The newsletters, by language.
+
+    """
+
+    folder: Path
+    manifest: Mapping[str, Any]
+    cards: tuple[Card, ...]
+    posts: tuple[Post, ...]
+    appeal: tuple[AppealText, ...]
+    newsletters: tuple[NewsletterIssue, ...]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BuildError(f"{path}: not found; build the cycle first") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise BuildError(f"{path}: cannot be read ({exc})") from None
+
+
+def read_cycle(folder: Path) -> BuiltCycle:
+    """Read a built cycle's products from its manifest and ``posts.json``.
+
+    Raises:
+        BuildError: The folder has no manifest, or a product record is malformed.
+
+    """
+    manifest = _read_json(folder / paths.MANIFEST)
+    if not isinstance(manifest, dict):
+        raise BuildError(f"{folder / paths.MANIFEST}: not a manifest")
+    products = manifest.get("products") or {}
+    if not isinstance(products, dict):
+        raise BuildError(f"{folder / paths.MANIFEST}: 'products' must be an object")
+
+    def section(name: str) -> list[Any]:
+        items = products.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise BuildError(f"{folder / paths.MANIFEST}: products.{name} must be a list of objects")
+        where = f"{folder / paths.MANIFEST}: products.{name}"
+        return [PRODUCT_TYPES[name].from_dict(item, f"{where}[{n}]") for n, item in enumerate(items)]
+
+    posts: list[Post] = []
+    if (folder / paths.POSTS_JSON).is_file():
+        raw = _read_json(folder / paths.POSTS_JSON)
+        if not isinstance(raw, list) or not all(isinstance(i, dict) for i in raw):
+            raise BuildError(f"{folder / paths.POSTS_JSON}: must be a list of posts")
+        posts = [Post.from_dict(p, f"{folder / paths.POSTS_JSON}[{n}]") for n, p in enumerate(raw)]
+    return BuiltCycle(
+        folder=folder,
+        manifest=manifest,
+        cards=tuple(section("cards")),
+        posts=tuple(posts),
+        appeal=tuple(section("appeal")),
+        newsletters=tuple(section("newsletter")),
+    )

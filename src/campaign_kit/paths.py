@@ -1,0 +1,37 @@
+"""Where every generated file lives inside a cycle folder (``out/<appeal>/<cycle>/``).
+
+The one place output paths are spelt: renderers, the build, the review page and the publish
+commands all ask here, so moving a file is a one-line change. Every path is relative to the
+cycle folder and made only of validated ids, language codes and fixed names.
+"""
+
+from __future__ import annotations
+
+MANIFEST = "manifest.json"
+REVIEW = "index.html"
+POSTS_JSON = "posts.json"
+SCHEDULE_CSV = "schedule.csv"
+# Written by ``approve`` and ``publish``, never by ``build``: a build keeps them.
+APPROVAL = "approval.json"
+LEDGER = "published.json"
+NOT_BUILT = frozenset({APPROVAL, LEDGER})
+
+
+def card(lang: str, person_id: str, card_format: str) -> str:
+    """A share card: ``cards/<lang>/<id>/<format>.png``."""
+    return f"cards/{lang}/{person_id}/{card_format}.png"
+
+
+def post_paste(lang: str, platform: str) -> str:
+    """Ready-to-paste posts of one language and platform: ``posts/<lang>/<platform>.txt``."""
+    return f"posts/{lang}/{platform}.txt"
+
+
+def appeal_text(lang: str, ext: str) -> str:
+    """The long-form appeal: ``appeal/<lang>.<ext>`` (``txt`` or ``html``)."""
+    return f"appeal/{lang}.{ext}"
+
+
+def newsletter(lang: str, ext: str) -> str:
+    """One language's newsletter: ``newsletter/<lang>.<ext>`` (``mjml``, ``html``, ``txt``, ``eml``)."""
+    return f"newsletter/{lang}.{ext}"
