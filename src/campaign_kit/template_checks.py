@@ -92,11 +92,12 @@ def resolve_template(templates: Path, appeal_key: str, name: str) -> Path | None
 
 def required_templates(campaign: Campaign, lang: str) -> list[str]:
     """The templates a build of ``lang`` reads (per-language post, thread and words files)."""
-    from campaign_kit.render.posts import ALT_TEMPLATE, POST_TEMPLATE, THREAD_PLATFORMS, THREAD_TEMPLATE
+    from campaign_kit.platforms import PLATFORMS
+    from campaign_kit.render.posts import ALT_TEMPLATE, POST_TEMPLATE, THREAD_TEMPLATE
 
     names = [POST_TEMPLATE.format(lang=lang, platform=p) for p in campaign.platforms]
     names.append(ALT_TEMPLATE.format(lang=lang))
-    if any(p in THREAD_PLATFORMS for p in campaign.platforms):
+    if any(PLATFORMS[p].thread for p in campaign.platforms):
         names.append(THREAD_TEMPLATE.format(lang=lang))
     names += [f"appeal/words/{lang}.j2", f"newsletter/words/{lang}.j2"]
     return names
