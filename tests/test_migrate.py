@@ -171,3 +171,20 @@ def test_schema_2_rejects_the_schema_1_field_names_with_a_hint():
         for p in problems
     )
     assert any('field "surname_ru": missing required field' in str(p) for p in problems)
+
+
+def test_a_belarusian_spelling_in_a_russian_field_is_a_warning():
+    rec = person(
+        id="lazarchyk-alena",
+        surname_latin="LAZARCHYK",
+        given_latin="Alena",
+        surname_be="ЛАЗАРЧЫК",
+        given_be="Алена",
+        surname_ru="ЛАЗАРЧЫК",
+        given_ru="Елена",
+    )
+    roster, problems = parse_roster(json.dumps(roster_doc([rec]), ensure_ascii=False))
+    assert problems == [] and roster is not None
+    assert [(w.field, "Russian writes и after ч ш ж щ" in w.message) for w in roster.warnings] == [
+        ("surname_ru", True)
+    ]

@@ -480,6 +480,19 @@ class _Checker:
             for kind in ("surname", "given")
             if not latin_matches(rec[f"{kind}_latin"], rec[f"{kind}_be"])
         ]
+        for name in ("surname_ru", "given_ru"):
+            spelt = re.search(r"[чшжщ]ы", rec[name].lower())
+            if spelt:
+                self.warnings.append(
+                    Problem(
+                        self.path,
+                        f"{rec[name]!r} has «{rec[name][spelt.start() : spelt.end()]}»: Russian writes "
+                        "и after ч ш ж щ (ЛАЗАРЧИК, not the Belarusian ЛАЗАРЧЫК)",
+                        index,
+                        rid,
+                        name,
+                    )
+                )
         exception = rec.get("latin_exception")
         if differs and not exception:
             for name, latin, be in differs:
