@@ -26,13 +26,23 @@ sentenced = "Skazana na {term} {facility}"
 sentenced_unknown = "Skazana na nieznany okres {place}"
 pre_trial = "W areszcie śledczym"
 compulsory_treatment = "Na przymusowym leczeniu psychiatrycznym"
+house_arrest = "W areszcie domowym"
+restricted_freedom = "Skazana na ograniczenie wolności"
+restricted_freedom_term = "Skazana na {term} ograniczenia wolności"
 released = "Zwolniona"
+unknown = "Status nieznany"
 
 [facility]
 penal_colony = "kolonii karnej"
+prison = "więzienia"
+pre_trial_centre = "pozbawienia wolności (w areszcie śledczym)"
+psychiatric_hospital = "pozbawienia wolności (w szpitalu psychiatrycznym)"
 
 [facility_place]
 penal_colony = "w kolonii karnej"
+prison = "w więzieniu"
+pre_trial_centre = "w areszcie śledczym"
+psychiatric_hospital = "w szpitalu psychiatrycznym"
 
 [years]
 one = "{n} rok"

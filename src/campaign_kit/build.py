@@ -22,7 +22,7 @@ from typing import Any
 
 from campaign_kit import __version__, kinds, paths
 from campaign_kit.config import load_campaign
-from campaign_kit.cycles import Cycle, select_featured
+from campaign_kit.cycles import Cycle, appeal_people, select_featured
 from campaign_kit.errors import BuildError, CampaignKitError
 from campaign_kit.kinds.base import Files, Inputs, Kind, Unit, cache_key, digest_files, files_under
 from campaign_kit.locale import load_locale
@@ -120,9 +120,7 @@ def load_inputs(project: Project, options: BuildOptions) -> Inputs:
         )
     for lang in languages:
         load_locale(project.templates, lang)  # fail early on a broken locale file
-    people = roster.in_group(appeal.group)
-    if not people:
-        raise BuildError(f'appeal "{appeal.key}": nobody in group "{appeal.group}" is held')
+    people = appeal_people(roster, appeal, options.cycle.start)  # raises for an empty appeal
     if options.everyone:
         featured = list(people)
     else:

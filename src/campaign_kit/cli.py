@@ -23,7 +23,6 @@ from campaign_kit.errors import CampaignKitError, ImportListError, RosterError
 from campaign_kit.importers import parse_list
 from campaign_kit.project import Project
 from campaign_kit.roster import dump_roster, load_roster
-from campaign_kit.stats import totals
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -136,7 +135,9 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
 @project_option
 @handle_errors
 def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_dir: Path) -> None:
-    """Count an appeal's women and children, by status and sentence band (released excluded).
+    """Count an appeal's women and children, by status and sentence band, and its released women.
+
+    Released women are left out of every count but "released"; age rules use today's date.
 
     Example:
 
@@ -144,17 +145,27 @@ def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_d
         campaign-kit stats --appeal mothers --json
 
     """
+    from campaign_kit.stats import appeal_totals
+
     project = Project(project_dir, roster_path)
     roster = load_roster(project.roster, project.photos)
     campaign = load_campaign(project.campaign)
     chosen = campaign.appeal(appeal or next(iter(campaign.appeals)))
-    result = totals(roster.in_group(chosen.group))
+    result = appeal_totals(roster, chosen, dt.date.today())
     if as_json:
-        emit_json({"appeal": chosen.key, "group": chosen.group, **result.as_dict()})
+        emit_json(
+            {"appeal": chosen.key, "group": chosen.group, "rules": chosen.describe(), **result.as_dict()}
+        )
         return
-    click.echo(f"Appeal {chosen.key} ({chosen.title.get('en', chosen.key)})")
+    click.echo(
+        f"Appeal {chosen.key} ({chosen.title.get(campaign.languages[0], chosen.key)}): {chosen.describe()}"
+    )
     click.echo(f"  women:    {result.women}")
-    click.echo(f"  children: {result.children}")
+    click.echo(
+        f"  children: {result.children}"
+        + (f" ({result.children_unknown} unknown)" if result.children_unknown else "")
+    )
+    click.echo(f"  released: {result.released} (not counted above)")
     click.echo("  by status:")
     for status, n in result.by_status.items():
         click.echo(f"    {status:<22} {n}")

@@ -29,18 +29,53 @@ SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 DEFAULT_UNSUBSCRIBE = "{{ UnsubscribeURL }}"
 # Titles and the organisation's name are set on every card: this much always fits.
 MAX_TITLE_LEN = 60
+APPEAL_KEYS = frozenset(
+    {
+        "group",
+        "title",
+        "hashtags",
+        "featured_per_cycle",
+        "min_age",
+        "has_health",
+        "min_sentence_months",
+        "needs_children",
+    }
+)
 MAX_TAG_LEN = 40
 
 
 @dataclass(frozen=True)
 class Appeal:
-    """One appeal: which roster group it is about, its title per language, its hashtags."""
+    """One appeal: who it is about, its title per language, its hashtags.
+
+    Who: a roster ``group`` and/or rules over the record, all of which must hold: ``min_age``
+    (at the cycle's start, from ``born_on``), ``has_health`` (a published health note),
+    ``min_sentence_months``. ``needs_children``: its texts count children (the mothers
+    appeal), so every woman in it needs a known ``children`` count.
+    """
 
     key: str
-    group: str
+    group: str | None
     title: dict[str, str]
     hashtags: tuple[str, ...]
     featured_per_cycle: int
+    min_age: int | None = None
+    has_health: bool = False
+    min_sentence_months: int | None = None
+    needs_children: bool = False
+
+    def describe(self) -> str:
+        """Its rules in words, for messages: ``group "mothers"``, ``aged 58 or over``."""
+        rules = []
+        if self.group:
+            rules.append(f'group "{self.group}"')
+        if self.min_age is not None:
+            rules.append(f"aged {self.min_age} or over")
+        if self.has_health:
+            rules.append("with a published health note")
+        if self.min_sentence_months is not None:
+            rules.append(f"sentenced to {self.min_sentence_months} months or more")
+        return ", ".join(rules)
 
 
 @dataclass(frozen=True)
@@ -204,16 +239,35 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         if not isinstance(table, dict):
             r.bad(where, "must be a table")
             continue
-        group = r.get(table, "group", str, where) or ""
+        group = r.get(table, "group", str, where, default=None)
+        if group is not None and not SLUG_RE.match(group):
+            r.bad(f"{where}.group", f"{group[:40]!r} is not a group name (a lowercase slug)")
         featured = r.get(table, "featured_per_cycle", int, where, default=5)
         if featured is not None and featured < 1:
             r.bad(f"{where}.featured_per_cycle", "must be at least 1")
+        min_age = r.get(table, "min_age", int, where, default=None)
+        if min_age is not None and not 1 <= min_age <= 120:
+            r.bad(f"{where}.min_age", f"{min_age} is not an age in years")
+        has_health = r.get(table, "has_health", bool, where, default=False)
+        min_months = r.get(table, "min_sentence_months", int, where, default=None)
+        if min_months is not None and not 1 <= min_months <= 12 * 30:
+            r.bad(f"{where}.min_sentence_months", f"{min_months} is not a term in months")
+        if not (group or min_age is not None or has_health or min_months is not None):
+            r.bad(where, "say who the appeal is about: group, min_age, has_health or min_sentence_months")
+        unknown = sorted(set(table) - APPEAL_KEYS)
+        if unknown:
+            r.bad(f"{where}.{unknown[0]}", f"unknown setting (known: {', '.join(sorted(APPEAL_KEYS))})")
+        needs_children = r.get(table, "needs_children", bool, where, default=group == "mothers")
         appeals[key] = Appeal(
             key=key,
-            group=group,
+            group=group or None,
             title=r.per_language(table, "title", where, languages),
             hashtags=r.hashtags(table.get("hashtags"), f"{where}.hashtags"),
             featured_per_cycle=featured or 5,
+            min_age=min_age,
+            has_health=bool(has_health),
+            min_sentence_months=min_months,
+            needs_children=bool(needs_children),
         )
     if not appeals:
         r.bad("appeals", "define at least one appeal")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_kit.config import Appeal, Campaign
-from campaign_kit.cycles import Cycle
+from campaign_kit.cycles import Cycle, appeal_members, appeal_released
 from campaign_kit.locale import Locale, load_locale
 from campaign_kit.roster import Person, Roster
 from campaign_kit.stats import totals
@@ -50,6 +50,9 @@ def person_view(person: Person, number: int, t: Locale) -> dict[str, Any]:
         "sentence_months": person.sentence_months,
         "children": person.children,
         "mother_of": t.mother_of(person.children),
+        "facility": person.facility,
+        "health": person.health,
+        "born_on": person.born_on.isoformat() if person.born_on else None,
     }
 
 
@@ -76,11 +79,11 @@ def appeal_context(
 
     """
     t = load_locale(templates_dir, lang)
-    people = roster.in_group(appeal.group)
+    people = appeal_members(roster, appeal, cycle.start)
     views = [person_view(p, i, t) for i, p in enumerate(people, start=1)]
     by_id = {v["id"]: v for v in views}
     tags = campaign.appeal_hashtags(appeal)
-    counts = totals(people)
+    counts = totals(people, released=appeal_released(roster, appeal, cycle.start))
     return {
         "lang": lang,
         "t": t,

@@ -37,9 +37,13 @@ STATUS_KEYS = (
     "sentenced_unknown",
     "pre_trial",
     "compulsory_treatment",
+    "house_arrest",
+    "restricted_freedom",
+    "restricted_freedom_term",
     "released",
+    "unknown",
 )
-FACILITY_KEYS = ("penal_colony",)
+FACILITY_KEYS = ("penal_colony", "prison", "pre_trial_centre", "psychiatric_hospital")
 
 
 def plural_category(lang: str, n: int) -> str:
@@ -129,10 +133,14 @@ class Locale:
                 text = phrases["sentenced"].replace("{term}", self.term(person.sentence_months))
             text = text.replace("{facility}", facility).replace("{place}", place)
             return " ".join(text.split())
+        if person.status == "restricted_freedom" and person.sentence_months is not None:
+            return phrases["restricted_freedom_term"].replace("{term}", self.term(person.sentence_months))
         return phrases[person.status]
 
-    def mother_of(self, n: int) -> str:
-        """Say "Mother of 2 children" (Russian: "Мать двоих детей")."""
+    def mother_of(self, n: int | None) -> str:
+        """Say "Mother of 2 children" (Russian: "Мать двоих детей"); empty when unknown or none."""
+        if not n:
+            return ""
         exact = self.table["mother_of"].get("exact", {})
         if str(n) in exact:
             return exact[str(n)]

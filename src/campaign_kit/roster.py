@@ -27,8 +27,23 @@ READABLE_SCHEMAS = (1, 2)
 MIGRATE_HINT = (
     "run `campaign-kit migrate` to rewrite it as schema 2, then check the Belarusian name forms it suggests"
 )
-STATUSES = ("sentenced", "pre_trial", "compulsory_treatment", "released")
-FACILITIES = ("penal_colony",)
+STATUSES = (
+    "sentenced",
+    "pre_trial",
+    "compulsory_treatment",
+    "house_arrest",
+    "restricted_freedom",
+    "released",
+    "unknown",
+)
+FACILITIES = ("penal_colony", "prison", "pre_trial_centre", "psychiatric_hospital")
+# A term is set for these statuses (restricted freedom is a sentence too); a place of detention
+# for those held somewhere.
+TERM_STATUSES = ("sentenced", "restricted_freedom")
+FACILITY_STATUSES = ("sentenced", "pre_trial", "compulsory_treatment")
+MAX_HEALTH_LEN = 300
+MAX_HISTORY = 50
+DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?\Z")
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 # Names are short; anything longer is a paste accident, and every card must be able to set
@@ -42,27 +57,120 @@ MAX_SENTENCE_MONTHS = 12 * 30
 # Schema 1 had one Cyrillic form (the Russian); schema 2 has the Belarusian and the Russian.
 NAME_FIELDS_V1 = ("surname_latin", "given_latin", "surname_cyrillic", "given_cyrillic")
 NAME_FIELDS = ("surname_latin", "given_latin", "surname_be", "given_be", "surname_ru", "given_ru")
+# children is optional in schema 2 (null or absent: unknown); appeals about mothers need it.
 REQUIRED_FIELDS = (
     "id",
     *NAME_FIELDS,
     "status",
-    "children",
     "groups",
 )
 OPTIONAL_FIELDS = (
     "latin_exception",
+    "born_on",
     "sentence_months",
     "facility",
+    "health",
+    "history",
     "photo",
     "photo_focus",
+    "photo_credit",
     "detained_on",
     "released_on",
     "sources",
 )
-KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+# Fields schema 2 added that a schema 1 file may not carry.
+SCHEMA_2_ONLY = frozenset({"latin_exception", "born_on", "health", "history", "photo_credit"})
 REQUIRED_FIELDS_V1 = ("id", *NAME_FIELDS_V1, "status", "children", "groups")
-KNOWN_FIELDS_V1 = frozenset(REQUIRED_FIELDS_V1 + OPTIONAL_FIELDS) - {"latin_exception"}
+KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS + ("children",))
+KNOWN_FIELDS_V1 = frozenset(REQUIRED_FIELDS_V1 + OPTIONAL_FIELDS) - SCHEMA_2_ONLY
 MAX_EXCEPTION_LEN = 200
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to the year (``2024``), the month (``2024-12``) or the day (``2024-12-05``).
+
+    Release dates and birth dates are often published to the month or the year only; the
+    record keeps what is known and comparisons use the earliest or latest day it can be.
+    """
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, text: Any) -> PartialDate | None:
+        """``"2024-12"`` -> ``PartialDate(2024, 12)``; None when not a real date of that form."""
+        if not isinstance(text, str):
+            return None
+        m = DATE_RE.match(text)
+        if not m:
+            return None
+        year, month, day = (int(g) if g else None for g in m.groups())
+        try:
+            dt.date(year, month or 1, day or 1)  # type: ignore[arg-type]
+        except ValueError:
+            return None
+        return cls(year, month, day)  # type: ignore[arg-type]
+
+    @classmethod
+    def of(cls, date: dt.date) -> PartialDate:
+        """A full date."""
+        return cls(date.year, date.month, date.day)
+
+    def earliest(self) -> dt.date:
+        """The first day it can be."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def latest(self) -> dt.date:
+        """The last day it can be."""
+        if self.day is not None:
+            return self.earliest()
+        if self.month is None:
+            return dt.date(self.year, 12, 31)
+        nxt = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+
+    def isoformat(self) -> str:
+        """As written in roster.json: ``2024``, ``2024-12`` or ``2024-12-05``."""
+        text = f"{self.year:04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+            if self.day is not None:
+                text += f"-{self.day:02d}"
+        return text
+
+    def __str__(self) -> str:
+        return self.isoformat()
+
+
+def age_on(born: PartialDate, day: dt.date) -> int:
+    """Her age in whole years on ``day``: the least she can be.
+
+    A year-only birth date counts as 31 December, so an appeal for women of 58 and over never
+    takes in a woman who may still be 57.
+    """
+    birth = born.latest()
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One change of her status, oldest first: a sentence, a transfer, a release."""
+
+    status: str
+    on: PartialDate | None = None
+    sentence_months: int | None = None
+    source: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """As roster.json writes it."""
+        return {
+            "status": self.status,
+            "on": self.on.isoformat() if self.on else None,
+            "sentence_months": self.sentence_months,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -83,18 +191,22 @@ class Person:
     surname_cyrillic: str
     given_cyrillic: str
     status: str
-    children: int
+    children: int | None
     groups: tuple[str, ...]
     sentence_months: int | None = None
     facility: str | None = None
     photo: str | None = None
     photo_focus: tuple[float, float] | None = None
-    detained_on: dt.date | None = None
-    released_on: dt.date | None = None
+    detained_on: PartialDate | None = None
+    released_on: PartialDate | None = None
     sources: tuple[str, ...] = ()
     surname_be: str | None = None
     given_be: str | None = None
     latin_exception: str | None = None
+    born_on: PartialDate | None = None
+    health: str | None = None
+    history: tuple[HistoryEvent, ...] = ()
+    photo_credit: str | None = None
 
     @property
     def surname_ru(self) -> str:
@@ -146,6 +258,16 @@ class Person:
     def is_released(self) -> bool:
         """Whether she is free; appeals and their counts leave her out."""
         return self.status == "released"
+
+    @property
+    def last_sentence_months(self) -> int | None:
+        """Her current term, or the last one on record (a released woman keeps hers in history)."""
+        if self.sentence_months is not None:
+            return self.sentence_months
+        for event in reversed(self.history):
+            if event.sentence_months is not None:
+                return event.sentence_months
+        return None
 
 
 @dataclass(frozen=True)
@@ -272,6 +394,14 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
 
 
+def _months_problem(months: Any) -> str | None:
+    if not _is_int(months):
+        return f"must be a whole number of months, not {months!r}"[:120]
+    if months <= 0 or months > MAX_SENTENCE_MONTHS:
+        return f"{months} is not a plausible term in months"
+    return None
+
+
 def _type_name(value: Any) -> str:
     return {
         bool: "true/false",
@@ -371,22 +501,23 @@ class _Checker:
         if status == "sentenced" and "sentence_months" not in rec:
             bad("sentence_months", "missing for a sentenced woman (use null when the term is unknown)")
         if months is not None:
-            if not _is_int(months):
-                bad("sentence_months", f"must be a whole number of months, not {months!r}"[:120])
-            elif months <= 0 or months > MAX_SENTENCE_MONTHS:
-                bad("sentence_months", f"{months} is not a plausible term in months")
-            if status in STATUSES and status != "sentenced":
+            problem = _months_problem(months)
+            if problem:
+                bad("sentence_months", problem)
+            if status in STATUSES and status not in TERM_STATUSES:
                 bad("sentence_months", f'a sentence is set but status is "{status}"')
         facility = rec.get("facility")
         if facility is not None:
             if facility not in FACILITIES:
                 bad("facility", f"{str(facility)[:40]!r} is not one of {', '.join(FACILITIES)}")
-            elif status in STATUSES and status != "sentenced":
+            elif status in STATUSES and status not in FACILITY_STATUSES:
                 bad("facility", f'a facility is set but status is "{status}"')
 
-        # children
+        # children: schema 1 requires a count; schema 2 allows null (unknown)
         children = rec.get("children")
-        if "children" in rec:
+        if "children" in rec and children is None and v1:
+            bad("children", "must be a whole number, not null (schema 2 allows null for unknown)")
+        elif children is not None:
             if not _is_int(children):
                 bad("children", f"must be a whole number, not {_type_name(children)}")
             elif children < 0:
@@ -402,28 +533,48 @@ class _Checker:
             elif len(set(groups)) != len(groups):
                 bad("groups", "lists a group twice")
 
-        # dates
-        dates: dict[str, dt.date] = {}
-        for name in ("detained_on", "released_on"):
+        # dates: YYYY-MM-DD, and in schema 2 also YYYY-MM or YYYY
+        dates: dict[str, PartialDate] = {}
+        for name in ("born_on", "detained_on", "released_on"):
             value = rec.get(name)
             if value is None:
                 continue
-            parsed = _parse_date(value)
+            parsed = self._date(value)
             if parsed is None:
-                bad(name, f"{str(value)[:40]!r} is not a real date in YYYY-MM-DD form")
+                bad(name, f"{str(value)[:40]!r} is not a real date in {self._date_forms()} form")
                 continue
-            if parsed.year < 1990:
-                bad(name, f"{value} is before 1990")
-            elif as_of is not None and parsed > as_of:
+            low = 1900 if name == "born_on" else 1990
+            if parsed.year < low:
+                bad(name, f"{value} is before {low}")
+            elif as_of is not None and parsed.earliest() > as_of:
                 bad(name, f"{value} is after the roster's as_of date {as_of.isoformat()}")
             dates[name] = parsed
         if "detained_on" in dates and "released_on" in dates:
-            if dates["released_on"] < dates["detained_on"]:
+            if dates["released_on"].latest() < dates["detained_on"].earliest():
                 bad("released_on", "is before detained_on")
+        if "born_on" in dates and "detained_on" in dates:
+            if dates["detained_on"].latest() < dates["born_on"].earliest():
+                bad("born_on", "is after detained_on")
         if status == "released" and rec.get("released_on") is None:
             bad("released_on", 'status is "released" but released_on is not set')
         if status in STATUSES and status != "released" and rec.get("released_on") is not None:
             bad("released_on", f'is set but status is "{status}"')
+
+        health = rec.get("health")
+        if health is not None and (
+            not isinstance(health, str)
+            or not health.strip()
+            or len(health) > MAX_HEALTH_LEN
+            or any(ord(c) < 32 for c in health)
+        ):
+            bad(
+                "health",
+                f"must be null or one line of at most {MAX_HEALTH_LEN} characters (a published note)",
+            )
+        credit = rec.get("photo_credit")
+        if credit is not None and (not isinstance(credit, str) or not credit.strip() or len(credit) > 200):
+            bad("photo_credit", "must be null or a short line naming who took the photo")
+        history = self._history(rec.get("history"), status, bad)
 
         # sources
         sources = rec.get("sources", [])
@@ -465,8 +616,73 @@ class _Checker:
             photo_focus=tuple(float(v) for v in focus) if focus else None,  # type: ignore[arg-type]
             detained_on=dates.get("detained_on"),
             released_on=dates.get("released_on"),
+            born_on=dates.get("born_on"),
+            health=health,
+            history=history,
+            photo_credit=credit,
             sources=tuple(sources or ()),
         )
+
+    def _date(self, value: Any) -> PartialDate | None:
+        parsed = PartialDate.parse(value)
+        if parsed is not None and self.schema == 1 and parsed.day is None:
+            return None
+        return parsed
+
+    def _date_forms(self) -> str:
+        return "YYYY-MM-DD" if self.schema == 1 else "YYYY, YYYY-MM or YYYY-MM-DD"
+
+    def _history(self, value: Any, status: Any, bad: Any) -> tuple[HistoryEvent, ...]:
+        """Check ``history``: status events oldest first, the last one her current status."""
+        if value is None:
+            return ()
+        if not isinstance(value, list) or len(value) > MAX_HISTORY:
+            bad("history", f"must be a list of at most {MAX_HISTORY} status events")
+            return ()
+        events: list[HistoryEvent] = []
+        previous: PartialDate | None = None
+        for i, item in enumerate(value):
+            where = f"history[{i}]"
+            if not isinstance(item, dict):
+                bad(where, "must be an object with status, on, sentence_months and source")
+                continue
+            unknown = sorted(set(item) - {"status", "on", "sentence_months", "source"})
+            if unknown:
+                bad(where, f'unknown field "{str(unknown[0])[:40]}"')
+            st = item.get("status")
+            if st not in STATUSES:
+                bad(f"{where}.status", f"{str(st)[:40]!r} is not one of {', '.join(STATUSES)}")
+                continue
+            on = item.get("on")
+            parsed = None
+            if on is not None:
+                parsed = PartialDate.parse(on)
+                if parsed is None:
+                    bad(f"{where}.on", f"{str(on)[:40]!r} is not a date in YYYY, YYYY-MM or YYYY-MM-DD form")
+                elif previous is not None and parsed.latest() < previous.earliest():
+                    bad(f"{where}.on", f"{on} is before the event above it (history is oldest first)")
+                if parsed is not None:
+                    previous = parsed
+            months = item.get("sentence_months")
+            if months is not None:
+                problem = _months_problem(months)
+                if problem:
+                    bad(f"{where}.sentence_months", problem)
+                elif st not in TERM_STATUSES:
+                    bad(f"{where}.sentence_months", f'a sentence is set but the event\'s status is "{st}"')
+            source = item.get("source")
+            if source is not None and not (
+                isinstance(source, str) and source.startswith(("https://", "http://"))
+            ):
+                bad(f"{where}.source", "must be null or an http(s) link")
+            events.append(HistoryEvent(st, parsed, months if _is_int(months) else None, source))
+        if events and status in STATUSES and events[-1].status != status:
+            bad(
+                "history",
+                f'the last event is "{events[-1].status}" but status is "{status}" '
+                "(the last event is her current status)",
+            )
+        return tuple(events)
 
     def _check_transliteration(self, index: int, rid: str | None, rec: dict[str, Any]) -> None:
         """Warn when the Latin is not the passport transliteration of the Belarusian form.
@@ -689,14 +905,23 @@ def person_to_dict(p: Person) -> dict[str, Any]:
         "latin_exception": p.latin_exception,
         "status": p.status,
     }
-    if p.status == "sentenced":
+    if p.born_on is not None:
+        out["born_on"] = p.born_on.isoformat()
+    if p.status in TERM_STATUSES:
         out["sentence_months"] = p.sentence_months
+    if p.status in FACILITY_STATUSES and (p.status == "sentenced" or p.facility is not None):
         out["facility"] = p.facility
     out["children"] = p.children
     out["groups"] = list(p.groups)
+    if p.health is not None:
+        out["health"] = p.health
+    if p.history:
+        out["history"] = [event.as_dict() for event in p.history]
     out["photo"] = p.photo
     if p.photo_focus is not None:
         out["photo_focus"] = list(p.photo_focus)
+    if p.photo_credit is not None:
+        out["photo_credit"] = p.photo_credit
     out["detained_on"] = p.detained_on.isoformat() if p.detained_on else None
     out["released_on"] = p.released_on.isoformat() if p.released_on else None
     out["sources"] = list(p.sources)

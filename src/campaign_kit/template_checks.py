@@ -24,6 +24,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from campaign_kit.config import Appeal, Campaign
+from campaign_kit.cycles import appeal_members
 from campaign_kit.errors import CampaignKitError, Problem
 from campaign_kit.roster import Roster
 
@@ -162,7 +163,7 @@ def render_problems(templates: Path, campaign: Campaign, roster: Roster) -> list
     """Render each language's texts for one woman of each appeal; every failure as a problem."""
     problems: list[Problem] = []
     for appeal in campaign.appeals.values():
-        people = roster.in_group(appeal.group)
+        people = appeal_members(roster, appeal, roster.as_of)
         if not people:
             continue
         problems += _render_appeal(templates, campaign, roster, appeal, people[0])

@@ -48,7 +48,7 @@ def roll_call(ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
                 **view,
                 "status_phrase": lower_first(view["status_line"]),
                 "mother_phrase": lower_first(view["mother_of"]),
-                "children_phrase": t.count("children", view["children"]),
+                "children_phrase": "" if view["children"] is None else t.count("children", view["children"]),
                 "term_unknown": sentenced and view.get("sentence_months") is None,
             }
         )
