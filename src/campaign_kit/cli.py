@@ -194,19 +194,36 @@ def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_d
     help="Accept the suggested Latin spelling for Latin names typed in Cyrillic.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Merge into the existing roster (-o): add new women, report every changed field.",
+)
+@click.option("--dry-run", is_flag=True, help="With --merge: report the changes, write nothing.")
 @handle_errors
 def import_list(
-    file: Path, output: Path, group: str, as_of: str | None, transliterate: bool, force: bool
+    file: Path,
+    output: Path,
+    group: str,
+    as_of: str | None,
+    transliterate: bool,
+    force: bool,
+    merge: bool,
+    dry_run: bool,
 ) -> None:
     """Read a published appeal list (numbered lines) and write roster records.
 
     Every numbered line that cannot be read, and every name mixing scripts, is reported with
-    its line number; nothing is written until the list reads cleanly.
+    its line number; nothing is written until the list reads cleanly. With --merge the list
+    updates the existing roster: new women are added, each changed field of a woman already
+    there is reported (and a change of status kept in her history), and every field the list
+    does not carry (Belarusian forms, photos, dates, history) is left as it is.
 
     Example:
 
     \b
         campaign-kit import-list appeal.txt -o roster.json --transliterate
+        campaign-kit import-list new-list.txt --merge --dry-run
 
     """
     try:
@@ -238,6 +255,9 @@ def import_list(
             f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, nothing written{hint}",
             sorted(problems, key=lambda p: p.line or 0),
         )
+    if merge:
+        _merge_list(result, output, group, dry_run)
+        return
     for note in result.suggestions:
         click.echo(f"suggestion: {note}", err=True)
     text_out = dump_roster(result.people, date)
@@ -585,6 +605,76 @@ def migrate(roster_path: Path | None, output: Path | None, dry_run: bool, projec
         f"{n} Belarusian form{'s' if n != 1 else ''} suggested, check each before you build",
         err=True,
     )
+
+
+# --- roster upkeep (issue 14): release, import-list --merge ----------------------------------
+
+
+def _merge_list(result: Any, output: Path, group: str, dry_run: bool) -> None:
+    """``import-list --merge``: report every change, then write the roster atomically."""
+    from campaign_kit.output import write_file_atomic
+    from campaign_kit.upkeep import merge
+
+    try:
+        raw = output.read_bytes()
+    except OSError as exc:
+        raise RosterError(
+            f"{output}: cannot be read ({exc.strerror}); --merge updates an existing roster"
+        ) from None
+    update = merge(raw, str(output), result.people, group)
+    added = {c.person_id for c in update.changes if c.field == "added"}
+    for change in update.changes:
+        kind = {"added": "added", "not_on_list": "kept"}.get(change.field, "changed")
+        click.echo(f"{kind}: {change}", err=True)
+    # Only a new woman's Belarusian form comes from the list; the others keep theirs.
+    for note in result.suggestions:
+        if note.record_id in added:
+            click.echo(f"suggestion: {note}", err=True)
+    changed = sum(1 for c in update.changes if c.field not in ("added", "not_on_list"))
+    if dry_run:
+        click.echo(f"{output}: {len(added)} to add, {changed} changes; nothing written (--dry-run)", err=True)
+        return
+    if not update.changes:
+        click.echo(f"{output}: nothing to change", err=True)
+        return
+    write_file_atomic(output, update.text.encode("utf-8"))
+    click.echo(f"{output}: {len(added)} added, {changed} changes, every one listed above", err=True)
+
+
+@cli.command()
+@click.argument("person_id", metavar="ID")
+@click.option("--on", "on", required=True, help="Release date: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--source", default=None, help="A link to the published news of her release.")
+@click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The roster to update (default: roster.json in the project).",
+)
+@project_option
+@handle_errors
+def release(person_id: str, on: str, source: str | None, roster_path: Path | None, project_dir: Path) -> None:
+    """Record that a woman was released: status, date and history in one step.
+
+    Her sentence stays in her history; appeals leave her out and every count follows.
+
+    Example:
+
+    \b
+        campaign-kit release ablab-hanna --on 2024-12 --source https://example.org/news
+
+    """
+    from campaign_kit.output import write_file_atomic
+    from campaign_kit.upkeep import release as record_release
+
+    path = Project(project_dir, roster_path).roster
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RosterError(f"{path}: cannot be read ({exc.strerror})") from None
+    update = record_release(raw, str(path), person_id, on, source)
+    write_file_atomic(path, update.text.encode("utf-8"))
+    click.echo(f"{path}: {update.changes[0]}", err=True)
 
 
 def main() -> None:

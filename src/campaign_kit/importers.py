@@ -290,6 +290,7 @@ def parse_list(text: str, path: str, group: str) -> ImportResult:
                 f"item {number}: Belarusian form {surname_be} {given_be} suggested from "
                 f"{fields['surname_latin']} {fields['given_latin']} and "
                 f"{fields['surname_cyrillic']} {fields['given_cyrillic']}; a suggestion, check it",
+                record_id=person_id,
                 field="surname_be",
                 line=lineno,
             )
