@@ -11,10 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from campaign_kit import kinds, paths
-from campaign_kit.build import BuildOptions, build, load_inputs
+from campaign_kit.build import BuildOptions, build
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import BuildError
+from campaign_kit.inputs import Choice, load_inputs
 from campaign_kit.kinds.base import Plan, Rendered, Unit, cache_key
+from campaign_kit.manifest import Previous
 from campaign_kit.model import AppealText, Card, NewsletterIssue, Post, read_cycle
 from campaign_kit.project import Project
 from conftest import REPO
@@ -25,7 +27,7 @@ BASE = "https://belaruswomen.org/campaign-kit"
 
 @pytest.fixture(scope="module")
 def inputs():
-    return load_inputs(Project(REPO), BuildOptions(cycle=CYCLE, out=Path("/nonexistent-out")))
+    return load_inputs(Project(REPO), Choice(cycle=CYCLE, out=Path("/nonexistent-out")), Previous())
 
 
 def test_registry_order_and_dependencies():
@@ -71,7 +73,7 @@ def test_appeal_kind_renders_both_files_per_language(inputs):
 
 def test_newsletter_kind_uses_the_card_products(inputs):
     card = Card("ablab-hanna", "ru", "link", "cards/ru/ablab-hanna/link.png", "Карточка из плана", 1200, 630)
-    send = load_inputs(Project(REPO), BuildOptions(cycle=CYCLE, out=Path("/x"), asset_base_url=BASE))
+    send = load_inputs(Project(REPO), Choice(cycle=CYCLE, out=Path("/x"), asset_base_url=BASE), Previous())
     (unit,) = kinds.BY_NAME["newsletter"].plan(send, {"cards": [card]}).units
     rendered = unit.render()
     assert sorted(rendered.files) == sorted(
@@ -88,7 +90,7 @@ def test_keys_change_with_what_shapes_the_output(inputs):
     plan = kinds.BY_NAME["posts"].plan
     key = plan(inputs, {}).units[0].key
     assert key == plan(inputs, {}).units[0].key
-    other = load_inputs(Project(REPO), BuildOptions(cycle=parse_cycle("2026-W49"), out=Path("/x")))
+    other = load_inputs(Project(REPO), Choice(cycle=parse_cycle("2026-W49"), out=Path("/x")), Previous())
     assert key != plan(other, {}).units[0].key
     assert cache_key("a", 1) != cache_key("a", 2)
 

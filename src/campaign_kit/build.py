@@ -16,20 +16,20 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from campaign_kit import __version__, kinds, paths
 from campaign_kit.config import load_campaign
-from campaign_kit.cycles import Cycle, appeal_people, select_featured
-from campaign_kit.errors import BuildError, CampaignKitError
-from campaign_kit.kinds.base import Files, Inputs, Kind, Unit, cache_key, digest_files, files_under
-from campaign_kit.locale import load_locale
+from campaign_kit.cycles import Cycle
+from campaign_kit.errors import CampaignKitError
+from campaign_kit.inputs import Choice, Inputs, load_inputs
+from campaign_kit.kinds.base import Files, Kind, Unit, cache_key
 from campaign_kit.manifest import Entry, Previous, encode, featured_history, files_on_disk, read_previous
 from campaign_kit.output import BuildLock, Writer, WriteResult
 from campaign_kit.project import Project
-from campaign_kit.roster import load_roster
+from campaign_kit.report import BuildReport
 from campaign_kit.stats import totals
 from campaign_kit.workers import Pool
 
@@ -51,99 +51,8 @@ class BuildOptions:
     asset_base_url: str | None = None
     force: bool = False
     dry_run: bool = False
-
-
-@dataclass
-class BuildReport:
-    """What a build did, for the summary line, ``--json`` and ``--dry-run``."""
-
-    appeal: str
-    cycle: str
-    target: Path
-    featured: list[str]
-    languages: list[str]
-    files: list[WriteResult] = field(default_factory=list)
-    rendered: dict[str, int] = field(default_factory=dict)
-    cached: dict[str, int] = field(default_factory=dict)
-    removed: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    dry_run: bool = False
-
-    @property
-    def cards_rendered(self) -> int:
-        """Cards drawn by this build."""
-        return self.rendered.get("cards", 0)
-
-    @property
-    def cards_cached(self) -> int:
-        """Cards kept from an earlier build."""
-        return self.cached.get("cards", 0)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Files by action: create / overwrite / identical / unchanged (cached) / remove."""
-        out = {"create": 0, "overwrite": 0, "identical": 0, "unchanged": 0, "remove": 0}
-        for f in self.files:
-            out[f.action] = out.get(f.action, 0) + 1
-        out["remove"] = len(self.removed)
-        return out
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (the plan, with ``--dry-run``)."""
-        return {
-            "appeal": self.appeal,
-            "cycle": self.cycle,
-            "out": str(self.target),
-            "dry_run": self.dry_run,
-            "featured": self.featured,
-            "languages": self.languages,
-            "counts": self.counts,
-            "cards_rendered": self.cards_rendered,
-            "cards_cached": self.cards_cached,
-            "seconds": round(self.seconds, 3),
-            "files": [{"path": f.path, "action": f.action, "size": f.size} for f in self.files],
-            "removed": self.removed,
-        }
-
-
-def load_inputs(project: Project, options: BuildOptions) -> Inputs:
-    """Read and validate everything the build needs, and choose the cycle's featured women."""
-    roster = load_roster(project.roster, project.photos)
-    campaign = load_campaign(project.campaign)
-    appeal = campaign.appeal(options.appeal or next(iter(campaign.appeals)))
-    languages = options.languages or campaign.languages
-    unknown = [lang for lang in languages if lang not in campaign.languages]
-    if unknown:
-        raise BuildError(
-            f"language {', '.join(unknown)} is not in {campaign.path} "
-            f"(languages: {', '.join(campaign.languages)})"
-        )
-    for lang in languages:
-        load_locale(project.templates, lang)  # fail early on a broken locale file
-    people = appeal_people(roster, appeal, options.cycle.start)  # raises for an empty appeal
-    if options.everyone:
-        featured = list(people)
-    else:
-        history = featured_history(options.out / appeal.key, options.cycle)
-        featured = select_featured(people, appeal.featured_per_cycle, history)
-    digests = {
-        "roster": roster.digest,
-        "campaign": campaign.digest,
-        "templates": digest_files(files_under(project.templates), project.templates),
-        "assets": digest_files(files_under(project.assets), project.assets),
-    }
-    return Inputs(
-        project=project,
-        roster=roster,
-        campaign=campaign,
-        appeal=appeal,
-        people=people,
-        featured=featured,
-        languages=languages,
-        cycle=options.cycle,
-        asset_base_url=options.asset_base_url,
-        digests=digests,
-    )
+    feature: tuple[str, ...] = ()
+    reselect: bool = False
 
 
 def build(project: Project, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
@@ -162,23 +71,38 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
 
     """
     started = time.perf_counter()
-    inputs = load_inputs(project, options)
-    target = options.out / inputs.appeal.key / options.cycle.id
+    campaign = load_campaign(project.campaign)
+    key = campaign.appeal(options.appeal or next(iter(campaign.appeals))).key
+    target = options.out / key / options.cycle.id
+    choice = Choice(
+        cycle=options.cycle,
+        out=options.out,
+        appeal=key,
+        languages=options.languages,
+        everyone=options.everyone,
+        feature=options.feature,
+        reselect=options.reselect,
+        asset_base_url=options.asset_base_url,
+    )
+    previous = read_previous(target)
+    inputs = load_inputs(project, choice, previous)
     report = BuildReport(
         appeal=inputs.appeal.key,
         cycle=options.cycle.id,
         target=target,
-        featured=[p.id for p in inputs.featured],
+        featured=[p.id for p in inputs.selection],
         languages=list(inputs.languages),
         dry_run=options.dry_run,
     )
     writer = Writer(options.out, target, options.dry_run)
     if options.dry_run:
-        _Run(inputs, options, writer, report, progress).run()
+        _Run(inputs, options, previous, writer, report, progress).run()
     else:
         with BuildLock(options.out, f"{inputs.appeal.key}-{options.cycle.id}"):
             writer.prepare()
-            _Run(inputs, options, writer, report, progress).run()
+            # Read again under the lock: another build may have finished while this one loaded.
+            previous = read_previous(target)
+            _Run(inputs, options, previous, writer, report, progress).run()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -190,13 +114,14 @@ class _Run:
         self,
         inputs: Inputs,
         options: BuildOptions,
+        previous: Previous,
         writer: Writer,
         report: BuildReport,
         progress: Progress | None,
     ) -> None:
         self.inputs, self.options, self.writer, self.report = inputs, options, writer, report
         self.progress = progress
-        self.previous: Previous = read_previous(writer.target)
+        self.previous = previous
         self.entries: dict[str, Entry] = {}
         self.products: dict[str, Any] = {}
         self.texts: dict[str, bytes] = {}
@@ -325,7 +250,8 @@ class _Run:
             "cycle": inputs.cycle.id,
             "inputs": {**inputs.digests, "all": cache_key(inputs.digests)},
             "languages": list(inputs.languages),
-            "featured": [p.id for p in inputs.featured],
+            "featured": [p.id for p in inputs.selection],
+            "everyone": len(inputs.featured) > len(inputs.selection),
             "totals": totals(inputs.people).as_dict(),
             "products": self._recorded_products(),
             "files": [self.entries[k].to_dict() for k in sorted(self.entries)],
@@ -333,4 +259,12 @@ class _Run:
         self.report.files.append(self.writer.write(paths.MANIFEST, encode(record)))
 
 
-__all__ = ["BuildOptions", "BuildReport", "build", "featured_history", "KINDS", "CampaignKitError"]
+__all__ = [
+    "BuildOptions",
+    "BuildReport",
+    "build",
+    "featured_history",
+    "load_inputs",
+    "KINDS",
+    "CampaignKitError",
+]

@@ -301,7 +301,19 @@ def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str) -
     "--all",
     "everyone",
     is_flag=True,
-    help="Feature every woman of the appeal, not just this cycle's selection.",
+    help="Make cards and posts for every woman of the appeal (the week's recorded selection stays).",
+)
+@click.option(
+    "--feature",
+    "feature",
+    multiple=True,
+    metavar="ID",
+    help="Pin a woman into the week when it is chosen (repeatable); rotation fills the rest.",
+)
+@click.option(
+    "--reselect",
+    is_flag=True,
+    help="Choose the week's women again although its manifest already records them.",
 )
 @click.option(
     "--jobs",
@@ -332,6 +344,8 @@ def build(
     langs: str | None,
     only: str | None,
     everyone: bool,
+    feature: tuple[str, ...],
+    reselect: bool,
     jobs: int | None,
     out: Path,
     asset_base_url: str | None,
@@ -343,11 +357,14 @@ def build(
     """Build the week's kit: cards, posts, appeal, newsletter, review page, manifest.
 
     Writes out/<appeal>/<cycle>/. A second build with nothing changed re-renders nothing.
+    A week's featured women are fixed once its manifest records them (--reselect chooses
+    again); --lang adds languages to a cycle folder, never removes them.
 
     Example:
 
     \b
         campaign-kit build --appeal mothers --cycle 2026-W48 --lang en,be --only cards,posts
+        campaign-kit build --cycle 2026-W49 --feature ablab-hanna --reselect
 
     """
     from campaign_kit.build import KINDS, BuildOptions
@@ -362,6 +379,8 @@ def build(
         languages=_csv_option(langs, None, "--lang"),
         only=_csv_option(only, KINDS, "--only") or KINDS,
         everyone=everyone,
+        feature=tuple(feature),
+        reselect=reselect,
         jobs=jobs or 0,
         out=out if out.is_absolute() else project_dir / out,
         asset_base_url=asset_base_url.rstrip("/") if asset_base_url else None,
@@ -389,8 +408,7 @@ def build(
         return
     if dry_run:
         for f in report.files:
-            if f.action not in ("identical", "unchanged"):
-                click.echo(f"{f.action:<9} {report.target / f.path}", err=True)
+            click.echo(f"{f.action:<9} {report.target / f.path}", err=True)
         for rel in report.removed:
             click.echo(f"remove    {report.target / rel}", err=True)
     c = report.counts

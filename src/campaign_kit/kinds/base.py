@@ -12,104 +12,31 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
 from typing import Any, Protocol
 
 from campaign_kit import __version__
-from campaign_kit.config import Appeal, Campaign
-from campaign_kit.context import appeal_context
-from campaign_kit.cycles import Cycle
-from campaign_kit.project import Project
-from campaign_kit.roster import Person, Roster
+from campaign_kit.inputs import Inputs, digest_files, files_under
+
+__all__ = [
+    "Inputs",
+    "digest_files",
+    "files_under",
+    "cache_key",
+    "Job",
+    "Rendered",
+    "Unit",
+    "Plan",
+    "Files",
+    "Kind",
+]
 
 
 def cache_key(*parts: Any) -> str:
     """A digest of everything that shapes an output (with the tool's version)."""
     blob = json.dumps([__version__, *parts], ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def digest_files(paths: Iterable[Path], root: Path) -> str:
-    """A digest of files' relative names and contents (order-independent)."""
-    h = hashlib.sha256()
-    for p in sorted(paths):
-        h.update(p.relative_to(root).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest()
-
-
-def files_under(folder: Path) -> list[Path]:
-    """Every non-hidden file below ``folder``, sorted; empty if it does not exist."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-
-
-class Inputs:
-    """Everything a build reads, loaded and validated once, shared by every kind.
-
-    Attributes:
-        project: Where the inputs live.
-        roster: The validated roster.
-        campaign: campaign.toml.
-        appeal: The appeal being built.
-        people: The appeal's women, roster order.
-        featured: This cycle's featured women, roster order.
-        languages: The languages being built.
-        cycle: The ISO week.
-        asset_base_url: Base URL of a send build's images, or None for a preview build.
-        digests: Digests of the roster, campaign, templates and assets.
-
-    """
-
-    def __init__(
-        self,
-        *,
-        project: Project,
-        roster: Roster,
-        campaign: Campaign,
-        appeal: Appeal,
-        people: Sequence[Person],
-        featured: Sequence[Person],
-        languages: Sequence[str],
-        cycle: Cycle,
-        asset_base_url: str | None,
-        digests: Mapping[str, str],
-    ) -> None:
-        self.project = project
-        self.roster = roster
-        self.campaign = campaign
-        self.appeal = appeal
-        self.people = tuple(people)
-        self.featured = tuple(featured)
-        self.languages = tuple(languages)
-        self.cycle = cycle
-        self.asset_base_url = asset_base_url
-        self.digests = dict(digests)
-
-    @cached_property
-    def contexts(self) -> dict[str, dict[str, Any]]:
-        """Language -> the template variables (made on first use: card workers never need them)."""
-        return {
-            lang: appeal_context(
-                campaign=self.campaign,
-                appeal=self.appeal,
-                roster=self.roster,
-                lang=lang,
-                cycle=self.cycle,
-                featured=self.featured,
-                templates_dir=self.project.templates,
-            )
-            for lang in self.languages
-        }
-
-    def templates_digest(self, *folders: str) -> str:
-        """A digest of the template files under the given ``templates/`` subfolders."""
-        root = self.project.templates
-        return digest_files([p for sub in folders for p in files_under(root / sub)], root)
 
 
 class Job(Protocol):
