@@ -129,7 +129,8 @@ def card_content(person: Person, campaign: Campaign, appeal: Appeal, locale: Loc
         spoken_name=spoken,
         spoken_other_name=spoken_other,
         status=locale.status(person),
-        children=locale.mother_of(person.children),
+        # Only an appeal about mothers says how many children she has.
+        children=locale.mother_of(person.children) if appeal.needs_children else "",
         hashtags=tuple(f"#{tag}" for tag in campaign.appeal_hashtags(appeal)),
         org_name=org_name,
         appeal_title=title,
