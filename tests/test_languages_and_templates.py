@@ -91,6 +91,12 @@ one = "{n} małoletniego dziecka"
 few = "{n} małoletnich dzieci"
 many = "{n} małoletnich dzieci"
 other = "{n} małoletniego dziecka"
+
+[age]
+one = "ma {n} rok"
+few = "ma {n} lata"
+many = "ma {n} lat"
+other = "ma {n} roku"
 """
 
 

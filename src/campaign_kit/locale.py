@@ -31,6 +31,7 @@ PLURAL_TABLES = (
     "children",
     "minor_children",
     "minor_children_of",
+    "age",
 )
 STATUS_KEYS = (
     "sentenced",

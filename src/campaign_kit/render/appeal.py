@@ -49,6 +49,7 @@ def roll_call(ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "status_phrase": lower_first(view["status_line"]),
                 "mother_phrase": lower_first(view["mother_of"]),
                 "children_phrase": "" if view["children"] is None else t.count("children", view["children"]),
+                "age_phrase": "" if view.get("age") is None else t.count("age", view["age"]),
                 "term_unknown": sentenced and view.get("sentence_months") is None,
             }
         )
