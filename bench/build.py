@@ -165,19 +165,25 @@ def main() -> None:
 
         # Linear time, flat memory: the same per-woman work at two roster sizes.
         sizes = (50, 300) if args.quick else (150, 1500)
-        only = "cards,posts,appeal"  # a 1,500-name roll call cannot fit Gmail's 102 KB
+        only = ALL  # past newsletter.roll_call_max the newsletter links the roll call
         rows = []
         for n in sizes:
             root = copy_project(tmp / f"big{n}")
             synthetic_roster(root, n)
             f = run_build(root, root / "out", only=only, langs="en")
+            folder = root / "out" / "mothers" / "2026-W48"
+            f["newsletter_bytes"] = max(p.stat().st_size for p in folder.glob("newsletter/*.html"))
+            pages = list(folder.glob("index*.html"))
+            f["review_pages"], f["review_bytes"] = len(pages), max(p.stat().st_size for p in pages)
             rows.append((n, f))
         print(f"\nsynthetic rosters, --all --lang en --only {only}:")
         for n, f in rows:
             print(
                 f"  {n:5d} women  {f['seconds']:7.2f} s  {1000 * f['seconds'] / n:6.1f} ms/woman"
                 f"  peak RSS main {f['rss_kib'] / 1024:6.1f} MiB, "
-                f"worker {f['workers_rss_kib'] / 1024:6.1f} MiB"
+                f"worker {f['workers_rss_kib'] / 1024:6.1f} MiB; newsletter HTML "
+                f"{f['newsletter_bytes']:,} B (Gmail clips > 102,000), review {f['review_pages']} "
+                f"page(s), largest {f['review_bytes'] / 1e6:.1f} MB"
             )
         (n0, f0), (n1, f1) = rows
         print(

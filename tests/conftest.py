@@ -146,3 +146,27 @@ def hostile_roster(text: str = HOSTILE) -> Any:
     first = real.people[0]
     evil = Person(**{**first.__dict__, "surname_latin": text, "surname_cyrillic": text, "surname_be": text})
     return Roster(real.as_of, (evil, *real.people[1:]))
+
+
+# A send build needs the sender's postal address (CAN-SPAM); the shipped campaign.toml leaves it
+# for the team to fill in, so tests that send add this one.
+POSTAL_TOML = """
+[newsletter.postal_address]
+en = "PO Box 1, 00-950 Warsaw, Poland"
+be = "а/с 1, 00-950 Варшава, Польшча"
+ru = "а/я 1, 00-950 Варшава, Польша"
+"""
+
+
+def send_campaign(path: Path | None = None) -> Any:
+    """The repo's campaign.toml (or ``path``) with a postal address, as send builds need."""
+    from campaign_kit.config import parse_campaign
+
+    text = (path or REPO / "campaign.toml").read_text(encoding="utf-8")
+    return parse_campaign(text + POSTAL_TOML)
+
+
+def add_postal_address(root: Path) -> None:
+    """Give the project copy at ``root`` a postal address, so it can make a send build."""
+    path = root / "campaign.toml"
+    path.write_text(path.read_text(encoding="utf-8") + POSTAL_TOML, encoding="utf-8")

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import email
+import email.utils
 import re
 import shutil
 import subprocess
 from email import policy
+from email.header import decode_header, make_header
 from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
 
-from campaign_kit.config import load_campaign
 from campaign_kit.context import appeal_context
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import NewsletterError
-from campaign_kit.render.email import PLACEHOLDER_TO, build_eml, cycle_date
+from campaign_kit.render.email import PLACEHOLDER_TO, build_eml, cycle_date, proof_eml, transfer_encoding
 from campaign_kit.render.newsletter import render_newsletter
 from campaign_kit.roster import load_roster
+from conftest import send_campaign
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
 LANGS = ("en", "be", "ru")
-CAMPAIGN = load_campaign(REPO / "campaign.toml")
+CAMPAIGN = send_campaign()
 CYCLE = parse_cycle("2026-W48")
 BASE = "https://belaruswomen.org/campaign-kit"
 
@@ -61,6 +64,13 @@ def parse(data: bytes):
     return BytesParser(policy=policy.default).parsebytes(data)
 
 
+def decoded(data: bytes, name: str) -> str | None:
+    # An RFC 2047 reading, as mail clients and SpamAssassin do it: whitespace between encoded
+    # words is dropped (Python's address parser keeps it).
+    raw = email.message_from_bytes(data)[name]
+    return None if raw is None else str(make_header(decode_header(raw)))
+
+
 def test_cycle_date_is_monday_nine_utc():
     assert cycle_date(CYCLE) == dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
@@ -74,11 +84,22 @@ def test_message_structure_and_headers(letters, emls, lang):
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
     for part, text in zip(parts, (nl.txt, nl.html), strict=True):
         assert part.get_content_charset() == "utf-8"
-        assert part["Content-Transfer-Encoding"] == "quoted-printable"
+        # Never quoted-printable: its soft breaks split merge tags (every part here holds
+        # Cyrillic, so base64).
+        assert part["Content-Transfer-Encoding"] == "base64"
         # MIME text travels with CRLF line ends (canonical form); the text is otherwise intact.
         assert part.get_content().replace("\r\n", "\n") == text
     assert msg["Subject"] == nl.subject
-    assert msg["From"] == "Women Political Prisoners in Belarus <news@belaruswomen.org>"
+    assert (
+        decoded(data, "From")
+        == {
+            "en": "Women Political Prisoners in Belarus <news@belaruswomen.org>",
+            "be": "Жанчыны — палітычныя вязні Беларусі <news@belaruswomen.org>",
+            "ru": "Женщины — политзаключённые Беларуси <news@belaruswomen.org>",
+        }[lang]
+    )
+    org = CAMPAIGN.org_name[lang]
+    assert decoded(data, "List-Id") == f"{org} <{lang}.news.belaruswomen.org>"
     assert msg["Reply-To"] == "news@belaruswomen.org"
     assert msg["To"] == PLACEHOLDER_TO
     assert msg["Date"] == "Mon, 23 Nov 2026 09:00:00 +0000"
@@ -158,12 +179,14 @@ def test_list_unsubscribe_is_folded_between_uris_only(emls):
 
 def test_non_ascii_display_names_are_encoded(letters):
     settings = dataclasses.replace(
-        CAMPAIGN.newsletter, sender="Жанчыны — палітычныя вязні <news@belaruswomen.org>"
+        CAMPAIGN.newsletter,
+        sender="Жанчыны — палітычныя вязні <news@belaruswomen.org>",
+        from_name={},
     )
     campaign = dataclasses.replace(CAMPAIGN, newsletter=settings)
     data = build_eml(letters["be"], campaign, date=cycle_date(CYCLE))
     data.decode("ascii")
-    assert parse(data)["From"] == "Жанчыны — палітычныя вязні <news@belaruswomen.org>"
+    assert decoded(data, "From") == "Жанчыны — палітычныя вязні <news@belaruswomen.org>"
 
 
 @pytest.mark.skipif(
@@ -186,3 +209,59 @@ def test_spamassassin_scores_at_most_one(emls):
     for lang, score in zip(emls, scores, strict=True):
         assert float(score) <= 1.0, f"{lang}: {report}"
     assert "MISSING_" not in report
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_merge_tags_survive_the_transfer_encoding(emls, letters, lang):
+    # The raw bytes hold no part of a merge tag split across lines: the ESP reads the decoded
+    # text, and the decoded text holds every tag whole.
+    msg = parse(emls[lang])
+    for part in msg.iter_parts():
+        text = part.get_content()
+        assert "{{ UnsubscribeURL }}" in text
+        assert ("{{ MessageURL }}" in text) == (part.get_content_subtype() == "html")
+        assert "=\r\n" not in part.as_string()
+    assert b"quoted-printable" not in emls[lang]
+
+
+def test_ascii_text_in_short_lines_stays_7bit():
+    assert transfer_encoding("Hello\n" * 3) == "7bit"
+    assert transfer_encoding("x" * 999) == "base64"
+    assert transfer_encoding("Привет") == "base64"
+
+
+def test_from_name_is_per_language_and_list_id_is_optional(letters):
+    settings = dataclasses.replace(CAMPAIGN.newsletter, list_id="")
+    campaign = dataclasses.replace(CAMPAIGN, newsletter=settings)
+    data = build_eml(letters["ru"], campaign, date=cycle_date(CYCLE))
+    assert decoded(data, "List-Id") is None
+    assert decoded(data, "From").startswith("Женщины — политзаключённые Беларуси")
+
+
+def test_proof_has_fresh_date_unique_id_and_working_unsubscribe(emls):
+    now = dt.datetime(2026, 12, 2, 3, 4, 5, tzinfo=dt.UTC)
+    mailto = CAMPAIGN.newsletter.unsubscribe_mailto
+    tags = ("{{ UnsubscribeURL }}", "{{ MessageURL }}")
+    one = proof_eml(emls["be"], to="me@example.net", now=now, unsubscribe=mailto, merge_tags=tags)
+    two = proof_eml(emls["be"], to="me@example.net", now=now, unsubscribe=mailto, merge_tags=tags)
+    a, b = parse(one), parse(two)
+    assert a["Date"] == "Wed, 02 Dec 2026 03:04:05 +0000"
+    assert a["Message-ID"] != b["Message-ID"]
+    assert a["Message-ID"] != parse(emls["be"])["Message-ID"]
+    assert a["To"] == "me@example.net"
+    assert a["List-Unsubscribe"] == f"<{mailto}>"
+    assert a["List-Unsubscribe-Post"] is None  # one-click needs an https URI
+    assert a["From"] == parse(emls["be"])["From"] and a["List-Id"] == parse(emls["be"])["List-Id"]
+    for part in a.iter_parts():
+        text = part.get_content()
+        assert "{{" not in text and mailto in text
+    one.decode("ascii")
+    assert max(len(line) for line in one.split(b"\r\n")) <= 998
+
+
+def test_a_from_name_with_specials_is_quoted_and_survives(letters):
+    settings = dataclasses.replace(CAMPAIGN.newsletter, from_name={"en": 'WPPB <b>&"x, Inc.'})
+    campaign = dataclasses.replace(CAMPAIGN, newsletter=settings)
+    data = build_eml(letters["en"], campaign, date=cycle_date(CYCLE))
+    name, addr = email.utils.parseaddr(parse(data)["From"])
+    assert (name, addr) == ('WPPB <b>&"x, Inc.', "news@belaruswomen.org")

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from campaign_kit import kinds, paths
 from campaign_kit.build import BuildOptions, build
 from campaign_kit.cycles import parse_cycle
-from campaign_kit.errors import BuildError
+from campaign_kit.errors import BuildError, NewsletterError
 from campaign_kit.inputs import Choice, load_inputs
 from campaign_kit.kinds.base import Plan, Rendered, Unit, cache_key
 from campaign_kit.manifest import Previous
 from campaign_kit.model import AppealText, Card, NewsletterIssue, Post, read_cycle
 from campaign_kit.project import Project
-from conftest import REPO
+from conftest import REPO, add_postal_address
 
 CYCLE = parse_cycle("2026-W48")
 BASE = "https://belaruswomen.org/campaign-kit"
@@ -71,19 +71,30 @@ def test_appeal_kind_renders_both_files_per_language(inputs):
     assert [p.lang for p in rendered.products] == ["en", "be", "ru"]
 
 
-def test_newsletter_kind_uses_the_card_products(inputs):
-    card = Card("ablab-hanna", "ru", "link", "cards/ru/ablab-hanna/link.png", "Карточка из плана", 1200, 630)
-    send = load_inputs(Project(REPO), Choice(cycle=CYCLE, out=Path("/x"), asset_base_url=BASE), Previous())
-    (unit,) = kinds.BY_NAME["newsletter"].plan(send, {"cards": [card]}).units
+def test_newsletter_kind_uses_the_card_products(project):
+    add_postal_address(project)  # a send build needs one
+    send = load_inputs(Project(project), Choice(cycle=CYCLE, out=Path("/x"), asset_base_url=BASE), Previous())
+    cards = [
+        Card(p.id, lang, "link", paths.card(lang, p.id, "link"), "Карточка из плана", 1200, 630)
+        for p in send.featured
+        for lang in ("en", "be", "ru")
+    ]
+    (unit,) = kinds.BY_NAME["newsletter"].plan(send, {"cards": cards}).units
     rendered = unit.render()
     assert sorted(rendered.files) == sorted(
-        paths.newsletter(lang, ext) for lang in ("en", "be", "ru") for ext in ("mjml", "html", "txt", "eml")
+        paths.newsletter(lang, ext)
+        for lang in ("en", "be", "ru")
+        for ext in ("mjml", "html", "txt", "eml", "json")
     )
     assert 'alt="Карточка из плана"' in rendered.files["newsletter/ru.html"].decode("utf-8")
     assert rendered.files["newsletter/en.eml"].startswith(b"Subject: ")
     issues = {n.lang: n for n in rendered.products}
     assert issues["en"].send and issues["en"].subject and issues["en"].preheader
     assert issues["be"].files["eml"] == "newsletter/be.eml"
+    # A send build links only the cards this build writes.
+    (unit,) = kinds.BY_NAME["newsletter"].plan(send, {"cards": cards[1:]}).units
+    with pytest.raises(NewsletterError, match="not one this build writes"):
+        unit.render()
 
 
 def test_keys_change_with_what_shapes_the_output(inputs):

@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from campaign_kit.config import load_campaign
 from campaign_kit.errors import NewsletterError
+from campaign_kit.render import newsletter as nl_mod
 from campaign_kit.render.mjml_check import GMAIL_CLIP_BYTES, html_problems, mjml_problems
 from campaign_kit.render.newsletter import CardImage, card_url, render_newsletter
 from campaign_kit.roster import load_roster
-from conftest import HOSTILE, hostile_roster, make_ctx
+from conftest import HOSTILE, hostile_roster, make_ctx, send_campaign
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
 LANGS = ("en", "be", "ru")
 BASE = "https://belaruswomen.org/campaign-kit"
-CAMPAIGN = load_campaign(REPO / "campaign.toml")
+CAMPAIGN = send_campaign()
 SETTINGS = CAMPAIGN.newsletter
 
 
@@ -169,7 +169,9 @@ def test_asset_base_must_be_https():
 
 def test_send_build_passes_with_absolute_urls(sendable):
     for letter in sendable.values():
-        assert html_problems(letter.html, send=True, merge_tags=(SETTINGS.unsubscribe,)) == []
+        tags = (SETTINGS.unsubscribe, letter.view_online)
+        assert letter.view_online == "{{ MessageURL }}"
+        assert html_problems(letter.html, send=True, merge_tags=tags) == []
 
 
 @pytest.mark.parametrize(
@@ -210,8 +212,8 @@ def test_preheader_must_reach_the_html(templates_copy):
 def test_unknown_mjml_in_a_template_is_refused(templates_copy):
     _edit(
         templates_copy / "newsletter" / "newsletter.mjml",
-        '<mj-text color="#5a5a5a" font-size="14px"',
-        '<mj-text colour="#5a5a5a" font-size="14px"',
+        '<mj-text css-class="ck-muted" color="#5a5a5a" font-size="14px"',
+        '<mj-text css-class="ck-muted" colour="#5a5a5a" font-size="14px"',
     )
     with pytest.raises(NewsletterError, match='unknown attribute "colour" on <mj-text>'):
         render("en", templates=templates_copy)
@@ -226,10 +228,25 @@ def test_image_without_alt_is_refused(templates_copy):
         render("en", templates=templates_copy)
 
 
-def test_oversized_html_is_refused(templates_copy):
-    # Repeat the roll call until the compiled HTML passes Gmail's clipping size.
+def test_a_roll_call_too_long_for_gmail_becomes_a_link(templates_copy):
+    # Repeat the roll call until the compiled HTML passes Gmail's clipping size: the newsletter
+    # then carries the featured women and the counts, and links the full list.
     _edit(
         templates_copy / "newsletter" / "newsletter.mjml", "{% for p in roll %}", "{% for p in roll * 30 %}"
+    )
+    letter = render("en", templates=templates_copy, asset_base_url=BASE, send=True)
+    assert letter.compact
+    assert f'href="{BASE}/mothers/2026-W48/appeal/en.html"' in letter.html
+    assert "Read the full list of names: " in letter.txt
+    assert "27" in letter.html and "53" in letter.html
+
+
+def test_oversized_html_is_refused(templates_copy):
+    # What cannot shrink (here the featured women, repeated) is refused, never clipped.
+    _edit(
+        templates_copy / "newsletter" / "newsletter.mjml",
+        "{% for p in featured_cards %}",
+        "{% for p in featured_cards * 60 %}",
     )
     with pytest.raises(NewsletterError, match="Gmail clips"):
         render("en", templates=templates_copy)
@@ -336,3 +353,112 @@ def test_size_is_measured_in_utf8_bytes():
 def test_golden_english_mjml_and_text(golden, letters):
     golden("newsletter/en.mjml", letters["en"].mjml)
     golden("newsletter/en.txt", letters["en"].txt)
+
+
+# --- scale, compliance ----------------------------------------------------------------------
+
+
+def test_past_roll_call_max_the_roll_call_is_a_link():
+    settings = dataclasses.replace(SETTINGS, roll_call_max=20)
+    letter = render("ru", settings=settings, asset_base_url=BASE, send=True)
+    assert letter.compact
+    assert "АБЛАБ Анна — приговорена" not in letter.html  # no roll-call line
+    assert f'href="{BASE}/mothers/2026-W48/appeal/ru.html"' in letter.html
+    assert "Полный список имён: " + f"{BASE}/mothers/2026-W48/appeal/ru.html" in letter.txt
+    # The counts stay: computed from the whole appeal.
+    assert "27" in letter.subject and "53" in letter.preheader
+    assert not render("ru").compact
+
+
+def test_featured_women_are_capped_and_counted_as_shown():
+    settings = dataclasses.replace(SETTINGS, featured_max=2)
+    letter = render("en", ctx=make_ctx("en", featured=27), settings=settings)
+    assert letter.html.count("<img ") == 2
+    assert "the stories of 2 women" in letter.preheader
+
+
+def test_compliance_parts_are_in_both_parts(sendable):
+    for lang, letter in sendable.items():
+        address = CAMPAIGN.newsletter.postal_address[lang]
+        reason = CAMPAIGN.newsletter.reason[lang]
+        assert address in letter.txt and reason in letter.txt
+        assert nl_mod._escape(address) in letter.html and nl_mod._escape(reason) in letter.html
+        assert '<meta name="color-scheme" content="light dark"' in letter.html
+        assert "prefers-color-scheme: dark" in letter.html
+        assert 'href="{{ MessageURL }}"' in letter.html
+        # Numeric heights for Outlook; the card keeps its 1200x630 shape.
+        assert letter.html.count('height="290"') == letter.html.count("<img ") == 5
+        # Alt texts short (the card renderer's long ones, with hashtags, are not used).
+        for alt in re.findall(r'<img [^>]*alt="([^"]*)"', letter.html):
+            assert len(alt) <= nl_mod.MAX_ALT and "#" not in alt
+        # Dividers set padding-left/right, which Outlook honours (552 px wide there).
+        assert 'width="552px"' in letter.html and "padding:0 24px 20px 24px" not in letter.mjml
+
+
+def test_call_to_action_comes_first_with_utm(sendable):
+    letter = sendable["be"]
+    url = "https://belaruswomen.org?utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=mothers-2026-W48-be"
+    first_link = letter.html.index(f'href="{url}"')
+    assert first_link < letter.html.index("<img ")
+    assert letter.txt.index("utm_campaign=mothers-2026-W48-be") < letter.txt.index("АБЛАБ")
+
+
+def test_with_utm_keeps_existing_parameters():
+    utm = (("utm_source", "newsletter"), ("utm_campaign", "{appeal}-{lang}"))
+    assert (
+        nl_mod.with_utm("https://x.org/give?utm_source=site&a=1", utm, appeal="m", lang="en")
+        == "https://x.org/give?utm_source=site&a=1&utm_campaign=m-en"
+    )
+    assert nl_mod.with_utm("https://x.org/", (), appeal="m") == "https://x.org/"
+
+
+def test_send_build_needs_a_postal_address():
+    settings = dataclasses.replace(SETTINGS, postal_address={})
+    with pytest.raises(NewsletterError, match="postal_address.en is missing"):
+        render("en", settings=settings, asset_base_url=BASE, send=True)
+    assert render("en", settings=settings).txt  # a local preview may go without
+
+
+def test_a_card_alt_text_that_is_long_is_replaced_by_a_short_one():
+    long_alt = "Card " + "#Hashtag " * 40
+    letter = render("en", card=lambda pid: CardImage(f"cards/en/{pid}/link.png", long_alt))
+    assert long_alt.strip() not in letter.html
+    assert 'alt="Card: ABLAB Hanna (АБЛАБ Анна).' in letter.html
+
+
+@pytest.mark.parametrize(
+    "toml, field",
+    [
+        ('esp = "sendgrid"', "newsletter.esp"),
+        ('list_id = "not a list id"', "newsletter.list_id"),
+        ("roll_call_max = -1", "newsletter.roll_call_max"),
+        ("featured_max = 0", "newsletter.featured_max"),
+        ('[newsletter.utm]\nutm_bogus = "x"', "newsletter.utm.utm_bogus"),
+        ('[newsletter.utm]\nutm_source = "a b"', "newsletter.utm.utm_source"),
+        ('[newsletter.from_name]\nen = "A\\nB"\nbe = "x"\nru = "y"', "newsletter.from_name.en"),
+        ('[newsletter.postal_address]\nen = "x"', "newsletter.postal_address.be"),
+        ('[newsletter.listmonk]\nlists = { en = ["one"] }', "newsletter.listmonk.lists"),
+    ],
+)
+def test_newsletter_settings_are_validated(toml, field):
+    from campaign_kit.config import parse_campaign
+    from campaign_kit.errors import ConfigError
+
+    base = """schema = 1
+languages = ["en", "be", "ru"]
+[organisation]
+site_url = "https://x.org"
+donate_url = "https://x.org"
+name = { en = "O", be = "O", ru = "O" }
+project = { en = "P", be = "P", ru = "P" }
+[appeals.mothers]
+group = "mothers"
+title = { en = "T", be = "T", ru = "T" }
+[newsletter]
+from = "O <news@x.org>"
+unsubscribe_mailto = "mailto:news@x.org"
+"""
+    assert parse_campaign(base).newsletter.esp == "listmonk"
+    with pytest.raises(ConfigError) as info:
+        parse_campaign(base + toml + "\n")
+    assert any(p.field == field for p in info.value.problems), info.value.problems

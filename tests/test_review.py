@@ -577,3 +577,63 @@ def test_serve_refuses_a_missing_folder(tmp_path: Path) -> None:
 
     with pytest.raises(BuildError, match="is not a folder"):
         preview.serve(tmp_path / "nope", 0)
+
+
+# --- many women: pages ------------------------------------------------------------------
+
+
+def test_many_women_are_split_over_pages_with_a_searchable_overview(tmp_path: Path) -> None:
+    folder = tmp_path / "out" / "mothers" / "2026-W48"
+    contexts, files, texts = make_cycle(folder, contexts=make_contexts(5))
+    pages = dict(
+        review.review_files(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts, page_size=2)
+    )
+    assert list(pages) == ["index.html", "index-threads.html", "index-2.html", "index-3.html", "index-4.html"]
+    threads = pages["index-threads.html"].decode()
+    assert "Roll call 2/3 (be)" in threads and "Roll call" not in pages["index.html"].decode()
+    assert 'href="index-threads.html"' in pages["index.html"].decode()
+    overview = pages["index.html"].decode()
+    ids = [v["id"] for v in contexts["en"]["featured"]]
+    # The overview lists every woman with a link to her page, and no card or post of anyone.
+    for n, pid in enumerate(ids):
+        assert f'href="index-{n // 2 + 2}.html#woman-{pid}"' in overview
+    assert 'id="women-search"' in overview and "data-search=" in overview
+    assert "<img" not in overview.split('id="newsletter"')[0]  # no card images inline
+    # Each page holds only its own women and links every page.
+    for n, pid in enumerate(ids):
+        page = pages[f"index-{n // 2 + 2}.html"].decode()
+        assert f'id="woman-{pid}"' in page
+        others = [o for i, o in enumerate(ids) if i // 2 != n // 2]
+        assert all(f'id="woman-{o}"' not in page for o in others)
+        assert 'href="index.html"' in page and 'href="index-4.html"' in page
+        assert "Roll call" not in page
+    # Posts that need attention are linked on the page that shows them.
+    over = re.findall(r'<li class="over"><a href="([^"]+)"', overview)
+    assert over and all(re.fullmatch(r"index-\d\.html#\w+", h) for h in over)
+    for href in over:
+        name, anchor = href.split("#")
+        assert f'id="{anchor}"' in pages[name].decode()
+    # Ids stay unique on every page; a few women keep the single page.
+    for data in pages.values():
+        found = re.findall(r'\sid="([^"]+)"', data.decode())
+        assert len(found) == len(set(found))
+    assert list(
+        review.review_files(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts)
+    ) == [
+        (
+            "index.html",
+            review.render_review(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts),
+        )
+    ]
+
+
+def test_posts_can_be_handed_over_as_records(tmp_path: Path) -> None:
+    folder = tmp_path / "out" / "mothers" / "2026-W48"
+    contexts, files, texts = make_cycle(folder)
+    records = iter(json.loads(texts["posts.json"]))
+    without = {k: v for k, v in texts.items() if k != "posts.json"}
+    a = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts)
+    b = review.render_review(
+        templates_dir=TEMPLATES, contexts=contexts, files=files, texts=without, posts=records
+    )
+    assert a == b

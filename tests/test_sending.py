@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
+import email.utils
 import shutil
 import socket
 import ssl
 import subprocess
+import threading
+import time
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -15,7 +19,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from campaign_kit.config import load_campaign
 from campaign_kit.context import appeal_context
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import SendError
@@ -23,10 +26,11 @@ from campaign_kit.render.email import build_eml, cycle_date
 from campaign_kit.render.newsletter import render_newsletter
 from campaign_kit.roster import load_roster
 from campaign_kit.sending import readdress, send_test
+from conftest import add_postal_address, send_campaign
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
-CAMPAIGN = load_campaign(REPO / "campaign.toml")
+CAMPAIGN = send_campaign()
 CYCLE = parse_cycle("2026-W48")
 TO = "proof@mail.test"
 
@@ -179,6 +183,52 @@ def test_silent_server_times_out():
             )
 
 
+def _dripping_server(lines: int, every: float) -> tuple[socket.socket, threading.Thread]:
+    """A server that greets one continuation line every ``every`` seconds, never finishing."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def drip() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            for _ in range(lines):
+                try:
+                    conn.sendall(b"220-still greeting\r\n")
+                except OSError:
+                    return
+                time.sleep(every)
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    return listener, thread
+
+
+def test_a_server_dripping_a_line_at_a_time_hits_the_total_deadline():
+    # Each line arrives well within the per-read timeout; only a total deadline ends this.
+    listener, thread = _dripping_server(lines=40, every=0.2)
+    port = listener.getsockname()[1]
+    started = time.monotonic()
+    try:
+        with pytest.raises(SendError, match=r"no answer within 1 seconds \(a total limit\)"):
+            send_test(
+                b"From: a@b.org\r\n\r\nx", to=TO, host="127.0.0.1", port=port, starttls=False, timeout=1
+            )
+    finally:
+        listener.close()
+    assert time.monotonic() - started < 3
+    thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("to", ["прувер@example.org", "proof@пример.рф", "Proof <p@exämple.org>"])
+def test_non_ascii_recipient_is_a_clear_error(eml, to):
+    with pytest.raises(SendError, match="is not ASCII"):
+        send_test(eml, to=to, host="127.0.0.1", port=1, starttls=False)
+
+
 def test_starttls_not_offered(server, eml):
     _, port = server()
     with pytest.raises(SendError, match="does not support STARTTLS"):
@@ -241,7 +291,7 @@ def test_bad_recipient_address(eml, to):
 
 def test_readdress_changes_only_the_to_header(eml):
     sender, data = readdress(eml, "x@y.org")
-    assert sender == "Women Political Prisoners in Belarus <news@belaruswomen.org>"
+    assert sender.endswith("<news@belaruswomen.org>")
     head, body = data.split(b"\r\n\r\n", 1)
     assert body == eml.split(b"\r\n\r\n", 1)[1]
     assert head.count(b"\r\nTo: ") + head.startswith(b"To: ") == 1
@@ -256,6 +306,7 @@ def test_cli_builds_then_proofs_the_newsletter(server, project):
     from campaign_kit.cli import cli
 
     runner = CliRunner()
+    add_postal_address(project)
     args = ["--project", str(project), "--cycle", "2026-W48"]
     assert runner.invoke(cli, ["build", *args, "--lang", "be", "--only", "newsletter"]).exit_code == 0
     inbox, port = server()
@@ -291,3 +342,32 @@ def test_cli_builds_then_proofs_the_newsletter(server, project):
         "https://belaruswomen.org/kit/mothers/2026-W48/cards/be/"
         in message.get_payload()[1].get_payload(decode=True).decode()
     )
+    # Each proof is its own message, dated now, with working links in place of merge tags.
+    again = runner.invoke(
+        cli, ["send-test", *args, "--lang", "be", "--to", "proof@example.org", "--smtp", f"127.0.0.1:{port}"]
+    )
+    assert again.exit_code == 0, again.output
+    first, second = (email.message_from_bytes(e.content) for e in inbox.envelopes)
+    assert first["Message-ID"] != second["Message-ID"]
+    sent_at = email.utils.parsedate_to_datetime(first["Date"])
+    assert abs((sent_at - dt.datetime.now(dt.UTC)).total_seconds()) < 600
+    assert first["List-Unsubscribe"] == "<mailto:news@belaruswomen.org?subject=unsubscribe>"
+    assert first["List-Id"] is not None
+    html = first.get_payload()[1].get_payload(decode=True).decode()
+    text = first.get_payload()[0].get_payload(decode=True).decode()
+    assert "{{" not in html and "{{" not in text
+    assert 'href="mailto:news@belaruswomen.org?subject=unsubscribe"' in html
+    assert 'href="https://belaruswomen.org/kit/mothers/2026-W48/newsletter/be.html"' in html
+
+
+def test_proof_replaces_every_platform_tag(eml):
+    from campaign_kit.sending import proof
+
+    data = proof(eml, to="me@example.net", campaign=CAMPAIGN, now=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    msg = email.message_from_bytes(data)
+    assert msg["Date"] == "Tue, 01 Dec 2026 00:00:00 +0000"
+    assert msg["To"] == "me@example.net"
+    body = b"".join(p.get_payload(decode=True) for p in msg.walk() if p.get_content_maintype() == "text")
+    assert b"UnsubscribeURL" not in body and b"MessageURL" not in body
+    with pytest.raises(SendError, match="not an email address"):
+        proof(eml, to="nobody", campaign=CAMPAIGN)

@@ -27,7 +27,7 @@ from campaign_kit.errors import CampaignKitError
 from campaign_kit.inputs import Choice, Inputs, load_inputs
 from campaign_kit.kinds.base import Files, Kind, Unit, cache_key
 from campaign_kit.manifest import Entry, Previous, encode, featured_history, files_on_disk, read_previous
-from campaign_kit.output import BuildLock, Writer, WriteResult
+from campaign_kit.output import BuildLock, Writer, WriteResult, check_out_root
 from campaign_kit.project import Project
 from campaign_kit.report import BuildReport
 from campaign_kit.stats import totals
@@ -71,6 +71,7 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
 
     """
     started = time.perf_counter()
+    check_out_root(options.out, project)
     campaign = load_campaign(project.campaign)
     key = campaign.appeal(options.appeal or next(iter(campaign.appeals))).key
     target = options.out / key / options.cycle.id

@@ -20,7 +20,7 @@ import click
 from campaign_kit import __version__, kinds
 from campaign_kit.config import load_campaign
 from campaign_kit.errors import CampaignKitError, ImportListError, RosterError
-from campaign_kit.importers import parse_list
+from campaign_kit.importers import parse_list, write_roster_file
 from campaign_kit.project import Project
 from campaign_kit.roster import dump_roster, load_roster
 
@@ -43,6 +43,16 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class SafePath(click.Path):
+    """``click.Path`` that refuses a NUL byte (a usage error) before the OS raises on it."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Refuse NUL, then convert as ``click.Path`` does."""
+        if "\x00" in str(value):
+            self.fail("contains a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def emit_json(data: Any) -> None:
     """Write ``data`` as JSON to stdout (stable keys, UTF-8)."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -51,7 +61,7 @@ def emit_json(data: Any) -> None:
 project_option = click.option(
     "--project",
     "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=".",
     show_default=True,
     help="The campaign project folder (roster.json, campaign.toml, templates/, assets/).",
@@ -77,7 +87,7 @@ def cli() -> None:
 @click.option(
     "--roster",
     "roster_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SafePath(dir_okay=False, path_type=Path),
     help="The roster to check (default: roster.json in the project).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON on stdout.")
@@ -129,7 +139,7 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
 @click.option(
     "--roster",
     "roster_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SafePath(dir_okay=False, path_type=Path),
     help="The roster to count (default: roster.json in the project).",
 )
 @project_option
@@ -175,11 +185,11 @@ def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_d
 
 
 @cli.command("import-list")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=SafePath(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=SafePath(dir_okay=False, path_type=Path),
     default=Path("roster.json"),
     show_default=True,
     help="Where to write the roster ('-' for stdout).",
@@ -264,11 +274,7 @@ def import_list(
     if str(output) == "-":
         click.echo(text_out, nl=False)
     else:
-        if output.exists() and not force:
-            raise RosterError(f"{output}: exists; use --force to overwrite it or -o another file")
-        tmp = output.with_name(f".{output.name}.tmp")
-        tmp.write_text(text_out, encoding="utf-8")
-        tmp.replace(output)
+        write_roster_file(output, text_out, force=force)
     children = sum(p.children for p in result.people)
     click.echo(f"{len(result.people)} women, {children} children -> {output}", err=True)
 
@@ -323,7 +329,7 @@ def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str) -
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=Path("out"),
     show_default=True,
     help="Output folder.",
@@ -427,11 +433,13 @@ def _resolve_cycle_folder(
     project_dir: Path, appeal: str | None, cycle_id: str | None, out: Path
 ) -> tuple[str, str, Path]:
     from campaign_kit.cycles import current_cycle, parse_cycle
+    from campaign_kit.output import check_out_root
 
     campaign = load_campaign(Project(project_dir).campaign)
     chosen = campaign.appeal(appeal or next(iter(campaign.appeals)))
     cycle = parse_cycle(cycle_id) if cycle_id else current_cycle()
     out = out if out.is_absolute() else project_dir / out
+    check_out_root(out, Project(project_dir))
     return chosen.key, cycle.id, out
 
 
@@ -440,7 +448,7 @@ def _resolve_cycle_folder(
 @click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=Path("out"),
     show_default=True,
     help="Output folder the build wrote.",
@@ -507,7 +515,7 @@ def _host_port(value: str) -> tuple[str, int]:
 @click.option("--lang", default=None, help="Which language's newsletter (default: the first).")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=SafePath(file_okay=False, path_type=Path),
     default=Path("out"),
     show_default=True,
     help="Output folder the build wrote.",
@@ -535,12 +543,13 @@ def send_test(
 
     """
     from campaign_kit.errors import SendError
-    from campaign_kit.sending import has_relative_images
+    from campaign_kit.sending import has_relative_images, proof
     from campaign_kit.sending import send_test as send
 
     host, port = _host_port(smtp)
     key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
-    language = lang or load_campaign(Project(project_dir).campaign).languages[0]
+    campaign = load_campaign(Project(project_dir).campaign)
+    language = lang or campaign.languages[0]
     eml = out_dir / key / cycle / "newsletter" / f"{language}.eml"
     try:
         data = eml.read_bytes()
@@ -552,7 +561,7 @@ def send_test(
             f"--asset-base-url https://... and publish the cycle folder there first"
         )
     send(
-        data,
+        proof(data, to=to, campaign=campaign),
         to=to,
         host=host,
         port=port,
@@ -560,6 +569,139 @@ def send_test(
         username=username,
     )
     click.echo(f"Sent {eml} to {to} via {host}:{port}", err=True)
+
+
+# --- newsletter hand-off to the email platform (issue 17) -----------------------------------
+
+
+@cli.group("newsletter")
+def newsletter_group() -> None:
+    """Hand the built newsletter to the email platform.
+
+    Example:
+
+    \b
+        campaign-kit build --asset-base-url https://belaruswomen.org/kit
+        campaign-kit newsletter export --esp mailchimp
+
+    """
+
+
+def _newsletter_target(
+    project_dir: Path, appeal: str | None, cycle_id: str | None, out: Path, lang: str | None
+) -> tuple[Any, str, str, Path, tuple[str, ...]]:
+    campaign = load_campaign(Project(project_dir).campaign)
+    key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
+    langs = _csv_option(lang, campaign.languages, "--lang") or campaign.languages
+    return campaign, key, cycle, out_dir, langs
+
+
+_nl_options = [
+    click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml)."),
+    click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now)."),
+    click.option("--lang", default=None, help="Languages, comma-separated (default: all)."),
+    click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("out"),
+        show_default=True,
+        help="Output folder the build wrote.",
+    ),
+]
+
+
+def _with_nl_options(func: F) -> F:
+    for option in reversed(_nl_options):
+        func = option(func)
+    return func
+
+
+@newsletter_group.command("export")
+@click.option(
+    "--esp", required=True, type=click.Choice(["listmonk", "mailchimp", "brevo"]), help="The email platform."
+)
+@_with_nl_options
+@project_option
+@handle_errors
+def newsletter_export(
+    esp: str, appeal: str | None, cycle_id: str | None, lang: str | None, out: Path, project_dir: Path
+) -> None:
+    """Write each language's HTML, text, subject, preheader and From for one platform.
+
+    The files go to out/<appeal>/<cycle>/esp/<esp>/<lang>.html, .txt and .json, with the
+    platform's own merge tags (unsubscribe, view in browser). Needs a send build.
+
+    Example:
+
+    \b
+        campaign-kit newsletter export --esp brevo --cycle 2026-W48
+
+    """
+    from campaign_kit.esp import export
+
+    _, key, cycle, out_dir, langs = _newsletter_target(project_dir, appeal, cycle_id, out, lang)
+    for rel in export(out_dir / key / cycle, out_dir, langs, esp):
+        click.echo(str(out_dir / key / cycle / rel), err=True)
+
+
+@newsletter_group.command("push")
+@click.option("--esp", required=True, type=click.Choice(["listmonk"]), help="The email platform.")
+@click.option(
+    "--at", "at", default=None, help="Schedule the send: ISO 8601 with offset, e.g. 2026-11-23T09:00+01:00."
+)
+@click.option(
+    "--test-to", "test_to", multiple=True, help="Test recipient (repeatable; default from campaign.toml)."
+)
+@_with_nl_options
+@project_option
+@handle_errors
+def newsletter_push(
+    esp: str,
+    at: str | None,
+    test_to: tuple[str, ...],
+    appeal: str | None,
+    cycle_id: str | None,
+    lang: str | None,
+    out: Path,
+    project_dir: Path,
+) -> None:
+    """Create a draft campaign per language in listmonk, send its test, schedule it with --at.
+
+    Credentials from the environment only: CAMPAIGN_KIT_LISTMONK_URL, CAMPAIGN_KIT_LISTMONK_USER
+    and CAMPAIGN_KIT_LISTMONK_TOKEN (a listmonk API user). A campaign that is no longer a draft
+    is never changed.
+
+    Example:
+
+    \b
+        CAMPAIGN_KIT_LISTMONK_URL=https://lists.example.org CAMPAIGN_KIT_LISTMONK_USER=kit \\
+        CAMPAIGN_KIT_LISTMONK_TOKEN=... campaign-kit newsletter push --esp listmonk \\
+        --cycle 2026-W48 --at 2026-11-23T09:00:00+01:00
+
+    """
+    from campaign_kit.esp import listmonk
+
+    campaign, key, cycle, out_dir, langs = _newsletter_target(project_dir, appeal, cycle_id, out, lang)
+    when = listmonk.parse_at(at, dt.datetime.now(dt.UTC)) if at else None
+    client = listmonk.client_from_env()
+    pushed = listmonk.push(
+        folder=out_dir / key / cycle,
+        out_root=out_dir,
+        campaign=campaign,
+        appeal=key,
+        cycle=cycle,
+        languages=langs,
+        client=client,
+        at=when,
+        test_to=test_to,
+    )
+    for p in pushed:
+        state = f"scheduled for {p.send_at}" if p.send_at else p.status
+        verb = "created" if p.created else "updated"
+        click.echo(
+            f"{p.lang}: campaign {p.id} {p.name!r} {verb}, test sent to {', '.join(p.tested)}, {state}",
+            err=True,
+        )
 
 
 # --- migrate (issue 13: roster schema 2) ---------------------------------------------------

@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
 
 from campaign_kit.errors import ConfigError, Problem
+from campaign_kit.roster import text_problems
 
 # A language is files only (templates/locale/<lang>.toml and its templates; validate checks
 # they exist): campaign.toml may name any language code CLDR could know.
@@ -27,6 +30,16 @@ KNOWN_PLATFORMS = (
 HASHTAG_RE = re.compile(r"[^\W_][\w]*\Z")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 DEFAULT_UNSUBSCRIBE = "{{ UnsubscribeURL }}"
+# Each platform's own merge tags: the subscriber's unsubscribe link and the web copy of the
+# message (listmonk: docs "Templating"; Mailchimp: "All the Merge Tags"; Brevo: "mirror").
+ESP_TAGS: dict[str, dict[str, str]] = {
+    "listmonk": {"unsubscribe": "{{ UnsubscribeURL }}", "view_online": "{{ MessageURL }}"},
+    "mailchimp": {"unsubscribe": "*|UNSUB|*", "view_online": "*|ARCHIVE|*"},
+    "brevo": {"unsubscribe": "{{ unsubscribe }}", "view_online": "{{ mirror }}"},
+}
+KNOWN_ESPS = tuple(ESP_TAGS)
+UTM_KEY_RE = re.compile(r"utm_(source|medium|campaign|term|content)\Z")
+LIST_ID_RE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\Z")
 # Titles and the organisation's name are set on every card: this much always fits.
 MAX_TITLE_LEN = 60
 APPEAL_KEYS = frozenset(
@@ -80,12 +93,32 @@ class Appeal:
 
 @dataclass(frozen=True)
 class Newsletter:
-    """Newsletter sending settings."""
+    """Newsletter sending settings (``[newsletter]``).
+
+    ``from_name``, ``reason`` and ``postal_address`` are per language; ``utm`` holds
+    ``utm_*`` query parameters added to the donation link (``{appeal}``, ``{cycle}`` and
+    ``{lang}`` are filled in); ``listmonk`` the push settings (lists per language, template id,
+    test subscribers).
+    """
 
     sender: str
     reply_to: str
     unsubscribe: str
     unsubscribe_mailto: str
+    esp: str = "listmonk"
+    from_name: dict[str, str] = field(default_factory=dict)
+    reason: dict[str, str] = field(default_factory=dict)
+    postal_address: dict[str, str] = field(default_factory=dict)
+    list_id: str = ""
+    utm: tuple[tuple[str, str], ...] = ()
+    roll_call_max: int = 60
+    featured_max: int = 10
+    listmonk: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def view_online(self) -> str:
+        """The platform's "view in browser" merge tag, or "" when the platform has none."""
+        return ESP_TAGS.get(self.esp, {}).get("view_online", "")
 
 
 @dataclass(frozen=True)
@@ -121,6 +154,64 @@ class Campaign:
         return tuple(seen)
 
 
+# A header value must stay on its line: CR/LF (or NUL) would end the header and start another
+# one (a Bcc:, or the body). Everything else a header cannot carry is refused too, by name.
+_MAILBOX_RE = re.compile(r"(?P<name>.*?)\s*<(?P<addr>[^<>]*)>")
+_ADDR_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+_MAILTO_RE = re.compile(
+    r"mailto:[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+(?:\?[A-Za-z0-9._~!$&'()*+;=:@/?%-]*)?"
+)
+
+
+def header_problem(value: str, kind: str) -> str | None:
+    """Why ``value`` cannot go into a mail header as it is, or None when it can.
+
+    Args:
+        value: The configured value.
+        kind: ``"mailbox"`` (From, Reply-To, To: ``Name <addr>`` or ``addr``, the address part
+            ASCII, the display name any clean text), ``"mailto"`` (a ``mailto:`` URI for
+            List-Unsubscribe, ASCII) or ``"merge-tag"`` (an ESP merge tag or https link for
+            List-Unsubscribe, ASCII, no ``<`` or ``>``).
+
+    Returns:
+        The problem in plain words, or None.
+
+    """
+    for ch in value:
+        if ch in "\r\n\x00" or unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch == "\x85":
+            what = (
+                "a line break" if ch in "\r\n\x85\u2028\u2029" else f"the control character U+{ord(ch):04X}"
+            )
+            return f"contains {what}: in a mail header it would start a new header; remove it"
+    if kind == "mailbox":
+        text = value.strip()
+        match = _MAILBOX_RE.fullmatch(text)
+        name, addr = (
+            (match.group("name").strip().strip('"'), match.group("addr").strip()) if match else ("", text)
+        )
+        if not addr.isascii():
+            return (
+                f"the address {addr[:80]!r} is not ASCII: mail headers here cannot carry it "
+                "(write the domain in its xn-- form)"
+            )
+        if not _ADDR_RE.fullmatch(addr) or len(getaddresses([value])) != 1 or parseaddr(value)[1] != addr:
+            return f"{value[:80]!r} is not one email address like 'Name <news@example.org>'"
+        bad = text_problems(name)
+        if bad:
+            return f"the display name: {bad[0]}"
+    elif kind == "mailto":
+        if not value.isascii():
+            return "must be ASCII (percent-encode anything else): List-Unsubscribe cannot carry it"
+        if not _MAILTO_RE.fullmatch(value):
+            return f"{value[:80]!r} is not a mailto: link like 'mailto:news@example.org?subject=unsubscribe'"
+    else:
+        if not value.isascii():
+            return "must be ASCII: List-Unsubscribe cannot carry it"
+        if "<" in value or ">" in value or "," in value:
+            return "must not contain '<', '>' or ',': they would end the List-Unsubscribe link"
+    return None
+
+
 class _Reader:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -141,11 +232,29 @@ class _Reader:
             return None if default is ... else default
         return value
 
+    def text(self, value: str, name: str) -> bool:
+        """Report invisible characters and mixed-script words; True when the text is clean."""
+        problems = text_problems(value)
+        for message in problems[:3]:
+            self.bad(name, message)
+        return not problems
+
     def url(self, table: dict[str, Any], key: str, where: str) -> str:
         value = self.get(table, key, str, where)
         if value is not None and not re.fullmatch(r"https://[^\s<>\"']+", value):
             self.bad(f"{where}.{key}", f"{value[:80]!r} must be an absolute https:// link")
+        elif value is not None and not value.isascii():
+            self.bad(
+                f"{where}.{key}",
+                f"{value[:80]!r} must be ASCII (write an international domain in its xn-- form, "
+                "percent-encode the rest): look-alike letters in links mislead readers",
+            )
         return value or ""
+
+    def header(self, value: str, name: str, kind: str) -> None:
+        problem = header_problem(value, kind) if value else None
+        if problem:
+            self.bad(name, problem)
 
     def per_language(
         self, table: dict[str, Any], key: str, where: str, languages: tuple[str, ...]
@@ -163,7 +272,7 @@ class _Reader:
                     f"{where}.{key}.{lang}",
                     f"must be one line of at most {MAX_TITLE_LEN} characters (it is set on cards)",
                 )
-            else:
+            elif self.text(text, f"{where}.{key}.{lang}"):
                 out[lang] = text
         return out
 
@@ -180,9 +289,89 @@ class _Reader:
                 self.bad(where, f"{tag[:50]!r}… is longer than {MAX_TAG_LEN} characters")
             elif not HASHTAG_RE.match(tag):
                 self.bad(where, f"{tag!r} must be letters and digits only, without '#'")
+            elif not self.text(tag, where):
+                pass
             elif not tag[0].isupper():
                 self.bad(where, f"{tag!r} must be PascalCase (screen readers read the words)")
         return tuple(value)
+
+
+def _texts(
+    r: _Reader, nl: dict[str, Any], key: str, languages: tuple[str, ...], limit: int
+) -> dict[str, str]:
+    """An optional per-language table of one-line texts under ``[newsletter]``."""
+    table = r.get(nl, key, dict, "newsletter", default={}) or {}
+    out: dict[str, str] = {}
+    if not table:
+        return out
+    for lang in languages:
+        text = table.get(lang)
+        where = f"newsletter.{key}.{lang}"
+        if not isinstance(text, str) or not text.strip():
+            r.bad(where, "missing text for this language")
+        elif len(text) > limit or any(ord(c) < 32 for c in text):
+            r.bad(where, f"must be one line of at most {limit} characters")
+        else:
+            out[lang] = text.strip()
+    return out
+
+
+def _newsletter_extras(r: _Reader, nl: dict[str, Any], languages: tuple[str, ...]) -> dict[str, Any]:
+    """The compliance and hand-off keys of ``[newsletter]``, validated."""
+    esp = r.get(nl, "esp", str, "newsletter", default="listmonk")
+    if esp not in KNOWN_ESPS:
+        r.bad("newsletter.esp", f"unknown platform {esp!r} (known: {', '.join(KNOWN_ESPS)})")
+    from_name = _texts(r, nl, "from_name", languages, 80)
+    list_id = r.get(nl, "list_id", str, "newsletter", default="") or ""
+    if list_id and not LIST_ID_RE.match(list_id):
+        r.bad(
+            "newsletter.list_id", f"{list_id[:80]!r} must be a dotted name like news.example.org (RFC 2919)"
+        )
+    utm_table = r.get(nl, "utm", dict, "newsletter", default={}) or {}
+    utm: list[tuple[str, str]] = []
+    for key, value in utm_table.items():
+        if not UTM_KEY_RE.match(key):
+            r.bad(
+                f"newsletter.utm.{key}",
+                "must be one of utm_source, utm_medium, utm_campaign, utm_term, utm_content",
+            )
+        elif not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_.{}-]+", value):
+            r.bad(
+                f"newsletter.utm.{key}",
+                "must be letters, digits, '-', '_', '.' (and {appeal}, {cycle}, {lang})",
+            )
+        else:
+            utm.append((key, value))
+    roll_max = r.get(nl, "roll_call_max", int, "newsletter", default=60)
+    if roll_max is not None and roll_max < 0:
+        r.bad("newsletter.roll_call_max", "must be 0 or more")
+    featured_max = r.get(nl, "featured_max", int, "newsletter", default=10)
+    if featured_max is not None and featured_max < 1:
+        r.bad("newsletter.featured_max", "must be at least 1")
+    listmonk = r.get(nl, "listmonk", dict, "newsletter", default={}) or {}
+    lists = listmonk.get("lists", {})
+    if not isinstance(lists, dict) or not all(
+        isinstance(v, list) and v and all(isinstance(i, int) and not isinstance(i, bool) for i in v)
+        for v in lists.values()
+    ):
+        r.bad("newsletter.listmonk.lists", "must map each language to a list of listmonk list ids")
+    template_id = listmonk.get("template_id")
+    if template_id is not None and (not isinstance(template_id, int) or isinstance(template_id, bool)):
+        r.bad("newsletter.listmonk.template_id", "must be a listmonk template id (a number)")
+    tests = listmonk.get("test_subscribers", [])
+    if not isinstance(tests, list) or not all(isinstance(t, str) and "@" in t for t in tests):
+        r.bad("newsletter.listmonk.test_subscribers", "must be a list of email addresses")
+    return {
+        "esp": esp if esp in KNOWN_ESPS else "listmonk",
+        "from_name": from_name,
+        "reason": _texts(r, nl, "reason", languages, 300),
+        "postal_address": _texts(r, nl, "postal_address", languages, 200),
+        "list_id": list_id,
+        "utm": tuple(utm),
+        "roll_call_max": roll_max if roll_max is not None else 60,
+        "featured_max": featured_max or 10,
+        "listmonk": listmonk,
+    }
 
 
 def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
@@ -191,6 +380,10 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except ValueError as exc:  # an integer over 4,300 digits fails inside int()
+        raise ConfigError(f"{path}: invalid TOML: {str(exc).split(';')[0]}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     r = _Reader(path)
     if data.get("schema") != 1:
         r.bad("schema", f"must be 1, not {data.get('schema')!r}")
@@ -218,7 +411,8 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     donate_url = r.url(org, "donate_url", "organisation")
 
     nl = r.get(data, "newsletter", dict, "") or {}
-    unsubscribe = r.get(nl, "unsubscribe", str, "newsletter", default=DEFAULT_UNSUBSCRIBE)
+    esp_tags = ESP_TAGS.get(nl.get("esp", "listmonk"), ESP_TAGS["listmonk"])
+    unsubscribe = r.get(nl, "unsubscribe", str, "newsletter", default=esp_tags["unsubscribe"])
     if not unsubscribe or not unsubscribe.strip():
         r.bad("newsletter.unsubscribe", "the unsubscribe merge tag must not be empty")
     newsletter = Newsletter(
@@ -226,9 +420,15 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         reply_to=r.get(nl, "reply_to", str, "newsletter", default="") or "",
         unsubscribe=unsubscribe or DEFAULT_UNSUBSCRIBE,
         unsubscribe_mailto=r.get(nl, "unsubscribe_mailto", str, "newsletter") or "",
+        **_newsletter_extras(r, nl, languages),
     )
     if newsletter.unsubscribe_mailto and not newsletter.unsubscribe_mailto.startswith("mailto:"):
         r.bad("newsletter.unsubscribe_mailto", "must start with mailto:")
+    else:
+        r.header(newsletter.unsubscribe_mailto, "newsletter.unsubscribe_mailto", "mailto")
+    r.header(newsletter.sender, "newsletter.from", "mailbox")
+    r.header(newsletter.reply_to, "newsletter.reply_to", "mailbox")
+    r.header(newsletter.unsubscribe, "newsletter.unsubscribe", "merge-tag")
 
     appeals: dict[str, Appeal] = {}
     for key, table in (r.get(data, "appeals", dict, "") or {}).items():
@@ -242,6 +442,8 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         group = r.get(table, "group", str, where, default=None)
         if group is not None and not SLUG_RE.match(group):
             r.bad(f"{where}.group", f"{group[:40]!r} is not a group name (a lowercase slug)")
+        if group is not None:
+            r.text(group, f"{where}.group")
         featured = r.get(table, "featured_per_cycle", int, where, default=5)
         if featured is not None and featured < 1:
             r.bad(f"{where}.featured_per_cycle", "must be at least 1")

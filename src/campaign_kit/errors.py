@@ -112,3 +112,7 @@ class BuildError(CampaignKitError):
 
 class SendError(CampaignKitError):
     """``send-test`` could not deliver the proof message."""
+
+
+class EspError(CampaignKitError):
+    """``newsletter export`` or ``newsletter push`` failed (no send build, platform refused)."""

@@ -15,9 +15,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 
-from campaign_kit.errors import Problem
+from campaign_kit.errors import Problem, RosterError
 from campaign_kit.names import suggest_belarusian
+from campaign_kit.output import write_file_atomic
 from campaign_kit.roster import Person, script_problems
 
 # Prose lines are not list items; an item starts with its number and a dot.
@@ -325,3 +327,24 @@ def parse_list(text: str, path: str, group: str) -> ImportResult:
                 )
             )
     return result
+
+
+def write_roster_file(path: Path, text: str, *, force: bool = False) -> None:
+    """Write imported roster text to ``path`` through the safe atomic writer.
+
+    The file appears whole or not at all; a planted temporary file or a link at ``path`` is
+    never written through (a link is refused even with ``force``).
+
+    Args:
+        path: The roster file to write (``import-list -o``).
+        text: The roster JSON text.
+        force: Replace an existing file.
+
+    Raises:
+        RosterError: ``path`` exists and ``force`` is not set.
+        BuildError: ``path`` is a link or a folder, or the write fails.
+
+    """
+    if (path.exists() or path.is_symlink()) and not force:
+        raise RosterError(f"{path}: exists; use --force to overwrite it or -o another file")
+    write_file_atomic(path, text.encode("utf-8"))

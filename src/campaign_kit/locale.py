@@ -227,7 +227,7 @@ def _check_table(lang: str, table: dict[str, Any], source: str) -> None:
 def _load(path: str, mtime_ns: int, lang: str) -> Locale:
     try:
         table = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOML errors, huge ints
         raise TemplateError(f"{path}: cannot be read: {exc}") from None
     _check_table(lang, table, path)
     form = table["name_form"]

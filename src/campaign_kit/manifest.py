@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from campaign_kit import paths
+from campaign_kit import jsonstrict, paths
 from campaign_kit.cycles import Cycle
 from campaign_kit.output import sha256
 
@@ -75,7 +75,7 @@ class Previous:
 def read_json(path: Path) -> dict[str, Any] | None:
     """A manifest's JSON, or None when it is missing or not a manifest."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = jsonstrict.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and isinstance(data.get("files"), list) else None

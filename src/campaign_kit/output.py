@@ -12,10 +12,13 @@ import fcntl
 import hashlib
 import os
 import re
+import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from campaign_kit.errors import BuildError
+from campaign_kit.project import Project
 
 TMP_DIR = ".tmp"
 # Relative output paths are made from validated ids and fixed names; this is a second fence.
@@ -50,8 +53,240 @@ class WriteResult:
     sha256: str
 
 
+# --- no-follow file access ------------------------------------------------------------------
+# Everything below out/ is reached one component at a time from a folder descriptor, each opened
+# with O_NOFOLLOW: a symlink planted anywhere below out/ (a folder, a lock, a read-back file,
+# .tmp/) is refused by name instead of followed to a file outside the build. out/ itself may be
+# a link: that is the user's choice of where the output lives.
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _symlink_error(shown: Path) -> BuildError:
+    return BuildError(
+        f"{shown}: is a symbolic link; nothing under the output folder follows links "
+        "(remove it and build again)"
+    )
+
+
+def _is_link_at(dir_fd: int, name: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _open_dir_at(dir_fd: int, name: str, shown: Path, create: bool) -> int | None:
+    """Open folder ``name`` inside ``dir_fd`` without following a link; None if missing."""
+    if create:
+        try:
+            os.mkdir(name, 0o777, dir_fd=dir_fd)
+        except FileExistsError:
+            pass
+    try:
+        return os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+    except FileNotFoundError:
+        if create:
+            raise
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or _is_link_at(dir_fd, name):
+            raise _symlink_error(shown) from None
+        if exc.errno == errno.ENOTDIR:
+            if create:
+                raise BuildError(f"{shown}: is a file where a folder is needed (remove it)") from None
+            return None
+        raise
+
+
+class _Folder:
+    """An open folder below out/ and the descriptors of the folders above it."""
+
+    def __init__(self, fds: list[int]) -> None:
+        self.fds = fds
+
+    @property
+    def fd(self) -> int:
+        return self.fds[-1]
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+
+    def __enter__(self) -> _Folder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _open_folder(root: Path, parts: tuple[str, ...] | list[str], create: bool) -> _Folder | None:
+    """Open ``root/parts...`` component by component, never following a link below ``root``.
+
+    Returns None when a folder is missing and ``create`` is false.
+
+    Raises:
+        BuildError: a component is a symbolic link (named), or is a file.
+        OSError: the folders cannot be opened or created (the caller words it).
+
+    """
+    if create:
+        root.mkdir(parents=True, exist_ok=True)
+    try:
+        fds = [os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
+    except FileNotFoundError:
+        if create:
+            raise
+        return None
+    shown = root
+    for part in parts:
+        shown = shown / part
+        try:
+            fd = _open_dir_at(fds[-1], part, shown, create)
+        except BaseException:
+            _Folder(fds).close()
+            raise
+        if fd is None:
+            _Folder(fds).close()
+            return None
+        fds.append(fd)
+    return _Folder(fds)
+
+
+def check_no_symlinks(out_root: Path, path: Path) -> None:
+    """Refuse ``path`` when any of its components below ``out_root`` is a symbolic link.
+
+    Args:
+        out_root: The output folder (it may itself be a link).
+        path: A path inside ``out_root`` (it need not exist yet).
+
+    Raises:
+        BuildError: naming the first component that is a link.
+
+    """
+    shown = out_root
+    for part in path.relative_to(out_root).parts:
+        shown = shown / part
+        try:
+            mode = shown.lstat().st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        except OSError as exc:
+            raise BuildError(f"{shown}: cannot be checked ({exc.strerror})") from None
+        if stat.S_ISLNK(mode):
+            raise _symlink_error(shown)
+
+
+def read_nofollow(out_root: Path, rel: str) -> bytes | None:
+    """Read ``out_root/rel`` without following a link anywhere below ``out_root``.
+
+    Args:
+        out_root: The output folder.
+        rel: A ``/``-separated path inside it.
+
+    Returns:
+        The file's bytes, or None when it does not exist or is not a regular file.
+
+    Raises:
+        BuildError: a component of ``rel`` (the file included) is a symbolic link.
+
+    """
+    *dirs, name = rel.split("/")
+    try:
+        folder = _open_folder(out_root, dirs, create=False)
+    except OSError:
+        return None
+    if folder is None:
+        return None
+    with folder:
+        try:
+            # O_NONBLOCK: a FIFO planted under out/ must not hang the build on open.
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=folder.fd)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP or _is_link_at(folder.fd, name):
+                raise _symlink_error(out_root / rel) from None
+            raise BuildError(f"{out_root / rel}: cannot be read ({exc.strerror})") from None
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            return fh.read()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _write_in(folder_fd: int, tmp_fd: int, part: str, name: str, data: bytes) -> None:
+    """Write ``data`` to ``tmp/part`` and rename it to ``name`` in ``folder_fd`` (atomic)."""
+    try:
+        os.unlink(part, dir_fd=tmp_fd)  # a leftover or planted entry of that name, never followed
+    except FileNotFoundError:
+        pass
+    fd = os.open(
+        part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666, dir_fd=tmp_fd
+    )
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        # rename() replaces a link at the destination with the file; it never writes through it.
+        os.replace(part, name, src_dir_fd=tmp_fd, dst_dir_fd=folder_fd)
+    except BaseException:
+        try:
+            os.unlink(part, dir_fd=tmp_fd)
+        except OSError:
+            pass
+        raise
+
+
+def _write_error(dest: Path, exc: OSError) -> BuildError:
+    if exc.errno == errno.ENOSPC:
+        return BuildError(f"{dest}: disk full; nothing half-written was left")
+    if exc.errno == errno.EISDIR:
+        return BuildError(f"{dest}: is a folder where a file is needed (remove it)")
+    return BuildError(f"{dest}: cannot write ({exc.strerror})")
+
+
+def write_file_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, never following a link (``import-list -o``).
+
+    The temporary file is created exclusively beside ``path`` under a name no other writer
+    uses, so a planted ``.<name>.tmp`` (file or link) is never written through, and a link at
+    ``path`` itself is refused rather than followed to its target.
+
+    Raises:
+        BuildError: ``path`` is a link or a folder, or the write fails (disk full...).
+
+    """
+    folder = path.parent
+    try:
+        folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise BuildError(f"{path}: cannot write ({exc.strerror})") from None
+    try:
+        if _is_link_at(folder_fd, path.name):
+            raise _symlink_error(path)
+        part = f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
+        try:
+            _write_in(folder_fd, folder_fd, part, path.name, data)
+        except OSError as exc:
+            raise _write_error(path, exc) from None
+    finally:
+        os.close(folder_fd)
+
+
 class Writer:
     """Writes files under one cycle folder (``out/<appeal>/<cycle>``), atomically.
+
+    Nothing below ``out_root`` is followed if it is a symbolic link: folders, the files read
+    back and written, ``.tmp/`` and the sweep of it.
 
     Args:
         out_root: The ``out/`` folder (temporary files live in ``out/.tmp``).
@@ -65,73 +300,95 @@ class Writer:
         self.target = target
         self.dry_run = dry_run
         self.tmp = out_root / TMP_DIR
-        resolved_root = out_root.resolve()
-        if resolved_root not in target.resolve().parents:
+        try:
+            parts = target.relative_to(out_root).parts
+        except ValueError:
+            raise BuildError(f"{target} is not inside {out_root}") from None
+        if not parts or any(not SAFE_PART.match(p) or p in (".", "..") for p in parts):
             raise BuildError(f"{target} is not inside {out_root}")
+        self.parts = parts
+        check_no_symlinks(out_root, target)
 
     def prepare(self) -> None:
         """Create the folders and sweep temporary files a killed build left behind."""
         if self.dry_run:
             return
         try:
-            self.target.mkdir(parents=True, exist_ok=True)
-            self.tmp.mkdir(parents=True, exist_ok=True)
+            _open_folder(self.out_root, self.parts, create=True).close()  # type: ignore[union-attr]
+            tmp = _open_folder(self.out_root, (TMP_DIR,), create=True)
         except OSError as exc:
             raise BuildError(f"cannot create {self.target}: {exc.strerror}") from None
-        for leftover in self.tmp.glob("*.part"):
-            # Only files of dead writers: a live build holds its own lock and its own pid prefix.
-            pid = leftover.name.split("-", 1)[0]
-            if not pid.isdigit() or not _alive(int(pid)):
-                leftover.unlink(missing_ok=True)
+        assert tmp is not None
+        with tmp:
+            for name in os.listdir(tmp.fd):
+                if not name.endswith(".part"):
+                    continue
+                # Only files of dead writers: a live build holds its own lock and its own pid prefix.
+                pid = name.split("-", 1)[0]
+                if not pid.isdigit() or not _alive(int(pid)):
+                    try:
+                        os.unlink(name, dir_fd=tmp.fd)  # removes a planted link, not its target
+                    except (FileNotFoundError, IsADirectoryError, PermissionError):
+                        pass
 
     def existing(self, rel: str) -> bytes | None:
-        """The current content of ``rel`` in the target, or None."""
-        try:
-            return (self.target / rel).read_bytes()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return None
+        """The current content of ``rel`` in the target, or None (a link is refused, not read)."""
+        safe_relpath(rel)
+        return read_nofollow(self.out_root, "/".join((*self.parts, rel)))
 
     def write(self, rel: str, data: bytes) -> WriteResult:
         """Write ``data`` to ``target/rel`` unless identical; atomically."""
         safe_relpath(rel)
         digest = sha256(data)
-        dest = self.target / rel
         old = self.existing(rel)
         if old is not None and old == data:
             return WriteResult(rel, "identical", len(data), digest)
         action = "create" if old is None else "overwrite"
         if not self.dry_run:
-            self._atomic_write(dest, data)
+            self._atomic_write(rel, data)
         return WriteResult(rel, action, len(data), digest)
 
-    def _atomic_write(self, dest: Path, data: bytes) -> None:
-        part = self.tmp / f"{os.getpid()}-{digest_name(dest)}.part"
+    def _atomic_write(self, rel: str, data: bytes) -> None:
+        dest = self.target / rel
+        *dirs, name = rel.split("/")
+        part = f"{os.getpid()}-{digest_name(dest)}.part"
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with open(part, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(part, dest)
+            with (
+                _open_folder(self.out_root, (TMP_DIR,), create=True) as tmp,  # type: ignore[union-attr]
+                _open_folder(self.out_root, (*self.parts, *dirs), create=True) as folder,  # type: ignore[union-attr]
+            ):
+                _write_in(folder.fd, tmp.fd, part, name, data)
         except OSError as exc:
-            part.unlink(missing_ok=True)
-            if exc.errno == errno.ENOSPC:
-                raise BuildError(f"{dest}: disk full; nothing half-written was left") from None
-            raise BuildError(f"{dest}: cannot write ({exc.strerror})") from None
+            raise _write_error(dest, exc) from None
 
     def remove(self, rel: str) -> bool:
         """Delete a stale generated file ``rel`` (only inside the target); True if it existed."""
         safe_relpath(rel)
-        path = self.target / rel
-        if not path.is_file():
+        *dirs, name = rel.split("/")
+        folder = _open_folder(self.out_root, (*self.parts, *dirs), create=False)
+        if folder is None:
             return False
-        if not self.dry_run:
-            path.unlink()
-            # Tidy empty folders left behind (cards/<lang>/<id>/ of someone no longer featured).
-            parent = path.parent
-            while parent != self.target and not any(parent.iterdir()):
-                parent.rmdir()
-                parent = parent.parent
+        with folder:
+            try:
+                mode = os.stat(name, dir_fd=folder.fd, follow_symlinks=False).st_mode
+            except (FileNotFoundError, NotADirectoryError):
+                return False
+            if stat.S_ISLNK(mode):
+                raise _symlink_error(self.target / rel)
+            if not stat.S_ISREG(mode):
+                return False
+            if self.dry_run:
+                return True
+            try:
+                os.unlink(name, dir_fd=folder.fd)
+                # Tidy empty folders left behind (cards/<lang>/<id>/ of someone no longer featured).
+                fds = folder.fds[len(folder.fds) - len(dirs) - 1 :]
+                for depth in range(len(dirs), 0, -1):
+                    if os.listdir(fds[depth]):
+                        break
+                    os.rmdir(dirs[depth - 1], dir_fd=fds[depth - 1])
+            except OSError as exc:
+                raise BuildError(f"{self.target / rel}: cannot remove ({exc.strerror})") from None
         return True
 
 
@@ -173,13 +430,34 @@ class BuildLock:
     """
 
     def __init__(self, out_root: Path, name: str) -> None:
+        if not SAFE_PART.match(name):
+            raise BuildError(f"refusing an unsafe lock name {name[:120]!r}")
+        self.out_root = out_root
         self.path = out_root / ".locks" / f"{name}.lock"
         self.fh: object | None = None
 
     def __enter__(self) -> BuildLock:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fh = open(self.path, "a+")  # noqa: SIM115 - held for the lock's lifetime
+            folder = _open_folder(self.out_root, (".locks",), create=True)
+            assert folder is not None
+            with folder:
+                try:
+                    fd = os.open(
+                        self.path.name,
+                        os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK,
+                        0o666,
+                        dir_fd=folder.fd,
+                    )
+                except OSError as exc:
+                    if exc.errno == errno.ELOOP or _is_link_at(folder.fd, self.path.name):
+                        raise _symlink_error(self.path) from None
+                    raise
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+                # A hard link to another file would be truncated below: refuse it too.
+                os.close(fd)
+                raise BuildError(f"{self.path}: is not a plain lock file (a link or special file); remove it")
+            fh = os.fdopen(fd, "r+")
         except OSError as exc:
             raise BuildError(f"cannot create lock {self.path}: {exc.strerror}") from None
         try:
@@ -210,23 +488,50 @@ class BuildLock:
             self.fh = None
 
 
-def write_file_atomic(dest: Path, data: bytes) -> None:
-    """Replace ``dest`` (a project file such as roster.json) with ``data`` atomically.
+def check_out_root(out: Path, project: Project) -> Path:
+    """Refuse an output folder a build must never write into; return it unchanged.
 
-    The temporary file sits beside ``dest`` so the rename stays on one filesystem; a killed
-    process leaves the old file whole, never a half-written one.
+    A build creates, overwrites and deletes files under ``out``, so ``out`` must not be ``/``,
+    the home folder, or a folder that holds one of the project's inputs (the project folder
+    itself, a parent of it) or lies inside one of them (``templates/out``).
+
+    Args:
+        out: The output folder as chosen (``--out``).
+        project: The project whose inputs (roster.json, campaign.toml, templates/, assets/)
+            must stay out of reach.
 
     Raises:
-        BuildError: the file cannot be written (the old one is left as it was).
+        BuildError: naming the folder and why it is refused.
 
     """
-    part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
     try:
-        with open(part, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(part, dest)
-    except OSError as exc:
-        part.unlink(missing_ok=True)
-        raise BuildError(f"{dest}: cannot write ({exc.strerror}); the old file is unchanged") from None
+        where = out.expanduser().resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise BuildError(f"{out}: not a usable output folder ({exc})") from None
+    try:
+        os.stat(where)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # a name too long, a loop of links, a file in the way
+        raise BuildError(f"--out {str(out)[:200]}: not a usable output folder ({exc.strerror})") from None
+    if where == Path(where.anchor):
+        raise BuildError(f"--out {out}: refusing to build into the filesystem root")
+    try:
+        home = Path.home().resolve()
+    except (OSError, RuntimeError, KeyError):
+        home = None
+    if where == home:
+        raise BuildError(f"--out {out}: refusing to build into the home folder; choose a folder of its own")
+    for item in (project.roster, project.campaign, project.templates, project.assets):
+        try:
+            held = item.resolve()
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if held == where or where in held.parents:
+            raise BuildError(
+                f"--out {out}: refusing to build into a folder that holds the project's {item.name}; "
+                "choose a folder of its own (the default is out/ in the project)"
+            )
+        if held in where.parents:
+            raise BuildError(f"--out {out}: refusing to build inside the project's {item.name}/")
+    return out

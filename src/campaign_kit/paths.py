@@ -33,5 +33,5 @@ def appeal_text(lang: str, ext: str) -> str:
 
 
 def newsletter(lang: str, ext: str) -> str:
-    """One language's newsletter: ``newsletter/<lang>.<ext>`` (``mjml``, ``html``, ``txt``, ``eml``)."""
+    """One language's newsletter: ``newsletter/<lang>.<ext>`` (mjml, html, txt, eml, json)."""
     return f"newsletter/{lang}.{ext}"

@@ -14,7 +14,6 @@ the emoji that library recognises, shipped in ``data/twitter_text/`` (see ``NOTI
 
 from __future__ import annotations
 
-import json
 import math
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +25,7 @@ from typing import Any, NamedTuple
 
 import regex
 
+from campaign_kit import jsonstrict
 from campaign_kit.errors import CampaignKitError
 
 __all__ = [
@@ -146,7 +146,7 @@ class XConfig:
         """
         if isinstance(data, Path):
             data = data.read_text(encoding="utf-8")
-        raw: Any = json.loads(data) if isinstance(data, str | bytes) else data
+        raw: Any = jsonstrict.loads(data) if isinstance(data, str | bytes) else data
         try:
             return cls(
                 version=int(raw["version"]),

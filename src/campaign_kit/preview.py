@@ -44,7 +44,11 @@ def review_path(out: Path, appeal: str, cycle: str) -> Path:
         if not SAFE_PART.match(value) or value in (".", ".."):
             raise BuildError(f"{what} {value!r} is not a valid folder name")
     page = out / appeal / cycle / REVIEW
-    if not page.is_file():
+    try:
+        found = page.is_file()
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"{page}: cannot be opened ({getattr(exc, 'strerror', None) or exc})") from None
+    if not found:
         raise BuildError(f"no review page at {page}; run campaign-kit build first")
     return page
 
@@ -64,15 +68,30 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         ".png": "image/png",
     }
 
+    refused = False
+
     def translate_path(self, path: str) -> str:
         translated = super().translate_path(path)
         root = Path(self.directory).resolve()
+        if "\x00" in translated:
+            # No file name holds NUL, and open() would raise on it: answer 404 instead.
+            self.refused = True
+            return str(root)
         try:
             # resolve() follows symlinks, so a link inside the folder cannot lead out of it.
             Path(translated).resolve().relative_to(root)
-        except ValueError:
-            return str(root / "\0-outside")  # a name no file has: answers 404
+        except (ValueError, OSError, RuntimeError):
+            self.refused = True
+            return str(root)
         return translated
+
+    def send_head(self) -> Any:
+        self.refused = False
+        translated = self.translate_path(self.path)
+        if self.refused or not translated:
+            self.send_error(404, "Not found")
+            return None
+        return super().send_head()
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
         self.send_error(404, "Not found")
@@ -92,6 +111,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser closing a connection early is not worth a traceback in the terminal; the
+        # request is simply dropped (the handler answers every expected case itself).
+        return
 
 
 def serve(

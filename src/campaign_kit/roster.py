@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from campaign_kit import jsonstrict
 from campaign_kit.errors import Problem, RosterError
 from campaign_kit.names import alphabet_problems, latin_matches, passport_latin
 
@@ -352,6 +353,59 @@ def script_problems(value: str, expected: str) -> list[str]:
         else:
             what = f"{script} letter in a {expected} name"
         found.append(f"{what}: {ch!r} (U+{ord(ch):04X} {label}) at position {i + 1}")
+    return found
+
+
+# Characters no free text may hold: controls, format characters (bidi overrides such as U+202E,
+# zero-width spaces, the BOM), private-use, unassigned and line/paragraph separators. They are
+# invisible or reorder what a reader sees, and they survive copy-paste into every platform.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _word_script(ch: str) -> str:
+    """A letter's script for the mixed-word check: latin, cyrillic, or Unicode's script word."""
+    script = _script_of(ch)
+    if script in ("latin", "cyrillic"):
+        return script
+    return unicodedata.name(ch, "unknown").split(" ", 1)[0].lower()
+
+
+def text_problems(value: str) -> list[str]:
+    """Describe invisible characters and mixed-script words in free text (titles, hashtags).
+
+    Names get the stricter ``script_problems``; free text may mix Latin and Cyrillic words
+    (a Belarusian title naming an organisation), but no single word may mix scripts: a
+    Cyrillic ``а`` inside a Latin word looks right on screen and breaks search and hashtags.
+
+    Args:
+        value: The text as written.
+
+    Returns:
+        One message per problem (empty when the text is clean).
+
+    """
+    found: list[str] = []
+    for i, ch in enumerate(value):
+        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+            label = unicodedata.name(ch, "control or unassigned character")
+            found.append(
+                f"invisible or direction-changing character U+{ord(ch):04X} ({label}) at position {i + 1}"
+            )
+            if len(found) > 3:
+                return found
+    for match in re.finditer(r"[^\W\d_]+", value):
+        word = match.group()
+        scripts = [_word_script(ch) for ch in word]
+        kinds = sorted(set(scripts))
+        if len(kinds) > 1:
+            # Name the first letter not of the word's main script (the look-alike, usually).
+            main = max(kinds, key=scripts.count)
+            pos = next(i for i, k in enumerate(scripts) if k != main)
+            ch = word[pos]
+            found.append(
+                f"the word {word[:40]!r} mixes scripts ({', '.join(kinds)}): {ch!r} "
+                f"(U+{ord(ch):04X} {unicodedata.name(ch, '?')}) at position {match.start() + pos + 1}"
+            )
     return found
 
 
@@ -746,7 +800,7 @@ class _Checker:
             bad("photo", f"{photo[:60]!r} must be a plain file name inside assets/photos/")
             return
         if not photo.lower().endswith(PHOTO_SUFFIXES):
-            bad("photo", f"{photo!r} is not a .jpg, .jpeg, .png or .webp file")
+            bad("photo", f"{photo[:60]!r} is not a .jpg, .jpeg, .png or .webp file")
             return
         if self.photos_root is None:
             return
@@ -778,7 +832,7 @@ def sniff_image(file: Path) -> str | None:
     return "is not a JPEG, PNG or WebP image"
 
 
-def _json_problem(path: str, text: str, exc: json.JSONDecodeError) -> Problem:
+def _json_problem(path: str, text: str, exc: jsonstrict.JSONError) -> Problem:
     return Problem(path, f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno)
 
 
@@ -801,11 +855,10 @@ def parse_roster(
         except UnicodeDecodeError as exc:
             return None, [Problem(path, f"not UTF-8 text (byte {exc.start + 1})")]
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        # Duplicate keys and over-long numbers are errors, not a silent last-wins or a traceback.
+        data = jsonstrict.loads(text)
+    except jsonstrict.JSONError as exc:
         return None, [_json_problem(path, text, exc)]
-    except RecursionError:
-        return None, [Problem(path, "JSON is nested too deeply")]
     return validate_roster_data(data, path, photos_root)
 
 

@@ -7,14 +7,17 @@ a file, so it does not end up in shell history or in the repository.
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import os
 import re
 import smtplib
 import socket
 import ssl
+import threading
 from email.utils import parseaddr
 
+from campaign_kit.config import Campaign
 from campaign_kit.errors import SendError
 
 PASSWORD_ENV = "CAMPAIGN_KIT_SMTP_PASSWORD"
@@ -23,12 +26,44 @@ _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 def _address(value: str, what: str) -> str:
-    if "\r" in value or "\n" in value:
+    if "\r" in value or "\n" in value or "\x00" in value:
         raise SendError(f"{what} {value!r} contains a line break")
     addr = parseaddr(value)[1]
     if "@" not in addr or addr.startswith("@") or addr.endswith("@") or " " in addr:
         raise SendError(f"{what} {value!r} is not an email address")
+    if not addr.isascii():
+        # Without SMTPUTF8 (which proofs need not depend on) an address must be ASCII.
+        raise SendError(f"{what} {value!r} is not ASCII: write the domain in its xn-- form")
     return addr
+
+
+class _DeadlineSMTP(smtplib.SMTP):
+    """SMTP whose socket is shut down when a total deadline passes.
+
+    smtplib's timeout applies to each read, so a server that drips a byte every few seconds
+    would never trip it; a timer shutting the socket down wakes whatever read or write is
+    blocked, and the flag tells the caller why the connection ended.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.expired = threading.Event()
+
+    def expire(self) -> None:
+        self.expired.set()
+        sock = self.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)
+        if self.expired.is_set():
+            sock.close()
+            raise TimeoutError("deadline passed while connecting")
+        return sock
 
 
 def _split(eml: bytes) -> tuple[list[bytes], bytes]:
@@ -61,7 +96,8 @@ def readdress(eml: bytes, to: str) -> tuple[str, bytes]:
         if name == b"to":
             continue
         if name == b"from":
-            sender = line.split(b":", 1)[1].decode("ascii", "replace").strip()
+            # Unfolded: a long encoded display name continues on the next line.
+            sender = line.split(b":", 1)[1].replace(b"\r\n", b"").decode("ascii", "replace").strip()
         out.append(line)
     if not sender:
         raise SendError("the .eml has no From header")
@@ -81,6 +117,45 @@ def has_relative_images(eml: bytes) -> bool:
             html = payload.decode(part.get_content_charset() or "utf-8", "replace")
             return bool(re.search(r"""<img[^>]*\ssrc=["'](?![a-z][a-z0-9+.-]*:)""", html, re.I))
     return False
+
+
+def proof(eml: bytes, *, to: str, campaign: Campaign, now: dt.datetime | None = None) -> bytes:
+    """One proof of a built ``.eml``: To ``to``, a fresh Date and Message-ID, no merge tags.
+
+    The platform fills in its merge tags when it sends; a proof goes straight to SMTP, so each
+    tag becomes something that works: the unsubscribe tags become ``unsubscribe_mailto`` (or a
+    ``mailto:`` to the From address), the view-in-browser tag the published copy of the
+    newsletter beside its cards (``<base>/<appeal>/<cycle>/newsletter/<lang>.html``).
+    """
+    from campaign_kit.config import ESP_TAGS
+    from campaign_kit.render.email import proof_eml
+
+    settings = campaign.newsletter
+    mailto = settings.unsubscribe_mailto or f"mailto:{parseaddr(settings.sender)[1]}?subject=unsubscribe"
+    unsubscribe = {settings.unsubscribe, *(tags["unsubscribe"] for tags in ESP_TAGS.values())}
+    web = _published_copy(eml)
+    views = {tags["view_online"]: web for tags in ESP_TAGS.values()} if web else {}
+    return proof_eml(
+        eml,
+        to=_address(to, "recipient"),
+        now=now or dt.datetime.now(dt.UTC),
+        unsubscribe=mailto,
+        merge_tags=tuple(sorted(unsubscribe)),
+        replacements=views,
+    )
+
+
+def _published_copy(eml: bytes) -> str:
+    """Where a send build's HTML is published, from its first card's URL; "" if unknown."""
+    message = email.message_from_bytes(eml)
+    lang = message.get("Content-Language", "")
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            html = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8", "replace")
+            m = re.search(r"""<img[^>]*\ssrc=["'](https://[^"']+?/)cards/[^"']+["']""", html, re.I)
+            if m and re.fullmatch(r"[a-z]{2,3}", lang):
+                return f"{m.group(1)}newsletter/{lang}.html"
+    return ""
 
 
 def send_test(
@@ -105,7 +180,7 @@ def send_test(
         starttls: Upgrade the connection with STARTTLS before anything else is sent.
         username: Log in as this user; the password comes from ``password_env``.
         password_env: Name of the environment variable holding the password.
-        timeout: Seconds to wait for the server at each step.
+        timeout: Seconds the whole exchange may take (a total deadline, not per read).
         ssl_context: TLS settings (default: the system's, with certificate checks).
 
     Raises:
@@ -126,8 +201,55 @@ def send_test(
         if not starttls and host not in _LOCAL_HOSTS:
             raise SendError(f"refusing to send the SMTP password to {host} unencrypted: use STARTTLS")
     where = f"{host}:{port}"
+    smtp = _DeadlineSMTP(timeout)
+    timer = threading.Timer(timeout, smtp.expire)
+    timer.daemon = True
+    timer.start()
     try:
-        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+        _deliver(
+            smtp,
+            where,
+            host,
+            port,
+            starttls,
+            username,
+            password,
+            sender,
+            recipient,
+            data,
+            timeout,
+            ssl_context,
+        )
+    except SendError:
+        if smtp.expired.is_set():
+            raise SendError(f"{where}: no answer within {timeout:g} seconds (a total limit)") from None
+        raise
+    finally:
+        timer.cancel()
+        smtp.close()
+
+
+def _deliver(
+    smtp: _DeadlineSMTP,
+    where: str,
+    host: str,
+    port: int,
+    starttls: bool,
+    username: str | None,
+    password: str | None,
+    sender: str,
+    recipient: str,
+    data: bytes,
+    timeout: float,
+    ssl_context: ssl.SSLContext | None,
+) -> None:
+    """Talk SMTP on ``smtp``; turn every failure into ``SendError``."""
+    try:
+        smtp._host = host  # what SMTP(host) would set: STARTTLS checks the certificate against it
+        code, greeting = smtp.connect(host, port)
+        if code != 220:
+            raise smtplib.SMTPConnectError(code, greeting)
+        with smtp:
             smtp.ehlo()
             if starttls:
                 smtp.starttls(context=ssl_context or ssl.create_default_context())

@@ -109,29 +109,22 @@ def presence_problems(templates: Path, campaign: Campaign) -> list[Problem]:
     from campaign_kit.render.layout import FORMATS
 
     problems: list[Problem] = []
-    for appeal in campaign.appeals.values():
-        needed = [*SHARED_TEMPLATES]
-        for lang in campaign.languages:
-            needed += required_templates(campaign, lang)
-        for name in needed:
-            if resolve_template(templates, appeal.key, name) is None:
-                problems.append(
-                    Problem(
-                        str(templates / name),
-                        f'missing: a build of appeal "{appeal.key}" needs it'
-                        + (
-                            f" (or templates/appeals/{appeal.key}/{name})"
-                            if len(campaign.appeals) > 1
-                            else ""
-                        ),
-                    )
-                )
-    problems += layout_problems(templates, campaign.languages, FORMATS)
-    # One appeal's missing file is every appeal's: say it once.
-    unique: dict[str, Problem] = {}
-    for p in problems:
-        unique.setdefault(f"{p.path}\0{p.line}\0{p.message}", p)
-    return list(unique.values())
+    needed = [*SHARED_TEMPLATES]
+    for lang in campaign.languages:
+        needed += required_templates(campaign, lang)
+    for name in dict.fromkeys(needed):
+        lacking = [key for key in campaign.appeals if resolve_template(templates, key, name) is None]
+        if not lacking:
+            continue
+        if len(lacking) == len(campaign.appeals):
+            message = "missing: every build needs it"
+        else:
+            message = (
+                f"missing: a build of appeal{'s' if len(lacking) > 1 else ''} {', '.join(lacking)} needs it "
+                f"(or templates/appeals/<appeal>/{name})"
+            )
+        problems.append(Problem(str(templates / name), message))
+    return problems + layout_problems(templates, campaign.languages, FORMATS)
 
 
 def layout_problems(templates: Path, languages: Iterable[str], formats: Iterable[str]) -> list[Problem]:

@@ -15,7 +15,7 @@ from campaign_kit.model import NewsletterIssue
 
 
 class NewsletterKind:
-    """``newsletter/<lang>.mjml``, ``.html``, ``.txt`` and ``.eml``."""
+    """``newsletter/<lang>.mjml``, ``.html``, ``.txt``, ``.eml`` and ``.json`` (the hand-off)."""
 
     name = "newsletter"
     consumes: tuple[str, ...] = ("cards",)
@@ -23,13 +23,15 @@ class NewsletterKind:
     def plan(self, inputs: Inputs, products: Mapping[str, Any]) -> Plan:
         """One unit for every language's newsletter."""
         from campaign_kit.render.email import build_eml, cycle_date
-        from campaign_kit.render.newsletter import CARD_FORMAT, CardImage, render_newsletter
+        from campaign_kit.render.newsletter import CARD_FORMAT, CardImage, handoff, render_newsletter
 
         images = {
             (c.lang, c.person_id): CardImage(c.path, c.alt_text)
             for c in products.get("cards", ())
             if c.format == CARD_FORMAT
         }
+        # A send build may link only cards this build writes (render_newsletter checks).
+        planned = {c.path for c in products.get("cards", ())}
         key = cache_key(
             self.name,
             inputs.digests["roster"],
@@ -57,13 +59,15 @@ class NewsletterKind:
                     asset_base_url=inputs.asset_base_url,
                     card=lookup,
                     send=inputs.asset_base_url is not None,
+                    images=planned,
                 )
                 eml = build_eml(nl, inputs.campaign, date=cycle_date(inputs.cycle))
-                where = {ext: paths.newsletter(lang, ext) for ext in ("mjml", "html", "txt", "eml")}
+                where = {ext: paths.newsletter(lang, ext) for ext in ("mjml", "html", "txt", "eml", "json")}
                 files[where["mjml"]] = nl.mjml.encode("utf-8")
                 files[where["html"]] = nl.html.encode("utf-8")
                 files[where["txt"]] = nl.txt.encode("utf-8")
                 files[where["eml"]] = eml
+                files[where["json"]] = handoff(nl, inputs.campaign)  # for newsletter export/push
                 made.append(NewsletterIssue(lang, nl.subject, nl.preheader, where, nl.send))
             return Rendered(files=files, products=made)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from campaign_kit import paths
 from campaign_kit.kinds.base import Files, Inputs, Plan, Rendered, Unit, cache_key
 
 
@@ -21,7 +20,7 @@ class ReviewKind:
 
     def plan(self, inputs: Inputs, products: Mapping[str, Any]) -> Plan:
         """One unit: the page, keyed by every recorded file's digest and the review template."""
-        from campaign_kit.render.review import render_review
+        from campaign_kit.render.review import review_files
 
         files: Files = products["files"]
         key = cache_key(
@@ -40,15 +39,17 @@ class ReviewKind:
                     data = files.read(rel)
                     if data is not None:
                         texts[rel] = data
-            page = render_review(
+            # index.html; past 50 women also index-2.html, index-3.html ... (render/review.py).
+            pages = review_files(
                 templates_dir=inputs.project.templates,
                 contexts=inputs.contexts,
                 files=files.entries,
                 texts=texts,
             )
-            return Rendered(files={paths.REVIEW: page})
+            return Rendered(files=dict(pages))
 
-        return Plan(units=[Unit(key=key, paths=(paths.REVIEW,), render=render)])
+        # paths=None: how many pages there are only rendering tells.
+        return Plan(units=[Unit(key=key, paths=None, render=render)])
 
 
 KIND = ReviewKind()

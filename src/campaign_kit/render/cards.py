@@ -510,7 +510,7 @@ class _AltWording:
 def _alt_wording(path: str, mtime_ns: int, lang: str) -> _AltWording:
     try:
         data: dict[str, Any] = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOML errors, huge ints
         raise RenderError(f"{path}: cannot be read: {exc}") from None
     table = data.get(lang)
     if not isinstance(table, dict):

@@ -646,7 +646,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise RenderError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RenderError(f"{path}: cannot be read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, or an int over 4,300 digits
         raise RenderError(f"{path}: not valid TOML: {exc}") from None
 
 

@@ -320,8 +320,10 @@ HTML_TAGS: dict[str, frozenset[str]] = {
     "table": _HTML_COMMON | _CELL | {"border", "cellpadding", "cellspacing"},
     "td": _HTML_COMMON | _CELL,
     "th": _HTML_COMMON | _CELL | {"scope"},
+    # In <mj-raw> of <mj-head> only in practice: the color-scheme declaration.
+    "meta": frozenset({"name", "content"}),
 }
-HTML_VOID = frozenset({"br", "hr", "img"})
+HTML_VOID = frozenset({"br", "hr", "img", "meta"})
 
 
 @dataclass
@@ -490,6 +492,16 @@ class _HtmlLinks(HTMLParser):
             self.other_urls.append((line, "link href", a.get("href") or ""))
 
     handle_startendtag = handle_starttag
+
+
+def image_urls(html: str) -> list[str]:
+    """Every URL compiled HTML makes a mail client fetch (``<img src>``, backgrounds), in order."""
+    parser = _HtmlLinks()
+    parser.feed(html)
+    parser.close()
+    urls = [(line, attrs.get("src") or "") for line, attrs in parser.images]
+    urls += [(line, url) for line, _, url in parser.other_urls]
+    return [url for _, url in sorted(urls, key=lambda item: item[0])]
 
 
 def html_problems(html: str, *, send: bool, merge_tags: tuple[str, ...] = ()) -> list[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,10 +24,15 @@ from babel.core import Locale as BabelLocale
 from babel.core import UnknownLocaleError
 from markupsafe import Markup, escape
 
-from campaign_kit import templating
+from campaign_kit import jsonstrict, paths, templating
 from campaign_kit.platforms import PLATFORMS
 
 TEMPLATE = "review/index.html"
+REVIEW_INDEX = paths.REVIEW
+# Women per review page: a page of 50 (cards lazy-loaded, about 1,400 posts) opens at once; the
+# 1,500 of a large roster on one page made a 56 MB document.
+PAGE_SIZE = 50
+THREADS_PAGE = "index-threads.html"
 
 # Formats in the order a reviewer compares them, with their pixel sizes (DESIGN.md, "Card formats").
 CARD_FORMATS: dict[str, tuple[int, int]] = {
@@ -88,6 +93,7 @@ def render_review(
     contexts: Mapping[str, dict[str, Any]],
     files: Mapping[str, dict[str, Any]],
     texts: Mapping[str, bytes],
+    posts: Iterable[Mapping[str, Any]] | None = None,
 ) -> bytes:
     """Render the review page of one cycle folder.
 
@@ -98,16 +104,120 @@ def render_review(
         files: Manifest entries of the cycle folder: relative path -> ``{"path", "sha256", "size"}``.
         texts: Bytes of this build's text outputs by relative path (``posts.json``,
             ``appeal/<lang>.txt``, ``newsletter/<lang>.html`` ...); what is absent is not shown.
+        posts: The posts as records (an iterable, read once), instead of parsing
+            ``texts["posts.json"]``; lets a build hand them over without the JSON text.
 
     Returns:
-        The page as UTF-8 bytes; the same inputs always give the same bytes.
+        The page as UTF-8 bytes; the same inputs always give the same bytes. With more than
+        ``PAGE_SIZE`` women this is the overview page only: use ``review_files`` to get the
+        pages it links.
 
     Raises:
         TemplateError: the review template is missing or fails.
 
     """
-    page = review_view(contexts=contexts, files=files, texts=texts)
-    return templating.render(templates_dir, TEMPLATE, {"page": page}).encode("utf-8")
+    return next(
+        iter(
+            review_files(
+                templates_dir=templates_dir, contexts=contexts, files=files, texts=texts, posts=posts
+            )
+        )
+    )[1]
+
+
+def review_files(
+    *,
+    templates_dir: Path,
+    contexts: Mapping[str, dict[str, Any]],
+    files: Mapping[str, dict[str, Any]],
+    texts: Mapping[str, bytes],
+    posts: Iterable[Mapping[str, Any]] | None = None,
+    page_size: int | None = None,
+) -> Iterator[tuple[str, bytes]]:
+    """The review page, split into pages when the cycle has many women.
+
+    Up to ``page_size`` women (default ``PAGE_SIZE``) everything is on ``index.html``, as
+    ``render_review`` gives it. Beyond, ``index.html`` is an overview (totals, the posts
+    that need attention, a searchable list of every woman, thread posts, appeal, newsletter)
+    and each run of ``page_size`` women gets its own page, ``index-2.html``, ``index-3.html``
+    ..., beside it, so no page holds more than ``page_size`` women's cards and posts; the
+    roll-call threads, which name every woman, go on ``index-threads.html``.
+
+    Args:
+        templates_dir: See ``render_review``.
+        contexts: See ``render_review``.
+        files: See ``render_review``.
+        texts: See ``render_review``.
+        posts: See ``render_review``.
+        page_size: Women per page.
+
+    Yields:
+        (path relative to the cycle folder, UTF-8 bytes): ``index.html`` first, then the pages
+        in order. Each is rendered when it is asked for.
+
+    """
+    size = page_size or PAGE_SIZE
+    page = review_view(contexts=contexts, files=files, texts=texts, posts=posts)
+    women = page["women"]
+    if len(women) <= size:
+        yield REVIEW_INDEX, templating.render(templates_dir, TEMPLATE, {"page": page}).encode("utf-8")
+        return
+    chunks = [women[i : i + size] for i in range(0, len(women), size)]
+    names = [REVIEW_INDEX] + [f"index-{n}.html" for n in range(2, len(chunks) + 2)]
+    parts = [
+        {"href": names[n + 1], "first": chunk[0].get("number"), "last": chunk[-1].get("number"), "n": n + 1}
+        for n, chunk in enumerate(chunks)
+    ]
+    where: dict[str, str] = {}
+    directory = []
+    for part, chunk in zip(parts, chunks, strict=True):
+        for woman in chunk:
+            where[woman["anchor"]] = part["href"]
+            for block in woman["languages"]:
+                for item in [*block["posts"], *block["alt_texts"]]:
+                    where[item["id"]] = part["href"]
+            directory.append(
+                {
+                    "href": f"{part['href']}#{woman['anchor']}",
+                    "number": woman.get("number"),
+                    "name_latin": woman["name_latin"],
+                    "name_cyrillic": woman["name_cyrillic"],
+                    "status_line": woman["status_line"],
+                    "search": " ".join((woman["name_latin"], woman["name_cyrillic"], woman["id"])).lower(),
+                }
+            )
+    # The roll-call threads name every woman: at this size they get a page of their own.
+    threads_page = {"href": THREADS_PAGE} if page["threads"] else None
+    for block in page["threads"]:
+        for group in block["groups"]:
+            for post in group["posts"]:
+                where[post["id"]] = THREADS_PAGE
+    for item in [*page["attention"], *page["attention_threads"]]:
+        target = item["href"].lstrip("#")
+        if target in where:
+            item["href"] = f"{where[target]}{item['href']}"
+    nav = {"parts": parts, "threads_page": threads_page}
+    overview = {**page, **nav, "women": [], "threads": [], "directory": directory, "part": None}
+    yield REVIEW_INDEX, templating.render(templates_dir, TEMPLATE, {"page": overview}).encode("utf-8")
+    if threads_page:
+        view = {**page, **nav, **_ONLY_WOMEN, "women": [], "threads": page["threads"], "part": threads_page}
+        yield THREADS_PAGE, templating.render(templates_dir, TEMPLATE, {"page": view}).encode("utf-8")
+    for part, chunk in zip(parts, chunks, strict=True):
+        view = {**page, **nav, **_ONLY_WOMEN, "women": chunk, "part": part}
+        yield part["href"], templating.render(templates_dir, TEMPLATE, {"page": view}).encode("utf-8")
+
+
+# What a page of women (or the threads page) leaves to the overview.
+_ONLY_WOMEN: dict[str, Any] = {
+    "directory": [],
+    "attention": [],
+    "attention_threads": [],
+    "threads": [],
+    "appeal_texts": [],
+    "newsletters": [],
+    "files": [],
+    "other_files": [],
+}
 
 
 def review_view(
@@ -115,6 +225,7 @@ def review_view(
     contexts: Mapping[str, dict[str, Any]],
     files: Mapping[str, dict[str, Any]],
     texts: Mapping[str, bytes],
+    posts: Iterable[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything the review template shows, as plain data (lists in display order).
 
@@ -126,7 +237,7 @@ def review_view(
     ``percent``, ``state`` (``ok``, ``near``, ``over`` or ``none`` without a limit) and the
     ``id`` of the element its copy button copies from.
     """
-    builder = _Builder(contexts, files, texts)
+    builder = _Builder(contexts, files, texts, posts)
     return builder.page()
 
 
@@ -138,12 +249,13 @@ class _Builder:
         contexts: Mapping[str, dict[str, Any]],
         files: Mapping[str, dict[str, Any]],
         texts: Mapping[str, bytes],
+        posts: Iterable[Mapping[str, Any]] | None = None,
     ) -> None:
         self.contexts = contexts
         self.files = {rel: files[rel] for rel in sorted(files)}
         self.texts = texts
         self.first = next(iter(contexts.values()), {})
-        self.posts = _read_posts(texts.get("posts.json"))
+        self.posts = _clean_posts(posts) if posts is not None else _read_posts(texts.get("posts.json"))
         self.serial = 0
         self.attention: list[dict[str, Any]] = []
         codes = [c for c in contexts if LANG_RE.match(c)]
@@ -226,6 +338,11 @@ class _Builder:
             ),
             # Roll-call parts are packed as full as they may be: near the limit by design.
             "attention_threads": [a for a in self.attention if a["thread"] and a["state"] == "near"],
+            # Set by review_files when the women are split over pages.
+            "directory": [],
+            "parts": [],
+            "part": None,
+            "threads_page": None,
             "counts": {
                 "cards": n_cards,
                 "posts": len(self.posts),
@@ -525,14 +642,19 @@ def _read_posts(data: bytes | None) -> list[dict[str, Any]]:
     if not data:
         return []
     try:
-        items = json.loads(data.decode("utf-8"))
+        items = jsonstrict.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return []
     if isinstance(items, dict):
         # Tolerate a wrapped form ({"posts": [...]}) should the posts renderer choose one.
         items = items.get("posts", [])
+    return _clean_posts(items if isinstance(items, list) else [])
+
+
+def _clean_posts(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """Keep the posts with a platform, language and text; normalise id and alt text."""
     posts = []
-    for item in items if isinstance(items, list) else []:
+    for item in items:
         if not isinstance(item, dict):
             continue
         if not all(isinstance(item.get(k), str) for k in ("platform", "lang", "text")):

@@ -1,0 +1,185 @@
+"""``campaign-kit newsletter export --esp listmonk|mailchimp|brevo``.
+
+A send build writes the newsletter with the merge tags of the platform named in campaign.toml
+(``newsletter.esp``). Export swaps them for the target platform's own tags (the unsubscribe
+link and the web copy of the message) and writes, per language, ``<lang>.html``, ``<lang>.txt``
+and ``<lang>.json`` (subject, preheader, From, the platform's field names) under
+``out/<appeal>/<cycle>/esp/<esp>/``. Nothing else changes: the text is the reviewed text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+from campaign_kit.config import ESP_TAGS, KNOWN_ESPS
+from campaign_kit.errors import EspError
+from campaign_kit.output import BuildLock, Writer
+
+EXPORT_DIR = "esp"
+# What each platform calls the fields of a campaign, for the JSON a person (or a script)
+# copies from: listmonk's /api/campaigns, Mailchimp's campaign settings, Brevo's emailCampaigns.
+FIELDS: dict[str, dict[str, str]] = {
+    "listmonk": {"subject": "subject", "from": "from_email", "html": "body", "text": "altbody"},
+    "mailchimp": {
+        "subject": "subject_line",
+        "preheader": "preview_text",
+        "from_name": "from_name",
+        "reply_to": "reply_to",
+        "html": "html",
+        "text": "plain_text",
+    },
+    "brevo": {
+        "subject": "subject",
+        "preheader": "previewText",
+        "from_name": "sender.name",
+        "from_email": "sender.email",
+        "reply_to": "replyTo",
+        "html": "htmlContent",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """One language's built newsletter, read back from the cycle folder."""
+
+    lang: str
+    subject: str
+    preheader: str
+    sender: str
+    reply_to: str
+    list_id: str
+    esp: str
+    merge_tags: dict[str, str]
+    html: str
+    txt: str
+
+    @property
+    def from_name(self) -> str:
+        """The From display name."""
+        return parseaddr(self.sender)[0]
+
+    @property
+    def from_email(self) -> str:
+        """The From address."""
+        return parseaddr(self.sender)[1]
+
+
+def load_handoffs(folder: Path, languages: tuple[str, ...]) -> list[Handoff]:
+    """Read each language's ``newsletter/<lang>.html``, ``.txt`` and ``.json`` from a cycle folder.
+
+    Raises:
+        EspError: a file is missing or broken, or the build was a local preview (relative
+            images), which no platform can send.
+
+    """
+    out: list[Handoff] = []
+    for lang in languages:
+        base = folder / "newsletter"
+        try:
+            meta = json.loads((base / f"{lang}.json").read_text(encoding="utf-8"))
+            html = (base / f"{lang}.html").read_text(encoding="utf-8")
+            txt = (base / f"{lang}.txt").read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise EspError(
+                f"{exc.filename}: not found; run campaign-kit build --asset-base-url https://... first"
+            ) from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise EspError(f"{base / lang}.*: cannot be read ({exc}); rebuild the newsletter") from None
+        if not isinstance(meta, dict) or not meta.get("send"):
+            raise EspError(
+                f"{base / lang}.json: built for local preview (relative images); build with "
+                "--asset-base-url https://... and publish the cycle folder there first"
+            )
+        tags = meta.get("merge_tags") or {}
+        out.append(
+            Handoff(
+                lang=lang,
+                subject=str(meta.get("subject", "")),
+                preheader=str(meta.get("preheader", "")),
+                sender=str(meta.get("from", "")),
+                reply_to=str(meta.get("reply_to", "")),
+                list_id=str(meta.get("list_id", "")),
+                esp=str(meta.get("esp", "")),
+                merge_tags={k: str(v) for k, v in tags.items() if isinstance(v, str)},
+                html=html,
+                txt=txt,
+            )
+        )
+    return out
+
+
+def translate(handoff: Handoff, esp: str) -> tuple[str, str]:
+    """The HTML and text with ``esp``'s merge tags in place of the ones the build used.
+
+    Raises:
+        EspError: unknown platform, or the built unsubscribe tag is not in the HTML and text
+            (the files were edited, or built with other settings).
+
+    """
+    if esp not in ESP_TAGS:
+        raise EspError(f"unknown platform {esp!r} (known: {', '.join(KNOWN_ESPS)})")
+    target = ESP_TAGS[esp]
+    html, txt = handoff.html, handoff.txt
+    source = handoff.merge_tags.get("unsubscribe", "")
+    if not source or source not in html or source not in txt:
+        raise EspError(
+            f"newsletter/{handoff.lang}: the unsubscribe merge tag {source!r} is not in the built "
+            "HTML and text; rebuild the newsletter"
+        )
+    for kind in ("unsubscribe", "view_online"):
+        old = handoff.merge_tags.get(kind, "")
+        if old and old != target[kind]:
+            html, txt = html.replace(old, target[kind]), txt.replace(old, target[kind])
+    return html, txt
+
+
+def export(folder: Path, out_root: Path, languages: tuple[str, ...], esp: str) -> list[str]:
+    """Write the hand-off files of every language for ``esp``; return their relative paths.
+
+    Args:
+        folder: The cycle folder (``out/<appeal>/<cycle>``) of a send build.
+        out_root: The ``out/`` folder (temporary files for the atomic writes).
+        languages: The languages to export.
+        esp: ``listmonk``, ``mailchimp`` or ``brevo``.
+
+    Raises:
+        EspError: see ``load_handoffs`` and ``translate``; nothing is written then.
+
+    """
+    with BuildLock(out_root, f"{folder.parent.name}-{folder.name}"):
+        return _export(folder, out_root, languages, esp)
+
+
+def _export(folder: Path, out_root: Path, languages: tuple[str, ...], esp: str) -> list[str]:
+    handoffs = load_handoffs(folder, languages)
+    files: dict[str, bytes] = {}
+    for h in handoffs:
+        html, txt = translate(h, esp)
+        rel = f"{EXPORT_DIR}/{esp}/{h.lang}"
+        fields = FIELDS[esp]
+        record: dict[str, Any] = {
+            "esp": esp,
+            "lang": h.lang,
+            "subject": h.subject,
+            "preheader": h.preheader,
+            "from": h.sender,
+            "from_name": h.from_name,
+            "from_email": h.from_email,
+            "reply_to": h.reply_to,
+            "list_id": h.list_id,
+            "merge_tags": ESP_TAGS[esp],
+            "html_file": f"{h.lang}.html",
+            "text_file": f"{h.lang}.txt",
+            "fields": fields,
+        }
+        files[f"{rel}.html"] = html.encode("utf-8")
+        files[f"{rel}.txt"] = txt.encode("utf-8")
+        files[f"{rel}.json"] = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    writer = Writer(out_root, folder)
+    writer.prepare()
+    return [writer.write(rel, data).path for rel, data in files.items()]
