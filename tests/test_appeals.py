@@ -200,3 +200,44 @@ def test_an_appeal_with_no_women_fails_clearly(tmp_path: Path, project: Path):
     assert 'appeal "serious-illness": no woman on the roster who is still held matches it' in err
     assert "with a published health note" in err and "Traceback" not in err
     assert not (tmp_path / "out" / "serious-illness" / "2026-W48" / "manifest.json").exists()
+
+
+def test_an_appeal_overrides_shared_templates_file_by_file(project: Path, tmp_path: Path):
+    """templates/appeals/<key>/ comes first on the search path: one file replaced, the rest shared."""
+    own = project / "templates" / "appeals" / "long-sentences" / "posts" / "en" / "x.txt.j2"
+    own.parent.mkdir(parents=True)
+    own.write_text(
+        "{# drop: tags #}\n{{ p.prose_name }}\n{{ p.status_line }}\n"
+        "Ten years and more, for a word. {{ org.site_url }}\n"
+        '{% if keep("tags") %}\n{{ appeal.hashtags[:2] | join(" ") }}\n{% endif %}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    for key in ("long-sentences", "mothers"):
+        code, _, err = run(
+            "build",
+            "--project",
+            str(project),
+            "--appeal",
+            key,
+            "--cycle",
+            "2026-W48",
+            "--out",
+            str(out),
+            "--only",
+            "posts",
+            "--all",
+            "--lang",
+            "en",
+        )
+        assert code == 0, err
+    long_x = (out / "long-sentences" / "2026-W48" / "posts" / "en" / "x.txt").read_text(encoding="utf-8")
+    assert "Ten years and more, for a word." in long_x and "Hanna Ablab" in long_x
+    long_bluesky = (out / "long-sentences" / "2026-W48" / "posts" / "en" / "bluesky.txt").read_text(
+        encoding="utf-8"
+    )
+    assert (
+        "Hanna Ablab" in long_bluesky and "Ten years and more" not in long_bluesky
+    )  # shared, not overridden
+    mothers_x = (out / "mothers" / "2026-W48" / "posts" / "en" / "x.txt").read_text(encoding="utf-8")
+    assert "Ten years and more" not in mothers_x and "Mother of 2 children" in mothers_x

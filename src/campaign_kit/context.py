@@ -96,9 +96,7 @@ def appeal_context(
     counts = totals(people, released=appeal_released(roster, appeal, cycle.start)).as_dict()
     if not about_children:
         counts["children"] = 0  # not this appeal's subject: templates cannot count children
-    words = {
-        kind: _words_template(templates_dir, appeal.key, kind, lang) for kind in ("appeal", "newsletter")
-    }
+
     return {
         "lang": lang,
         "t": t,
@@ -119,20 +117,8 @@ def appeal_context(
             "campaign_hashtags": [f"#{tag}" for tag in campaign.hashtags],
         },
         "totals": counts,
-        # The words files of this appeal and language (templates/appeals/<key>/... wins).
-        "words": words,
         "people": views,
         "featured": [by_id[p.id] for p in featured],
         "cycle": {"id": cycle.id, "start": cycle.start.isoformat(), "end": cycle.end.isoformat()},
         "as_of": roster.as_of.isoformat(),
     }
-
-
-def _words_template(templates_dir: Path, appeal_key: str, kind: str, lang: str) -> str:
-    """``appeals/<key>/<kind>/words/<lang>.j2`` when the appeal has its own, else the shared one.
-
-    Each appeal tells its own story (subject, preheader, roll-call line) in its words files
-    and shares the layouts.
-    """
-    own = f"appeals/{appeal_key}/{kind}/words/{lang}.j2"
-    return own if (templates_dir / own).is_file() else f"{kind}/words/{lang}.j2"

@@ -364,6 +364,27 @@ def search_path(templates: TemplatePath) -> tuple[Path, ...]:
     return folders
 
 
+def appeal_search_path(templates: TemplatePath, appeal_key: str | None) -> tuple[Path, ...]:
+    """The search path of one appeal: ``templates/appeals/<key>/`` first, when it exists.
+
+    An appeal overrides the shared templates file by file (its story, subject, post wording)
+    and shares the rest; a template it imports is looked up the same way.
+    """
+    folders = search_path(templates)
+    if not appeal_key or "/" in appeal_key or appeal_key.startswith("."):
+        return folders
+    own = folders[-1] / "appeals" / appeal_key
+    if own in folders or not own.is_dir():
+        return folders
+    return (own, *folders)
+
+
+def _appeal_key(context: Mapping[str, Any]) -> str | None:
+    appeal = context.get("appeal")
+    key = appeal.get("key") if isinstance(appeal, Mapping) else None
+    return key if isinstance(key, str) else None
+
+
 def _autoescape(name: str | None) -> bool:
     return bool(name) and name.rsplit(".", 1)[-1] in AUTOESCAPE_EXTENSIONS  # type: ignore[union-attr]
 
@@ -403,7 +424,7 @@ def render(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> st
     The template runs within ``TIME_LIMIT`` seconds and ``MAX_OUTPUT`` characters. The message
     names the template file and, where Jinja knows it, the line.
     """
-    folders = search_path(templates)
+    folders = appeal_search_path(templates, _appeal_key(context))
     env = environment(folders)
     found = env.loader._find(name) if isinstance(env.loader, SearchPathLoader) else None  # noqa: SLF001
     where = found or folders[0] / name
