@@ -24,6 +24,7 @@ from campaign_kit.config import load_campaign
 from campaign_kit.locale import load_locale
 from campaign_kit.render import cards
 from campaign_kit.render.cards import FORMATS, CardContent, card_content, draw_card, plan
+from campaign_kit.render.typeset import resolve_texts
 from campaign_kit.roster import MAX_NAME_LEN, MAX_WORD_LEN, Person, validate_roster_data
 from conftest import person, roster_doc
 
@@ -165,7 +166,7 @@ def check_plans(c: CardContent) -> None:
         for line in card.lines:
             assert card.box_of(line.field).contains(line.bbox), (fmt, c.lang, line)
             by_field.setdefault(line.field, []).append(line)
-        for field, text in c.texts().items():
+        for field, text in resolve_texts(layout, c.texts()).items():
             if not text:
                 assert field not in by_field
                 continue
@@ -247,7 +248,8 @@ def inked_outside(c: CardContent, fmt: str) -> int:
     """Pixels the text changed outside every layout box and the photo frame (should be 0)."""
     layout = cards.load_layout(TEMPLATES, fmt)
     drawn = draw_card(c, fmt, PHOTOS, **KW)
-    diff = ImageChops.difference(drawn, cards._background(layout)).convert("L")
+    fill = plan(c, fmt, **KW).placeholder_fill
+    diff = ImageChops.difference(drawn, cards._background(layout, str(REPO / "assets"), fill)).convert("L")
     allowed = Image.new("L", drawn.size, 0)
     pen = ImageDraw.Draw(allowed)
     for box in [*(block.box for block in layout.blocks), layout.photo.box]:

@@ -113,9 +113,12 @@ def add_polish(root: Path) -> None:
     for folder in ("posts/thread", "appeal/words", "newsletter/words"):
         src = next((t / folder).glob("en.*"))
         shutil.copy(src, src.with_name(src.name.replace("en.", "pl.", 1)))
-    alt = (t / "cards" / "alt.toml").read_text(encoding="utf-8")
-    en_table = alt[alt.index("[en]") : alt.index("[be]")]
-    (t / "cards" / "alt.toml").write_text(alt + "\n" + en_table.replace("[en]", "[pl]"), encoding="utf-8")
+    for name in ("alt.toml", "words.toml"):
+        # The card wording: English text under [pl] (a translator would write Polish here).
+        text = (t / "cards" / name).read_text(encoding="utf-8")
+        en_tables = text[text.index("[en]") : text.index("[be]")]
+        polish = en_tables.replace("[en]", "[pl]").replace("[en.", "[pl.")
+        (t / "cards" / name).write_text(text + "\n" + polish, encoding="utf-8")
     add_polish_to_campaign(root)
 
 

@@ -15,27 +15,33 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from campaign_kit.errors import FitError, RenderError
-from campaign_kit.render.layout import (
-    FIELDS,
+from campaign_kit.render.card_layout import (
     FORMATS,
+    REQUIRED_FIELDS,
+    TEXT_AREAS,
     Block,
     Box,
     Layout,
-    Monogram,
     PhotoFrame,
-    Span,
+    Placeholder,
     TextStyle,
+    check_geometry,
+    load_layout,
+    min_legible_size,
+    parse_layout,
+    parse_theme,
+)
+from campaign_kit.render.typeset import (
+    Span,
     _best_split,
     break_positions,
     cover_crop,
     fit_text,
     join_lines,
-    load_layout,
-    parse_layout,
-    parse_theme,
-    place_monogram,
+    place_placeholder,
     plan_block,
     plan_card,
+    resolve_texts,
     tokens,
 )
 
@@ -77,11 +83,8 @@ def layout_with(blocks: tuple[Block, ...], name: str = "portrait") -> Layout:
     w, h = FORMATS[name]
     frame = PhotoFrame(
         Box(0, 0, 400, 400),
-        (200, 0, 0),
-        Monogram("display", 120, 60, 300, (255, 255, 255)),
-        4,
-        300,
-        (255, 255, 255),
+        0,
+        Placeholder(((200, 0, 0), (20, 20, 60)), style("placeholder", 120, 40, 2), "left", "bottom", 20, 20),
     )
     return Layout(
         name=name,
@@ -447,15 +450,58 @@ def test_fit_error_names_person_format_and_field() -> None:
     assert "some-woman" in message and "square" in message and "name" in message
 
 
-def test_monogram_centred_by_ink() -> None:
-    frame = layout_with(()).photo
-    placed = place_monogram(frame, "H. A.", Mono())
-    assert placed is not None
-    x0, y0, x1, y1 = placed.bbox
-    assert frame.box.contains(placed.bbox)
-    assert abs((x0 + x1) / 2 - (frame.box.x + frame.box.w / 2)) <= 1
-    assert abs((y0 + y1) / 2 - (frame.box.y + frame.box.h / 2)) <= 1
-    assert x1 - x0 <= frame.monogram.max_width
+def test_placeholder_name_set_large_inside_the_frame_or_left_out() -> None:
+    layout = layout_with(())
+    frame = layout.photo.box
+    placed = place_placeholder(layout, "Hanna", Mono())
+    assert [line.text for line in placed] == ["Hanna"] and placed[0].size == 120
+    inner = layout.photo.placeholder.text_box(frame)
+    assert all(inner.contains(line.bbox) for line in placed)
+    assert max(line.bbox[3] for line in placed) == inner.bottom  # valign bottom
+    assert place_placeholder(layout, "W" * 40, Mono()) == ()  # too long: the fill alone
+    card = plan_card(layout, {}, Mono(), who="x", placeholder="Hanna", variant=3)
+    assert card.placeholder_fill == (20, 20, 60)  # fills[3 % 2]
+    assert plan_card(layout, {}, Mono(), who="x", placeholder="Hanna", with_photo=True).placeholder == ()
+
+
+def test_free_texts_are_filled_from_fields_and_left_out_when_empty() -> None:
+    block = Block(
+        "footer",
+        Box(0, 500, 1000, 300),
+        "left",
+        "top",
+        (
+            replace(style("site", 40, 40, 1), template="{site_host}"),
+            replace(style("credit", 40, 40, 1), template="Photo: {photo_credit}"),
+            replace(style("hashtags", 40, 40, 1), max_items=2),
+        ),
+    )
+    layout = layout_with((block,))
+    texts = {"site_host": "belaruswomen.org", "photo_credit": "", "hashtags": "#A #B #C"}
+    assert resolve_texts(layout, texts) == {"site": "belaruswomen.org", "credit": "", "hashtags": "#A #B"}
+    lines = plan_block(block, resolve_texts(layout, texts), Mono(), layout, "x")
+    assert [line.field for line in lines] == ["site", "hashtags"]
+
+
+class Tracked(Mono):
+    def span(self, text: str, font: str, size: int, tracking: float = 0.0) -> Span:
+        base = super().span(text, font, size)
+        extra = round(tracking * size * max(0, len(text) - 1))
+        return Span(base.left, base.top, base.right + extra, base.bottom)
+
+
+def test_letter_spacing_widens_the_line_and_is_measured() -> None:
+    plain = fit_text("HANNA ABLAB", style(size=80, min_size=40, max_lines=1), 2000, 1000, Tracked())
+    spaced = fit_text(
+        "HANNA ABLAB", style(size=80, min_size=40, max_lines=1, tracking=0.1), 2000, 1000, Tracked()
+    )
+    assert plain is not None and spaced is not None
+    assert spaced.width == plain.width + round(0.1 * 80 * 10)
+    # In a box the plain line just fits, the spaced one must shrink.
+    narrow = fit_text(
+        "HANNA ABLAB", style(size=80, min_size=40, max_lines=1, tracking=0.1), plain.width, 1000, Tracked()
+    )
+    assert narrow is not None and narrow.size < 80 and narrow.width <= plain.width
 
 
 # --- cover crop ---------------------------------------------------------------------------
@@ -500,20 +546,53 @@ def theme() -> Any:
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_shipped_layouts_are_valid_and_place_every_field(fmt: str) -> None:
+def test_shipped_layouts_are_valid_and_campaign(fmt: str) -> None:
     layout = load_layout(TEMPLATES, fmt)
     assert (layout.width, layout.height) == FORMATS[fmt]
-    placed = [s.field for b in layout.blocks for s in b.texts]
-    assert sorted(placed) == sorted(FIELDS)
-    for block in layout.blocks:
-        assert 0 <= block.box.x and block.box.right <= layout.width
+    placed = layout.placed()
+    assert set(REQUIRED_FIELDS) <= set(placed)
+    assert placed.index("message") < placed.index("name")  # the message first
+    # The organisation on every card: its mark and its site (the call to action carries it).
+    assert any(image.file == "logo.png" for image in layout.images)
+    assert "cta" in placed or any(
+        s.template and "{site_host}" in s.template for b in layout.blocks for s in b.texts
+    )
+    # At most two hashtags in the image, or none: the post carries them.
+    if "hashtags" in placed:
+        assert (layout.style("hashtags").max_items or 99) <= 2
+    # Her photo (or the placeholder) is the hero: 45-55% of the card.
+    share = layout.photo.box.w * layout.photo.box.h / (layout.width * layout.height)
+    assert 0.45 <= share <= 0.55, share
+    assert check_geometry(layout) == []
     assert load_layout(TEMPLATES, fmt) is layout  # loaded once per process
 
 
-def test_story_text_stays_out_of_the_platform_controls() -> None:
+def test_story_has_the_call_to_action_inside_its_safe_zone() -> None:
     layout = load_layout(TEMPLATES, "story")
+    assert "cta" in layout.placed()
     for block in layout.blocks:
         assert block.box.y >= 250 and block.box.bottom <= 1920 - 250
+    inner = layout.photo.placeholder.text_box(layout.photo.box)
+    assert inner.y >= 250
+
+
+def test_square_text_inside_the_instagram_grid_crop() -> None:
+    layout = load_layout(TEMPLATES, "square")
+    assert TEXT_AREAS["square"][0] == (1080 - 1080 * 3 // 4) // 2
+    for block in layout.blocks:
+        assert block.box.x >= 135 and block.box.right <= 945
+    inner = layout.photo.placeholder.text_box(layout.photo.box)
+    assert inner.x >= 135 and inner.right <= 945
+
+
+def test_legible_sizes_per_format() -> None:
+    assert {fmt: min_legible_size(fmt) for fmt in FORMATS} == {
+        "square": 36,
+        "portrait": 36,
+        "story": 36,
+        "landscape": 54,
+        "link": 40,
+    }
 
 
 def bad(fmt: str, mutate: Any) -> str:
@@ -540,10 +619,10 @@ def test_bad_layouts_name_file_and_key() -> None:
     msg = bad("link", lambda d: d["block"][0].update(box=[500, 52, 900, 100]))
     assert "block[0].box" in msg and "outside" in msg
 
-    msg = bad("landscape", lambda d: d["block"][1]["text"].pop(0))
+    msg = bad("landscape", lambda d: d["block"][0]["text"].pop(1))
     assert "'name'" in msg
 
-    msg = bad("story", lambda d: d["block"][1]["text"][1].update(field="name"))
+    msg = bad("story", lambda d: d["block"][0]["text"][2].update(field="name"))
     assert "already placed" in msg
 
     msg = bad("story", lambda d: d["block"][1]["text"][0].update(min_size=200))
@@ -552,14 +631,51 @@ def test_bad_layouts_name_file_and_key() -> None:
     msg = bad("square", lambda d: d["block"][1]["text"][0].update(last_resort_size=90))
     assert "block[1].text[0].last_resort_size" in msg and "larger than min_size" in msg
 
-    msg = bad("square", lambda d: d["block"][1]["text"][0].update(last_resort_lines=2))
-    assert "block[1].text[0].last_resort_lines" in msg and "fewer than max_lines" in msg
+    msg = bad("square", lambda d: d["block"][0]["text"][1].update(last_resort_lines=1))
+    assert "block[0].text[1].last_resort_lines" in msg and "fewer than max_lines" in msg
 
     msg = bad("square", lambda d: d["block"][1]["text"][0].update(last_resort_lines=9))
     assert "block[1].text[0].last_resort_lines" in msg and "outside" in msg
 
     msg = bad("square", lambda d: d["block"][1]["text"][0].update(font="serif"))
     assert "'serif'" in msg and "font role" in msg
+
+    msg = bad("square", lambda d: d["block"][0]["text"][4].update(text="Photo: {credit}"))
+    assert "block[0].text[4].text" in msg and "unknown placeholder {credit}" in msg
+
+    msg = bad("square", lambda d: d["block"][0]["text"][4].update(name="status"))
+    assert "block[0].text[4].name" in msg
+
+    msg = bad("square", lambda d: d["image"][0].update(file="../secret.png"))
+    assert "image[0].file" in msg
+
+    msg = bad("square", lambda d: d.update(shape=[{"box": [0, 0, 100, 50], "radius": 30, "fill": "red"}]))
+    assert "shape[0].radius" in msg
+
+    msg = bad("square", lambda d: d.update(shape=[{"box": [0, 0, 100, 50], "kind": "star", "fill": "red"}]))
+    assert "shape[0].kind" in msg
+
+    msg = bad("square", lambda d: d["canvas"].update(colour="red"))
+    assert "canvas.colour" in msg and "unknown key" in msg
+
+
+def test_layout_geometry_is_checked() -> None:
+    # Illegible: 30 px on a 1080 px card is 10 px on a phone.
+    msg = bad("portrait", lambda d: d["block"][0]["text"][3].update(min_size=30, size=30))
+    assert "block[0].text[3].min_size" in msg and "below 36 px" in msg
+    msg = bad("landscape", lambda d: d["block"][0]["text"][0].update(last_resort_size=30))
+    assert "block[0].text[0].last_resort_size" in msg and "below 36 px" in msg
+    # Outside Instagram's 3:4 grid crop.
+    msg = bad("square", lambda d: d["block"][0].update(box=[72, 580, 936, 382]))
+    assert "block[0].box" in msg and "x 135..945" in msg
+    # Under the story's controls.
+    msg = bad("story", lambda d: d["block"][0].update(box=[96, 200, 888, 450]))
+    assert "block[0].box" in msg and "y 250..1670" in msg
+    # Overlaps: text on the photo, a block on the logo.
+    msg = bad("link", lambda d: d["block"][0].update(box=[500, 34, 600, 494]))
+    assert "overlaps the photo frame" in msg
+    msg = bad("square", lambda d: d["image"][0].update(box=[300, 984, 56, 56]))
+    assert "block 'footer' overlaps image 'logo'" in msg
 
 
 def test_bad_theme_and_missing_files(tmp_path: Path) -> None:

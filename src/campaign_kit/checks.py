@@ -74,4 +74,24 @@ def check_project(project: Project) -> ProjectCheck:
     # Templates and card layouts: syntax, presence, and a trial render (which needs a valid
     # roster and locale files; without them it would only repeat their problems).
     result.problems.extend(check_templates(project.templates, campaign, roster if locales_ok else None))
+    result.problems.extend(check_card_layouts(project, campaign.languages))
     return result
+
+
+def check_card_layouts(project: Project, languages: tuple[str, ...]) -> list[Problem]:
+    """Every problem of the card layouts and their wording, for ``validate``.
+
+    Unknown keys, missing fields, overlapping elements, illegible sizes, texts outside what
+    the platform shows, and the contrast of each text against what is behind it.
+    """
+    from campaign_kit.render import cards  # Pillow is only needed when there are cards to check
+
+    problems = cards.check_layouts(project.templates, project.assets / "fonts", project.assets)
+    for name, load in (("words.toml", cards.card_words), ("alt.toml", cards.alt_wording)):
+        path = project.templates / "cards" / name
+        for lang in languages:
+            try:
+                load(project.templates, lang)
+            except CampaignKitError as exc:
+                problems.extend(_problems(exc, str(path)))
+    return problems

@@ -11,8 +11,9 @@ from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
 
-from campaign_kit.errors import ConfigError, Problem
+from campaign_kit.errors import ConfigError
 from campaign_kit.roster import text_problems
+from campaign_kit.toml_reader import TomlReader
 
 # A language is files only (templates/locale/<lang>.toml and its templates; validate checks
 # they exist): campaign.toml may name any language code CLDR could know.
@@ -212,25 +213,8 @@ def header_problem(value: str, kind: str) -> str | None:
     return None
 
 
-class _Reader:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.problems: list[Problem] = []
-
-    def bad(self, field: str, message: str) -> None:
-        self.problems.append(Problem(self.path, message, field=field))
-
-    def get(self, table: dict[str, Any], key: str, kind: type, where: str, default: Any = ...) -> Any:
-        name = f"{where}.{key}" if where else key
-        if key not in table:
-            if default is ...:
-                self.bad(name, "missing")
-            return None if default is ... else default
-        value = table[key]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-            self.bad(name, f"must be {kind.__name__}, not {type(value).__name__}")
-            return None if default is ... else default
-        return value
+class _Reader(TomlReader):
+    """The shared reader plus campaign.toml's own kinds of value: links, texts per language, tags."""
 
     def text(self, value: str, name: str) -> bool:
         """Report invisible characters and mixed-script words; True when the text is clean."""
@@ -240,7 +224,7 @@ class _Reader:
         return not problems
 
     def url(self, table: dict[str, Any], key: str, where: str) -> str:
-        value = self.get(table, key, str, where)
+        value = self.get(table, key, where, str)
         if value is not None and not re.fullmatch(r"https://[^\s<>\"']+", value):
             self.bad(f"{where}.{key}", f"{value[:80]!r} must be an absolute https:// link")
         elif value is not None and not value.isascii():
@@ -259,7 +243,7 @@ class _Reader:
     def per_language(
         self, table: dict[str, Any], key: str, where: str, languages: tuple[str, ...]
     ) -> dict[str, str]:
-        value = self.get(table, key, dict, where)
+        value = self.get(table, key, where, dict)
         if value is None:
             return {}
         out: dict[str, str] = {}
@@ -300,7 +284,7 @@ def _texts(
     r: _Reader, nl: dict[str, Any], key: str, languages: tuple[str, ...], limit: int
 ) -> dict[str, str]:
     """An optional per-language table of one-line texts under ``[newsletter]``."""
-    table = r.get(nl, key, dict, "newsletter", default={}) or {}
+    table = r.get(nl, key, "newsletter", dict, default={}) or {}
     out: dict[str, str] = {}
     if not table:
         return out
@@ -318,16 +302,16 @@ def _texts(
 
 def _newsletter_extras(r: _Reader, nl: dict[str, Any], languages: tuple[str, ...]) -> dict[str, Any]:
     """The compliance and hand-off keys of ``[newsletter]``, validated."""
-    esp = r.get(nl, "esp", str, "newsletter", default="listmonk")
+    esp = r.get(nl, "esp", "newsletter", str, default="listmonk")
     if esp not in KNOWN_ESPS:
         r.bad("newsletter.esp", f"unknown platform {esp!r} (known: {', '.join(KNOWN_ESPS)})")
     from_name = _texts(r, nl, "from_name", languages, 80)
-    list_id = r.get(nl, "list_id", str, "newsletter", default="") or ""
+    list_id = r.get(nl, "list_id", "newsletter", str, default="") or ""
     if list_id and not LIST_ID_RE.match(list_id):
         r.bad(
             "newsletter.list_id", f"{list_id[:80]!r} must be a dotted name like news.example.org (RFC 2919)"
         )
-    utm_table = r.get(nl, "utm", dict, "newsletter", default={}) or {}
+    utm_table = r.get(nl, "utm", "newsletter", dict, default={}) or {}
     utm: list[tuple[str, str]] = []
     for key, value in utm_table.items():
         if not UTM_KEY_RE.match(key):
@@ -342,13 +326,13 @@ def _newsletter_extras(r: _Reader, nl: dict[str, Any], languages: tuple[str, ...
             )
         else:
             utm.append((key, value))
-    roll_max = r.get(nl, "roll_call_max", int, "newsletter", default=60)
+    roll_max = r.get(nl, "roll_call_max", "newsletter", int, default=60)
     if roll_max is not None and roll_max < 0:
         r.bad("newsletter.roll_call_max", "must be 0 or more")
-    featured_max = r.get(nl, "featured_max", int, "newsletter", default=10)
+    featured_max = r.get(nl, "featured_max", "newsletter", int, default=10)
     if featured_max is not None and featured_max < 1:
         r.bad("newsletter.featured_max", "must be at least 1")
-    listmonk = r.get(nl, "listmonk", dict, "newsletter", default={}) or {}
+    listmonk = r.get(nl, "listmonk", "newsletter", dict, default={}) or {}
     lists = listmonk.get("lists", {})
     if not isinstance(lists, dict) or not all(
         isinstance(v, list) and v and all(isinstance(i, int) and not isinstance(i, bool) for i in v)
@@ -387,7 +371,7 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     r = _Reader(path)
     if data.get("schema") != 1:
         r.bad("schema", f"must be 1, not {data.get('schema')!r}")
-    languages = r.get(data, "languages", list, "") or []
+    languages = r.get(data, "languages", "", list) or []
     for lang in languages:
         if not isinstance(lang, str) or not LANGUAGE_RE.match(lang):
             r.bad("languages", f"{str(lang)[:40]!r} is not a language code like en, be or pl")
@@ -398,28 +382,28 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     )
     if not languages:
         r.bad("languages", "at least one language is needed")
-    platforms = r.get(data, "platforms", list, "", default=list(KNOWN_PLATFORMS))
+    platforms = r.get(data, "platforms", "", list, default=list(KNOWN_PLATFORMS)) or []
     for name in platforms:
         if name not in KNOWN_PLATFORMS:
             r.bad("platforms", f"unknown platform {name!r} (known: {', '.join(KNOWN_PLATFORMS)})")
     hashtags = r.hashtags(data.get("hashtags"), "hashtags")
 
-    org = r.get(data, "organisation", dict, "") or {}
+    org = r.get(data, "organisation", "", dict) or {}
     org_name = r.per_language(org, "name", "organisation", languages)
     org_project = r.per_language(org, "project", "organisation", languages)
     site_url = r.url(org, "site_url", "organisation")
     donate_url = r.url(org, "donate_url", "organisation")
 
-    nl = r.get(data, "newsletter", dict, "") or {}
+    nl = r.get(data, "newsletter", "", dict) or {}
     esp_tags = ESP_TAGS.get(nl.get("esp", "listmonk"), ESP_TAGS["listmonk"])
-    unsubscribe = r.get(nl, "unsubscribe", str, "newsletter", default=esp_tags["unsubscribe"])
+    unsubscribe = r.get(nl, "unsubscribe", "newsletter", str, default=esp_tags["unsubscribe"])
     if not unsubscribe or not unsubscribe.strip():
         r.bad("newsletter.unsubscribe", "the unsubscribe merge tag must not be empty")
     newsletter = Newsletter(
-        sender=r.get(nl, "from", str, "newsletter") or "",
-        reply_to=r.get(nl, "reply_to", str, "newsletter", default="") or "",
+        sender=r.get(nl, "from", "newsletter", str) or "",
+        reply_to=r.get(nl, "reply_to", "newsletter", str, default="") or "",
         unsubscribe=unsubscribe or DEFAULT_UNSUBSCRIBE,
-        unsubscribe_mailto=r.get(nl, "unsubscribe_mailto", str, "newsletter") or "",
+        unsubscribe_mailto=r.get(nl, "unsubscribe_mailto", "newsletter", str) or "",
         **_newsletter_extras(r, nl, languages),
     )
     if newsletter.unsubscribe_mailto and not newsletter.unsubscribe_mailto.startswith("mailto:"):
@@ -431,7 +415,7 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     r.header(newsletter.unsubscribe, "newsletter.unsubscribe", "merge-tag")
 
     appeals: dict[str, Appeal] = {}
-    for key, table in (r.get(data, "appeals", dict, "") or {}).items():
+    for key, table in (r.get(data, "appeals", "", dict) or {}).items():
         where = f"appeals.{key}"
         if not SLUG_RE.match(key):
             r.bad(where, "an appeal name must be a lowercase slug (it names folders in out/)")
@@ -439,19 +423,19 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         if not isinstance(table, dict):
             r.bad(where, "must be a table")
             continue
-        group = r.get(table, "group", str, where, default=None)
+        group = r.get(table, "group", where, str, default=None)
         if group is not None and not SLUG_RE.match(group):
             r.bad(f"{where}.group", f"{group[:40]!r} is not a group name (a lowercase slug)")
         if group is not None:
             r.text(group, f"{where}.group")
-        featured = r.get(table, "featured_per_cycle", int, where, default=5)
+        featured = r.get(table, "featured_per_cycle", where, int, default=5)
         if featured is not None and featured < 1:
             r.bad(f"{where}.featured_per_cycle", "must be at least 1")
-        min_age = r.get(table, "min_age", int, where, default=None)
+        min_age = r.get(table, "min_age", where, int, default=None)
         if min_age is not None and not 1 <= min_age <= 120:
             r.bad(f"{where}.min_age", f"{min_age} is not an age in years")
-        has_health = r.get(table, "has_health", bool, where, default=False)
-        min_months = r.get(table, "min_sentence_months", int, where, default=None)
+        has_health = r.get(table, "has_health", where, bool, default=False)
+        min_months = r.get(table, "min_sentence_months", where, int, default=None)
         if min_months is not None and not 1 <= min_months <= 12 * 30:
             r.bad(f"{where}.min_sentence_months", f"{min_months} is not a term in months")
         if not (group or min_age is not None or has_health or min_months is not None):
@@ -459,7 +443,7 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         unknown = sorted(set(table) - APPEAL_KEYS)
         if unknown:
             r.bad(f"{where}.{unknown[0]}", f"unknown setting (known: {', '.join(sorted(APPEAL_KEYS))})")
-        needs_children = r.get(table, "needs_children", bool, where, default=group == "mothers")
+        needs_children = r.get(table, "needs_children", where, bool, default=group == "mothers")
         appeals[key] = Appeal(
             key=key,
             group=group or None,

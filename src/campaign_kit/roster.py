@@ -54,6 +54,7 @@ MAX_NAME_LEN = {"surname": 40, "given": 30}
 MAX_WORD_LEN = 20
 MAX_CHILDREN = 30
 MAX_SENTENCE_MONTHS = 12 * 30
+MAX_CREDIT_LEN = 40
 
 # Schema 1 had one Cyrillic form (the Russian); schema 2 has the Belarusian and the Russian.
 NAME_FIELDS_V1 = ("surname_latin", "given_latin", "surname_cyrillic", "given_cyrillic")
@@ -80,7 +81,7 @@ OPTIONAL_FIELDS = (
     "sources",
 )
 # Fields schema 2 added that a schema 1 file may not carry.
-SCHEMA_2_ONLY = frozenset({"latin_exception", "born_on", "health", "history", "photo_credit"})
+SCHEMA_2_ONLY = frozenset({"latin_exception", "born_on", "health", "history"})
 REQUIRED_FIELDS_V1 = ("id", *NAME_FIELDS_V1, "status", "children", "groups")
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS + ("children",))
 KNOWN_FIELDS_V1 = frozenset(REQUIRED_FIELDS_V1 + OPTIONAL_FIELDS) - SCHEMA_2_ONLY
@@ -198,6 +199,7 @@ class Person:
     facility: str | None = None
     photo: str | None = None
     photo_focus: tuple[float, float] | None = None
+    photo_credit: str | None = None
     detained_on: PartialDate | None = None
     released_on: PartialDate | None = None
     sources: tuple[str, ...] = ()
@@ -207,7 +209,6 @@ class Person:
     born_on: PartialDate | None = None
     health: str | None = None
     history: tuple[HistoryEvent, ...] = ()
-    photo_credit: str | None = None
 
     @property
     def surname_ru(self) -> str:
@@ -625,9 +626,6 @@ class _Checker:
                 "health",
                 f"must be null or one line of at most {MAX_HEALTH_LEN} characters (a published note)",
             )
-        credit = rec.get("photo_credit")
-        if credit is not None and (not isinstance(credit, str) or not credit.strip() or len(credit) > 200):
-            bad("photo_credit", "must be null or a short line naming who took the photo")
         history = self._history(rec.get("history"), status, bad)
 
         # sources
@@ -649,6 +647,17 @@ class _Checker:
             and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in focus)
         ):
             bad("photo_focus", "must be [x, y] with both between 0 and 1")
+        credit = rec.get("photo_credit")
+        # Printed on every card that shows her photo: one short line, only with a photo.
+        if credit is not None and (
+            not isinstance(credit, str)
+            or not credit.strip()
+            or len(credit) > MAX_CREDIT_LEN
+            or any(ord(c) < 32 for c in credit)
+        ):
+            bad("photo_credit", f"must be one line of at most {MAX_CREDIT_LEN} characters, or null")
+        elif credit is not None and photo is None:
+            bad("photo_credit", "is set but there is no photo")
 
         if len(self.problems) != before:
             return None
@@ -668,12 +677,12 @@ class _Checker:
             facility=facility,
             photo=photo,
             photo_focus=tuple(float(v) for v in focus) if focus else None,  # type: ignore[arg-type]
+            photo_credit=credit,
             detained_on=dates.get("detained_on"),
             released_on=dates.get("released_on"),
             born_on=dates.get("born_on"),
             health=health,
             history=history,
-            photo_credit=credit,
             sources=tuple(sources or ()),
         )
 

@@ -3,7 +3,8 @@
 Three passes, each reporting file and line where there is one:
 
 1. syntax: every Jinja template under ``templates/`` is parsed (all of them, not the first);
-2. presence: every template and card layout a build of each language and appeal reads exists;
+2. presence: every template a build of each language and appeal reads exists (card layouts and
+   their wording are checked by ``checks.check_card_layouts``);
 3. a trial render: each language's posts, appeal and newsletter are rendered for one woman of
    each appeal, with the build's own renderers and ``StrictUndefined``, so an undefined
    variable or attribute (``p.nmae``) is reported with the template line it is on.
@@ -15,8 +16,7 @@ the first two passes run (the roster's problems are reported on their own).
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +105,7 @@ def required_templates(campaign: Campaign, lang: str) -> list[str]:
 
 
 def presence_problems(templates: Path, campaign: Campaign) -> list[Problem]:
-    """Every template and card layout a build of each language and appeal needs, and is missing."""
-    from campaign_kit.render.layout import FORMATS
-
+    """Every template a build of each language and appeal needs, and is missing."""
     problems: list[Problem] = []
     needed = [*SHARED_TEMPLATES]
     for lang in campaign.languages:
@@ -124,31 +122,8 @@ def presence_problems(templates: Path, campaign: Campaign) -> list[Problem]:
                 f"(or templates/appeals/<appeal>/{name})"
             )
         problems.append(Problem(str(templates / name), message))
-    return problems + layout_problems(templates, campaign.languages, FORMATS)
-
-
-def layout_problems(templates: Path, languages: Iterable[str], formats: Iterable[str]) -> list[Problem]:
-    """Load every card layout (and the theme) the way a build does; check alt.toml's languages."""
-    from campaign_kit.render.layout import load_layout
-
-    problems: list[Problem] = []
-    for fmt in formats:
-        try:
-            load_layout(templates, fmt)
-        except CampaignKitError as exc:
-            problems += problem_from_error(exc, str(templates / "cards" / f"{fmt}.toml"))
-    alt = templates / "cards" / "alt.toml"
-    try:
-        table = tomllib.loads(alt.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return [*problems, Problem(str(alt), "missing: every card's alt text is written from it")]
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return [*problems, Problem(str(alt), f"cannot be read: {exc}")]
-    for lang in languages:
-        if not isinstance(table.get(lang), dict):
-            problems.append(
-                Problem(str(alt), f"no [{lang}] table: the alt text of {lang} cards is written from it")
-            )
+    # Card layouts and their wording (layout files, words.toml, alt.toml per language) are
+    # checked by checks.check_card_layouts.
     return problems
 
 
@@ -219,7 +194,8 @@ def _steps(
         lambda: render_appeal(ctx, templates),
         lambda: render_newsletter(ctx, templates, settings=campaign.newsletter),
         lambda: cards_mod.alt_text(
-            cards_mod.card_content(person, campaign, appeal, ctx["t"]), templates_dir=templates
+            cards_mod.card_content(person, campaign, appeal, ctx["t"], templates_dir=templates),
+            templates_dir=templates,
         ),
     ]
 

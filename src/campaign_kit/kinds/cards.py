@@ -56,7 +56,7 @@ class CardsKind:
         from campaign_kit.render import cards
 
         project = inputs.project
-        fonts = digest_files(files_under(project.assets / "fonts"), project.assets)
+        fonts = digest_files(cards.card_asset_files(project.assets), project.assets)
         layouts = {
             fmt: digest_files([project.templates / "cards" / f"{fmt}.toml"], project.templates)
             for fmt in cards.FORMATS
@@ -74,7 +74,14 @@ class CardsKind:
                 photo_digest = hashlib.sha256((project.photos / person.photo).read_bytes()).hexdigest()
             for lang in inputs.languages:
                 locale = load_locale(project.templates, lang)
-                content = cards.card_content(person, inputs.campaign, inputs.appeal, locale)
+                content = cards.card_content(
+                    person,
+                    inputs.campaign,
+                    inputs.appeal,
+                    locale,
+                    as_of=inputs.roster.as_of,
+                    templates_dir=project.templates,
+                )
                 alt = cards.alt_text(content, templates_dir=project.templates)
                 for fmt, (width, height) in cards.FORMATS.items():
                     rel = paths.card(lang, person.id, fmt)

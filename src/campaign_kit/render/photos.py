@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from campaign_kit.errors import PhotoError
-from campaign_kit.render.layout import cover_crop
+from campaign_kit.render.typeset import cover_crop
 
 #: The largest photo decoded, in pixels (a 48-megapixel phone photo is 8000×6000). Anything
 #: larger is refused before decoding: it would cost hundreds of MB for a frame of ~0.5 MP.
