@@ -177,7 +177,7 @@ class _Run:
                     self.report.files.append(WriteResult(e.path, "unchanged", e.size, e.sha256))
                 self.report.cached[kind.name] = self.report.cached.get(kind.name, 0) + 1
                 if not plan.products:
-                    self.products[kind.name].extend(self._old_products(kind.name))
+                    self.products[kind.name].extend(self._old_products(kind))
             elif requested or old:  # a part not asked for is still remade if its files were damaged
                 todo.append(unit)
                 self.report.rendered[kind.name] = self.report.rendered.get(kind.name, 0) + 1
@@ -189,14 +189,20 @@ class _Run:
         found = [self.previous.entries.get(rel) for rel in unit.paths]
         return [e for e in found if e is not None and e.kind == kind] if all(found) else []
 
-    def _old_products(self, kind: str) -> list[Any]:
+    def _old_products(self, kind: Kind) -> list[Any]:
+        """The products of a kept unit: from the kind's own file, else from the manifest."""
         from campaign_kit.model import PRODUCT_TYPES
 
-        kind_type = PRODUCT_TYPES.get(kind)
-        if kind_type is None:
-            return []
+        loader = getattr(kind, "load_products", None)
+        kind_type = PRODUCT_TYPES.get(kind.name)
         try:
-            return [kind_type.from_dict(d) for d in self.previous.products.get(kind, [])]
+            if loader is not None:
+                return list(loader(self._read))
+            return (
+                [kind_type.from_dict(d) for d in self.previous.products.get(kind.name, [])]
+                if kind_type
+                else []
+            )
         except CampaignKitError:
             return []
 

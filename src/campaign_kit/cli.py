@@ -94,7 +94,10 @@ def cli() -> None:
 @project_option
 @handle_errors
 def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None:
-    """Check roster.json and campaign.toml; list every problem, each naming record and field.
+    """Check roster.json, campaign.toml, templates and card layouts; list every problem.
+
+    Each problem names its file and record and field, or its line. Warnings (a schema 1
+    roster, a Latin name that is not the passport transliteration) do not fail it.
 
     Exit 0 when valid, 1 when any problem is found.
 
@@ -701,6 +704,159 @@ def newsletter_push(
         click.echo(
             f"{p.lang}: campaign {p.id} {p.name!r} {verb}, test sent to {', '.join(p.tested)}, {state}",
             err=True,
+        )
+
+
+# --- approve and publish (issue 15): the core is campaign_kit.publish -----------------------
+
+_out_option = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder the build wrote.",
+)
+
+
+@cli.command()
+@click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml).")
+@click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
+@click.option("--by", "by", required=True, help="Who reviewed the kit (recorded in approval.json).")
+@_out_option
+@click.option("--json", "as_json", is_flag=True, help="Print the approval as JSON.")
+@project_option
+@handle_errors
+def approve(
+    appeal: str | None, cycle_id: str | None, by: str, out: Path, as_json: bool, project_dir: Path
+) -> None:
+    """Record that this exact kit was reviewed: approval.json holds every published file's digest.
+
+    Example:
+
+    \b
+        campaign-kit approve --cycle 2026-W48 --by "Alena K."
+
+    """
+    from campaign_kit.publish.approval import approval_summary
+    from campaign_kit.publish.approval import approve as record
+
+    key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
+    approval = record(out_dir / key / cycle, by)
+    if as_json:
+        emit_json(approval_summary(approval))
+    click.echo(
+        f"{key} {cycle}: approved by {approval.by} at {approval.at} "
+        f"({len(approval.posts)} posts, {len(approval.files)} files, digest {approval.digest[:12]})",
+        err=True,
+    )
+
+
+@cli.command()
+@click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml).")
+@click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
+@click.option(
+    "--platform",
+    "platform_list",
+    default="bluesky,mastodon,telegram",
+    show_default=True,
+    help="Platforms, comma-separated.",
+)
+@click.option("--lang", "langs", default=None, help="Only these languages, comma-separated (default: all).")
+@click.option("--at", "at", default=None, help="Schedule on Mastodon at this ISO 8601 time (with offset).")
+@click.option("--dry-run", is_flag=True, help="Check everything and show the plan; send nothing.")
+@click.option(
+    "--status", "show_status", is_flag=True, help="Show what is out and what is left; send nothing."
+)
+@click.option(
+    "--resolve",
+    multiple=True,
+    metavar="KEY=sent:ID|KEY=unsent",
+    help="Settle an uncertain post after looking at the platform (repeatable).",
+)
+@_out_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@project_option
+@handle_errors
+def publish(
+    appeal: str | None,
+    cycle_id: str | None,
+    platform_list: str,
+    langs: str | None,
+    at: str | None,
+    dry_run: bool,
+    show_status: bool,
+    resolve: tuple[str, ...],
+    out: Path,
+    as_json: bool,
+    project_dir: Path,
+) -> None:
+    """Publish the approved cycle to Bluesky, Mastodon and Telegram, each post exactly once.
+
+    Credentials come from the environment only (see README, "Publishing"). A killed or
+    failed run resumes where it stopped.
+
+    Example:
+
+    \b
+        campaign-kit publish --cycle 2026-W48 --platform bluesky,mastodon --dry-run
+
+    """
+    import os
+
+    from campaign_kit.publish import runner
+
+    key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
+    folder = out_dir / key / cycle
+    platforms = runner.parse_platforms(platform_list)
+    if show_status:
+        data = runner.status(folder, platforms)
+        if as_json:
+            emit_json(data)
+            return
+        approval = data["approval"]
+        if approval["approved"]:
+            click.echo(f"approved by {approval['by']} at {approval['at']}")
+        elif "by" in approval:
+            click.echo(f"CHANGED since {approval['by']} approved it: " + "; ".join(approval["changed"][:5]))
+        else:
+            click.echo("not approved")
+        for row in data["posts"]:
+            click.echo(f"{row['state']:<10} {row['key']:<44} {row['remote'] or row['note'] or ''}")
+        click.echo(", ".join(f"{n} {state}" for state, n in sorted(data["counts"].items())))
+        return
+
+    def tell(item_key: str, action: str, detail: str) -> None:
+        if not as_json:
+            click.echo(f"{action}: {item_key} {detail}", err=True)
+
+    report = runner.publish(
+        folder,
+        platforms,
+        os.environ,
+        langs=_csv_option(langs, None, "--lang"),
+        at=runner.parse_at(at) if at else None,
+        dry_run=dry_run,
+        visibility=runner.mastodon_visibility(Project(project_dir).campaign),
+        resolve=runner.parse_resolve(resolve),
+        progress=tell,
+    )
+    if as_json:
+        emit_json(report.as_dict())
+    if dry_run:
+        if not as_json:
+            for item_key, plan in report.planned.items():
+                click.echo(f"{plan:<44} {item_key}")
+        return
+    click.echo(
+        f"{key} {cycle}: {len(report.published)} published, {len(report.recovered)} found already out, "
+        f"{len(report.already)} done before, {len(report.uncertain)} uncertain, "
+        f"{len(report.blocked)} waiting",
+        err=True,
+    )
+    if report.uncertain:
+        raise click.ClickException(
+            "some posts may or may not be out; look, then settle each with --resolve:\n"
+            + "\n".join(f"  {reason}" for reason in report.uncertain.values())
         )
 
 

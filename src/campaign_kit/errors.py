@@ -116,3 +116,11 @@ class SendError(CampaignKitError):
 
 class EspError(CampaignKitError):
     """``newsletter export`` or ``newsletter push`` failed (no send build, platform refused)."""
+
+
+class ApprovalError(CampaignKitError):
+    """A cycle is not approved, or its files changed since it was approved."""
+
+
+class PublishError(CampaignKitError):
+    """``publish`` failed: a platform refused a post, credentials are missing, or a post is uncertain."""

@@ -16,7 +16,7 @@ class ReviewKind:
     """The review page of the cycle folder."""
 
     name = "review"
-    consumes: tuple[str, ...] = ("files",)
+    consumes: tuple[str, ...] = ("files", "posts")
 
     def plan(self, inputs: Inputs, products: Mapping[str, Any]) -> Plan:
         """One unit: the page, keyed by every recorded file's digest and the review template."""
@@ -40,11 +40,14 @@ class ReviewKind:
                     if data is not None:
                         texts[rel] = data
             # index.html; past 50 women also index-2.html, index-3.html ... (render/review.py).
+            posts = products.get("posts")
             pages = review_files(
                 templates_dir=inputs.project.templates,
                 contexts=inputs.contexts,
                 files=files.entries,
                 texts=texts,
+                # The posts as typed products, not re-parsed from posts.json's bytes.
+                posts=[p.to_dict() for p in posts] if posts else None,
             )
             return Rendered(files=dict(pages))
 

@@ -1,0 +1,214 @@
+"""Mastodon through Mastodon.py: media with description and focus, idempotent statuses, threads.
+
+Exactly once: every status carries an Idempotency-Key made from the appeal, cycle and post
+and recorded before the call, so a resumed run repeats the same request and Mastodon answers
+with the status it already made. Mastodon keeps the keys for an hour; a ``sending`` entry
+older than that is reported as uncertain instead of risking a second post.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from campaign_kit.errors import PublishError
+from campaign_kit.platforms import extract_urls, graphemes
+from campaign_kit.publish.cycle import Item, Kit
+from campaign_kit.publish.images import load_card
+from campaign_kit.publish.remote import Refused, RetryPolicy, Secrets, Transient, Uncertain
+
+MAX_CHARS = 500
+URL_CHARS = 23
+MAX_DESCRIPTION = 1500
+MEDIA_LIMIT = 16 * 1024 * 1024
+IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)  # Mastodon keeps keys for 3,600 s
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+
+
+def idempotency_key(appeal: str, cycle: str, key: str) -> str:
+    """The post's Idempotency-Key: the same for every attempt at the same post."""
+    return "campaign-kit-" + hashlib.sha256(f"{appeal}\n{cycle}\n{key}".encode()).hexdigest()[:40]
+
+
+def mastodon_length(text: str) -> int:
+    """Length as Mastodon counts it: graphemes, every http(s) URL as 23."""
+    urls = extract_urls(text, without_protocol=False)
+    return graphemes(text) - sum(graphemes(u.url) for u in urls) + URL_CHARS * len(urls)
+
+
+def focus_for(width: int, height: int) -> tuple[float, float]:
+    """The focus point for a card: its centre, where its names and status line are set.
+
+    Mastodon crops previews to 16:9 around the focus point; the cards lay their text out
+    centred, so the centre keeps it in view whatever the crop.
+    """
+    return (0.0, 0.0)
+
+
+def _classify(exc: Exception, what: str, secrets: Secrets) -> Exception:
+    from mastodon import errors as me
+
+    if isinstance(exc, me.MastodonVersionError) and isinstance(exc.__cause__, me.MastodonError):
+        exc = exc.__cause__
+    if isinstance(exc, me.MastodonRatelimitError | me.MastodonServerError | me.MastodonNetworkError):
+        return Transient(secrets.redact(f"{what}: {exc}"))
+    if isinstance(exc, me.MastodonAPIError):
+        args = exc.args
+        status = args[1] if len(args) > 1 and isinstance(args[1], int) else None
+        detail = args[3] if len(args) > 3 else str(exc)
+        if status == 429:
+            return Transient(secrets.redact(f"{what}: 429 {detail}"))
+        return Refused(secrets.redact(f"{what}: {status} {detail}"), status)
+    return exc
+
+
+class Mastodon:
+    """Publishes items to one Mastodon account.
+
+    Args:
+        env: Settings from :func:`campaign_kit.publish.remote.read_env`.
+        secrets: Where the token is registered for redaction.
+        retry: The retry policy.
+        visibility: Visibility of every status (``[publish.mastodon] visibility``).
+        at: When to schedule the statuses (``--at``), or None to post now.
+
+    """
+
+    name = "mastodon"
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        secrets: Secrets,
+        retry: RetryPolicy,
+        visibility: str = "public",
+        at: dt.datetime | None = None,
+    ) -> None:
+        if visibility not in VISIBILITIES:
+            raise PublishError(f"mastodon: visibility {visibility!r} is not one of {', '.join(VISIBILITIES)}")
+        self.url = env["CAMPAIGN_KIT_MASTODON_URL"].rstrip("/")
+        self._token = env["CAMPAIGN_KIT_MASTODON_TOKEN"]
+        self.secrets = secrets
+        self.retry = retry
+        self.visibility = visibility
+        self.at = at
+        self._api: Any = None
+        self._version_known = False
+
+    def api(self) -> Any:
+        """The Mastodon.py client (no request is made until the first call)."""
+        if self._api is None:
+            from mastodon import Mastodon as Client
+
+            self._api = Client(
+                access_token=self._token,
+                api_base_url=self.url,
+                # We retry ourselves (and say so in the ledger); never sleep inside the SDK.
+                ratelimit_method="throw",
+                request_timeout=60,
+                # Mastodon.py asks /api/v1/instance for the version once, to pick /api/v2/media.
+                version_check_mode="none",
+            )
+        return self._api
+
+    def connect(self) -> Any:
+        """The client, with the server's version known.
+
+        Mastodon.py picks ``/api/v2/media`` only when it knows the version, and on a failed
+        lookup it silently assumes 1.0.0; so the lookup is made here, retried like any call.
+        """
+        api = self.api()
+        if not self._version_known:
+            self._call(
+                "mastodon: read the server's version", lambda: api.retrieve_mastodon_version(fail_hard=True)
+            )
+            self._version_known = True
+        return api
+
+    def _call(self, what: str, fn: Any) -> Any:
+        def attempt() -> Any:
+            try:
+                return fn()
+            except Exception as exc:
+                raise _classify(exc, what, self.secrets) from None
+
+        return self.retry.call(what, attempt)
+
+    def check(self, item: Item, kit: Kit) -> None:
+        """Check the post fits Mastodon's limits, without the network."""
+        length = mastodon_length(item.post.api_text)
+        if length > MAX_CHARS:
+            raise PublishError(f"mastodon: post {item.key} is {length} characters; the limit is {MAX_CHARS}")
+        if item.card:
+            if not item.post.alt_text:
+                raise PublishError(f"mastodon: post {item.key} has a card without a description")
+            if len(item.post.alt_text) > MAX_DESCRIPTION:
+                raise PublishError(f"mastodon: post {item.key}'s description is over {MAX_DESCRIPTION}")
+            load_card(kit.folder / item.card, MEDIA_LIMIT)
+        if self.at is not None and item.parent is not None:
+            raise PublishError(
+                f"mastodon: post {item.key} replies to another; Mastodon cannot schedule a reply "
+                "to a status not yet posted, so publish the thread without --at"
+            )
+
+    def intent(self, item: Item, kit: Kit, now: dt.datetime) -> dict[str, Any]:
+        """What the ledger records before the call: the Idempotency-Key and when it was first used."""
+        return {
+            "idempotency_key": idempotency_key(kit.appeal, kit.cycle, item.key),
+            "first_sent_at": now.isoformat(),
+        }
+
+    def recover(self, item: Item, intent: dict[str, Any]) -> dict[str, Any] | None:
+        """Within Mastodon's idempotency window, sending again is safe: return None to do so."""
+        first = dt.datetime.fromisoformat(intent["first_sent_at"])
+        if dt.datetime.now(dt.UTC) - first > IDEMPOTENCY_WINDOW:
+            raise Uncertain(
+                f"mastodon: post {item.key} was sent at {intent['first_sent_at']} and not confirmed; "
+                "Mastodon no longer remembers its Idempotency-Key"
+            )
+        return None
+
+    def send(
+        self,
+        item: Item,
+        kit: Kit,
+        intent: dict[str, Any],
+        root: dict[str, Any] | None,
+        parent: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """Upload the card with its description and focus, then post the status; return its id."""
+        api = self.connect()
+        post = item.post
+        media_ids = None
+        if item.card:
+            card = load_card(kit.folder / item.card, MEDIA_LIMIT)
+            media = self._call(
+                f"mastodon: upload card of {item.key}",
+                lambda: api.media_post(
+                    card.data,
+                    mime_type=card.mime,
+                    description=post.alt_text,
+                    focus=focus_for(card.width, card.height),
+                    file_name=item.card.rsplit("/", 1)[-1],
+                ),
+            )
+            media_ids = [media["id"]]
+        status = self._call(
+            f"mastodon: post {item.key}",
+            lambda: api.status_post(
+                post.api_text,
+                in_reply_to_id=parent["id"] if parent else None,
+                media_ids=media_ids,
+                visibility=self.visibility,
+                language=post.lang,
+                idempotency_key=intent["idempotency_key"],
+                scheduled_at=self.at,
+            ),
+        )
+        remote = {"id": str(status["id"])}
+        if self.at is not None:
+            remote["scheduled_at"] = self.at.isoformat()
+        else:
+            remote["url"] = status.get("url") or status.get("uri")
+        return remote

@@ -1,0 +1,370 @@
+"""``publish`` and ``publish --status``: the approved kit, post by post, through the ledger."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from campaign_kit import paths
+from campaign_kit.errors import ApprovalError, CampaignKitError, PublishError
+from campaign_kit.publish import PLATFORMS
+from campaign_kit.publish.approval import changes, read_approval, require_approval
+from campaign_kit.publish.cycle import Item, Kit, load_cycle
+from campaign_kit.publish.files import publish_lock
+from campaign_kit.publish.ledger import DONE, FAILED, SENDING, UNCERTAIN, Ledger
+from campaign_kit.publish.remote import Refused, RetryPolicy, Secrets, Uncertain, read_env
+
+# Reported as (item key, what happened, detail) while the run goes.
+Progress = Callable[[str, str, str], None]
+
+
+@dataclass
+class Report:
+    """What a publish run did.
+
+    Attributes:
+        published: Keys posted by this run.
+        already: Keys a previous run had posted.
+        recovered: Keys a killed run had posted, found on the platform by this one.
+        uncertain: Key -> why it may or may not be out (a person must look).
+        blocked: Thread parts not sent because the part before is not out.
+        planned: For ``--dry-run``: key -> what would happen.
+
+    """
+
+    published: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    uncertain: dict[str, str] = field(default_factory=dict)
+    blocked: list[str] = field(default_factory=list)
+    planned: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "published": self.published,
+            "already": self.already,
+            "recovered": self.recovered,
+            "uncertain": self.uncertain,
+            "blocked": self.blocked,
+            "planned": self.planned,
+        }
+
+
+def parse_platforms(value: str) -> tuple[str, ...]:
+    """``bluesky,mastodon`` -> ``("bluesky", "mastodon")``; PublishError for anything else."""
+    names = tuple(dict.fromkeys(p.strip() for p in value.split(",") if p.strip()))
+    unknown = [n for n in names if n not in PLATFORMS]
+    if not names or unknown:
+        raise PublishError(
+            f"--platform: {', '.join(unknown) or 'none given'}; publish supports {', '.join(PLATFORMS)}"
+        )
+    return names
+
+
+def parse_at(value: str, now: dt.datetime | None = None) -> dt.datetime:
+    """``--at``: an ISO 8601 time with an offset, at least five minutes ahead (Mastodon's rule)."""
+    try:
+        at = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise PublishError(
+            f"--at: {value!r} is not an ISO 8601 time like 2026-12-01T09:00:00+00:00"
+        ) from None
+    if at.tzinfo is None:
+        raise PublishError(f"--at: {value!r} needs a time zone offset (e.g. +00:00 or Z)")
+    if at - (now or dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5):
+        raise PublishError(f"--at: {value!r} must be at least 5 minutes from now")
+    return at
+
+
+def mastodon_visibility(campaign_toml: Path) -> str:
+    """``[publish.mastodon] visibility`` from campaign.toml (default ``public``)."""
+    try:
+        data = tomllib.loads(campaign_toml.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "public"
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PublishError(f"{campaign_toml}: cannot be read ({exc})") from None
+    value = data.get("publish", {}).get("mastodon", {}).get("visibility", "public")
+    if not isinstance(value, str):
+        raise PublishError(f'{campaign_toml}: field "publish.mastodon.visibility" must be a string')
+    return value
+
+
+def parse_resolve(values: tuple[str, ...]) -> dict[str, str | None]:
+    """``KEY=sent:ID`` / ``KEY=unsent`` -> ``{KEY: ID or None}``."""
+    out: dict[str, str | None] = {}
+    for value in values:
+        key, _, verdict = value.partition("=")
+        if verdict == "unsent":
+            out[key] = None
+        elif verdict.startswith("sent:") and verdict[5:].strip():
+            out[key] = verdict[5:].strip()
+        else:
+            raise PublishError(f"--resolve: {value!r} is not KEY=sent:MESSAGE_ID or KEY=unsent")
+    return out
+
+
+def make_publishers(
+    platforms: tuple[str, ...],
+    environ: Mapping[str, str],
+    secrets: Secrets,
+    retry: RetryPolicy,
+    visibility: str,
+    at: dt.datetime | None,
+) -> dict[str, Any]:
+    """One publisher per platform, from the environment (PublishError naming missing variables)."""
+    from campaign_kit.publish.bluesky import Bluesky
+    from campaign_kit.publish.mastodon import Mastodon
+    from campaign_kit.publish.telegram import Telegram
+
+    if at is not None and platforms != ("mastodon",):
+        raise PublishError("--at: only Mastodon schedules posts; use it with --platform mastodon alone")
+    out: dict[str, Any] = {}
+    for name in platforms:
+        env = read_env(name, environ, secrets)
+        if name == "bluesky":
+            out[name] = Bluesky(env, secrets, retry)
+        elif name == "mastodon":
+            out[name] = Mastodon(env, secrets, retry, visibility=visibility, at=at)
+        else:
+            out[name] = Telegram(env, secrets, retry)
+    return out
+
+
+# Loggers of the HTTP stacks underneath: urllib3 logs request lines, and Telegram's hold the token.
+_LOGGERS = ("urllib3.connectionpool", "urllib3", "requests", "httpx", "httpcore", "mastodon", "atproto")
+
+
+class _Redact(logging.Filter):
+    def __init__(self, secrets: Secrets) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.secrets.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
+@contextlib.contextmanager
+def _redacted_logs(secrets: Secrets) -> Iterator[None]:
+    """Scrub secrets from log records of the HTTP libraries, should anyone turn logging on."""
+    flt = _Redact(secrets)
+    targets: list[logging.Filterer] = [logging.getLogger(n) for n in _LOGGERS]
+    targets += list(logging.getLogger().handlers)
+    for target in targets:
+        target.addFilter(flt)
+    try:
+        yield
+    finally:
+        for target in targets:
+            target.removeFilter(flt)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def publish(
+    folder: Path,
+    platforms: tuple[str, ...],
+    environ: Mapping[str, str],
+    *,
+    langs: tuple[str, ...] | None = None,
+    at: dt.datetime | None = None,
+    dry_run: bool = False,
+    visibility: str = "public",
+    resolve: Mapping[str, str | None] | None = None,
+    retry: RetryPolicy | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Publish the approved cycle in ``folder`` to ``platforms``, resuming where a run stopped.
+
+    Raises:
+        ApprovalError: The cycle is not approved, or changed since.
+        PublishError: A variable is missing, a post does not fit, a platform refused a post
+            (naming post and platform), or retries ran out. Posts already out stay recorded.
+
+    """
+    secrets = Secrets()
+    try:
+        with _redacted_logs(secrets):
+            return _publish(
+                folder,
+                platforms,
+                environ,
+                secrets,
+                langs,
+                at,
+                dry_run,
+                visibility,
+                resolve or {},
+                retry,
+                progress,
+            )
+    except CampaignKitError as exc:
+        # Whatever an SDK put into a message, no secret leaves this function.
+        raise type(exc)(secrets.redact(exc.message), exc.problems) from None
+
+
+def _publish(
+    folder: Path,
+    platforms: tuple[str, ...],
+    environ: Mapping[str, str],
+    secrets: Secrets,
+    langs: tuple[str, ...] | None,
+    at: dt.datetime | None,
+    dry_run: bool,
+    visibility: str,
+    resolve: Mapping[str, str | None],
+    retry: RetryPolicy | None,
+    progress: Progress | None,
+) -> Report:
+    kit = load_cycle(folder)
+    require_approval(folder, kit)
+    items = kit.select(platforms, langs)
+    if not items:
+        raise PublishError(f"{folder}: no posts for {', '.join(platforms)}")
+    publishers = make_publishers(platforms, environ, secrets, retry or RetryPolicy(), visibility, at)
+    for item in items:
+        publishers[item.platform].check(item, kit)
+    tell = progress or (lambda key, action, detail: None)
+    report = Report()
+    if dry_run:
+        ledger_view = Ledger(folder, kit.appeal, kit.cycle)  # reads only; nothing is saved
+        for item in items:
+            state = ledger_view.state(item.key)
+            report.planned[item.key] = {
+                DONE: "already published",
+                SENDING: "check on the platform, then send if not out",
+                UNCERTAIN: "uncertain: resolve by hand",
+            }.get(state or "", "send")
+        return report
+    with publish_lock(folder):
+        ledger = Ledger(folder, kit.appeal, kit.cycle)
+        _apply_resolve(ledger, items, resolve)
+        for item in items:
+            _publish_one(item, kit, ledger, publishers[item.platform], report, tell)
+    return report
+
+
+def _apply_resolve(ledger: Ledger, items: list[Item], resolve: Mapping[str, str | None]) -> None:
+    by_key = {i.key: i for i in items}
+    for key, remote_id in resolve.items():
+        item = by_key.get(key)
+        if item is None:
+            raise PublishError(f"--resolve: no post {key!r} among the posts being published")
+        if ledger.state(key) not in (UNCERTAIN, SENDING):
+            raise PublishError(f"--resolve: post {key} is {ledger.state(key) or 'not sent'}, not uncertain")
+        if remote_id is None:
+            ledger.update(key, item.platform, item.lang, FAILED, error="resolved by hand: not sent")
+        else:
+            ledger.update(
+                key, item.platform, item.lang, DONE, remote={"id": remote_id, "resolved_by_hand": True}
+            )
+
+
+def _publish_one(item: Item, kit: Kit, ledger: Ledger, pub: Any, report: Report, tell: Progress) -> None:
+    state = ledger.state(item.key)
+    if state == DONE:
+        report.already.append(item.key)
+        return
+    if state == UNCERTAIN:
+        report.uncertain[item.key] = ledger.get(item.key).get("reason", "")  # type: ignore[union-attr]
+        return
+    root = parent = None
+    if item.parent is not None:
+        if ledger.state(item.parent) != DONE:
+            report.blocked.append(item.key)
+            return
+        parent = ledger.remote(item.parent)
+        root = ledger.remote(item.thread) if item.thread else None
+    entry = ledger.get(item.key) or {}
+    intent = entry.get("intent") if state == SENDING else None
+    if intent is not None:
+        try:
+            found = pub.recover(item, intent)
+        except Uncertain as exc:
+            ledger.update(item.key, item.platform, item.lang, UNCERTAIN, reason=str(exc))
+            report.uncertain[item.key] = str(exc)
+            tell(item.key, "uncertain", str(exc))
+            return
+        if found is not None:
+            ledger.update(item.key, item.platform, item.lang, DONE, remote=found)
+            report.recovered.append(item.key)
+            tell(item.key, "recovered", found.get("uri") or found.get("url") or found.get("id", ""))
+            return
+    else:
+        intent = pub.intent(item, kit, _now())
+    attempts = int(entry.get("attempts", 0)) + 1
+    ledger.update(item.key, item.platform, item.lang, SENDING, intent=intent, attempts=attempts)
+    try:
+        remote = pub.send(item, kit, intent, root, parent)
+    except Refused as exc:
+        ledger.update(item.key, item.platform, item.lang, FAILED, error=exc.message)
+        raise PublishError(
+            f"{item.platform} refused post {item.key}: {exc.message}; nothing of it was posted. "
+            "Fix the cause and run publish again: what is out stays out"
+        ) from None
+    except Uncertain as exc:
+        ledger.update(item.key, item.platform, item.lang, UNCERTAIN, reason=str(exc))
+        report.uncertain[item.key] = str(exc)
+        tell(item.key, "uncertain", str(exc))
+        return
+    except PublishError as exc:
+        # Retries ran out on failures that post nothing (refused connections, 429, 5xx
+        # answers); Bluesky and Mastodon would find or repeat a landed write by its key anyway.
+        ledger.update(item.key, item.platform, item.lang, FAILED, error=exc.message)
+        raise
+    ledger.update(item.key, item.platform, item.lang, DONE, remote=remote)
+    report.published.append(item.key)
+    tell(item.key, "published", remote.get("uri") or remote.get("url") or remote.get("id", ""))
+
+
+def status(folder: Path, platforms: tuple[str, ...] = PLATFORMS) -> dict[str, Any]:
+    """What is out and what is left, per post, with the approval's state; reads only."""
+    kit = load_cycle(folder)
+    approval = read_approval(folder)
+    if approval is None:
+        approval_state: dict[str, Any] = {"approved": False}
+    else:
+        diff = changes(folder, approval, kit)
+        approval_state = {"approved": not diff, "by": approval.by, "at": approval.at, "changed": diff}
+    ledger = Ledger(folder, kit.appeal, kit.cycle)
+    rows = []
+    for item in kit.select(platforms):
+        entry = ledger.get(item.key) or {}
+        remote = entry.get("remote") or {}
+        rows.append(
+            {
+                "key": item.key,
+                "platform": item.platform,
+                "lang": item.lang,
+                "state": entry.get("state", "left"),
+                "remote": remote.get("uri") or remote.get("url") or remote.get("id"),
+                "note": entry.get("reason") or entry.get("error"),
+            }
+        )
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    return {
+        "appeal": kit.appeal,
+        "cycle": kit.cycle,
+        "approval": approval_state,
+        "counts": counts,
+        "posts": rows,
+        "ledger": str(folder / paths.LEDGER),
+    }
+
+
+__all__ = ["ApprovalError", "Report", "parse_platforms", "publish", "status"]

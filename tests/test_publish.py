@@ -1,0 +1,533 @@
+"""approve and publish: approval bound to the bytes, the ledger, the three platforms.
+
+Bluesky tests post to a real PDS (``@atproto/dev-env``, started by ``scripts/pds.sh``; they
+skip with the reason when it is not installed). Mastodon and Telegram cannot run here: their
+tests talk to the local stand-ins in ``test_publish_servers.py``, which follow the documented
+APIs. Every address is on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import random
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from campaign_kit.cli import cli
+from campaign_kit.errors import ApprovalError, PublishError
+from campaign_kit.publish import approval, runner
+from campaign_kit.publish.bluesky import facets, record_key
+from campaign_kit.publish.images import load_card
+from campaign_kit.publish.ledger import Ledger
+from campaign_kit.publish.remote import RetryPolicy
+from test_publish_servers import (
+    MASTODON_TOKEN,
+    PDS_PASSWORD,
+    TELEGRAM_TOKEN,
+    FakeMastodon,
+    FakeTelegram,
+    Pds,
+    platform_env,
+    start_pds,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+CYCLE = "2026-W49"
+SECRETS = (PDS_PASSWORD, MASTODON_TOKEN, TELEGRAM_TOKEN, TELEGRAM_TOKEN.split(":")[1])
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repo's project built once for the cycle, in English and Belarusian."""
+    root = tmp_path_factory.mktemp("publish-build")
+    for name in ("roster.json", "campaign.toml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "assets", root / "assets")
+    result = CliRunner().invoke(
+        cli,
+        ["build", "--project", str(root), "--cycle", CYCLE, "--lang", "en,be", "--out", str(root / "out")],
+    )
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture
+def proj(built: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the built kit (campaign.toml and out/) for one test."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    shutil.copy(built / "campaign.toml", root / "campaign.toml")
+    shutil.copytree(built / "out" / "mothers", root / "out" / "mothers")
+    return root
+
+
+def folder_of(proj: Path) -> Path:
+    return proj / "out" / "mothers" / CYCLE
+
+
+@pytest.fixture
+def mastodon():
+    fake = FakeMastodon().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def telegram():
+    fake = FakeTelegram().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def pds():
+    server = start_pds()
+    yield server
+    server.stop()
+
+
+def run(proj: Path, *args: str, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(
+        cli, [*args, "--project", str(proj), "--cycle", CYCLE], env=env or {}, catch_exceptions=False
+    )
+
+
+def no_wait() -> RetryPolicy:
+    return RetryPolicy(sleep=lambda s: None)
+
+
+def publish(proj: Path, platforms: str, env: dict[str, str], **kw: Any) -> runner.Report:
+    return runner.publish(
+        folder_of(proj), runner.parse_platforms(platforms), env, retry=kw.pop("retry", no_wait()), **kw
+    )
+
+
+def posts_json(proj: Path) -> list[dict[str, Any]]:
+    return json.loads((folder_of(proj) / "posts.json").read_text(encoding="utf-8"))
+
+
+def featured_posts(proj: Path, platform: str) -> list[dict[str, Any]]:
+    return [p for p in posts_json(proj) if p["platform"] == platform and p["kind"] == "post"]
+
+
+# --- approval ---------------------------------------------------------------------------------
+
+
+def test_publish_refuses_an_unapproved_cycle(
+    proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    result = run(proj, "publish", "--platform", "mastodon", env=platform_env(None, mastodon, telegram))
+    assert result.exit_code == 1
+    assert "not approved" in result.output and "campaign-kit approve" in result.output
+    assert not mastodon.requests
+    assert not (folder_of(proj) / "published.json").exists()
+
+
+def test_approve_records_every_published_file_with_who_and_when(proj: Path) -> None:
+    result = run(proj, "approve", "--by", "Alena K.")
+    assert result.exit_code == 0, result.output
+    data = json.loads((folder_of(proj) / "approval.json").read_text(encoding="utf-8"))
+    assert data["approved_by"] == "Alena K." and data["approved_at"].endswith("Z")
+    files = {f["path"]: f["sha256"] for f in data["files"]}
+    cards = {
+        p["card"]
+        for p in posts_json(proj)
+        if p["platform"] in ("bluesky", "mastodon", "telegram") and p["card"]
+    }
+    assert set(files) == {"posts.json"} | cards and len(cards) >= 10
+    for rel, sha in files.items():
+        assert hashlib.sha256((folder_of(proj) / rel).read_bytes()).hexdigest() == sha
+    assert "bluesky:en:ablab-hanna" in data["posts"] and "bluesky:en:thread:1" in data["posts"]
+
+
+def test_a_changed_card_or_post_is_refused_and_named(
+    proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    folder = folder_of(proj)
+    approval.approve(folder, "Alena K.")
+    card = next(p["card"] for p in featured_posts(proj, "mastodon"))
+    (folder / card).write_bytes((folder / card).read_bytes() + b"\0")
+    posts = posts_json(proj)
+    target = next(
+        p for p in posts if p["platform"] == "telegram" and p["lang"] == "be" and p["kind"] == "post"
+    )
+    target["text"] = target["api_text"] = target["text"] + " !"
+    (folder / "posts.json").write_text(json.dumps(posts, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ApprovalError) as err:
+        publish(proj, "mastodon,telegram", platform_env(None, mastodon, telegram))
+    message = str(err.value)
+    assert f"{card} changed" in message
+    assert f"post telegram:be:{target['id']} changed" in message
+    assert "approve again" in message
+    assert not mastodon.requests and not telegram.requests
+    # Approving again (after a new review) lets it through.
+    approval.approve(folder, "Alena K.")
+    assert publish(proj, "telegram", platform_env(None, mastodon, telegram)).published
+
+
+def test_approve_rejects_an_empty_or_odd_name(proj: Path) -> None:
+    assert run(proj, "approve", "--by", "  ").exit_code == 1
+    result = run(proj, "approve", "--by", "a\x1bb")
+    assert result.exit_code == 1 and "control character" in result.output
+    assert not (folder_of(proj) / "approval.json").exists()
+
+
+# --- Mastodon and Telegram against the local stand-ins --------------------------------------
+
+
+def test_mastodon_and_telegram_publish_each_post_once_with_image_and_thread(
+    proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    approval.approve(folder_of(proj), "Alena K.")
+    (proj / "campaign.toml").write_text(
+        (proj / "campaign.toml").read_text(encoding="utf-8")
+        + '\n[publish.mastodon]\nvisibility = "unlisted"\n',
+        encoding="utf-8",
+    )
+    env = platform_env(None, mastodon, telegram)
+    result = run(proj, "publish", "--platform", "mastodon,telegram", env=env)
+    assert result.exit_code == 0, result.output
+
+    posts = featured_posts(proj, "mastodon")
+    statuses = list(mastodon.statuses.values())
+    with_media = [s for s in statuses if s["media_attachments"]]
+    assert sorted(s["text"] for s in with_media) == sorted(p["api_text"] for p in posts)
+    for status in with_media:
+        post = next(p for p in posts if p["api_text"] == status["text"])
+        media = status["media_attachments"][0]
+        assert media["description"] == post["alt_text"]
+        assert media["meta"]["focus"] == {"x": 0.0, "y": 0.0}
+        assert status["language"] == post["lang"] and status["visibility"] == "unlisted"
+    keys = [r["headers"].get("Idempotency-Key") for r in mastodon.requests if r["path"] == "/api/v1/statuses"]
+    assert all(keys) and len(set(keys)) == len(keys) == len(statuses)
+    for lang in ("en", "be"):
+        parts = sorted(
+            (
+                p
+                for p in posts_json(proj)
+                if p["platform"] == "mastodon" and p["kind"] == "thread" and p["lang"] == lang
+            ),
+            key=lambda p: p["part"],
+        )
+        chain = [next(s for s in statuses if s["text"] == p["api_text"]) for p in parts]
+        assert chain[0]["in_reply_to_id"] is None
+        for before, after in zip(chain, chain[1:], strict=False):
+            assert after["in_reply_to_id"] == before["id"]
+
+    tg_posts = featured_posts(proj, "telegram")
+    captions = [m["caption"] for m in telegram.messages.values()]
+    assert sorted(captions) == sorted(p["api_text"] for p in tg_posts)
+    assert all(m["photo"][0]["file_size"] > 1000 for m in telegram.messages.values())
+
+    # Running again publishes nothing new.
+    before = (len(mastodon.statuses), len(telegram.messages))
+    again = run(proj, "publish", "--platform", "mastodon,telegram", env=env)
+    assert again.exit_code == 0 and "0 published" in again.output
+    assert (len(mastodon.statuses), len(telegram.messages)) == before
+
+
+def test_rate_limits_and_5xx_are_retried_with_backoff(
+    proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    approval.approve(folder_of(proj), "Alena K.")
+    mastodon.faults[:] = [429, 503, 500]
+    telegram.faults[:] = [429, 502]
+    waits: list[float] = []
+    policy = RetryPolicy(sleep=waits.append)
+    report = publish(
+        proj, "mastodon,telegram", platform_env(None, mastodon, telegram), langs=("en",), retry=policy
+    )
+    assert len(waits) == 5 and all(w <= policy.cap for w in waits)
+    assert len(report.published) == len({p for p in report.published})
+    texts = [s["text"] for s in mastodon.statuses.values()]
+    assert len(texts) == len(set(texts)) == len([k for k in report.published if k.startswith("mastodon")])
+    assert len(telegram.messages) == 5
+
+
+def test_a_4xx_names_post_and_platform_and_the_rerun_resumes(
+    proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    approval.approve(folder_of(proj), "Alena K.")
+    env = platform_env(None, mastodon, telegram)
+    publish(proj, "mastodon", env, langs=("en",))  # warm: nothing of this fails
+    first = len(mastodon.statuses)
+    mastodon.statuses.clear()
+    mastodon.keys.clear()
+    (folder_of(proj) / "published.json").unlink()
+    # The second post's media upload is refused.
+    real_handle = mastodon.handle
+    calls = {"n": 0}
+
+    def refuse_third(path: str, *args: Any) -> Any:
+        calls["n"] += path == "/api/v2/media"
+        if path == "/api/v2/media" and calls["n"] == 2:
+            return 422, {"error": "Validation failed: File content type is invalid"}, {}
+        return real_handle(path, *args)
+
+    mastodon.handle = refuse_third  # type: ignore[method-assign]
+    result = run(proj, "publish", "--platform", "mastodon", "--lang", "en", env=env)
+    assert result.exit_code == 1
+    second = featured_posts(proj, "mastodon")[1]
+    assert f"mastodon refused post mastodon:en:{second['id']}" in result.output
+    assert "File content type is invalid" in result.output and "Traceback" not in result.output
+    ledger = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))
+    assert ledger["entries"][f"mastodon:en:{second['id']}"]["state"] == "failed"
+    assert len(mastodon.statuses) == 1
+    mastodon.handle = real_handle  # type: ignore[method-assign]
+    again = run(proj, "publish", "--platform", "mastodon", "--lang", "en", env=env)
+    assert again.exit_code == 0, again.output
+    assert len(mastodon.statuses) == first
+    assert len({s["text"] for s in mastodon.statuses.values()}) == first
+
+
+def test_telegram_unconfirmed_send_is_uncertain_until_resolved(
+    proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    folder = folder_of(proj)
+    approval.approve(folder, "Alena K.")
+    env = platform_env(None, mastodon, telegram)
+    post = featured_posts(proj, "telegram")[0]
+    key = f"telegram:en:{post['id']}"
+    # As a run killed between sendPhoto and the ledger's "done" leaves it.
+    Ledger(folder, "mothers", CYCLE).update(
+        key, "telegram", "en", "sending", intent={"first_sent_at": "2026-12-01T09:00:00+00:00"}, attempts=1
+    )
+    result = run(proj, "publish", "--platform", "telegram", "--lang", "en", env=env)
+    assert result.exit_code == 1
+    assert f"--resolve {key}=sent:MESSAGE_ID" in result.output
+    assert post["api_text"] not in [m["caption"] for m in telegram.messages.values()]
+    assert len(telegram.messages) == 4
+    status = run(proj, "publish", "--status", "--platform", "telegram", "--json", env=env)
+    rows = {r["key"]: r["state"] for r in json.loads(status.output)["posts"]}
+    assert rows[key] == "uncertain"
+    settled = run(
+        proj, "publish", "--platform", "telegram", "--lang", "en", "--resolve", f"{key}=unsent", env=env
+    )
+    assert settled.exit_code == 0, settled.output
+    assert [m["caption"] for m in telegram.messages.values()].count(post["api_text"]) == 1
+
+
+def test_mastodon_at_schedules_and_other_platforms_refuse_it(
+    proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    approval.approve(folder_of(proj), "Alena K.")
+    env = platform_env(None, mastodon, telegram)
+    refused = run(proj, "publish", "--platform", "telegram", "--at", "2099-01-01T09:00:00Z", env=env)
+    assert refused.exit_code == 1 and "only Mastodon schedules" in refused.output
+    thread = run(proj, "publish", "--platform", "mastodon", "--at", "2099-01-01T09:00:00Z", env=env)
+    assert thread.exit_code == 1 and "publish the thread without --at" in thread.output
+    assert not mastodon.requests
+    bad = run(proj, "publish", "--platform", "mastodon", "--at", "tomorrow", env=env)
+    assert bad.exit_code == 1 and "ISO 8601" in bad.output
+
+
+def test_mastodon_at_schedules_posts(proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram) -> None:
+    approval.approve(folder_of(proj), "Alena K.")
+    env = platform_env(None, mastodon, telegram)
+    kit = runner.load_cycle(folder_of(proj))
+    items = [i for i in kit.select(("mastodon",), ("en",)) if i.parent is None and i.thread is None]
+    at = runner.parse_at("2099-01-01T09:00:00+00:00")
+    publishers = runner.make_publishers(("mastodon",), env, runner.Secrets(), no_wait(), "public", at)
+    ledger = Ledger(folder_of(proj), kit.appeal, kit.cycle)
+    report = runner.Report()
+    for item in items:
+        runner._publish_one(item, kit, ledger, publishers["mastodon"], report, lambda *a: None)
+    assert len(mastodon.scheduled) == 5 and not mastodon.statuses
+    assert all(s["scheduled_at"].startswith("2099-01-01T09:00:00") for s in mastodon.scheduled.values())
+
+
+def test_dry_run_and_status_send_nothing(proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram) -> None:
+    approval.approve(folder_of(proj), "Alena K.")
+    env = platform_env(None, mastodon, telegram)
+    dry = run(proj, "publish", "--platform", "mastodon,telegram", "--dry-run", env=env)
+    assert dry.exit_code == 0, dry.output
+    assert "send" in dry.output and "telegram:be:thread" not in dry.output
+    assert not mastodon.requests and not telegram.requests
+    assert not (folder_of(proj) / "published.json").exists()
+    status = run(proj, "publish", "--status", "--platform", "mastodon", env=env)
+    assert status.exit_code == 0 and "approved by Alena K." in status.output and "left" in status.output
+
+
+def test_missing_variables_are_named_never_their_values(
+    proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    approval.approve(folder_of(proj), "Alena K.")
+    env = platform_env(None, mastodon, telegram)
+    del env["CAMPAIGN_KIT_TELEGRAM_CHAT"]
+    result = run(proj, "publish", "--platform", "mastodon,telegram", env=env)
+    assert result.exit_code == 1 and "CAMPAIGN_KIT_TELEGRAM_CHAT" in result.output
+    assert MASTODON_TOKEN not in result.output and not mastodon.requests
+
+
+def test_no_credential_in_any_output_ledger_or_log(
+    proj: Path,
+    mastodon: FakeMastodon,
+    telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setattr("campaign_kit.publish.remote.time.sleep", lambda s: None)
+    approval.approve(folder_of(proj), "Alena K.")
+    env = platform_env(None, mastodon, telegram)
+    outputs = []
+    # Rate limits, a refusal, then a wrong token (its error text would hold the URL), then success.
+    telegram.faults[:] = [429, 400]
+    outputs.append(run(proj, "publish", "--platform", "mastodon,telegram", "--lang", "en", env=env).output)
+    outputs.append(
+        run(
+            proj,
+            "publish",
+            "--platform",
+            "telegram",
+            env={**env, "CAMPAIGN_KIT_TELEGRAM_API": "http://127.0.0.1:9"},
+        ).output
+    )
+    wrong = {
+        **env,
+        "CAMPAIGN_KIT_MASTODON_TOKEN": MASTODON_TOKEN + "x",
+        "CAMPAIGN_KIT_TELEGRAM_TOKEN": TELEGRAM_TOKEN + "x",
+    }
+    outputs.append(run(proj, "publish", "--platform", "mastodon,telegram", env=wrong).output)
+    outputs.append(run(proj, "publish", "--platform", "mastodon,telegram", env=env).output)
+    outputs.append(run(proj, "publish", "--status", "--json", env=env).output)
+    assert "401" in outputs[2] or "Unauthorized" in outputs[2] or "invalid" in outputs[2]
+    written = [
+        p.read_bytes().decode("utf-8", "replace")
+        for p in proj.rglob("*")
+        if p.is_file() and p.suffix != ".png"
+    ]
+    logs = [r.getMessage() for r in caplog.records]
+    for secret in SECRETS:
+        for text in outputs + written + logs:
+            assert secret not in text
+    assert len(telegram.messages) == 10
+
+
+# --- Bluesky against the real PDS -------------------------------------------------------------
+
+
+def test_bluesky_publishes_images_alt_facets_langs_and_a_chained_thread(
+    proj: Path, pds: Pds, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    approval.approve(folder_of(proj), "Alena K.")
+    env = platform_env(pds, mastodon, telegram)
+    before = {r["uri"] for r in pds.records()}
+    result = run(proj, "publish", "--platform", "bluesky", env=env)
+    assert result.exit_code == 0, result.output
+    ledger = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))["entries"]
+    records = {r["uri"]: r for r in pds.records() if r["uri"] not in before}
+    expected = [
+        p for p in posts_json(proj) if p["platform"] == "bluesky" and (p["kind"] == "thread" or p["card"])
+    ]
+    featured = json.loads((folder_of(proj) / "manifest.json").read_text())["featured"]
+    expected = [p for p in expected if p["kind"] == "thread" or p["id"] in featured]
+    assert len(records) == len(expected)
+    for post in expected:
+        key = f"bluesky:{post['lang']}:" + (
+            f"thread:{post['part']}" if post["kind"] == "thread" else post["id"]
+        )
+        uri = ledger[key]["remote"]["uri"]
+        assert uri.endswith("/" + record_key("mothers", CYCLE, key))
+        value = records[uri]["value"]
+        assert value["text"] == post["api_text"] and value["langs"] == [post["lang"]]
+        raw = value["text"].encode("utf-8")
+        kinds = set()
+        for facet in value.get("facets", []):
+            piece = raw[facet["index"]["byteStart"] : facet["index"]["byteEnd"]].decode("utf-8")
+            feature = facet["features"][0]
+            kinds.add(feature["$type"])
+            if feature["$type"].endswith("#link"):
+                assert piece == feature["uri"]
+            else:
+                assert piece == "#" + feature["tag"]
+        if post["kind"] == "post":
+            assert kinds == {"app.bsky.richtext.facet#link", "app.bsky.richtext.facet#tag"}
+            image = value["embed"]["images"][0]
+            assert image["alt"] == post["alt_text"]
+            with Image.open(folder_of(proj) / post["card"]) as img:
+                ratio = image["aspectRatio"]
+                assert (ratio["width"], ratio["height"]) == (img.width, img.height)
+            assert image["image"]["mimeType"] == "image/png"
+            assert image["image"]["size"] == (folder_of(proj) / post["card"]).stat().st_size
+        else:
+            root = ledger[f"bluesky:{post['lang']}:thread:1"]["remote"]
+            if post["part"] == 1:
+                assert "reply" not in value
+            else:
+                parent = ledger[f"bluesky:{post['lang']}:thread:{post['part'] - 1}"]["remote"]
+                for ref, want in (("root", root), ("parent", parent)):
+                    got = value["reply"][ref]
+                    assert (got["uri"], got["cid"]) == (want["uri"], want["cid"])
+    # A lost "done" (a kill after the write) is found by its record key, not posted again.
+    first = next(iter(k for k in ledger if k.startswith("bluesky:en:")))
+    data = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))
+    data["entries"][first]["state"] = "sending"
+    (folder_of(proj) / "published.json").write_text(json.dumps(data), encoding="utf-8")
+    report = publish(proj, "bluesky", env)
+    assert report.recovered == [first] and not report.published
+    assert len([r for r in pds.records() if r["uri"] not in before]) == len(expected)
+
+
+def test_bluesky_wrong_password_is_a_clear_error_without_the_password(
+    proj: Path, pds: Pds, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    approval.approve(folder_of(proj), "Alena K.")
+    env = {**platform_env(pds, mastodon, telegram), "CAMPAIGN_KIT_BLUESKY_PASSWORD": PDS_PASSWORD + "-wrong"}
+    result = run(proj, "publish", "--platform", "bluesky", env=env)
+    assert result.exit_code == 1 and "bluesky" in result.output and "log in" in result.output
+    assert PDS_PASSWORD not in result.output and "Traceback" not in result.output
+
+
+# --- pure parts -------------------------------------------------------------------------------
+
+
+def test_record_keys_are_deterministic_tids() -> None:
+    a = record_key("mothers", CYCLE, "bluesky:en:ablab-hanna")
+    assert a == record_key("mothers", CYCLE, "bluesky:en:ablab-hanna")
+    assert a != record_key("mothers", CYCLE, "bluesky:be:ablab-hanna")
+    assert a != record_key("long-sentences", CYCLE, "bluesky:en:ablab-hanna")
+    assert re.fullmatch(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}", a)
+
+
+def test_facets_use_utf8_byte_offsets() -> None:
+    text = "Ганна Аблаб 🤍❤️🤍\nhttps://belaruswomen.org/appeal\n#СвабодуПалітвязням #FreeThemAll spring96.org"
+    found = facets(text)
+    raw = text.encode()
+    pieces = [raw[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode() for f in found]
+    assert pieces == [
+        "https://belaruswomen.org/appeal",
+        "#СвабодуПалітвязням",
+        "#FreeThemAll",
+        "spring96.org",
+    ]
+    assert found[3]["features"][0]["uri"] == "https://spring96.org"
+    assert found[1]["features"][0]["tag"] == "СвабодуПалітвязням"
+
+
+def test_a_card_over_the_blob_limit_is_reencoded_under_it(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    img = Image.frombytes("RGB", (1600, 900), bytes(rng.getrandbits(8) for _ in range(1600 * 900 * 3)))
+    path = tmp_path / "noisy.png"
+    img.save(path)
+    assert path.stat().st_size > 2_000_000
+    card = load_card(path, 2_000_000)
+    assert len(card.data) <= 2_000_000 and card.mime == "image/jpeg"
+    assert card == load_card(path, 2_000_000)  # the same bytes on every attempt
+    with Image.open(io.BytesIO(card.data)) as out:
+        assert not out.info.get("exif")
+
+
+def test_parse_platforms_rejects_unknown() -> None:
+    with pytest.raises(PublishError, match="publish supports bluesky, mastodon, telegram"):
+        runner.parse_platforms("bluesky,x")
