@@ -42,14 +42,34 @@ def golden(update_golden: bool):
     return check
 
 
+_TO_BE = str.maketrans("ИиЩщЪъ", "ІіШшЬь")
+_TO_RU = str.maketrans("ІіЎў", "ИиУу")
+
+
+def cyrillic_forms(text: str) -> tuple[str, str]:
+    """A made-up Cyrillic name as a Belarusian and a Russian form (each in its own alphabet).
+
+    For generated names that mix the two alphabets: и щ ъ become і ш ь in the Belarusian
+    form, і ў become и у in the Russian one. Real names are never made this way.
+    """
+    return text.translate(_TO_BE), text.translate(_TO_RU)
+
+
 def person(**over: Any) -> dict[str, Any]:
-    """A valid roster record, with fields overridden."""
+    """A valid schema 2 roster record, with fields overridden.
+
+    Schema 1's ``surname_cyrillic``/``given_cyrillic`` overrides set both Cyrillic forms
+    (see ``cyrillic_forms``).
+    """
     rec: dict[str, Any] = {
         "id": "ablab-hanna",
         "surname_latin": "ABLAB",
         "given_latin": "Hanna",
-        "surname_cyrillic": "АБЛАБ",
-        "given_cyrillic": "Анна",
+        "surname_be": "АБЛАБ",
+        "given_be": "Ганна",
+        "surname_ru": "АБЛАБ",
+        "given_ru": "Анна",
+        "latin_exception": None,
         "status": "sentenced",
         "sentence_months": 132,
         "facility": "penal_colony",
@@ -60,12 +80,19 @@ def person(**over: Any) -> dict[str, Any]:
         "released_on": None,
         "sources": [],
     }
+    over = dict(over)
+    for old in ("surname_cyrillic", "given_cyrillic"):
+        if old in over:
+            value = over.pop(old)
+            be, ru = cyrillic_forms(value) if isinstance(value, str) else (value, value)
+            over.setdefault(old.replace("cyrillic", "be"), be)
+            over.setdefault(old.replace("cyrillic", "ru"), ru)
     rec.update(over)
     return rec
 
 
 def roster_doc(people: list[dict[str, Any]], as_of: str = "2026-11-24") -> dict[str, Any]:
-    return {"schema": 1, "as_of": as_of, "people": people}
+    return {"schema": 2, "as_of": as_of, "people": people}
 
 
 @pytest.fixture
@@ -117,7 +144,7 @@ def hostile_roster(text: str = HOSTILE) -> Any:
 
     real = load_roster(REPO / "roster.json")
     first = real.people[0]
-    evil = Person(**{**first.__dict__, "surname_latin": text, "surname_cyrillic": text})
+    evil = Person(**{**first.__dict__, "surname_latin": text, "surname_cyrillic": text, "surname_be": text})
     return Roster(real.as_of, (evil, *real.people[1:]))
 
 

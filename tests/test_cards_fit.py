@@ -125,6 +125,8 @@ def at_caps(
         given_latin=" ".join(latin * n for n in given),
         surname_cyrillic="-".join(cyrillic * n for n in surname),
         given_cyrillic=" ".join(cyrillic * n for n in given),
+        surname_be="-".join(cyrillic * n for n in surname),
+        given_be=" ".join(cyrillic * n for n in given),
         status="sentenced",
         children=children,
         groups=("mothers",),

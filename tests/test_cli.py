@@ -64,7 +64,10 @@ def test_stats_json(project: Path):
 def test_stats_unknown_appeal_is_a_clear_error(project: Path):
     result = run("stats", "--project", str(project), "--appeal", "nope")
     assert result.exit_code == 1
-    assert 'no appeal "nope" (defined: mothers)' in result.stderr
+    assert (
+        'no appeal "nope" (defined: long-sentences, mothers, retirement-age, serious-illness)'
+        in result.stderr
+    )
 
 
 def test_stats_leave_released_women_out(project: Path):

@@ -153,7 +153,7 @@ def test_sentence_phrasing_with_cases(months, en, ru, be):
         ("pre_trial", "In pre-trial detention", "Находится в СИЗО", "Знаходзіцца ў СІЗА"),
         (
             "compulsory_treatment",
-            "In compulsory psychological treatment",
+            "In compulsory psychiatric treatment",
             "На принудительном лечении",
             "На прымусовым лячэнні",
         ),
@@ -178,12 +178,19 @@ def test_names_in_the_script_of_the_text():
         given_latin="Katsiaryna",
         surname_cyrillic="ШАБЛИНСКАЯ-ИВАНОВА",
         given_cyrillic="Екатерина",
+        surname_be="ШАБЛІНСКАЯ-ІВАНОВА",
+        given_be="Кацярына",
     )
     en, ru, be = (load_locale(T, lang) for lang in ("en", "ru", "be"))
     assert en.name(p) == "SHABLINSKAYA-IVANOVA Katsiaryna"
-    assert ru.name(p) == be.name(p) == "ШАБЛИНСКАЯ-ИВАНОВА Екатерина"
+    assert ru.name(p) == "ШАБЛИНСКАЯ-ИВАНОВА Екатерина"
+    assert be.name(p) == "ШАБЛІНСКАЯ-ІВАНОВА Кацярына"
     assert en.prose_name(p) == "Katsiaryna Shablinskaya-Ivanova"
     assert ru.prose_name(p) == "Екатерина Шаблинская-Иванова"
+    assert be.prose_name(p) == "Кацярына Шаблінская-Іванова"
+    assert (en.initials(p), ru.initials(p), be.initials(p)) == ("K. S.", "Е. Ш.", "К. Ш.")
+    assert be.other_name(p) == ru.other_name(p) == "SHABLINSKAYA-IVANOVA Katsiaryna"
+    # The published English list pairs the Latin with the Russian form (its locale file says so).
     assert en.other_name(p) == "ШАБЛИНСКАЯ-ИВАНОВА Екатерина"
     assert title_case_name("ABLAB") == "Ablab"
 
@@ -197,4 +204,23 @@ def test_missing_plural_form_is_a_template_error(tmp_path):
     with pytest.raises(TemplateError, match=r"\[years\] lacks the plural forms few"):
         load_locale(tmp_path, "ru")
     with pytest.raises(TemplateError, match="no locale file"):
+        load_locale(tmp_path, "en")
+
+
+def test_a_schema_1_person_cannot_be_named_in_belarusian():
+    from campaign_kit.errors import RosterError
+
+    with pytest.raises(RosterError, match="no Belarusian name form.*campaign-kit migrate"):
+        load_locale(T, "be").name(woman())
+    assert load_locale(T, "ru").name(woman()) == "АБЛАБ Анна"
+
+
+def test_locale_file_must_choose_name_forms(tmp_path):
+    from campaign_kit.errors import TemplateError
+
+    (tmp_path / "locale").mkdir()
+    text = (T / "locale" / "en.toml").read_text(encoding="utf-8")
+    bad = text.replace('name_form = "latin"', 'name_form = "cyrillic"')
+    (tmp_path / "locale" / "en.toml").write_text(bad, encoding="utf-8")
+    with pytest.raises(TemplateError, match='name_form must be one of "latin", "be", "ru"'):
         load_locale(tmp_path, "en")

@@ -60,7 +60,8 @@ def test_every_woman_counts_and_links(letters, lang):
     roster = load_roster(REPO / "roster.json")
     for part in (letter.html, letter.txt):
         for p in roster.people:
-            assert (p.name_latin if lang == "en" else p.name_cyrillic) in part, p.id
+            name = {"en": p.name_latin, "be": p.name_be, "ru": p.name_cyrillic}[lang]
+            assert name in part, p.id
         assert "27" in part and "53" in part
         assert "https://belaruswomen.org" in part
         assert "{{ UnsubscribeURL }}" in part
@@ -144,7 +145,7 @@ def test_plain_text_is_its_own_text_not_stripped_html(letters):
     txt = letters["en"].txt
     assert "<" not in txt.replace(HOSTILE, "") and "&amp;" not in txt
     assert "Donate: https://belaruswomen.org" in txt
-    assert "1. ABLAB Hanna | АБЛАБ Анна, sentenced to 11 yrs in a penal colony: 2 children" in txt
+    assert "1. ABLAB Hanna | АБЛАБ Анна, sentenced to 11 years in a penal colony: 2 children" in txt
     assert "1. АБЛАБ Анна — приговорена к 11 годам колонии, мать двоих детей" in letters["ru"].txt
 
 

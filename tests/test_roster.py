@@ -122,7 +122,7 @@ def test_photo_must_exist_and_be_an_image(tmp_path: Path):
 
 
 def test_top_level_problems():
-    _, problems = problems_of([], schema=2, as_of="yesterday", extra=1)
+    _, problems = problems_of([], schema=3, as_of="yesterday", extra=1)
     assert 'roster.json: unknown top-level field "extra"' in problems
     assert any('field "schema"' in p for p in problems)
     assert any('field "as_of"' in p for p in problems)
@@ -187,6 +187,19 @@ def test_names_cards_cannot_set_are_refused(field, value, expected):
     assert any(expected in p for p in problems), problems
 
 
-def test_belarusian_and_ukrainian_letters_are_fine():
-    assert problems_of([person(surname_cyrillic="ЎІЇЄҐ", given_cyrillic="Дар’я")])[1] == []
+def test_belarusian_letters_in_belarusian_fields_only():
+    assert problems_of([person(surname_be="ЎІЁЭ", given_be="Дар’я")])[1] == []
+    _, problems = problems_of([person(surname_be="ЩИРЯКОВА", given_be="Ганна")])
+    assert problems == [
+        "roster.json: record 1 (ablab-hanna): field \"surname_be\": 'Щ' (U+0429) at position 1 "
+        "is not in the Belarusian alphabet (write шч)",
+        "roster.json: record 1 (ablab-hanna): field \"surname_be\": 'И' (U+0418) at position 2 "
+        "is not in the Belarusian alphabet (write і or ы)",
+    ]
+    _, problems = problems_of([person(surname_ru="МАЎШУК", given_ru="Ірына")])
+    assert len(problems) == 2
+    assert "'Ў' (U+040E) at position 3 is not in the Russian alphabet (write в or у)" in problems[0]
+    assert 'field "given_ru"' in problems[1] and "'І'" in problems[1]
+    assert "Belarusian alphabet" in problems_of([person(given_be="Ґалина")])[1][0]
+    assert "Russian alphabet" in problems_of([person(given_ru="Її")])[1][0]
     assert problems_of([person(surname_latin="ŁUKAŠENKA", given_latin="Zoë O'Neil")])[1] == []

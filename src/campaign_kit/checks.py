@@ -8,7 +8,8 @@ from campaign_kit.config import load_campaign
 from campaign_kit.errors import CampaignKitError, Problem
 from campaign_kit.locale import load_locale
 from campaign_kit.project import Project
-from campaign_kit.roster import load_roster
+from campaign_kit.roster import MIGRATE_HINT, load_roster
+from campaign_kit.template_checks import check_templates
 
 
 @dataclass
@@ -17,6 +18,7 @@ class ProjectCheck:
 
     records: int = 0
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def _problems(exc: CampaignKitError, path: str) -> list[Problem]:
@@ -31,10 +33,13 @@ def _problems(exc: CampaignKitError, path: str) -> list[Problem]:
 
 
 def check_project(project: Project) -> ProjectCheck:
-    """Validate roster.json (with its photos), campaign.toml, the locale files and card layouts."""
+    """Validate roster.json (with its photos), campaign.toml, the locale files, templates and layouts."""
     result = ProjectCheck()
+    roster = None
     try:
-        result.records = len(load_roster(project.roster, project.photos).people)
+        roster = load_roster(project.roster, project.photos)
+        result.records = len(roster.people)
+        result.warnings.extend(roster.warnings)
     except CampaignKitError as exc:
         result.problems.extend(_problems(exc, str(project.roster)))
     try:
@@ -42,12 +47,33 @@ def check_project(project: Project) -> ProjectCheck:
     except CampaignKitError as exc:
         result.problems.extend(_problems(exc, str(project.campaign)))
         return result
+    locales_ok = True
+    needs_be: list[str] = []
     for lang in campaign.languages:
         path = project.templates / "locale" / f"{lang}.toml"
         try:
-            load_locale(project.templates, lang)
+            locale = load_locale(project.templates, lang)
         except CampaignKitError as exc:
+            locales_ok = False
             result.problems.extend(_problems(exc, str(path)))
+            continue
+        if "be" in (locale.name_form, locale.other_name_form):
+            needs_be.append(lang)
+    if roster is not None and roster.schema == 1 and needs_be:
+        # Schema 1 still loads (stats, and languages that print no Belarusian form, work),
+        # but this project's languages cannot be built from it.
+        result.problems.append(
+            Problem(
+                str(project.roster),
+                f"schema 1 has no Belarusian name forms, and {', '.join(needs_be)} print them "
+                f"(name_form in templates/locale/); {MIGRATE_HINT}",
+                field="schema",
+            )
+        )
+        roster = None
+    # Templates and card layouts: syntax, presence, and a trial render (which needs a valid
+    # roster and locale files; without them it would only repeat their problems).
+    result.problems.extend(check_templates(project.templates, campaign, roster if locales_ok else None))
     result.problems.extend(check_card_layouts(project, campaign.languages))
     return result
 

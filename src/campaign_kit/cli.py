@@ -19,11 +19,10 @@ import click
 
 from campaign_kit import __version__, kinds
 from campaign_kit.config import load_campaign
-from campaign_kit.errors import CampaignKitError, ImportListError
+from campaign_kit.errors import CampaignKitError, ImportListError, RosterError
 from campaign_kit.importers import parse_list, write_roster_file
 from campaign_kit.project import Project
 from campaign_kit.roster import dump_roster, load_roster
-from campaign_kit.stats import totals
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,7 +94,10 @@ def cli() -> None:
 @project_option
 @handle_errors
 def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None:
-    """Check roster.json and campaign.toml; list every problem, each naming record and field.
+    """Check roster.json, campaign.toml, templates and card layouts; list every problem.
+
+    Each problem names its file and record and field, or its line. Warnings (a schema 1
+    roster, a Latin name that is not the passport transliteration) do not fail it.
 
     Exit 0 when valid, 1 when any problem is found.
 
@@ -110,9 +112,19 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
     project = Project(project_dir, roster_path)
     found = check_project(project)
     problems, people = found.problems, found.records
+    warnings = found.warnings
     if as_json:
-        emit_json({"valid": not problems, "records": people, "problems": [p.as_dict() for p in problems]})
+        emit_json(
+            {
+                "valid": not problems,
+                "records": people,
+                "problems": [p.as_dict() for p in problems],
+                "warnings": [w.as_dict() for w in warnings],
+            }
+        )
     else:
+        for w in warnings:
+            click.echo(f"warning: {w}", err=True)
         for p in problems:
             click.echo(str(p), err=True)
     if problems:
@@ -136,7 +148,9 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
 @project_option
 @handle_errors
 def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_dir: Path) -> None:
-    """Count an appeal's women and children, by status and sentence band (released excluded).
+    """Count an appeal's women and children, by status and sentence band, and its released women.
+
+    Released women are left out of every count but "released"; age rules use today's date.
 
     Example:
 
@@ -144,17 +158,27 @@ def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_d
         campaign-kit stats --appeal mothers --json
 
     """
+    from campaign_kit.stats import appeal_totals
+
     project = Project(project_dir, roster_path)
     roster = load_roster(project.roster, project.photos)
     campaign = load_campaign(project.campaign)
     chosen = campaign.appeal(appeal or next(iter(campaign.appeals)))
-    result = totals(roster.in_group(chosen.group))
+    result = appeal_totals(roster, chosen, dt.date.today())
     if as_json:
-        emit_json({"appeal": chosen.key, "group": chosen.group, **result.as_dict()})
+        emit_json(
+            {"appeal": chosen.key, "group": chosen.group, "rules": chosen.describe(), **result.as_dict()}
+        )
         return
-    click.echo(f"Appeal {chosen.key} ({chosen.title.get('en', chosen.key)})")
+    click.echo(
+        f"Appeal {chosen.key} ({chosen.title.get(campaign.languages[0], chosen.key)}): {chosen.describe()}"
+    )
     click.echo(f"  women:    {result.women}")
-    click.echo(f"  children: {result.children}")
+    click.echo(
+        f"  children: {result.children}"
+        + (f" ({result.children_unknown} unknown)" if result.children_unknown else "")
+    )
+    click.echo(f"  released: {result.released} (not counted above)")
     click.echo("  by status:")
     for status, n in result.by_status.items():
         click.echo(f"    {status:<22} {n}")
@@ -183,19 +207,36 @@ def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_d
     help="Accept the suggested Latin spelling for Latin names typed in Cyrillic.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Merge into the existing roster (-o): add new women, report every changed field.",
+)
+@click.option("--dry-run", is_flag=True, help="With --merge: report the changes, write nothing.")
 @handle_errors
 def import_list(
-    file: Path, output: Path, group: str, as_of: str | None, transliterate: bool, force: bool
+    file: Path,
+    output: Path,
+    group: str,
+    as_of: str | None,
+    transliterate: bool,
+    force: bool,
+    merge: bool,
+    dry_run: bool,
 ) -> None:
     """Read a published appeal list (numbered lines) and write roster records.
 
     Every numbered line that cannot be read, and every name mixing scripts, is reported with
-    its line number; nothing is written until the list reads cleanly.
+    its line number; nothing is written until the list reads cleanly. With --merge the list
+    updates the existing roster: new women are added, each changed field of a woman already
+    there is reported (and a change of status kept in her history), and every field the list
+    does not carry (Belarusian forms, photos, dates, history) is left as it is.
 
     Example:
 
     \b
         campaign-kit import-list appeal.txt -o roster.json --transliterate
+        campaign-kit import-list new-list.txt --merge --dry-run
 
     """
     try:
@@ -227,6 +268,11 @@ def import_list(
             f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, nothing written{hint}",
             sorted(problems, key=lambda p: p.line or 0),
         )
+    if merge:
+        _merge_list(result, output, group, dry_run)
+        return
+    for note in result.suggestions:
+        click.echo(f"suggestion: {note}", err=True)
     text_out = dump_roster(result.people, date)
     if str(output) == "-":
         click.echo(text_out, nl=False)
@@ -814,6 +860,139 @@ def publish(
             "some posts may or may not be out; look, then settle each with --resolve:\n"
             + "\n".join(f"  {reason}" for reason in report.uncertain.values())
         )
+
+
+# --- migrate (issue 13: roster schema 2) ---------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The roster to migrate (default: roster.json in the project).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of replacing the roster in place ('-' for stdout).",
+)
+@click.option("--dry-run", is_flag=True, help="List the suggested Belarusian forms; write nothing.")
+@project_option
+@handle_errors
+def migrate(roster_path: Path | None, output: Path | None, dry_run: bool, project_dir: Path) -> None:
+    """Rewrite a schema 1 roster.json as schema 2 (Latin, Belarusian and Russian names).
+
+    Schema 1's Cyrillic names become the Russian forms; each Belarusian form is suggested from
+    the Latin and Russian ones and listed on stderr: check every one, then run validate.
+    The file is replaced atomically.
+
+    Example:
+
+    \b
+        campaign-kit migrate --dry-run && campaign-kit migrate && campaign-kit validate
+
+    """
+    from campaign_kit.output import write_file_atomic
+    from campaign_kit.roster import migrate_roster
+
+    source = Project(project_dir, roster_path).roster
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise RosterError(f"{source}: cannot be read ({exc.strerror})") from None
+    result = migrate_roster(raw, str(source))
+    for suggestion in result.suggestions:
+        click.echo(f"suggestion: {suggestion}", err=True)
+    if result.schema_before == 2 and output is None:
+        click.echo(f"{source}: already schema 2; nothing to do", err=True)
+        return
+    target = output or source
+    if dry_run:
+        click.echo(f"{source}: {result.people} records would be written as schema 2 to {target}", err=True)
+        return
+    if str(target) == "-":
+        click.echo(result.text, nl=False)
+        return
+    write_file_atomic(target, result.text.encode("utf-8"))
+    n = len(result.suggestions)
+    click.echo(
+        f"{target}: {result.people} records written as schema 2; "
+        f"{n} Belarusian form{'s' if n != 1 else ''} suggested, check each before you build",
+        err=True,
+    )
+
+
+# --- roster upkeep (issue 14): release, import-list --merge ----------------------------------
+
+
+def _merge_list(result: Any, output: Path, group: str, dry_run: bool) -> None:
+    """``import-list --merge``: report every change, then write the roster atomically."""
+    from campaign_kit.output import write_file_atomic
+    from campaign_kit.upkeep import merge
+
+    try:
+        raw = output.read_bytes()
+    except OSError as exc:
+        raise RosterError(
+            f"{output}: cannot be read ({exc.strerror}); --merge updates an existing roster"
+        ) from None
+    update = merge(raw, str(output), result.people, group)
+    added = {c.person_id for c in update.changes if c.field == "added"}
+    for change in update.changes:
+        kind = {"added": "added", "not_on_list": "kept"}.get(change.field, "changed")
+        click.echo(f"{kind}: {change}", err=True)
+    # Only a new woman's Belarusian form comes from the list; the others keep theirs.
+    for note in result.suggestions:
+        if note.record_id in added:
+            click.echo(f"suggestion: {note}", err=True)
+    changed = sum(1 for c in update.changes if c.field not in ("added", "not_on_list"))
+    if dry_run:
+        click.echo(f"{output}: {len(added)} to add, {changed} changes; nothing written (--dry-run)", err=True)
+        return
+    if not update.changes:
+        click.echo(f"{output}: nothing to change", err=True)
+        return
+    write_file_atomic(output, update.text.encode("utf-8"))
+    click.echo(f"{output}: {len(added)} added, {changed} changes, every one listed above", err=True)
+
+
+@cli.command()
+@click.argument("person_id", metavar="ID")
+@click.option("--on", "on", required=True, help="Release date: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--source", default=None, help="A link to the published news of her release.")
+@click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The roster to update (default: roster.json in the project).",
+)
+@project_option
+@handle_errors
+def release(person_id: str, on: str, source: str | None, roster_path: Path | None, project_dir: Path) -> None:
+    """Record that a woman was released: status, date and history in one step.
+
+    Her sentence stays in her history; appeals leave her out and every count follows.
+
+    Example:
+
+    \b
+        campaign-kit release ablab-hanna --on 2024-12 --source https://example.org/news
+
+    """
+    from campaign_kit.output import write_file_atomic
+    from campaign_kit.upkeep import release as record_release
+
+    path = Project(project_dir, roster_path).roster
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RosterError(f"{path}: cannot be read ({exc.strerror})") from None
+    update = record_release(raw, str(path), person_id, on, source)
+    write_file_atomic(path, update.text.encode("utf-8"))
+    click.echo(f"{path}: {update.changes[0]}", err=True)
 
 
 def main() -> None:

@@ -15,7 +15,9 @@ from campaign_kit.errors import ConfigError
 from campaign_kit.roster import text_problems
 from campaign_kit.toml_reader import TomlReader
 
-SUPPORTED_LANGUAGES = ("en", "be", "ru")
+# A language is files only (templates/locale/<lang>.toml and its templates; validate checks
+# they exist): campaign.toml may name any language code CLDR could know.
+LANGUAGE_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*\Z")
 KNOWN_PLATFORMS = (
     "x",
     "bluesky",
@@ -41,18 +43,53 @@ UTM_KEY_RE = re.compile(r"utm_(source|medium|campaign|term|content)\Z")
 LIST_ID_RE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\Z")
 # Titles and the organisation's name are set on every card: this much always fits.
 MAX_TITLE_LEN = 60
+APPEAL_KEYS = frozenset(
+    {
+        "group",
+        "title",
+        "hashtags",
+        "featured_per_cycle",
+        "min_age",
+        "has_health",
+        "min_sentence_months",
+        "needs_children",
+    }
+)
 MAX_TAG_LEN = 40
 
 
 @dataclass(frozen=True)
 class Appeal:
-    """One appeal: which roster group it is about, its title per language, its hashtags."""
+    """One appeal: who it is about, its title per language, its hashtags.
+
+    Who: a roster ``group`` and/or rules over the record, all of which must hold: ``min_age``
+    (at the cycle's start, from ``born_on``), ``has_health`` (a published health note),
+    ``min_sentence_months``. ``needs_children``: its texts count children (the mothers
+    appeal), so every woman in it needs a known ``children`` count.
+    """
 
     key: str
-    group: str
+    group: str | None
     title: dict[str, str]
     hashtags: tuple[str, ...]
     featured_per_cycle: int
+    min_age: int | None = None
+    has_health: bool = False
+    min_sentence_months: int | None = None
+    needs_children: bool = False
+
+    def describe(self) -> str:
+        """Its rules in words, for messages: ``group "mothers"``, ``aged 58 or over``."""
+        rules = []
+        if self.group:
+            rules.append(f'group "{self.group}"')
+        if self.min_age is not None:
+            rules.append(f"aged {self.min_age} or over")
+        if self.has_health:
+            rules.append("with a published health note")
+        if self.min_sentence_months is not None:
+            rules.append(f"sentenced to {self.min_sentence_months} months or more")
+        return ", ".join(rules)
 
 
 @dataclass(frozen=True)
@@ -339,9 +376,13 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         r.bad("schema", f"must be 1, not {data.get('schema')!r}")
     languages = r.get(data, "languages", "", list) or []
     for lang in languages:
-        if lang not in SUPPORTED_LANGUAGES:
-            r.bad("languages", f"{lang!r} has no templates (supported: en, be, ru)")
-    languages = tuple(lang for lang in languages if lang in SUPPORTED_LANGUAGES)
+        if not isinstance(lang, str) or not LANGUAGE_RE.match(lang):
+            r.bad("languages", f"{str(lang)[:40]!r} is not a language code like en, be or pl")
+        elif languages.count(lang) > 1:
+            r.bad("languages", f"{lang!r} is listed twice")
+    languages = tuple(
+        dict.fromkeys(lang for lang in languages if isinstance(lang, str) and LANGUAGE_RE.match(lang))
+    )
     if not languages:
         r.bad("languages", "at least one language is needed")
     platforms = r.get(data, "platforms", "", list, default=list(KNOWN_PLATFORMS)) or []
@@ -386,17 +427,37 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         if not isinstance(table, dict):
             r.bad(where, "must be a table")
             continue
-        group = r.get(table, "group", where, str) or ""
-        r.text(group, f"{where}.group")
+        group = r.get(table, "group", where, str, default=None)
+        if group is not None and not SLUG_RE.match(group):
+            r.bad(f"{where}.group", f"{group[:40]!r} is not a group name (a lowercase slug)")
+        if group is not None:
+            r.text(group, f"{where}.group")
         featured = r.get(table, "featured_per_cycle", where, int, default=5)
         if featured is not None and featured < 1:
             r.bad(f"{where}.featured_per_cycle", "must be at least 1")
+        min_age = r.get(table, "min_age", where, int, default=None)
+        if min_age is not None and not 1 <= min_age <= 120:
+            r.bad(f"{where}.min_age", f"{min_age} is not an age in years")
+        has_health = r.get(table, "has_health", where, bool, default=False)
+        min_months = r.get(table, "min_sentence_months", where, int, default=None)
+        if min_months is not None and not 1 <= min_months <= 12 * 30:
+            r.bad(f"{where}.min_sentence_months", f"{min_months} is not a term in months")
+        if not (group or min_age is not None or has_health or min_months is not None):
+            r.bad(where, "say who the appeal is about: group, min_age, has_health or min_sentence_months")
+        unknown = sorted(set(table) - APPEAL_KEYS)
+        if unknown:
+            r.bad(f"{where}.{unknown[0]}", f"unknown setting (known: {', '.join(sorted(APPEAL_KEYS))})")
+        needs_children = r.get(table, "needs_children", where, bool, default=group == "mothers")
         appeals[key] = Appeal(
             key=key,
-            group=group,
+            group=group or None,
             title=r.per_language(table, "title", where, languages),
             hashtags=r.hashtags(table.get("hashtags"), f"{where}.hashtags"),
             featured_per_cycle=featured or 5,
+            min_age=min_age,
+            has_health=bool(has_health),
+            min_sentence_months=min_months,
+            needs_children=bool(needs_children),
         )
     if not appeals:
         r.bad("appeals", "define at least one appeal")

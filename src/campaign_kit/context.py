@@ -7,39 +7,61 @@ Template authors: ``docs/templates.md`` lists these variables.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from campaign_kit.config import Appeal, Campaign
-from campaign_kit.cycles import Cycle
+from campaign_kit.cycles import Cycle, appeal_members, appeal_released
 from campaign_kit.locale import Locale, load_locale
-from campaign_kit.roster import Person, Roster
+from campaign_kit.roster import Person, Roster, age_on
 from campaign_kit.stats import totals
 
 
-def person_view(person: Person, number: int, t: Locale) -> dict[str, Any]:
+def person_view(
+    person: Person, number: int, t: Locale, about_children: bool = True, on: dt.date | None = None
+) -> dict[str, Any]:
     """Everything a template may say about one woman, in ``t``'s language.
 
-    Children are a count only: no template can name them because no field holds a name.
+    Children are a count only: no template can name them because no field holds a name. In an
+    appeal that is not about children (``about_children`` false) the count is not given to
+    templates at all (``children`` None, ``mother_of`` empty), so a shared template cannot
+    mention them there.
     """
+    children = person.children if about_children else None
+    age = age_on(person.born_on, on) if person.born_on is not None and on is not None else None
     return {
         "id": person.id,
         "number": number,
         "name": t.name(person),
         "other_name": t.other_name(person),
         "prose_name": t.prose_name(person),
+        "other_prose_name": t.prose_name(person, other=True),
+        "given_name": t.name_parts(person)[1],
+        "initials": t.initials(person),
         "name_latin": person.name_latin,
+        "name_be": person.name_be,
+        "name_ru": person.name_cyrillic,
+        # Schema 1's one Cyrillic form, the Russian; a template should use name / other_name.
         "name_cyrillic": person.name_cyrillic,
         "surname_latin": person.surname_latin,
         "given_latin": person.given_latin,
+        "surname_be": person.surname_be,
+        "given_be": person.given_be,
+        "surname_ru": person.surname_cyrillic,
+        "given_ru": person.given_cyrillic,
         "surname_cyrillic": person.surname_cyrillic,
         "given_cyrillic": person.given_cyrillic,
         "status": person.status,
         "status_line": t.status(person),
         "sentence_months": person.sentence_months,
-        "children": person.children,
-        "mother_of": t.mother_of(person.children),
+        "children": children,
+        "mother_of": t.mother_of(children),
+        "age": age,
+        "facility": person.facility,
+        "health": person.health,
+        "born_on": person.born_on.isoformat() if person.born_on else None,
     }
 
 
@@ -66,11 +88,15 @@ def appeal_context(
 
     """
     t = load_locale(templates_dir, lang)
-    people = roster.in_group(appeal.group)
-    views = [person_view(p, i, t) for i, p in enumerate(people, start=1)]
+    people = appeal_members(roster, appeal, cycle.start)
+    about_children = appeal.needs_children
+    views = [person_view(p, i, t, about_children, cycle.start) for i, p in enumerate(people, start=1)]
     by_id = {v["id"]: v for v in views}
     tags = campaign.appeal_hashtags(appeal)
-    counts = totals(people)
+    counts = totals(people, released=appeal_released(roster, appeal, cycle.start)).as_dict()
+    if not about_children:
+        counts["children"] = 0  # not this appeal's subject: templates cannot count children
+
     return {
         "lang": lang,
         "t": t,
@@ -84,11 +110,13 @@ def appeal_context(
         "appeal": {
             "key": appeal.key,
             "title": appeal.title[lang],
+            "about_children": about_children,
+            "rules": appeal.describe(),
             "hashtags": [f"#{tag}" for tag in tags],
             "appeal_hashtags": [f"#{tag}" for tag in appeal.hashtags],
             "campaign_hashtags": [f"#{tag}" for tag in campaign.hashtags],
         },
-        "totals": counts.as_dict(),
+        "totals": counts,
         "people": views,
         "featured": [by_id[p.id] for p in featured],
         "cycle": {"id": cycle.id, "start": cycle.start.isoformat(), "end": cycle.end.isoformat()},

@@ -7,8 +7,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from campaign_kit.config import Appeal
 from campaign_kit.errors import BuildError
-from campaign_kit.roster import Person
+from campaign_kit.roster import Person, Roster, age_on
 
 CYCLE_RE = re.compile(r"(\d{4})-W(\d{2})\Z")
 
@@ -84,3 +85,62 @@ def select_featured(
     ranked = sorted(people, key=lambda p: (last_featured.get(p.id, ""), order[p.id]))
     chosen = {p.id for p in ranked[:count]}
     return [p for p in people if p.id in chosen]
+
+
+# --- who an appeal is about (issue 14) --------------------------------------------------------
+
+
+def matches_appeal(person: Person, appeal: Appeal, on: dt.date) -> bool:
+    """Whether ``person`` is one of the women ``appeal`` is about on ``on``, released or not.
+
+    Every rule the appeal sets must hold: its ``group``; ``min_age`` at ``on``, computed from
+    ``born_on`` (unknown birth date: not included; a birth date known to the year or month
+    counts from its last possible day, so no woman is taken in who may be younger);
+    ``has_health`` (a published health note); ``min_sentence_months`` (her term, or for a
+    released woman the last term on record).
+    """
+    if appeal.group and appeal.group not in person.groups:
+        return False
+    if appeal.min_age is not None and (person.born_on is None or age_on(person.born_on, on) < appeal.min_age):
+        return False
+    if appeal.has_health and not person.health:
+        return False
+    if appeal.min_sentence_months is not None:
+        months = person.last_sentence_months
+        if months is None or months < appeal.min_sentence_months:
+            return False
+    return True
+
+
+def appeal_members(roster: Roster, appeal: Appeal, on: dt.date) -> tuple[Person, ...]:
+    """The women ``appeal`` is about who are still held, in roster order (the appeal's people)."""
+    return tuple(p for p in roster.people if not p.is_released and matches_appeal(p, appeal, on))
+
+
+def appeal_released(roster: Roster, appeal: Appeal, on: dt.date) -> int:
+    """How many women ``appeal`` would be about but have been released (``stats`` reports it)."""
+    return sum(1 for p in roster.people if p.is_released and matches_appeal(p, appeal, on))
+
+
+def appeal_people(roster: Roster, appeal: Appeal, on: dt.date) -> tuple[Person, ...]:
+    """``appeal_members``, refusing an appeal the build cannot make.
+
+    Raises:
+        BuildError: nobody matches (an empty kit is never published), or an appeal about
+            mothers has a woman whose number of children is unknown.
+
+    """
+    people = appeal_members(roster, appeal, on)
+    if not people:
+        raise BuildError(
+            f'appeal "{appeal.key}": no woman on the roster who is still held matches it '
+            f"({appeal.describe()}, on {on.isoformat()}); check its rules in campaign.toml and the roster"
+        )
+    if appeal.needs_children:
+        unknown = [p.id for p in people if p.children is None]
+        if unknown:
+            raise BuildError(
+                f'appeal "{appeal.key}" counts children, but the roster does not know how many '
+                f"{', '.join(unknown[:5])}{' and others' if len(unknown) > 5 else ''} have (children: null)"
+            )
+    return people

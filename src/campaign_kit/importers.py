@@ -18,6 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from campaign_kit.errors import Problem, RosterError
+from campaign_kit.names import suggest_belarusian
 from campaign_kit.output import write_file_atomic
 from campaign_kit.roster import Person, script_problems
 
@@ -139,13 +140,17 @@ class ImportResult:
     """What an import found: the records it could read and every problem, with line numbers.
 
     ``fixes`` are mixed-script names whose records already carry the suggested Latin form;
-    the caller decides whether a person has accepted them.
+    the caller decides whether a person has accepted them. ``suggestions`` name the
+    Belarusian forms made from the Latin and Russian ones.
     """
 
     people: list[Person] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     fixes: list[Fix] = field(default_factory=list)
     stated_totals: dict[str, int] = field(default_factory=dict)
+    # The Belarusian name forms the importer filled in (the published lists print the Latin and
+    # the Russian form only): one note per woman, to be checked by a Belarusian reader.
+    suggestions: list[Problem] = field(default_factory=list)
 
 
 def _split_name(text: str) -> tuple[str, str] | None:
@@ -279,6 +284,19 @@ def parse_list(text: str, path: str, group: str) -> ImportResult:
             problem(f"item {number}: same Latin name as item {seen_ids[person_id]}", "id")
             continue
         seen_ids[person_id] = number
+        surname_be = suggest_belarusian(fields["surname_latin"], fields["surname_cyrillic"])
+        given_be = suggest_belarusian(fields["given_latin"], fields["given_cyrillic"])
+        result.suggestions.append(
+            Problem(
+                path,
+                f"item {number}: Belarusian form {surname_be} {given_be} suggested from "
+                f"{fields['surname_latin']} {fields['given_latin']} and "
+                f"{fields['surname_cyrillic']} {fields['given_cyrillic']}; a suggestion, check it",
+                record_id=person_id,
+                field="surname_be",
+                line=lineno,
+            )
+        )
         result.people.append(
             Person(
                 id=person_id,
@@ -286,6 +304,8 @@ def parse_list(text: str, path: str, group: str) -> ImportResult:
                 given_latin=fields["given_latin"],
                 surname_cyrillic=fields["surname_cyrillic"],
                 given_cyrillic=fields["given_cyrillic"],
+                surname_be=surname_be,
+                given_be=given_be,
                 status=status,
                 children=children,
                 groups=(group,),

@@ -18,7 +18,7 @@ from typing import Any
 
 from campaign_kit.config import Appeal, Campaign, load_campaign
 from campaign_kit.context import appeal_context
-from campaign_kit.cycles import Cycle, select_featured
+from campaign_kit.cycles import Cycle, appeal_people, select_featured
 from campaign_kit.errors import BuildError
 from campaign_kit.locale import load_locale
 from campaign_kit.manifest import Previous, featured_history
@@ -151,9 +151,7 @@ def load_inputs(project: Project, choice: Choice, previous: Previous) -> Inputs:
     languages = tuple(lang for lang in campaign.languages if lang in held)
     for lang in languages:
         load_locale(project.templates, lang)  # fail early on a broken locale file
-    people = roster.in_group(appeal.group)
-    if not people:
-        raise BuildError(f'appeal "{appeal.key}": nobody in group "{appeal.group}" is held')
+    people = appeal_people(roster, appeal, choice.cycle.start)  # raises for an empty appeal
     selection = _selection(people, appeal, choice, previous)
     return Inputs(
         project=project,

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from babel.core import Locale as BabelLocale
+from babel.core import UnknownLocaleError
 
 from campaign_kit.errors import TemplateError
+from campaign_kit.names import NAME_FORMS
 from campaign_kit.roster import Person
 
 # The counted things each locale file must define, with every plural category of its language.
@@ -29,15 +31,20 @@ PLURAL_TABLES = (
     "children",
     "minor_children",
     "minor_children_of",
+    "age",
 )
 STATUS_KEYS = (
     "sentenced",
     "sentenced_unknown",
     "pre_trial",
     "compulsory_treatment",
+    "house_arrest",
+    "restricted_freedom",
+    "restricted_freedom_term",
     "released",
+    "unknown",
 )
-FACILITY_KEYS = ("penal_colony",)
+FACILITY_KEYS = ("penal_colony", "prison", "pre_trial_centre", "psychiatric_hospital")
 
 
 def plural_category(lang: str, n: int) -> str:
@@ -47,7 +54,11 @@ def plural_category(lang: str, n: int) -> str:
 
 @cache
 def _babel(lang: str) -> BabelLocale:
-    return BabelLocale.parse(lang)
+    """CLDR data for ``lang`` (a language code such as ``pl`` or ``be``)."""
+    try:
+        return BabelLocale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise TemplateError(f"{lang!r} is not a language CLDR knows (plural rules come from it)") from None
 
 
 def title_case_name(name: str) -> str:
@@ -61,17 +72,32 @@ class Locale:
 
     Templates receive it as ``t`` and call its methods: ``t.status(p)``, ``t.mother_of(p.children)``,
     ``t.count("women", 27)``, ``t.name(p)``.
+
+    ``name_form`` (``latin``, ``be`` or ``ru``, from the file) is the form of her name this
+    language's texts, cards, alt texts and initials use; ``other_name_form`` is the one shown
+    beside it. ``script`` follows from ``name_form``.
     """
 
     lang: str
     script: str
     table: dict[str, Any]
     source: str
+    name_form: str = "latin"
+    other_name_form: str = "ru"
+
+    @property
+    def date_locale(self) -> str:
+        """The CLDR locale dates are written in (``en_GB`` for English: "24 November 2026")."""
+        return str(self.table.get("date_locale", self.lang))
 
     def plural(self, n: int, forms: dict[str, str]) -> str:
-        """Pick ``n``'s CLDR form from ``forms`` and put the number in place of ``{n}``."""
+        """Pick ``n``'s CLDR form from ``forms`` and put the number in place of ``{n}``.
+
+        An exact key wins over the category (``"=1": "This mother"``), for the phrasings that
+        drop the digit for one ("These 1 mother" is not English).
+        """
         category = plural_category(self.lang, n)
-        form = forms.get(category, forms.get("other"))
+        form = forms.get(f"={n}", forms.get(category, forms.get("other")))
         if form is None:
             raise TemplateError(f'{self.source}: no "{category}" form for {n} in {sorted(forms)}')
         return form.replace("{n}", str(n))
@@ -108,28 +134,46 @@ class Locale:
                 text = phrases["sentenced"].replace("{term}", self.term(person.sentence_months))
             text = text.replace("{facility}", facility).replace("{place}", place)
             return " ".join(text.split())
+        if person.status == "restricted_freedom" and person.sentence_months is not None:
+            return phrases["restricted_freedom_term"].replace("{term}", self.term(person.sentence_months))
         return phrases[person.status]
 
-    def mother_of(self, n: int) -> str:
-        """Say "Mother of 2 children" (Russian: "Мать двоих детей")."""
+    def mother_of(self, n: int | None) -> str:
+        """Say "Mother of 2 children" (Russian: "Мать двоих детей"); empty when unknown or none."""
+        if not n:
+            return ""
         exact = self.table["mother_of"].get("exact", {})
         if str(n) in exact:
             return exact[str(n)]
         return self.plural(n, {k: v for k, v in self.table["mother_of"].items() if k != "exact"})
 
+    def name_parts(self, person: Person, other: bool = False) -> tuple[str, str]:
+        """``(surname, given)`` in this language's name form (or the other form shown beside it).
+
+        Raises:
+            RosterError: the roster lacks that form (a schema 1 roster has no Belarusian form).
+
+        """
+        return person.name_parts(self.other_name_form if other else self.name_form)
+
     def name(self, person: Person) -> str:
-        """Her name, surname first, in this language's script: ``ABLAB Hanna`` / ``АБЛАБ Анна``."""
-        return person.name_latin if self.script == "latin" else person.name_cyrillic
+        """Her name, surname first, in this language's form: ``ABLAB Hanna`` / ``АБЛАБ Ганна``."""
+        return " ".join(self.name_parts(person))
 
     def other_name(self, person: Person) -> str:
-        """Her name in the other script, for cards and lists that show both."""
-        return person.name_cyrillic if self.script == "latin" else person.name_latin
+        """Her name in the other form, for cards and lists that show both."""
+        return " ".join(self.name_parts(person, other=True))
 
-    def prose_name(self, person: Person) -> str:
+    def prose_name(self, person: Person, other: bool = False) -> str:
         """Her name as a sentence writes it: given name first, surname in title case."""
-        if self.script == "latin":
-            return f"{person.given_latin} {title_case_name(person.surname_latin)}"
-        return f"{person.given_cyrillic} {title_case_name(person.surname_cyrillic)}"
+        surname, given = self.name_parts(person, other)
+        return f"{given} {title_case_name(surname)}"
+
+    def initials(self, person: Person) -> str:
+        """Her initials in this language's form, given name first: ``H. A.``, ``Г. А.``."""
+        surname, given = self.name_parts(person)
+        # Each with its full stop: bare pairs read as words in large type ("HA", "ГА").
+        return " ".join(f"{part[0].upper()}." for part in (given, surname) if part)
 
     def text(self, key: str) -> str:
         """A plain phrase from the locale file's ``[text]`` table (dotted keys allowed)."""
@@ -145,9 +189,21 @@ class Locale:
 
 def _check_table(lang: str, table: dict[str, Any], source: str) -> None:
     problems: list[str] = []
-    if table.get("script") not in ("latin", "cyrillic"):
-        problems.append('script must be "latin" or "cyrillic"')
-    needed = set(_babel(lang).plural_form.tags) | {"other"}
+    forms = ", ".join(f'"{f}"' for f in NAME_FORMS)
+    for key in ("name_form", "other_name_form"):
+        if table.get(key) not in NAME_FORMS:
+            problems.append(f"{key} must be one of {forms} (the roster's name fields)")
+    if table.get("name_form") == table.get("other_name_form") and table.get("name_form"):
+        problems.append("other_name_form must differ from name_form")
+    if "date_locale" in table:
+        try:
+            _babel(str(table["date_locale"]))
+        except TemplateError as exc:
+            problems.append(f"date_locale: {exc.message}")
+    try:
+        needed = set(_babel(lang).plural_form.tags) | {"other"}
+    except TemplateError as exc:
+        raise TemplateError(f"{source}: {exc.message}") from None
     for name in PLURAL_TABLES:
         forms = table.get(name)
         if not isinstance(forms, dict):
@@ -174,7 +230,15 @@ def _load(path: str, mtime_ns: int, lang: str) -> Locale:
     except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOML errors, huge ints
         raise TemplateError(f"{path}: cannot be read: {exc}") from None
     _check_table(lang, table, path)
-    return Locale(lang=lang, script=table["script"], table=table, source=path)
+    form = table["name_form"]
+    return Locale(
+        lang=lang,
+        script="latin" if form == "latin" else "cyrillic",
+        table=table,
+        source=path,
+        name_form=form,
+        other_name_form=table["other_name_form"],
+    )
 
 
 def load_locale(templates_dir: Path, lang: str) -> Locale:

@@ -6,6 +6,7 @@ and id) and the field, so a person editing the roster by hand can fix it in one 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -18,10 +19,32 @@ from typing import Any
 
 from campaign_kit import jsonstrict
 from campaign_kit.errors import Problem, RosterError
+from campaign_kit.names import alphabet_problems, latin_matches, passport_latin
 
-SCHEMA_VERSION = 1
-STATUSES = ("sentenced", "pre_trial", "compulsory_treatment", "released")
-FACILITIES = ("penal_colony",)
+# The schema this version writes; schema 1 (one Cyrillic form, the Russian) still loads, with
+# a warning that says how to migrate.
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
+MIGRATE_HINT = (
+    "run `campaign-kit migrate` to rewrite it as schema 2, then check the Belarusian name forms it suggests"
+)
+STATUSES = (
+    "sentenced",
+    "pre_trial",
+    "compulsory_treatment",
+    "house_arrest",
+    "restricted_freedom",
+    "released",
+    "unknown",
+)
+FACILITIES = ("penal_colony", "prison", "pre_trial_centre", "psychiatric_hospital")
+# A term is set for these statuses (restricted freedom is a sentence too); a place of detention
+# for those held somewhere.
+TERM_STATUSES = ("sentenced", "restricted_freedom")
+FACILITY_STATUSES = ("sentenced", "pre_trial", "compulsory_treatment")
+MAX_HEALTH_LEN = 300
+MAX_HISTORY = 50
+DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?\Z")
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 # Names are short; anything longer is a paste accident, and every card must be able to set
@@ -33,17 +56,23 @@ MAX_CHILDREN = 30
 MAX_SENTENCE_MONTHS = 12 * 30
 MAX_CREDIT_LEN = 40
 
-NAME_FIELDS = ("surname_latin", "given_latin", "surname_cyrillic", "given_cyrillic")
+# Schema 1 had one Cyrillic form (the Russian); schema 2 has the Belarusian and the Russian.
+NAME_FIELDS_V1 = ("surname_latin", "given_latin", "surname_cyrillic", "given_cyrillic")
+NAME_FIELDS = ("surname_latin", "given_latin", "surname_be", "given_be", "surname_ru", "given_ru")
+# children is optional in schema 2 (null or absent: unknown); appeals about mothers need it.
 REQUIRED_FIELDS = (
     "id",
     *NAME_FIELDS,
     "status",
-    "children",
     "groups",
 )
 OPTIONAL_FIELDS = (
+    "latin_exception",
+    "born_on",
     "sentence_months",
     "facility",
+    "health",
+    "history",
     "photo",
     "photo_focus",
     "photo_credit",
@@ -51,7 +80,99 @@ OPTIONAL_FIELDS = (
     "released_on",
     "sources",
 )
-KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+# Fields schema 2 added that a schema 1 file may not carry.
+SCHEMA_2_ONLY = frozenset({"latin_exception", "born_on", "health", "history"})
+REQUIRED_FIELDS_V1 = ("id", *NAME_FIELDS_V1, "status", "children", "groups")
+KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS + ("children",))
+KNOWN_FIELDS_V1 = frozenset(REQUIRED_FIELDS_V1 + OPTIONAL_FIELDS) - SCHEMA_2_ONLY
+MAX_EXCEPTION_LEN = 200
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to the year (``2024``), the month (``2024-12``) or the day (``2024-12-05``).
+
+    Release dates and birth dates are often published to the month or the year only; the
+    record keeps what is known and comparisons use the earliest or latest day it can be.
+    """
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, text: Any) -> PartialDate | None:
+        """``"2024-12"`` -> ``PartialDate(2024, 12)``; None when not a real date of that form."""
+        if not isinstance(text, str):
+            return None
+        m = DATE_RE.match(text)
+        if not m:
+            return None
+        year, month, day = (int(g) if g else None for g in m.groups())
+        try:
+            dt.date(year, month or 1, day or 1)  # type: ignore[arg-type]
+        except ValueError:
+            return None
+        return cls(year, month, day)  # type: ignore[arg-type]
+
+    @classmethod
+    def of(cls, date: dt.date) -> PartialDate:
+        """A full date."""
+        return cls(date.year, date.month, date.day)
+
+    def earliest(self) -> dt.date:
+        """The first day it can be."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def latest(self) -> dt.date:
+        """The last day it can be."""
+        if self.day is not None:
+            return self.earliest()
+        if self.month is None:
+            return dt.date(self.year, 12, 31)
+        nxt = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+
+    def isoformat(self) -> str:
+        """As written in roster.json: ``2024``, ``2024-12`` or ``2024-12-05``."""
+        text = f"{self.year:04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+            if self.day is not None:
+                text += f"-{self.day:02d}"
+        return text
+
+    def __str__(self) -> str:
+        return self.isoformat()
+
+
+def age_on(born: PartialDate, day: dt.date) -> int:
+    """Her age in whole years on ``day``: the least she can be.
+
+    A year-only birth date counts as 31 December, so an appeal for women of 58 and over never
+    takes in a woman who may still be 57.
+    """
+    birth = born.latest()
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One change of her status, oldest first: a sentence, a transfer, a release."""
+
+    status: str
+    on: PartialDate | None = None
+    sentence_months: int | None = None
+    source: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """As roster.json writes it."""
+        return {
+            "status": self.status,
+            "on": self.on.isoformat() if self.on else None,
+            "sentence_months": self.sentence_months,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -59,6 +180,11 @@ class Person:
     """One woman on the roster, validated.
 
     ``children`` is a count only: children are never named anywhere.
+
+    Names come in three forms: Latin, Belarusian Cyrillic (``*_be``) and Russian Cyrillic
+    (``surname_cyrillic``/``given_cyrillic``, also readable as ``surname_ru``/``given_ru``; the
+    field keeps schema 1's name so code written against it stays right). A record read from a
+    schema 1 file has no Belarusian form (``None``) until it is migrated.
     """
 
     id: str
@@ -67,16 +193,51 @@ class Person:
     surname_cyrillic: str
     given_cyrillic: str
     status: str
-    children: int
+    children: int | None
     groups: tuple[str, ...]
     sentence_months: int | None = None
     facility: str | None = None
     photo: str | None = None
     photo_focus: tuple[float, float] | None = None
     photo_credit: str | None = None
-    detained_on: dt.date | None = None
-    released_on: dt.date | None = None
+    detained_on: PartialDate | None = None
+    released_on: PartialDate | None = None
     sources: tuple[str, ...] = ()
+    surname_be: str | None = None
+    given_be: str | None = None
+    latin_exception: str | None = None
+    born_on: PartialDate | None = None
+    health: str | None = None
+    history: tuple[HistoryEvent, ...] = ()
+
+    @property
+    def surname_ru(self) -> str:
+        """Her surname in Russian Cyrillic: ``ЛАЗАРЧИК``."""
+        return self.surname_cyrillic
+
+    @property
+    def given_ru(self) -> str:
+        """Her given name in Russian Cyrillic: ``Елена``."""
+        return self.given_cyrillic
+
+    def name_parts(self, form: str) -> tuple[str, str]:
+        """``(surname, given)`` in ``form``: ``"latin"``, ``"be"`` or ``"ru"``.
+
+        Raises:
+            RosterError: the form is unknown, or the record has no Belarusian form (schema 1).
+
+        """
+        if form == "latin":
+            return self.surname_latin, self.given_latin
+        if form == "ru":
+            return self.surname_cyrillic, self.given_cyrillic
+        if form == "be":
+            if self.surname_be is None or self.given_be is None:
+                raise RosterError(
+                    f"{self.id}: no Belarusian name form (the roster is schema 1); {MIGRATE_HINT}"
+                )
+            return self.surname_be, self.given_be
+        raise RosterError(f'unknown name form "{form}" (known: latin, be, ru)')
 
     @property
     def name_latin(self) -> str:
@@ -85,13 +246,30 @@ class Person:
 
     @property
     def name_cyrillic(self) -> str:
-        """Surname first in Cyrillic: ``АБЛАБ Анна``."""
+        """Surname first in Russian Cyrillic: ``АБЛАБ Анна`` (schema 1's one Cyrillic form)."""
         return f"{self.surname_cyrillic} {self.given_cyrillic}"
+
+    @property
+    def name_be(self) -> str | None:
+        """Surname first in Belarusian Cyrillic: ``АБЛАБ Ганна`` (None before migration)."""
+        if self.surname_be is None or self.given_be is None:
+            return None
+        return f"{self.surname_be} {self.given_be}"
 
     @property
     def is_released(self) -> bool:
         """Whether she is free; appeals and their counts leave her out."""
         return self.status == "released"
+
+    @property
+    def last_sentence_months(self) -> int | None:
+        """Her current term, or the last one on record (a released woman keeps hers in history)."""
+        if self.sentence_months is not None:
+            return self.sentence_months
+        for event in reversed(self.history):
+            if event.sentence_months is not None:
+                return event.sentence_months
+        return None
 
 
 @dataclass(frozen=True)
@@ -102,6 +280,8 @@ class Roster:
     people: tuple[Person, ...]
     path: str = "roster.json"
     digest: str = field(default="", compare=False)
+    schema: int = SCHEMA_VERSION
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     def in_group(self, group: str) -> tuple[Person, ...]:
         """Women of ``group`` who are still held, in roster order (released women excluded)."""
@@ -269,6 +449,14 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
 
 
+def _months_problem(months: Any) -> str | None:
+    if not _is_int(months):
+        return f"must be a whole number of months, not {months!r}"[:120]
+    if months <= 0 or months > MAX_SENTENCE_MONTHS:
+        return f"{months} is not a plausible term in months"
+    return None
+
+
 def _type_name(value: Any) -> str:
     return {
         bool: "true/false",
@@ -284,10 +472,12 @@ def _type_name(value: Any) -> str:
 class _Checker:
     """Collects problems for one roster file."""
 
-    def __init__(self, path: str, photos_root: Path | None) -> None:
+    def __init__(self, path: str, photos_root: Path | None, schema: int = SCHEMA_VERSION) -> None:
         self.path = path
         self.photos_root = photos_root
+        self.schema = schema
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(
         self, message: str, index: int | None = None, record_id: str | None = None, field: str | None = None
@@ -305,12 +495,19 @@ class _Checker:
         def bad(field_name: str, message: str) -> None:
             self.add(message, index, rid_label, field_name)
 
-        for name in REQUIRED_FIELDS:
+        v1 = self.schema == 1
+        for name in REQUIRED_FIELDS_V1 if v1 else REQUIRED_FIELDS:
             if name not in rec:
                 bad(name, "missing required field")
-        for name in sorted(k for k in rec if k not in KNOWN_FIELDS):
+        for name in sorted(k for k in rec if k not in (KNOWN_FIELDS_V1 if v1 else KNOWN_FIELDS)):
             shown = name if len(name) <= 60 else name[:60] + "…"
-            self.add(f'unknown field "{shown}"', index, rid_label)
+            hint = ""
+            if not v1 and name in ("surname_cyrillic", "given_cyrillic"):
+                kind = name.split("_")[0]
+                hint = f" (schema 2 writes {kind}_ru and {kind}_be)"
+            elif v1 and name in NAME_FIELDS:
+                hint = ' (a schema 2 field: set "schema": 2, or run `campaign-kit migrate`)'
+            self.add(f'unknown field "{shown}"{hint}', index, rid_label)
 
         # id
         if "id" in rec:
@@ -324,7 +521,7 @@ class _Checker:
                 seen[rid] = index
 
         # names
-        for name in NAME_FIELDS:
+        for name in NAME_FIELDS_V1 if v1 else NAME_FIELDS:
             if name not in rec:
                 continue
             value = rec[name]
@@ -333,8 +530,22 @@ class _Checker:
                 continue
             expected = "latin" if name.endswith("_latin") else "cyrillic"
             kind = "surname" if name.startswith("surname") else "given"
-            for msg in _check_name(value, expected, kind):
+            msgs = _check_name(value, expected, kind)
+            if not msgs and name.endswith(("_be", "_ru")):
+                msgs = alphabet_problems(value, name[-2:])
+            for msg in msgs:
                 bad(name, msg)
+        exception = rec.get("latin_exception")
+        if exception is not None and (
+            not isinstance(exception, str) or not exception.strip() or len(exception) > MAX_EXCEPTION_LEN
+        ):
+            bad(
+                "latin_exception",
+                f"must be null or a short reason (at most {MAX_EXCEPTION_LEN} characters) "
+                "why the published Latin differs from the passport transliteration",
+            )
+        if not v1 and len(self.problems) == before:
+            self._check_transliteration(index, rid_label, rec)
 
         # status, sentence, facility
         status = rec.get("status")
@@ -345,22 +556,23 @@ class _Checker:
         if status == "sentenced" and "sentence_months" not in rec:
             bad("sentence_months", "missing for a sentenced woman (use null when the term is unknown)")
         if months is not None:
-            if not _is_int(months):
-                bad("sentence_months", f"must be a whole number of months, not {months!r}"[:120])
-            elif months <= 0 or months > MAX_SENTENCE_MONTHS:
-                bad("sentence_months", f"{months} is not a plausible term in months")
-            if status in STATUSES and status != "sentenced":
+            problem = _months_problem(months)
+            if problem:
+                bad("sentence_months", problem)
+            if status in STATUSES and status not in TERM_STATUSES:
                 bad("sentence_months", f'a sentence is set but status is "{status}"')
         facility = rec.get("facility")
         if facility is not None:
             if facility not in FACILITIES:
                 bad("facility", f"{str(facility)[:40]!r} is not one of {', '.join(FACILITIES)}")
-            elif status in STATUSES and status != "sentenced":
+            elif status in STATUSES and status not in FACILITY_STATUSES:
                 bad("facility", f'a facility is set but status is "{status}"')
 
-        # children
+        # children: schema 1 requires a count; schema 2 allows null (unknown)
         children = rec.get("children")
-        if "children" in rec:
+        if "children" in rec and children is None and v1:
+            bad("children", "must be a whole number, not null (schema 2 allows null for unknown)")
+        elif children is not None:
             if not _is_int(children):
                 bad("children", f"must be a whole number, not {_type_name(children)}")
             elif children < 0:
@@ -376,28 +588,45 @@ class _Checker:
             elif len(set(groups)) != len(groups):
                 bad("groups", "lists a group twice")
 
-        # dates
-        dates: dict[str, dt.date] = {}
-        for name in ("detained_on", "released_on"):
+        # dates: YYYY-MM-DD, and in schema 2 also YYYY-MM or YYYY
+        dates: dict[str, PartialDate] = {}
+        for name in ("born_on", "detained_on", "released_on"):
             value = rec.get(name)
             if value is None:
                 continue
-            parsed = _parse_date(value)
+            parsed = self._date(value)
             if parsed is None:
-                bad(name, f"{str(value)[:40]!r} is not a real date in YYYY-MM-DD form")
+                bad(name, f"{str(value)[:40]!r} is not a real date in {self._date_forms()} form")
                 continue
-            if parsed.year < 1990:
-                bad(name, f"{value} is before 1990")
-            elif as_of is not None and parsed > as_of:
+            low = 1900 if name == "born_on" else 1990
+            if parsed.year < low:
+                bad(name, f"{value} is before {low}")
+            elif as_of is not None and parsed.earliest() > as_of:
                 bad(name, f"{value} is after the roster's as_of date {as_of.isoformat()}")
             dates[name] = parsed
         if "detained_on" in dates and "released_on" in dates:
-            if dates["released_on"] < dates["detained_on"]:
+            if dates["released_on"].latest() < dates["detained_on"].earliest():
                 bad("released_on", "is before detained_on")
+        if "born_on" in dates and "detained_on" in dates:
+            if dates["detained_on"].latest() < dates["born_on"].earliest():
+                bad("born_on", "is after detained_on")
         if status == "released" and rec.get("released_on") is None:
             bad("released_on", 'status is "released" but released_on is not set')
         if status in STATUSES and status != "released" and rec.get("released_on") is not None:
             bad("released_on", f'is set but status is "{status}"')
+
+        health = rec.get("health")
+        if health is not None and (
+            not isinstance(health, str)
+            or not health.strip()
+            or len(health) > MAX_HEALTH_LEN
+            or any(ord(c) < 32 for c in health)
+        ):
+            bad(
+                "health",
+                f"must be null or one line of at most {MAX_HEALTH_LEN} characters (a published note)",
+            )
+        history = self._history(rec.get("history"), status, bad)
 
         # sources
         sources = rec.get("sources", [])
@@ -436,8 +665,11 @@ class _Checker:
             id=rid,
             surname_latin=rec["surname_latin"],
             given_latin=rec["given_latin"],
-            surname_cyrillic=rec["surname_cyrillic"],
-            given_cyrillic=rec["given_cyrillic"],
+            surname_cyrillic=rec["surname_cyrillic" if v1 else "surname_ru"],
+            given_cyrillic=rec["given_cyrillic" if v1 else "given_ru"],
+            surname_be=None if v1 else rec["surname_be"],
+            given_be=None if v1 else rec["given_be"],
+            latin_exception=rec.get("latin_exception"),
             status=status,
             children=children,
             groups=tuple(groups),
@@ -448,8 +680,124 @@ class _Checker:
             photo_credit=credit,
             detained_on=dates.get("detained_on"),
             released_on=dates.get("released_on"),
+            born_on=dates.get("born_on"),
+            health=health,
+            history=history,
             sources=tuple(sources or ()),
         )
+
+    def _date(self, value: Any) -> PartialDate | None:
+        parsed = PartialDate.parse(value)
+        if parsed is not None and self.schema == 1 and parsed.day is None:
+            return None
+        return parsed
+
+    def _date_forms(self) -> str:
+        return "YYYY-MM-DD" if self.schema == 1 else "YYYY, YYYY-MM or YYYY-MM-DD"
+
+    def _history(self, value: Any, status: Any, bad: Any) -> tuple[HistoryEvent, ...]:
+        """Check ``history``: status events oldest first, the last one her current status."""
+        if value is None:
+            return ()
+        if not isinstance(value, list) or len(value) > MAX_HISTORY:
+            bad("history", f"must be a list of at most {MAX_HISTORY} status events")
+            return ()
+        events: list[HistoryEvent] = []
+        previous: PartialDate | None = None
+        for i, item in enumerate(value):
+            where = f"history[{i}]"
+            if not isinstance(item, dict):
+                bad(where, "must be an object with status, on, sentence_months and source")
+                continue
+            unknown = sorted(set(item) - {"status", "on", "sentence_months", "source"})
+            if unknown:
+                bad(where, f'unknown field "{str(unknown[0])[:40]}"')
+            st = item.get("status")
+            if st not in STATUSES:
+                bad(f"{where}.status", f"{str(st)[:40]!r} is not one of {', '.join(STATUSES)}")
+                continue
+            on = item.get("on")
+            parsed = None
+            if on is not None:
+                parsed = PartialDate.parse(on)
+                if parsed is None:
+                    bad(f"{where}.on", f"{str(on)[:40]!r} is not a date in YYYY, YYYY-MM or YYYY-MM-DD form")
+                elif previous is not None and parsed.latest() < previous.earliest():
+                    bad(f"{where}.on", f"{on} is before the event above it (history is oldest first)")
+                if parsed is not None:
+                    previous = parsed
+            months = item.get("sentence_months")
+            if months is not None:
+                problem = _months_problem(months)
+                if problem:
+                    bad(f"{where}.sentence_months", problem)
+                elif st not in TERM_STATUSES:
+                    bad(f"{where}.sentence_months", f'a sentence is set but the event\'s status is "{st}"')
+            source = item.get("source")
+            if source is not None and not (
+                isinstance(source, str) and source.startswith(("https://", "http://"))
+            ):
+                bad(f"{where}.source", "must be null or an http(s) link")
+            events.append(HistoryEvent(st, parsed, months if _is_int(months) else None, source))
+        if events and status in STATUSES and events[-1].status != status:
+            bad(
+                "history",
+                f'the last event is "{events[-1].status}" but status is "{status}" '
+                "(the last event is her current status)",
+            )
+        return tuple(events)
+
+    def _check_transliteration(self, index: int, rid: str | None, rec: dict[str, Any]) -> None:
+        """Warn when the Latin is not the passport transliteration of the Belarusian form.
+
+        A warning, not an error: the published Latin is what the woman's passport and the
+        organisation's lists say, and some differ from the rule (PAHADAEVA for Пагадаева). A
+        record marks such a name with ``latin_exception``, which silences the warning.
+        """
+        differs = [
+            (f"{kind}_latin", rec[f"{kind}_latin"], rec[f"{kind}_be"])
+            for kind in ("surname", "given")
+            if not latin_matches(rec[f"{kind}_latin"], rec[f"{kind}_be"])
+        ]
+        for name in ("surname_ru", "given_ru"):
+            spelt = re.search(r"[чшжщ]ы", rec[name].lower())
+            if spelt:
+                self.warnings.append(
+                    Problem(
+                        self.path,
+                        f"{rec[name]!r} has «{rec[name][spelt.start() : spelt.end()]}»: Russian writes "
+                        "и after ч ш ж щ (ЛАЗАРЧИК, not the Belarusian ЛАЗАРЧЫК)",
+                        index,
+                        rid,
+                        name,
+                    )
+                )
+        exception = rec.get("latin_exception")
+        if differs and not exception:
+            for name, latin, be in differs:
+                rule = passport_latin(be)
+                rule = rule.upper() if latin.isupper() else rule.capitalize()
+                self.warnings.append(
+                    Problem(
+                        self.path,
+                        f"{latin!r} is not the passport transliteration of {be!r} ({rule!r}); "
+                        "correct one of them, or set latin_exception to the reason the published "
+                        "spelling differs",
+                        index,
+                        rid,
+                        name,
+                    )
+                )
+        elif exception and not differs:
+            self.warnings.append(
+                Problem(
+                    self.path,
+                    "latin_exception is set, but the Latin follows the passport transliteration",
+                    index,
+                    rid,
+                    "latin_exception",
+                )
+            )
 
     def _check_photo(self, photo: Any, bad: Any) -> None:
         if not isinstance(photo, str):
@@ -527,28 +875,55 @@ def validate_roster_data(
     data: Any, path: str = "roster.json", photos_root: Path | None = None
 ) -> tuple[Roster | None, list[Problem]]:
     """Validate already-parsed roster data (see ``parse_roster``)."""
-    check = _Checker(path, photos_root)
+    roster, problems, _ = check_roster_data(data, path, photos_root)
+    return roster, problems
+
+
+def check_roster_data(
+    data: Any, path: str = "roster.json", photos_root: Path | None = None
+) -> tuple[Roster | None, list[Problem], list[Problem]]:
+    """Validate parsed roster data; return the roster (None if invalid), problems and warnings.
+
+    Warnings do not make the roster invalid: a schema 1 file (with how to migrate it) and a
+    Latin name that is not the passport transliteration of the Belarusian form.
+    """
     if not isinstance(data, dict):
-        check.add(f"the top level must be an object, not {_type_name(data)}")
-        return None, check.problems
+        return None, [Problem(path, f"the top level must be an object, not {_type_name(data)}")], []
+    schema = data.get("schema")
+    check = _Checker(path, photos_root, schema if schema in READABLE_SCHEMAS else SCHEMA_VERSION)
     for key in sorted(k for k in data if k not in ("schema", "as_of", "people")):
         check.add(f'unknown top-level field "{str(key)[:60]}"')
-    schema = data.get("schema")
-    if schema != SCHEMA_VERSION:
-        check.add(f"schema must be {SCHEMA_VERSION}, not {schema!r}"[:120], field="schema")
+    if schema not in READABLE_SCHEMAS or isinstance(schema, bool):
+        check.add(f"schema must be {SCHEMA_VERSION} (or 1), not {schema!r}"[:120], field="schema")
+    elif schema == 1:
+        check.warnings.append(
+            Problem(
+                path,
+                "schema 1: names have one Cyrillic form (read as the Russian) and no Belarusian "
+                f"form, so Belarusian texts cannot be built; {MIGRATE_HINT}",
+                field="schema",
+            )
+        )
     as_of = _parse_date(data.get("as_of"))
     if as_of is None:
         check.add("missing or not a real date in YYYY-MM-DD form", field="as_of")
     people_data = data.get("people")
     if not isinstance(people_data, list):
         check.add("must be a list of records", field="people")
-        return None, check.problems
+        return None, check.problems, check.warnings
     seen: dict[str, int] = {}
     people = [check.record(i, rec, seen, as_of) for i, rec in enumerate(people_data)]
     if check.problems:
-        return None, check.problems
+        return None, check.problems, check.warnings
     assert as_of is not None
-    return Roster(as_of=as_of, people=tuple(p for p in people if p)), []
+    roster = Roster(
+        as_of=as_of,
+        people=tuple(p for p in people if p),
+        path=path,
+        schema=check.schema,
+        warnings=tuple(check.warnings),
+    )
+    return roster, [], check.warnings
 
 
 def load_roster(path: Path, photos_root: Path | None = None) -> Roster:
@@ -570,24 +945,40 @@ def load_roster(path: Path, photos_root: Path | None = None) -> Roster:
     if roster is None:
         n = len(problems)
         raise RosterError(f"{shown}: {n} problem{'s' if n != 1 else ''} found", problems)
-    return Roster(roster.as_of, roster.people, shown, hashlib.sha256(raw).hexdigest())
+    return dataclasses.replace(roster, path=shown, digest=hashlib.sha256(raw).hexdigest())
 
 
 def person_to_dict(p: Person) -> dict[str, Any]:
-    """Serialise ``p`` in roster.json's field order (optional fields only when set)."""
+    """Serialise ``p`` as a schema 2 record, in roster.json's field order.
+
+    Raises:
+        RosterError: ``p`` has no Belarusian name form (read from schema 1 and not migrated).
+
+    """
+    surname_be, given_be = p.name_parts("be")
     out: dict[str, Any] = {
         "id": p.id,
         "surname_latin": p.surname_latin,
         "given_latin": p.given_latin,
-        "surname_cyrillic": p.surname_cyrillic,
-        "given_cyrillic": p.given_cyrillic,
+        "surname_be": surname_be,
+        "given_be": given_be,
+        "surname_ru": p.surname_cyrillic,
+        "given_ru": p.given_cyrillic,
+        "latin_exception": p.latin_exception,
         "status": p.status,
     }
-    if p.status == "sentenced":
+    if p.born_on is not None:
+        out["born_on"] = p.born_on.isoformat()
+    if p.status in TERM_STATUSES:
         out["sentence_months"] = p.sentence_months
+    if p.status in FACILITY_STATUSES and (p.status == "sentenced" or p.facility is not None):
         out["facility"] = p.facility
     out["children"] = p.children
     out["groups"] = list(p.groups)
+    if p.health is not None:
+        out["health"] = p.health
+    if p.history:
+        out["history"] = [event.as_dict() for event in p.history]
     out["photo"] = p.photo
     if p.photo_focus is not None:
         out["photo_focus"] = list(p.photo_focus)
@@ -607,3 +998,54 @@ def dump_roster(people: Iterable[Person], as_of: dt.date) -> str:
         "people": [person_to_dict(p) for p in people],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """The result of ``migrate_roster``: the schema 2 text and what a person must check."""
+
+    text: str
+    schema_before: int
+    people: int
+    suggestions: tuple[Problem, ...]
+
+
+def migrate_roster(raw: bytes, path: str = "roster.json") -> Migration:
+    """Rewrite a schema 1 roster as schema 2, suggesting each Belarusian name form.
+
+    Schema 1's Cyrillic fields become the Russian forms (``*_ru``); the Belarusian forms are
+    read back from the Latin (the passport transliteration of the Belarusian form) with the
+    Russian form's help, and every one is returned as a suggestion to check. A schema 2 file
+    comes back unchanged in meaning (re-serialised).
+
+    Raises:
+        RosterError: the file is not a valid roster of either schema.
+
+    """
+    from campaign_kit.names import suggest_belarusian
+
+    roster, problems = parse_roster(raw, path)
+    if roster is None:
+        n = len(problems)
+        raise RosterError(
+            f"{path}: {n} problem{'s' if n != 1 else ''} found; fix them before migrating", problems
+        )
+    suggestions: list[Problem] = []
+    people = []
+    for index, p in enumerate(roster.people):
+        if p.name_be is None:
+            surname = suggest_belarusian(p.surname_latin, p.surname_cyrillic)
+            given = suggest_belarusian(p.given_latin, p.given_cyrillic)
+            p = dataclasses.replace(p, surname_be=surname, given_be=given)
+            suggestions.append(
+                Problem(
+                    path,
+                    f"Belarusian form suggested: {surname} {given} (from {p.name_latin} and "
+                    f"{p.name_cyrillic}); check it",
+                    index,
+                    p.id,
+                    "surname_be",
+                )
+            )
+        people.append(p)
+    return Migration(dump_roster(people, roster.as_of), roster.schema, len(people), tuple(suggestions))

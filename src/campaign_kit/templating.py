@@ -368,6 +368,27 @@ def search_path(templates: TemplatePath) -> tuple[Path, ...]:
     return folders
 
 
+def appeal_search_path(templates: TemplatePath, appeal_key: str | None) -> tuple[Path, ...]:
+    """The search path of one appeal: ``templates/appeals/<key>/`` first, when it exists.
+
+    An appeal overrides the shared templates file by file (its story, subject, post wording)
+    and shares the rest; a template it imports is looked up the same way.
+    """
+    folders = search_path(templates)
+    if not appeal_key or "/" in appeal_key or appeal_key.startswith("."):
+        return folders
+    own = folders[-1] / "appeals" / appeal_key
+    if own in folders or not own.is_dir():
+        return folders
+    return (own, *folders)
+
+
+def _appeal_key(context: Mapping[str, Any]) -> str | None:
+    appeal = context.get("appeal")
+    key = appeal.get("key") if isinstance(appeal, Mapping) else None
+    return key if isinstance(key, str) else None
+
+
 def _autoescape(name: str | None) -> bool:
     return bool(name) and name.rsplit(".", 1)[-1] in AUTOESCAPE_EXTENSIONS  # type: ignore[union-attr]
 
@@ -419,7 +440,7 @@ def render(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> st
     The template runs within ``TIME_LIMIT`` seconds and ``MAX_OUTPUT`` characters. The message
     names the template file and, where Jinja knows it, the line.
     """
-    folders = search_path(templates)
+    folders = appeal_search_path(templates, _appeal_key(context))
     env = _environment(folders)
     where = _Where(env, folders, name)
     outer = _BUDGET.deadline
@@ -443,7 +464,7 @@ def render(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> st
             f"{exc.filename or where}: line {exc.lineno}: template syntax error: {exc.message}"
         ) from None
     except jinja2.UndefinedError as exc:
-        raise TemplateError(f"{where}: {exc.message}") from None
+        raise TemplateError(_with_line(exc, where, f"undefined: {exc.message}")) from None
     except jinja2.exceptions.SecurityError as exc:
         raise TemplateError(f"{where}: not allowed in a template: {exc}") from None
     except _LimitExceeded as exc:
@@ -468,6 +489,24 @@ def render(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> st
     finally:
         if outer is None:
             _BUDGET.deadline = None
+
+
+def _with_line(exc: BaseException, where: Path, message: str) -> str:
+    """``file: line N: message`` from the innermost template frame of ``exc``'s traceback.
+
+    Jinja rewrites tracebacks so that template code appears with the template's file and line;
+    the innermost such frame is where the failing expression is (an imported words file, say).
+    """
+    found: tuple[str, int] | None = None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return f"{where}: {message}"
+    return f"{found[0]}: line {found[1]}: {message}"
 
 
 def template_files(templates_dir: Path, prefix: str = "") -> list[Path]:

@@ -24,7 +24,7 @@ class AppealKind:
             self.name,
             inputs.digests["roster"],
             inputs.digests["campaign"],
-            inputs.templates_digest("appeal", "locale"),
+            inputs.templates_digest("appeal", "appeals", "locale"),
             inputs.cycle.id,
             [p.id for p in inputs.featured],
             inputs.languages,

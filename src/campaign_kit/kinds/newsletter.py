@@ -36,7 +36,7 @@ class NewsletterKind:
             self.name,
             inputs.digests["roster"],
             inputs.digests["campaign"],
-            inputs.templates_digest("newsletter", "locale", "cards"),
+            inputs.templates_digest("newsletter", "appeal", "appeals", "locale", "cards"),
             inputs.cycle.id,
             [p.id for p in inputs.featured],
             inputs.languages,

@@ -32,7 +32,7 @@ class PostsKind:
             self.name,
             inputs.digests["roster"],
             inputs.digests["campaign"],
-            inputs.templates_digest("posts", "locale", "cards"),
+            inputs.templates_digest("posts", "appeals", "locale", "cards"),
             inputs.cycle.id,
             [p.id for p in inputs.featured],
             inputs.languages,

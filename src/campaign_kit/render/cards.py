@@ -274,19 +274,22 @@ def card_content(
     words = card_words(templates_dir, lang)
     site_url = campaign.site_url
     site_host = re.sub(r"\Ahttps?://(www\.)?", "", site_url).rstrip("/")
-    given = person.given_latin if locale.script == "latin" else person.given_cyrillic
+    # The name forms (Latin, Belarusian, Russian) are the locale file's choice.
+    given = locale.name_parts(person)[1]
+    # Only an appeal about mothers speaks of her children, on the card as in the texts.
+    children = person.children if appeal.needs_children else None
     credit = _fill(words.photo_credit, {"credit": person.photo_credit}) if person.photo_credit else ""
     date_text = format_date(as_of, "d MMMM y", locale=lang) if as_of else ""
     return CardContent(
         person_id=person.id,
         lang=lang,
-        message=words.message_for(lang, person.children),
+        message=words.message_for(lang, children),
         name=locale.name(person),
         other_name=locale.other_name(person),
         spoken_name=locale.prose_name(person),
         given=given,
         status=locale.status(person),
-        children=locale.mother_of(person.children) if person.children else "",
+        children=locale.mother_of(children),
         hashtags=tuple(f"#{tag}" for tag in campaign.appeal_hashtags(appeal)),
         org_name=org_name,
         appeal_title=title,

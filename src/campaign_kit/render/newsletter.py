@@ -219,7 +219,10 @@ def render_newsletter(
         "appeal title": ctx["appeal"]["title"],
     }
     for entry in featured_cards:
-        for key in ("name", "other_name", "status_line", "mother_of"):
+        # "Mother of 2 children" is said only of a woman with children, in an appeal about
+        # mothers (context.person_view); otherwise it is rightly empty.
+        keys = ("name", "other_name", "status_line") + (("mother_of",) if entry.get("children") else ())
+        for key in keys:
             values[f"{entry['id']} {key}"] = entry[key]
         if entry["card_alt_given"] is not None:
             values[f"{entry['id']} card alt text"] = entry["card_alt_given"]

@@ -43,7 +43,7 @@ from campaign_kit.cycles import Cycle
 from campaign_kit.errors import FitError, TemplateError
 from campaign_kit.model import Post
 from campaign_kit.platforms import PLATFORMS, Measure, extract_hashtags, measure
-from campaign_kit.templating import environment, render
+from campaign_kit.templating import appeal_search_path, environment, render
 
 POST_TEMPLATE = "posts/{lang}/{platform}.txt.j2"
 ALT_TEMPLATE = "posts/{lang}/_alt.txt.j2"
@@ -117,12 +117,13 @@ def parse_drop_header(source: str, name: str) -> tuple[str, ...]:
     return names
 
 
-def load_post_template(templates_dir: Path, name: str) -> PostTemplate:
+def load_post_template(templates_dir: Path, name: str, appeal_key: str | None = None) -> PostTemplate:
     """Find template ``name`` and read its drop order.
 
     Args:
         templates_dir: The project's ``templates/`` folder.
         name: e.g. ``posts/en/x.txt.j2``.
+        appeal_key: The appeal whose ``templates/appeals/<key>/`` folder is searched first.
 
     Returns:
         The template with its declared parts.
@@ -131,7 +132,8 @@ def load_post_template(templates_dir: Path, name: str) -> PostTemplate:
         TemplateError: The template is missing or its header is malformed.
 
     """
-    env = environment(templates_dir)
+    # The appeal's own template wins (templates/appeals/<key>/), as it does when it renders.
+    env = environment(appeal_search_path(templates_dir, appeal_key))
     try:
         source, _filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
     except (jinja2.TemplateNotFound, OSError):
@@ -391,7 +393,9 @@ def render_person_posts(
     alt_cache: dict[tuple[str, str], str] = {}
     posts: list[Post] = []
     for platform in platforms:
-        template = load_post_template(templates_dir, POST_TEMPLATE.format(lang=lang, platform=platform))
+        template = load_post_template(
+            templates_dir, POST_TEMPLATE.format(lang=lang, platform=platform), context["appeal"]["key"]
+        )
         pvars = _platform_vars(platform)
         for person, day in zip(featured, days, strict=True):
             where = f"{platform}/{lang} {person['id']}"
@@ -525,7 +529,7 @@ def render_thread(
 
     """
     lang = context["lang"]
-    template = load_post_template(templates_dir, THREAD_TEMPLATE.format(lang=lang))
+    template = load_post_template(templates_dir, THREAD_TEMPLATE.format(lang=lang), context["appeal"]["key"])
     base = {**context, "platform": _platform_vars(platform)}
     people = list(context["people"])
     if not people:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel.core import Locale as BabelLocale
+from babel.core import UnknownLocaleError
 from markupsafe import Markup, escape
 
 from campaign_kit import jsonstrict, paths, templating
@@ -44,7 +46,6 @@ CARD_FORMATS: dict[str, tuple[int, int]] = {
 # outlined on the card so a reviewer sees what the crop keeps: from the card layouts' own rule.
 CROP_LABELS = {"square": "Instagram grid crop", "portrait": "Instagram grid crop", "story": "story safe zone"}
 # The page's own words are English (the team's working language); texts keep their own language.
-LANGUAGE_LABELS = {"en": "English", "be": "Belarusian", "ru": "Russian"}
 STATUS_LABELS = {
     "sentenced": "Sentenced",
     "pre_trial": "Pre-trial detention",
@@ -280,7 +281,7 @@ class _Builder:
         table = getattr(locale, "table", None)
         if isinstance(table, Mapping) and isinstance(table.get("language"), str):
             native = table["language"]
-        english = LANGUAGE_LABELS.get(code, code)
+        english = _english_language_name(code)
         return {"code": code, "english": english, "native": native if native != english else ""}
 
     def _views(self, code: str) -> dict[str, dict[str, Any]]:
@@ -435,11 +436,18 @@ class _Builder:
             "anchor": f"woman-{pid}",
             "number": view.get("number"),
             "name_latin": view.get("name_latin", ""),
-            "name_cyrillic": view.get("name_cyrillic", ""),
+            # Beside the Latin heading, her name in the first Cyrillic language's own form.
+            "name_cyrillic": self._cyrillic_name(pid, view),
             "status_line": en.get("status_line", ""),
             "mother_of": en.get("mother_of", ""),
             "languages": [b for b in blocks if b["cards"] or b["posts"]],
         }
+
+    def _cyrillic_name(self, pid: str, view: Mapping[str, Any]) -> str:
+        codes = [c for c in self.lang_codes if _script(self.contexts.get(c)) == "cyrillic"]
+        if not codes:
+            return view.get("name_cyrillic", "")
+        return self._views(codes[0]).get(pid, view).get("name", "")
 
     # --- posts ------------------------------------------------------------------------
 
@@ -771,6 +779,14 @@ def _size_label(size: Any) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _english_language_name(code: str) -> str:
+    """``be`` -> "Belarusian", from CLDR: a language added as files needs no entry here."""
+    try:
+        return BabelLocale.parse(code.replace("-", "_")).get_display_name("en") or code
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
 
 
 def _script(ctx: Mapping[str, Any] | None) -> str:

@@ -1,0 +1,264 @@
+"""Schema 2's record fields, the appeal rules, `release`, `import-list --merge` and `stats`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from campaign_kit.cli import cli
+from campaign_kit.config import Appeal
+from campaign_kit.cycles import appeal_members, appeal_people
+from campaign_kit.errors import BuildError
+from campaign_kit.roster import PartialDate, age_on, parse_roster
+from conftest import person, roster_doc, write_roster
+
+ON = dt.date(2026, 11, 23)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def roster_of(*records):
+    roster, problems = parse_roster(json.dumps(roster_doc(list(records)), ensure_ascii=False))
+    assert roster is not None, [str(p) for p in problems]
+    return roster
+
+
+def problems_of(*records) -> list[str]:
+    _, problems = parse_roster(json.dumps(roster_doc(list(records)), ensure_ascii=False))
+    return [str(p) for p in problems]
+
+
+def test_partial_dates():
+    assert PartialDate.parse("2024-12") == PartialDate(2024, 12)
+    assert PartialDate.parse("2024").latest() == dt.date(2024, 12, 31)
+    assert PartialDate.parse("2024-02").latest() == dt.date(2024, 2, 29)
+    assert PartialDate.parse("2024-12").latest() == dt.date(2024, 12, 31)
+    assert [PartialDate.parse(t) for t in ("2024-13", "2024-02-30", "24", "2024-1", None)] == [None] * 5
+    assert age_on(PartialDate.parse("1968-11-23"), ON) == 58
+    assert age_on(PartialDate.parse("1968-11-24"), ON) == 57
+    # Known to the year only: she may be born on 31 December, so she counts as 57 here.
+    assert age_on(PartialDate.parse("1968"), ON) == 57
+
+
+def test_schema_2_fields_validate():
+    released = person(
+        status="released",
+        sentence_months=None,
+        facility=None,
+        released_on="2024-12",
+        history=[
+            {"status": "sentenced", "on": "2022", "sentence_months": 132, "source": None},
+            {"status": "released", "on": "2024-12", "sentence_months": None, "source": "https://x.org/a"},
+        ],
+    )
+    roster = roster_of(
+        person(id="a-a", born_on="1960-05", health="Has diabetes; needs insulin", children=None),
+        person(id="b-b", status="house_arrest", sentence_months=None, facility=None),
+        person(id="c-c", status="restricted_freedom", sentence_months=36, facility=None),
+        person(id="d-d", status="unknown", sentence_months=None, facility=None),
+        person(id="e-e", facility="prison"),
+        released,
+    )
+    a = roster.by_id("a-a")
+    assert (a.born_on, a.children, a.health) == (PartialDate(1960, 5), None, "Has diabetes; needs insulin")
+    assert roster.by_id("ablab-hanna").last_sentence_months == 132
+    assert problems_of(person(facility="ship")) == [
+        "roster.json: record 1 (ablab-hanna): field \"facility\": 'ship' is not one of penal_colony, "
+        "prison, pre_trial_centre, psychiatric_hospital"
+    ]
+    assert 'a sentence is set but status is "house_arrest"' in problems_of(person(status="house_arrest"))[0]
+    bad_history = person(
+        history=[{"status": "pre_trial", "on": "2023"}, {"status": "sentenced", "on": "2022"}]
+    )
+    assert any("is before the event above it" in p for p in problems_of(bad_history))
+    last = person(history=[{"status": "pre_trial", "on": "2023"}])
+    assert any('the last event is "pre_trial" but status is "sentenced"' in p for p in problems_of(last))
+    assert any("one line of at most" in p for p in problems_of(person(health="a\nb")))
+    # Schema 1 keeps full dates and a child count.
+    doc = roster_doc([person(detained_on="2024-12")])
+    doc["schema"] = 1
+    rec = doc["people"][0]
+    for kind in ("surname", "given"):
+        rec[f"{kind}_cyrillic"] = rec.pop(f"{kind}_ru")
+        del rec[f"{kind}_be"]
+    del rec["latin_exception"]
+    _, problems = parse_roster(json.dumps(doc, ensure_ascii=False))
+    assert ["YYYY-MM-DD form" in str(p) for p in problems] == [True]
+
+
+def test_every_status_and_facility_is_worded_in_every_language():
+    from campaign_kit.locale import load_locale
+    from campaign_kit.roster import FACILITIES
+    from conftest import REPO
+
+    roster = roster_of(
+        *(person(id=f"f-{i}", facility=f) for i, f in enumerate(FACILITIES)),
+        person(id="h-h", status="house_arrest", sentence_months=None, facility=None),
+        person(id="r-r", status="restricted_freedom", sentence_months=30, facility=None),
+        person(id="u-u", status="unknown", sentence_months=None, facility=None),
+    )
+    lines = {
+        lang: [load_locale(REPO / "templates", lang).status(p) for p in roster.people]
+        for lang in ("en", "be", "ru")
+    }
+    assert lines["en"] == [
+        "Sentenced to 11 years in a penal colony",
+        "Sentenced to 11 years in prison",
+        "Sentenced to 11 years (held in a pre-trial detention centre)",
+        "Sentenced to 11 years (held in a psychiatric hospital)",
+        "Under house arrest",
+        "Sentenced to 2 years 6 months of restricted freedom",
+        "Status unknown",
+    ]
+    assert lines["ru"][1] == "Приговорена к 11 годам тюрьмы"
+    assert lines["ru"][5] == "Приговорена к 2 годам 6 месяцам ограничения свободы"
+    assert lines["be"][1] == "Асуджаная да 11 гадоў турмы"
+    assert lines["be"][4:] == [
+        "Пад хатнім арыштам",
+        "Асуджаная да 2 гадоў 6 месяцаў абмежавання волі",
+        "Статус невядомы",
+    ]
+
+
+def appeal(**over) -> Appeal:
+    base = {"key": "x", "group": None, "title": {}, "hashtags": (), "featured_per_cycle": 5}
+    return Appeal(**(base | over))
+
+
+def test_appeal_rules_select_from_the_record():
+    roster = roster_of(
+        person(id="old", born_on="1960", groups=[]),
+        person(id="young", born_on="1990-01-01", groups=[]),
+        person(id="turns-58", born_on="1968-11-23", groups=[]),
+        person(id="no-birth-date", groups=[]),
+        person(id="ill", health="Cancer, untreated", sentence_months=24, groups=[]),
+        person(id="long", sentence_months=120, groups=["mothers"]),
+        person(
+            id="freed",
+            status="released",
+            sentence_months=None,
+            facility=None,
+            released_on="2025",
+            groups=[],
+            born_on="1950",
+            history=[{"status": "sentenced", "sentence_months": 180}, {"status": "released", "on": "2025"}],
+        ),
+    )
+    ids = lambda a: [p.id for p in appeal_members(roster, a, ON)]  # noqa: E731
+    assert ids(appeal(min_age=58)) == ["old", "turns-58"]
+    assert ids(appeal(has_health=True)) == ["ill"]
+    assert ids(appeal(min_sentence_months=120)) == ["old", "young", "turns-58", "no-birth-date", "long"]
+    assert ids(appeal(group="mothers", min_sentence_months=120)) == ["long"]
+    with pytest.raises(
+        BuildError, match=r'appeal "x": no woman .* matches it \(aged 90 or over, on 2026-11-23\)'
+    ):
+        appeal_people(roster, appeal(min_age=90), ON)
+    unknown = roster_of(person(children=None))
+    with pytest.raises(
+        BuildError, match="counts children, but the roster does not know how many ablab-hanna"
+    ):
+        appeal_people(unknown, appeal(group="mothers", needs_children=True), ON)
+
+
+def test_release_keeps_history_and_every_count_follows(project: Path):
+    code, out, _ = run("stats", "--project", str(project), "--json")
+    before = json.loads(out)
+    assert (before["women"], before["children"], before["released"]) == (27, 53, 0)
+    code, _, err = run(
+        "release",
+        "ablab-hanna",
+        "--on",
+        "2024-12",
+        "--source",
+        "https://example.org/news",
+        "--project",
+        str(project),
+    )
+    assert code == 0, err
+    rec = next(
+        r
+        for r in json.loads((project / "roster.json").read_text("utf-8"))["people"]
+        if r["id"] == "ablab-hanna"
+    )
+    assert rec["status"] == "released" and rec["released_on"] == "2024-12"
+    assert rec["history"] == [
+        {"status": "sentenced", "on": None, "sentence_months": 132, "source": None},
+        {
+            "status": "released",
+            "on": "2024-12",
+            "sentence_months": None,
+            "source": "https://example.org/news",
+        },
+    ]
+    assert rec["sources"] == ["https://example.org/news"] and "sentence_months" not in rec
+    code, out, _ = run("stats", "--project", str(project), "--json")
+    after = json.loads(out)
+    assert (after["women"], after["children"], after["released"]) == (26, 51, 1)
+    assert after["by_sentence"]["10_years_or_more"] == before["by_sentence"]["10_years_or_more"] - 1
+    assert run("validate", "--project", str(project))[0] == 0
+    code, _, err = run("release", "ablab-hanna", "--on", "2024-12", "--project", str(project))
+    assert code == 1 and "already released" in err
+    code, _, err = run("release", "nobody", "--on", "2024", "--project", str(project))
+    assert code == 1 and 'no woman with id "nobody"' in err
+    code, _, err = run("release", "bahovik-ivanna", "--on", "2024-13", "--project", str(project))
+    assert code == 1 and "not a date" in err and "Traceback" not in err
+
+
+def test_merge_reports_every_change_and_overwrites_nothing_silently(project: Path, tmp_path: Path):
+    write_roster(
+        project,
+        [
+            person(photo=None, born_on="1980", health="Asthma"),
+            person(
+                id="bahovik-ivanna",
+                surname_latin="BAHOVIK",
+                given_latin="Ivanna",
+                surname_be="БАГОВІК",
+                given_be="Іванна",
+                surname_ru="БОГОВИК",
+                given_ru="Иванна",
+                sentence_months=24,
+            ),
+        ],
+    )
+    listing = tmp_path / "list.txt"
+    listing.write_text(
+        "1. ABLAB Hanna | АБЛАБ Анна, sentenced to 12 yrs in a penal colony: 3 children\n"
+        "2. DAMASTOI Viktoryia | ДОМОСТОЙ Виктория in pre-trial detention: 3 children\n",
+        encoding="utf-8",
+    )
+    roster = project / "roster.json"
+    before = roster.read_bytes()
+    code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge", "--dry-run")
+    assert code == 0, err
+    assert roster.read_bytes() == before
+    code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge")
+    assert code == 0, err
+    lines = [ln for ln in err.splitlines() if ln.startswith(("changed:", "added:", "kept:"))]
+    assert lines == [
+        "changed: ablab-hanna: sentence_months: 132 -> 144",
+        "changed: ablab-hanna: children: 2 -> 3",
+        "kept: bahovik-ivanna: not on the list; kept as she is (sentenced)",
+        "added: damastoi-viktoryia: added (DAMASTOI Viktoryia, pre_trial)",
+    ]
+    assert "suggestion: " in err and "ДАМАСТОЙ Вікторыя" in err
+    people = {r["id"]: r for r in json.loads(roster.read_text("utf-8"))["people"]}
+    assert set(people) == {"ablab-hanna", "bahovik-ivanna", "damastoi-viktoryia"}
+    hanna = people["ablab-hanna"]
+    assert (hanna["sentence_months"], hanna["children"], hanna["born_on"], hanna["health"]) == (
+        144,
+        3,
+        "1980",
+        "Asthma",
+    )
+    assert hanna["given_be"] == "Ганна"
+    assert [e["sentence_months"] for e in hanna["history"]] == [132, 144]
+    code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge")
+    assert code == 0 and "changed: ablab" not in err
