@@ -305,9 +305,15 @@ def fit_text(
     loose = break_positions(atoms, joins, glue=False)
     if loose != passes[0]:
         passes.append(loose)
-    for allowed in passes:
-        splits: dict[int, tuple[tuple[str, ...], float] | None] = {}
-        for n, size in style.candidates():
+    # The normal range is tried with every kind of break before the last resort is: a text that
+    # fits without the last resort (even with looser breaks) is set exactly as it would be then.
+    candidates = style.candidates()
+    normal = [(n, size) for n, size in candidates if n <= style.max_lines and size >= style.min_size]
+    tiers = [normal, [c for c in candidates if c not in set(normal)]]
+    cache: list[dict[int, tuple[tuple[str, ...], float] | None]] = [{} for _ in passes]
+    for tier, (index, allowed) in ((t, p) for t in tiers for p in enumerate(passes)):
+        splits = cache[index]
+        for n, size in tier:
             if n not in splits:
                 lines = _best_split(atoms, joins, allowed, n, estimate)
                 splits[n] = None if lines is None else (lines, max(map(estimate, lines)))
