@@ -323,7 +323,7 @@ def _random_value(rng: random.Random) -> str:
 def _cli_case(rng: random.Random, scratch: Path) -> list[str]:
     """A hostile command line for one command (never --serve, never a real SMTP host)."""
     command = rng.choice(
-        ["validate", "stats", "build", "preview", "send-test", "import-list", "help", "bogus"]
+        ["validate", "stats", "build", "preview", "send-test", "import-list", "newsletter", "help", "bogus"]
     )
     v = lambda: _random_value(rng)  # noqa: E731 - a short local helper
     if command == "validate":
@@ -367,6 +367,20 @@ def _cli_case(rng: random.Random, scratch: Path) -> list[str]:
             out,
             "--as-of",
             rng.choice(["2026-11-24", v()]),
+        ]
+    if command == "newsletter":  # export only: push talks to a real platform
+        esp = rng.choice(["listmonk", "mailchimp", "brevo", v()])
+        opts = rng.choice([["--lang", v()], ["--cycle", v()], ["--appeal", v()], ["--out", v()], []])
+        return [
+            "newsletter",
+            "export",
+            "--esp",
+            esp,
+            "--cycle",
+            CYCLE,
+            "--out",
+            str(scratch / "built"),
+            *opts,
         ]
     if command == "help":
         return [rng.choice(["validate", "build", "stats", "preview", "send-test", "import-list"]), "--help"]
@@ -493,7 +507,7 @@ class Workspace:
         return result.exit_code, trace, seconds
 
     def _project_flag(self, args: list[str]) -> list[str]:
-        takes = {"validate", "stats", "build", "preview", "send-test"}
+        takes = {"validate", "stats", "build", "preview", "send-test", "newsletter"}
         if args and args[0] in takes and "--project" not in args and "--help" not in args:
             return ["--project", str(self.project)]
         return []

@@ -285,3 +285,13 @@ def test_fuzzed_inputs_and_arguments_never_end_in_a_traceback(workspace, seed, m
     code, trace, _seconds = workspace.run(case, CliRunner())
     assert trace is None, f"{case.kind}: {case.describe}\n{case.args}\n{trace}"
     assert code in (0, 1, 2)
+
+
+def test_newsletter_display_names_refuse_bidi_and_an_odd_esp_is_a_message():
+    text = CAMPAIGN_TEXT.replace(
+        'ru = "Женщины — политзаключённые Беларуси"', 'ru = "Женщины \u202e политзаключённые"'
+    )
+    found = "\n".join(problems_of(text))
+    assert 'field "newsletter.from_name.ru": invisible or direction-changing character U+202E' in found
+    text = CAMPAIGN_TEXT.replace('esp = "listmonk"', "esp = []")
+    assert any('field "newsletter.esp"' in p for p in problems_of(text))

@@ -38,7 +38,7 @@ def test_registry_order_and_dependencies():
                 assert names.index(dep) < names.index(kind.name), (kind.name, dep)
     assert kinds.BUILDABLE == ("cards", "posts", "appeal", "newsletter")
     assert [k.name for k in kinds.needed(("posts",))] == ["cards", "posts", "review"]
-    assert [k.name for k in kinds.needed(("appeal",))] == ["appeal", "review"]
+    assert [k.name for k in kinds.needed(("appeal",))] == ["cards", "posts", "appeal", "review"]
 
 
 def test_cards_plan_products_match_units(inputs):

@@ -637,3 +637,14 @@ def test_posts_can_be_handed_over_as_records(tmp_path: Path) -> None:
         templates_dir=TEMPLATES, contexts=contexts, files=files, texts=without, posts=records
     )
     assert a == b
+
+
+def test_cards_outline_what_the_platform_shows(cycle: tuple[Path, str]) -> None:
+    # The crop preview: Instagram's 3:4 grid crop on the square and portrait, the story's
+    # safe zone; none where the whole card is shown.
+    _folder, page = cycle
+    assert page.count('class="crop" style="inset: 0.00% 12.50% 0.00% 12.50%"') == 2 * 3
+    assert page.count('class="crop" style="inset: 0.00% 3.15% 0.00% 3.15%"') == 2 * 3
+    assert page.count('class="crop" style="inset: 13.02% 5.93% 13.02% 5.93%"') == 2 * 3
+    assert page.count('class="crop"') == 3 * 2 * 3
+    assert page.count("Dashed: Instagram grid crop") == 2 * 2 * 3

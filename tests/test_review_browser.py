@@ -330,3 +330,34 @@ def test_real_build(browser: Any, tmp_path: Path) -> None:
     finally:
         stop.set()
         thread.join(10)
+
+
+def test_paged_overview_search_and_links(browser: Any, tmp_path: Path) -> None:
+    from campaign_kit.render import review
+    from test_review import TEMPLATES, make_cycle
+
+    folder = tmp_path / "out" / "mothers" / "2026-W48"
+    contexts, files, texts = make_cycle(folder, contexts=make_contexts(5))
+    for rel, data in review.review_files(
+        templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts, page_size=2
+    ):
+        (folder / rel).write_bytes(data)
+    context, page, watch = open_page(browser, (folder / "index.html").as_uri())
+    page.wait_for_load_state("load")
+    rows = "document.querySelectorAll('#women-list li:not([hidden])').length"
+    assert page.evaluate(rows) == 5
+    page.fill("#women-search", "ablab")
+    assert page.evaluate(rows) == 1
+    assert page.inner_text("#women-count") == "1 of 5"
+    page.fill("#women-search", "АБЛАБ анна")  # Cyrillic finds her too, any case, any word order
+    assert page.evaluate(rows) == 1
+    page.fill("#women-search", "")
+    assert page.evaluate(rows) == 5
+    # Her name leads to her cards and posts on her page.
+    page.click("#women-list li:first-child a")
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"index-2.html#woman-{contexts['en']['featured'][0]['id']}")
+    load_everything(page)
+    assert broken_images(page) == []
+    assert watch.problems == []
+    context.close()

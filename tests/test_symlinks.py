@@ -247,3 +247,16 @@ def test_every_command_refuses_out_slash(project: Path, command: str):
     result = run(command, "--project", str(project), "--cycle", CYCLE, "--out", str(project), *extra)
     assert result.exit_code == 1
     assert "holds the project's" in result.stderr
+
+
+def test_the_esp_hand_off_never_reads_a_linked_newsletter_file(tmp_path: Path):
+    from campaign_kit.esp.export import load_handoffs
+
+    folder = tmp_path / "out" / "mothers" / CYCLE
+    (folder / "newsletter").mkdir(parents=True)
+    secret = _secret(tmp_path)
+    (folder / "newsletter" / "en.json").write_text('{"send": true}', encoding="utf-8")
+    (folder / "newsletter" / "en.txt").write_text("text", encoding="utf-8")
+    (folder / "newsletter" / "en.html").symlink_to(secret)
+    with pytest.raises(BuildError, match=r"newsletter/en\.html: is a symbolic link"):
+        load_handoffs(folder, ("en",))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,10 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
     return report
 
 
+def _items(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> Iterable[tuple[str, bytes]]:
+    return files.items() if isinstance(files, Mapping) else files
+
+
 class _Run:
     """One build's state: the previous record, what is kept, rendered and written."""
 
@@ -149,14 +153,15 @@ class _Run:
                     self.progress(done, len(jobs))
         for kind, unit, rendered in staged:
             self.products.setdefault(kind.name, []).extend(rendered.products)
-            for rel, data in rendered.files.items():
+            for rel, data in _items(rendered.files):
                 self._write(kind.name, unit.key, rel, data)
+        del staged  # written: the texts need not stay in memory (summaries read them back)
         self._keep_unplanned()
         for kind in summaries:
             self.products["files"] = Files(entries=self._entry_dicts(), read=self._read)
             for unit in self._plan(kind):
                 rendered = unit.render() if unit.render else None
-                for rel, data in rendered.files.items() if rendered else ():
+                for rel, data in _items(rendered.files) if rendered else ():  # written as made
                     self._write(kind.name, unit.key, rel, data)
         self._sweep()
         self._write_manifest()
@@ -177,7 +182,7 @@ class _Run:
                     self.report.files.append(WriteResult(e.path, "unchanged", e.size, e.sha256))
                 self.report.cached[kind.name] = self.report.cached.get(kind.name, 0) + 1
                 if not plan.products:
-                    self.products[kind.name].extend(self._old_products(kind.name))
+                    self.products[kind.name].extend(self._old_products(kind))
             elif requested or old:  # a part not asked for is still remade if its files were damaged
                 todo.append(unit)
                 self.report.rendered[kind.name] = self.report.rendered.get(kind.name, 0) + 1
@@ -189,14 +194,20 @@ class _Run:
         found = [self.previous.entries.get(rel) for rel in unit.paths]
         return [e for e in found if e is not None and e.kind == kind] if all(found) else []
 
-    def _old_products(self, kind: str) -> list[Any]:
+    def _old_products(self, kind: Kind) -> list[Any]:
+        """The products of a kept unit: from the kind's own file, else from the manifest."""
         from campaign_kit.model import PRODUCT_TYPES
 
-        kind_type = PRODUCT_TYPES.get(kind)
-        if kind_type is None:
-            return []
+        loader = getattr(kind, "load_products", None)
+        kind_type = PRODUCT_TYPES.get(kind.name)
         try:
-            return [kind_type.from_dict(d) for d in self.previous.products.get(kind, [])]
+            if loader is not None:
+                return list(loader(self._read))
+            return (
+                [kind_type.from_dict(d) for d in self.previous.products.get(kind.name, [])]
+                if kind_type
+                else []
+            )
         except CampaignKitError:
             return []
 
@@ -220,17 +231,14 @@ class _Run:
         result = self.writer.write(rel, data)
         self.report.files.append(result)
         self.entries[rel] = Entry(rel, result.sha256, result.size, kind, key)
-        if not rel.endswith(".png"):
+        if self.options.dry_run:  # nothing on disk to read back: keep what would be there
             self.texts[rel] = data
 
     def _read(self, rel: str) -> bytes | None:
         return self.texts[rel] if rel in self.texts else self.writer.existing(rel)
 
     def _entry_dicts(self) -> dict[str, dict[str, Any]]:
-        return {
-            rel: {"path": e.path, "sha256": e.sha256, "size": e.size}
-            for rel, e in sorted(self.entries.items())
-        }
+        return {rel: e.to_dict() for rel, e in sorted(self.entries.items())}
 
     def _recorded_products(self) -> dict[str, list[dict[str, Any]]]:
         """Products whose files are all in the folder, by kind (what ``read_cycle`` returns)."""

@@ -559,7 +559,7 @@ _nl_options = [
     click.option("--lang", default=None, help="Languages, comma-separated (default: all)."),
     click.option(
         "--out",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=SafePath(file_okay=False, path_type=Path),
         default=Path("out"),
         show_default=True,
         help="Output folder the build wrote.",

@@ -258,7 +258,7 @@ def _texts(
             r.bad(where, "missing text for this language")
         elif len(text) > limit or any(ord(c) < 32 for c in text):
             r.bad(where, f"must be one line of at most {limit} characters")
-        else:
+        elif r.text(text, where):
             out[lang] = text.strip()
     return out
 
@@ -308,6 +308,9 @@ def _newsletter_extras(r: _Reader, nl: dict[str, Any], languages: tuple[str, ...
     tests = listmonk.get("test_subscribers", [])
     if not isinstance(tests, list) or not all(isinstance(t, str) and "@" in t for t in tests):
         r.bad("newsletter.listmonk.test_subscribers", "must be a list of email addresses")
+    else:
+        for address in tests:
+            r.header(address, "newsletter.listmonk.test_subscribers", "mailbox")
     return {
         "esp": esp if esp in KNOWN_ESPS else "listmonk",
         "from_name": from_name,
@@ -354,7 +357,8 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     donate_url = r.url(org, "donate_url", "organisation")
 
     nl = r.get(data, "newsletter", "", dict) or {}
-    esp_tags = ESP_TAGS.get(nl.get("esp", "listmonk"), ESP_TAGS["listmonk"])
+    esp_name = nl.get("esp", "listmonk")
+    esp_tags = ESP_TAGS.get(esp_name if isinstance(esp_name, str) else "listmonk", ESP_TAGS["listmonk"])
     unsubscribe = r.get(nl, "unsubscribe", "newsletter", str, default=esp_tags["unsubscribe"])
     if not unsubscribe or not unsubscribe.strip():
         r.bad("newsletter.unsubscribe", "the unsubscribe merge tag must not be empty")

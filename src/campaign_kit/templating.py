@@ -308,13 +308,15 @@ class SearchPathLoader(jinja2.BaseLoader):
 
     def __init__(self, folders: tuple[Path, ...]) -> None:
         self.folders = folders
+        self._roots = tuple(str(f) for f in folders)
 
     def _find(self, name: str) -> Path | None:
+        # Plain string paths: this runs for every render (the freshness check), Path is slower.
         pieces = jinja2.loaders.split_template_path(name)
-        for folder in self.folders:
-            path = folder.joinpath(*pieces)
-            if path.is_file():
-                return path
+        for root in self._roots:
+            path = os.path.join(root, *pieces)
+            if os.path.isfile(path):
+                return Path(path)
         return None
 
     def get_source(
@@ -356,7 +358,9 @@ class SearchPathLoader(jinja2.BaseLoader):
 
 def search_path(templates: TemplatePath) -> tuple[Path, ...]:
     """Normalise one folder or an ordered sequence of folders into a search path tuple."""
-    if isinstance(templates, Path | str):
+    if isinstance(templates, Path):
+        return (templates,)
+    if isinstance(templates, str):
         return (Path(templates),)
     folders = tuple(Path(t) for t in templates)
     if not folders:
@@ -397,6 +401,18 @@ def _environment(folders: tuple[Path, ...]) -> LimitedEnvironment:
     )
 
 
+class _Where:
+    """The template's file for messages, looked up only when a message needs it."""
+
+    def __init__(self, env: LimitedEnvironment, folders: tuple[Path, ...], name: str) -> None:
+        self.env, self.folders, self.name = env, folders, name
+
+    def __str__(self) -> str:
+        loader = self.env.loader
+        found = loader._find(self.name) if isinstance(loader, SearchPathLoader) else None  # noqa: SLF001
+        return str(found or self.folders[0] / self.name)
+
+
 def render(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> str:
     """Render template ``name`` with ``context``; turn every Jinja failure into ``TemplateError``.
 
@@ -404,9 +420,8 @@ def render(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> st
     names the template file and, where Jinja knows it, the line.
     """
     folders = search_path(templates)
-    env = environment(folders)
-    found = env.loader._find(name) if isinstance(env.loader, SearchPathLoader) else None  # noqa: SLF001
-    where = found or folders[0] / name
+    env = _environment(folders)
+    where = _Where(env, folders, name)
     outer = _BUDGET.deadline
     if outer is None:
         _BUDGET.deadline = time.monotonic() + TIME_LIMIT

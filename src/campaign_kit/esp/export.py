@@ -15,9 +15,10 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from campaign_kit import jsonstrict
 from campaign_kit.config import ESP_TAGS, KNOWN_ESPS
 from campaign_kit.errors import EspError
-from campaign_kit.output import BuildLock, Writer
+from campaign_kit.output import BuildLock, Writer, read_nofollow
 
 EXPORT_DIR = "esp"
 # What each platform calls the fields of a campaign, for the JSON a person (or a script)
@@ -81,14 +82,19 @@ def load_handoffs(folder: Path, languages: tuple[str, ...]) -> list[Handoff]:
     for lang in languages:
         base = folder / "newsletter"
         try:
-            meta = json.loads((base / f"{lang}.json").read_text(encoding="utf-8"))
-            html = (base / f"{lang}.html").read_text(encoding="utf-8")
-            txt = (base / f"{lang}.txt").read_text(encoding="utf-8")
+            # Read without following links: a planted link must not hand another file to the ESP.
+            raw = {ext: read_nofollow(folder, f"newsletter/{lang}.{ext}") for ext in ("json", "html", "txt")}
+            for ext, data in raw.items():
+                if data is None:
+                    raise FileNotFoundError(2, "not found", str(base / f"{lang}.{ext}"))
+            meta = jsonstrict.loads(raw["json"] or b"")
+            html = (raw["html"] or b"").decode("utf-8")
+            txt = (raw["txt"] or b"").decode("utf-8")
         except FileNotFoundError as exc:
             raise EspError(
                 f"{exc.filename}: not found; run campaign-kit build --asset-base-url https://... first"
             ) from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, jsonstrict.JSONError) as exc:
             raise EspError(f"{base / lang}.*: cannot be read ({exc}); rebuild the newsletter") from None
         if not isinstance(meta, dict) or not meta.get("send"):
             raise EspError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -51,7 +51,7 @@ class Job(Protocol):
 class Rendered:
     """What rendering a unit gave: its files and the products it tells later kinds about."""
 
-    files: Mapping[str, bytes]
+    files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]  # an iterable is written as it yields
     products: Sequence[Any] = ()
 
 

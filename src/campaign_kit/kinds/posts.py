@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from campaign_kit import paths
+from campaign_kit.errors import BuildError
 from campaign_kit.kinds.base import Inputs, Plan, Rendered, Unit, cache_key
+from campaign_kit.model import Post
 
 
 class PostsKind:
@@ -43,9 +47,22 @@ class PostsKind:
                 templates_dir=inputs.project.templates,
                 cards=cards,
             )
-            return Rendered(files=posts.post_files(made))
+            return Rendered(files=posts.post_files(made), products=made)
 
         return Plan(units=[Unit(key=key, render=render)])
+
+    def load_products(self, read: Callable[[str], bytes | None]) -> list[Post]:
+        """The posts of a kept build, from its ``posts.json`` (BuildError if it is malformed)."""
+        data = read(paths.POSTS_JSON)
+        if data is None:
+            return []
+        try:
+            raw = json.loads(data)
+        except ValueError:
+            raise BuildError(f"{paths.POSTS_JSON}: not JSON") from None
+        if not isinstance(raw, list) or not all(isinstance(p, dict) for p in raw):
+            raise BuildError(f"{paths.POSTS_JSON}: must be a list of posts")
+        return [Post.from_dict(p, f"{paths.POSTS_JSON}[{n}]") for n, p in enumerate(raw)]
 
 
 KIND = PostsKind()

@@ -16,7 +16,7 @@ class ReviewKind:
     """The review page of the cycle folder."""
 
     name = "review"
-    consumes: tuple[str, ...] = ("files",)
+    consumes: tuple[str, ...] = ("files", "posts")
 
     def plan(self, inputs: Inputs, products: Mapping[str, Any]) -> Plan:
         """One unit: the page, keyed by every recorded file's digest and the review template."""
@@ -33,9 +33,13 @@ class ReviewKind:
         )
 
         def render() -> Rendered:
+            posts = products.get("posts")
+            # The page quotes the appeal and newsletter texts (and posts.json only when the posts
+            # are not at hand as products); read back just those, not every text of the folder.
+            shown = {"appeal", "newsletter"} | (set() if posts else {"posts"})
             texts = {}
-            for rel in files.entries:
-                if not rel.endswith(".png"):
+            for rel, entry in files.entries.items():
+                if entry.get("kind") in shown and not rel.endswith(".png"):
                     data = files.read(rel)
                     if data is not None:
                         texts[rel] = data
@@ -45,8 +49,10 @@ class ReviewKind:
                 contexts=inputs.contexts,
                 files=files.entries,
                 texts=texts,
+                # The posts as typed products, not re-parsed from posts.json's bytes.
+                posts=[p.to_dict() for p in posts] if posts else None,
             )
-            return Rendered(files=dict(pages))
+            return Rendered(files=pages)  # a generator: each page is written as it is made
 
         # paths=None: how many pages there are only rendering tells.
         return Plan(units=[Unit(key=key, paths=None, render=render)])

@@ -40,6 +40,9 @@ CARD_FORMATS: dict[str, tuple[int, int]] = {
     "landscape": (1600, 900),
     "link": (1200, 630),
 }
+# Where each platform shows a card's text (Instagram's 3:4 profile grid, a story's safe zone),
+# outlined on the card so a reviewer sees what the crop keeps: from the card layouts' own rule.
+CROP_LABELS = {"square": "Instagram grid crop", "portrait": "Instagram grid crop", "story": "story safe zone"}
 # The page's own words are English (the team's working language); texts keep their own language.
 LANGUAGE_LABELS = {"en": "English", "be": "Belarusian", "ru": "Russian"}
 STATUS_LABELS = {
@@ -698,6 +701,22 @@ def _card(rel: str, fmt: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         "height": size[1] if size else None,
         "pixels": f"{size[0]} × {size[1]}" if size else "",
         "size": _size_label(entry.get("size")),
+        "crop": _crop(fmt, size),
+    }
+
+
+def _crop(fmt: str, size: tuple[int, int] | None) -> dict[str, str] | None:
+    """The outline of what the platform shows of a card, as CSS insets in percent."""
+    from campaign_kit.render.card_layout import TEXT_AREAS
+
+    if size is None or fmt not in CROP_LABELS:
+        return None
+    x0, y0, x1, y1 = TEXT_AREAS[fmt]
+    w, h = size
+    inset = (y0 / h, (w - x1) / w, (h - y1) / h, x0 / w)
+    return {
+        "label": CROP_LABELS[fmt],
+        "style": "inset: " + " ".join(f"{100 * v:.2f}%" for v in inset),
     }
 
 
