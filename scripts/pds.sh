@@ -45,7 +45,9 @@ case "${1:-}" in
   run)
     [ -f "$stamp" ] || { echo "pds.sh: not installed; run scripts/pds.sh install" >&2; exit 3; }
     # ES modules resolve packages from the script's own folder, so the server runs from $home.
-    cp "$here/pds-server.mjs" "$home/pds-server.mjs"
+    # Copied by rename: several checkouts may share $home and start servers at once.
+    tmp="$(mktemp "$home/.pds-server.XXXXXX")"
+    cp "$here/pds-server.mjs" "$tmp" && mv -f "$tmp" "$home/pds-server.mjs"
     cd "$home"
     exec "$node22" pds-server.mjs
     ;;
