@@ -188,3 +188,20 @@ def test_card_workers_die_with_the_build(project: Path, tmp_path: Path, sig: int
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [w for w in workers if _alive(w)], "card workers outlived the build"
+
+
+def test_a_linked_manifest_is_not_trusted(project: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    report = build(Project(project), options(out))
+    expected = tree(report.target)
+    decoy = tmp_path / "decoy.json"
+    decoy.write_bytes((report.target / "manifest.json").read_bytes())
+    (report.target / "appeal/en.txt").write_text("wrong facts\n", "utf-8")
+    (report.target / "manifest.json").unlink()
+    (report.target / "manifest.json").symlink_to(decoy)
+    try:
+        build(Project(project), options(out))
+    except BuildError as exc:  # refusing the link outright is as good as not trusting it
+        assert "manifest.json" in str(exc)
+        return
+    assert tree(report.target) == expected

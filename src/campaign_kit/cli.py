@@ -22,7 +22,7 @@ from campaign_kit.config import load_campaign
 from campaign_kit.errors import CampaignKitError, ImportListError, RosterError
 from campaign_kit.importers import parse_list, write_roster_file
 from campaign_kit.project import Project
-from campaign_kit.roster import dump_roster, load_roster
+from campaign_kit.roster import check_roster_data, dump_roster, load_roster
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -274,6 +274,9 @@ def import_list(
     for note in result.suggestions:
         click.echo(f"suggestion: {note}", err=True)
     text_out = dump_roster(result.people, date)
+    # The list's own spellings are kept as published; what a person should look at is said.
+    for warning in check_roster_data(json.loads(text_out), str(output))[2]:
+        click.echo(f"warning: {warning}", err=True)
     if str(output) == "-":
         click.echo(text_out, nl=False)
     else:

@@ -73,9 +73,17 @@ class Previous:
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
-    """A manifest's JSON, or None when it is missing or not a manifest."""
+    """A manifest's JSON, or None when it is missing, not a manifest, or reached through a link.
+
+    A planted link (the manifest, its cycle folder or its appeal folder) is never followed: a
+    record read through one could vouch for files it does not describe.
+    """
+    if any(p.is_symlink() for p in (path.parent, path.parent.parent)):
+        return None
     try:
-        data = jsonstrict.loads(path.read_text(encoding="utf-8"))
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as fh:
+            data = jsonstrict.loads(fh.read().decode("utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and isinstance(data.get("files"), list) else None

@@ -89,7 +89,7 @@ def mastodon_visibility(campaign_toml: Path) -> str:
         data = tomllib.loads(campaign_toml.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return "public"
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOML errors, huge ints
         raise PublishError(f"{campaign_toml}: cannot be read ({exc})") from None
     value = data.get("publish", {}).get("mastodon", {}).get("visibility", "public")
     if not isinstance(value, str):
