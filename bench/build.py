@@ -194,6 +194,21 @@ def main() -> None:
             f"  peak memory ratio ({n1} vs {n0}): {f1['rss_kib'] / f0['rss_kib']:.2f} "
             f"main, {f1['workers_rss_kib'] / f0['workers_rss_kib']:.2f} worker"
         )
+
+        # The week as the team builds it: the featured women only, every language.
+        weekly = []
+        for n in sizes:
+            root = tmp / f"big{n}"
+            shutil.rmtree(root / "out", ignore_errors=True)
+            weekly.append((n, run_build(root, root / "out", everyone=False)))
+        print("\nsynthetic rosters, the weekly build (featured women, every language, every part):")
+        for n, f in weekly:
+            print(
+                f"  {n:5d} women  {f['seconds']:7.2f} s  peak RSS main {f['rss_kib'] / 1024:6.1f} MiB; "
+                f"newsletter HTML {f['newsletter_bytes']:,} B"
+            )
+        (n0, f0), (n1, f1) = weekly
+        print(f"  peak memory ratio ({n1} vs {n0}): {f1['rss_kib'] / f0['rss_kib']:.2f} main")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
