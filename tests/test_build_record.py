@@ -113,10 +113,12 @@ def test_files_no_kind_accounts_for_are_removed(project: Path, tmp_path: Path):
 def test_approval_and_ledger_files_are_not_swept(project: Path, tmp_path: Path):
     out = tmp_path / "out"
     report = build(Project(project), options(out))
-    for name in ("approval.json", "published.json"):
+    for name in ("approval.json", "published.json", "esp/listmonk/pushed.json"):
+        (report.target / name).parent.mkdir(parents=True, exist_ok=True)
         (report.target / name).write_text("{}\n", "utf-8")
     build(Project(project), options(out, force=True))
     assert (report.target / "approval.json").is_file() and (report.target / "published.json").is_file()
+    assert (report.target / "esp/listmonk/pushed.json").is_file()
 
 
 def test_dry_run_reports_every_action_and_writes_nothing(project: Path, tmp_path: Path):

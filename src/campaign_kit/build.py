@@ -223,7 +223,8 @@ class _Run:
         """Remove every file of the folder that no kind accounts for now."""
         keep = {paths.MANIFEST, *paths.NOT_BUILT}
         on_disk = set() if not self.writer.target.is_dir() else set(files_on_disk(self.writer.target))
-        for rel in sorted((on_disk | set(self.previous.entries)) - set(self.entries) - keep):
+        stray = (on_disk | set(self.previous.entries)) - set(self.entries) - keep
+        for rel in sorted(r for r in stray if r.split("/", 1)[0] not in paths.NOT_BUILT_DIRS):
             if self.writer.remove(rel):
                 self.report.removed.append(rel)
 

@@ -15,6 +15,8 @@ SCHEDULE_CSV = "schedule.csv"
 APPROVAL = "approval.json"
 LEDGER = "published.json"
 NOT_BUILT = frozenset({APPROVAL, LEDGER})
+# Folders other commands write into a cycle (``newsletter export``/``push``): a build keeps them.
+NOT_BUILT_DIRS = frozenset({"esp"})
 
 
 def card(lang: str, person_id: str, card_format: str) -> str:
