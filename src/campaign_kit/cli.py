@@ -66,6 +66,20 @@ project_option = click.option(
     show_default=True,
     help="The campaign project folder (roster.json, campaign.toml, templates/, assets/).",
 )
+# The options every command that reads a built cycle folder takes, spelt once.
+appeal_option = click.option(
+    "--appeal", default=None, help="Appeal name (default: the first in campaign.toml)."
+)
+cycle_option = click.option(
+    "--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now)."
+)
+built_out_option = click.option(
+    "--out",
+    type=SafePath(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder the build wrote.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -450,15 +464,9 @@ def _resolve_cycle_folder(
 
 
 @cli.command()
-@click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml).")
-@click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
-@click.option(
-    "--out",
-    type=SafePath(file_okay=False, path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Output folder the build wrote.",
-)
+@appeal_option
+@cycle_option
+@built_out_option
 @click.option("--serve", is_flag=True, help="Serve the cycle folder on 127.0.0.1 and print the URL.")
 @click.option(
     "--port",
@@ -516,16 +524,10 @@ def _host_port(value: str) -> tuple[str, int]:
     envvar="CAMPAIGN_KIT_SMTP_USER",
     help="SMTP login; the password is read from $CAMPAIGN_KIT_SMTP_PASSWORD.",
 )
-@click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml).")
-@click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
+@appeal_option
+@cycle_option
 @click.option("--lang", default=None, help="Which language's newsletter (default: the first).")
-@click.option(
-    "--out",
-    type=SafePath(file_okay=False, path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Output folder the build wrote.",
-)
+@built_out_option
 @project_option
 @handle_errors
 def send_test(
@@ -603,16 +605,10 @@ def _newsletter_target(
 
 
 _nl_options = [
-    click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml)."),
-    click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now)."),
+    appeal_option,
+    cycle_option,
     click.option("--lang", default=None, help="Languages, comma-separated (default: all)."),
-    click.option(
-        "--out",
-        type=SafePath(file_okay=False, path_type=Path),
-        default=Path("out"),
-        show_default=True,
-        help="Output folder the build wrote.",
-    ),
+    built_out_option,
 ]
 
 
@@ -712,20 +708,12 @@ def newsletter_push(
 
 # --- approve and publish (issue 15): the core is campaign_kit.publish -----------------------
 
-_out_option = click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Output folder the build wrote.",
-)
-
 
 @cli.command()
-@click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml).")
-@click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
+@appeal_option
+@cycle_option
 @click.option("--by", "by", required=True, help="Who reviewed the kit (recorded in approval.json).")
-@_out_option
+@built_out_option
 @click.option("--json", "as_json", is_flag=True, help="Print the approval as JSON.")
 @project_option
 @handle_errors
@@ -755,8 +743,8 @@ def approve(
 
 
 @cli.command()
-@click.option("--appeal", default=None, help="Appeal name (default: the first in campaign.toml).")
-@click.option("--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now).")
+@appeal_option
+@cycle_option
 @click.option(
     "--platform",
     "platform_list",
@@ -775,7 +763,7 @@ def approve(
     metavar="KEY=sent:ID|KEY=unsent",
     help="Settle an uncertain post after looking at the platform (repeatable).",
 )
-@_out_option
+@built_out_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @project_option
 @handle_errors

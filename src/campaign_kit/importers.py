@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from campaign_kit.errors import Problem, RosterError
-from campaign_kit.names import suggest_belarusian
+from campaign_kit.names import passport_latin, suggest_belarusian
 from campaign_kit.output import write_file_atomic
 from campaign_kit.roster import Person, script_problems
 
@@ -40,68 +40,23 @@ TERM_RE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 CHILDREN_RE = re.compile(r"^(?P<n>\d+|no|one)\s+(?:minor\s+)?child(?:ren)?$", re.IGNORECASE)
-# Belarusian Latin transliteration as the published lists use it (Tatsiana, Natallia, Yuliya):
-# used only to *suggest* a fix for a Latin field typed in Cyrillic, never applied silently.
-_TRANSLIT = {
-    "а": "a",
-    "б": "b",
-    "в": "v",
-    "г": "h",
-    "ґ": "g",
-    "д": "d",
-    "ж": "zh",
-    "з": "z",
-    "і": "i",
-    "и": "i",
-    "й": "i",
-    "к": "k",
-    "л": "l",
-    "м": "m",
-    "н": "n",
-    "о": "o",
-    "п": "p",
-    "р": "r",
-    "с": "s",
-    "т": "t",
-    "у": "u",
-    "ў": "u",
-    "ф": "f",
-    "х": "kh",
-    "ц": "ts",
-    "ч": "ch",
-    "ш": "sh",
-    "щ": "shch",
-    "ы": "y",
-    "ь": "",
-    "ъ": "",
-    "э": "e",
-    "’": "",
-    "ʼ": "",
-}
-_IOTATED = {"е": "e", "ё": "o", "ю": "u", "я": "a"}
-_VOWELS = set("аеёіиоуўыэюя")
 
 
 def transliterate(text: str) -> str:
-    """Romanise Belarusian/Russian Cyrillic the way the organisation's Latin names are written.
+    """Romanise a Cyrillic name the way the organisation's Latin names are written.
 
-    ``Антанина`` -> ``Antanina``; ``Юлия`` -> ``Yuliya``; ``Тацяна`` -> ``Tatsiana``.
-    Latin letters pass through unchanged.
+    The Belarusian passport rules (``names.passport_latin``), with the case of ``text`` kept:
+    ``Антанина`` -> ``Antanina``; ``Юлія`` -> ``Yuliya``; ``Тацяна`` -> ``Tatsiana``. Used only
+    to *suggest* a fix for a Latin field typed in Cyrillic, never applied silently.
     """
-    out: list[str] = []
-    prev = ""
-    for ch in text:
-        low = ch.lower()
-        if low in _IOTATED:
-            # Word-initially and after a vowel the glide is written "y", after a consonant "i".
-            glide = "y" if (not prev.isalpha() or prev.lower() in _VOWELS) else "i"
-            piece = glide + _IOTATED[low]
-        else:
-            piece = _TRANSLIT.get(low, ch)
-        if ch != low and piece:
-            piece = piece.upper() if (text.isupper() and len(text) > 1) else piece.capitalize()
-        out.append(piece)
-        prev = ch
+    out = []
+    for word in re.split(r"(\W+)", text):
+        latin = passport_latin(word) if word and word[0].isalpha() else word
+        if word.isupper() and len(word) > 1:
+            latin = latin.upper()
+        elif word[:1].isupper():
+            latin = latin.capitalize()
+        out.append(latin)
     return "".join(out)
 
 

@@ -25,7 +25,12 @@ _HINTS = {
 # The name forms a locale file may choose between, and the roster fields holding them.
 NAME_FORMS = ("latin", "be", "ru")
 
+# Belarusian letters by the passport rules; the Russian и щ ъ only so that a Russian spelling
+# typed into a Latin field still gets a suggestion (validation never passes them here).
 _PASSPORT = {
+    "и": "i",
+    "щ": "shch",
+    "ъ": "",
     "а": "a",
     "б": "b",
     "в": "v",
@@ -59,7 +64,7 @@ _PASSPORT = {
 _IOTATED = {"я": "a", "е": "e", "ё": "o", "ю": "u"}
 # After these (and word-initially) я е ё ю are written with "y": Yuliya, Siarheyenka, Kaneuskaya.
 # After a consonant, and after ы (Maryia, Viktoryia), they are "ia", "e", "io", "iu".
-_GLIDE_AFTER = frozenset("аеёіоуэюяўь'’ʼ")
+_GLIDE_AFTER = frozenset("аеёіиоуэюяўьъ'’ʼ")
 _APOSTROPHES = frozenset("'’ʼ")
 
 

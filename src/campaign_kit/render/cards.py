@@ -157,15 +157,21 @@ _WORD_PLACEHOLDERS = {
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 
 
-@lru_cache(maxsize=32)
-def _card_words(path: str, mtime_ns: int, lang: str) -> CardWords:
+def _language_table(path: str, lang: str, what: str) -> dict[str, Any]:
+    """One language's table of a per-language words file (``words.toml``, ``alt.toml``)."""
     try:
         data: dict[str, Any] = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOML errors, huge ints
         raise RenderError(f"{path}: cannot be read: {exc}") from None
     table = data.get(lang)
     if not isinstance(table, dict):
-        raise RenderError(f"{path}: no [{lang}] table with the card wording")
+        raise RenderError(f"{path}: no [{lang}] table with {what}")
+    return table
+
+
+@lru_cache(maxsize=32)
+def _card_words(path: str, mtime_ns: int, lang: str) -> CardWords:
+    table = _language_table(path, lang, "the card wording")
     problems: list[Problem] = []
     for key in table:
         if key not in _WORD_KEYS:
@@ -950,13 +956,7 @@ class _AltWording:
 
 @lru_cache(maxsize=32)
 def _alt_wording(path: str, mtime_ns: int, lang: str) -> _AltWording:
-    try:
-        data: dict[str, Any] = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOML errors, huge ints
-        raise RenderError(f"{path}: cannot be read: {exc}") from None
-    table = data.get(lang)
-    if not isinstance(table, dict):
-        raise RenderError(f"{path}: no [{lang}] table with the alt text wording")
+    table = _language_table(path, lang, "the alt text wording")
     for key in table:
         if key not in _ALT_FIELDS:
             raise RenderError(f"{path}: {lang}.{key}: unknown key (expected one of {', '.join(_ALT_FIELDS)})")
