@@ -117,13 +117,7 @@ class Bluesky:
         self.did = ""
 
     def _call(self, what: str, fn: Any) -> Any:
-        def attempt() -> Any:
-            try:
-                return fn()
-            except Exception as exc:  # the SDK's errors, sorted into retry / refuse
-                raise _classify(exc, what, self.secrets) from None
-
-        return self.retry.call(what, attempt)
+        return self.retry.call_sdk(what, fn, _classify, self.secrets)
 
     def client(self) -> Any:
         """The logged-in SDK client (logs in on first use)."""

@@ -144,13 +144,7 @@ class Mastodon:
         return api
 
     def _call(self, what: str, fn: Any) -> Any:
-        def attempt() -> Any:
-            try:
-                return fn()
-            except Exception as exc:
-                raise _classify(exc, what, self.secrets) from None
-
-        return self.retry.call(what, attempt)
+        return self.retry.call_sdk(what, fn, _classify, self.secrets)
 
     def check(self, item: Item, kit: Kit) -> None:
         """Check the post fits Mastodon's limits, without the network."""

@@ -121,6 +121,27 @@ class RetryPolicy:
     sleep: Callable[[float], None] | None = None
     waits: list[float] = field(default_factory=list)
 
+    def call_sdk(
+        self,
+        what: str,
+        fn: Callable[[], T],
+        classify: Callable[[Exception, str, Secrets], Exception],
+        secrets: Secrets,
+    ) -> T:
+        """Call an SDK's ``fn`` as :meth:`call` does, its errors sorted by ``classify`` first.
+
+        ``classify`` turns the SDK's own exception into :class:`Transient` (retried) or a
+        PublishError (a refusal), with every secret redacted.
+        """
+
+        def attempt() -> T:
+            try:
+                return fn()
+            except Exception as exc:  # the SDK's errors, sorted into retry / refuse
+                raise classify(exc, what, secrets) from None
+
+        return self.call(what, attempt)
+
     def call(self, what: str, fn: Callable[[], T]) -> T:
         """Call ``fn``; retry on :class:`Transient`; PublishError when attempts run out."""
         for attempt in range(1, self.attempts + 1):
