@@ -70,12 +70,61 @@ def test_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path: Path, monkeypat
         os.write(fd, bytes(data[:2]))  # part of it reached the disk, then the disk filled up
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("campaign_kit.output._write_all", full)
+    monkeypatch.setattr("campaign_kit.output._write_block", full)
     with pytest.raises(BuildError, match="disk full"):
         w.write("a.txt", b"data")
     monkeypatch.undo()
     assert not (tmp_path / "c" / "a.txt").exists()
     assert list((tmp_path / ".tmp").iterdir()) == []
+
+
+# --- streamed files (posts.json, review pages): never whole in memory -----------------------
+
+
+def test_a_streamed_file_is_written_whole_and_compared_by_digest(tmp_path: Path):
+    import hashlib
+
+    w = Writer(tmp_path, tmp_path / "c")
+    w.prepare()
+    chunks = [b"x" * 700_000, b"", "ё".encode() * 300_000, b"end"]  # more than one write block
+    result = w.write("big.json", iter(chunks))
+    whole = b"".join(chunks)
+    assert (result.action, result.size, result.sha256) == (
+        "create",
+        len(whole),
+        hashlib.sha256(whole).hexdigest(),
+    )
+    dest = tmp_path / "c" / "big.json"
+    assert dest.read_bytes() == whole
+    inode = dest.stat().st_ino
+    # The same stream again: identical, the file in place untouched (same inode), no part left.
+    assert w.write("big.json", iter(chunks)).action == "identical"
+    assert dest.stat().st_ino == inode
+    assert w.write("big.json", iter([b"other"])).action == "overwrite"
+    assert dest.read_bytes() == b"other"
+    assert list((tmp_path / ".tmp").iterdir()) == []
+
+
+def test_a_stream_that_fails_midway_leaves_the_old_file_and_no_part(tmp_path: Path):
+    w = Writer(tmp_path, tmp_path / "c")
+    w.prepare()
+    w.write("page.html", b"the page as approved")
+
+    def failing():
+        yield b"x" * 2_000_000  # already past one write block when the template fails
+        raise BuildError("templates/review/index.html: line 9: undefined: x")
+
+    with pytest.raises(BuildError, match="undefined"):
+        w.write("page.html", failing())
+    assert (tmp_path / "c" / "page.html").read_bytes() == b"the page as approved"
+    assert list((tmp_path / ".tmp").iterdir()) == []
+
+
+def test_a_dry_run_stream_reports_its_size_and_writes_nothing(tmp_path: Path):
+    w = Writer(tmp_path, tmp_path / "c", dry_run=True)
+    result = w.write("a.json", iter([b"ab", b"c"]))
+    assert (result.action, result.size) == ("create", 3)
+    assert not (tmp_path / "c").exists()
 
 
 def test_lock_refuses_a_second_build(tmp_path: Path):

@@ -25,9 +25,9 @@ from campaign_kit.config import load_campaign
 from campaign_kit.cycles import Cycle
 from campaign_kit.errors import CampaignKitError
 from campaign_kit.inputs import Choice, Inputs, load_inputs
-from campaign_kit.kinds.base import Files, Kind, Unit, cache_key
+from campaign_kit.kinds.base import Data, Files, Kind, Unit, cache_key
 from campaign_kit.manifest import Entry, Previous, encode, featured_history, files_on_disk, read_previous
-from campaign_kit.output import BuildLock, Writer, WriteResult, check_out_root
+from campaign_kit.output import BuildLock, Writer, WriteResult, check_out_root, sha256
 from campaign_kit.project import Project
 from campaign_kit.report import BuildReport
 from campaign_kit.stats import totals
@@ -108,7 +108,7 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
     return report
 
 
-def _items(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> Iterable[tuple[str, bytes]]:
+def _items(files: Mapping[str, Data] | Iterable[tuple[str, Data]]) -> Iterable[tuple[str, Data]]:
     return files.items() if isinstance(files, Mapping) else files
 
 
@@ -174,7 +174,7 @@ class _Run:
         todo = []
         for unit in plan.units:
             old = self._recorded(kind.name, unit)
-            whole = bool(old) and all(self.previous.verified(e, self._read) for e in old)
+            whole = bool(old) and all(self.previous.verified(e, self._digest) for e in old)
             fresh = whole and not self.options.force and all(e.key == unit.key for e in old)
             if fresh or (whole and not requested):
                 for e in old:
@@ -216,7 +216,7 @@ class _Run:
         for rel, e in sorted(self.previous.entries.items()):
             if rel in self.entries or e.kind in self.options.only or e.kind not in kinds.BUILDABLE:
                 continue
-            if self.previous.verified(e, self._read):
+            if self.previous.verified(e, self._digest):
                 self.entries[rel] = e
 
     def _sweep(self) -> None:
@@ -228,7 +228,9 @@ class _Run:
             if self.writer.remove(rel):
                 self.report.removed.append(rel)
 
-    def _write(self, kind: str, key: str, rel: str, data: bytes) -> None:
+    def _write(self, kind: str, key: str, rel: str, data: Data) -> None:
+        if self.options.dry_run and not isinstance(data, bytes):
+            data = b"".join(data)  # nothing on disk to read back: the bytes stay in memory
         result = self.writer.write(rel, data)
         self.report.files.append(result)
         self.entries[rel] = Entry(rel, result.sha256, result.size, kind, key)
@@ -237,6 +239,11 @@ class _Run:
 
     def _read(self, rel: str) -> bytes | None:
         return self.texts[rel] if rel in self.texts else self.writer.existing(rel)
+
+    def _digest(self, rel: str) -> tuple[str, int] | None:
+        if rel in self.texts:
+            return sha256(self.texts[rel]), len(self.texts[rel])
+        return self.writer.existing_digest(rel)
 
     def _entry_dicts(self) -> dict[str, dict[str, Any]]:
         return {rel: e.to_dict() for rel, e in sorted(self.entries.items())}

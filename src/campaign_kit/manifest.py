@@ -16,7 +16,6 @@ from typing import Any
 
 from campaign_kit import jsonstrict, paths
 from campaign_kit.cycles import Cycle
-from campaign_kit.output import sha256
 
 
 @dataclass(frozen=True)
@@ -64,11 +63,14 @@ class Previous:
         """The recorded files a kind made, by path."""
         return sorted((e for e in self.entries.values() if e.kind == kind), key=lambda e: e.path)
 
-    def verified(self, entry: Entry, read: Callable[[str], bytes | None]) -> bool:
-        """Whether the file on disk still holds exactly the recorded bytes (memoised)."""
+    def verified(self, entry: Entry, digest: Callable[[str], tuple[str, int] | None]) -> bool:
+        """Whether the file on disk still holds exactly the recorded bytes (memoised).
+
+        ``digest`` gives a file's ``(sha256, size)`` (read in blocks: a kept 20 MB posts.json
+        is hashed, not loaded).
+        """
         if entry.path not in self._verified:
-            data = read(entry.path)
-            self._verified[entry.path] = data is not None and sha256(data) == entry.sha256
+            self._verified[entry.path] = digest(entry.path) == (entry.sha256, entry.size)
         return self._verified[entry.path]
 
 

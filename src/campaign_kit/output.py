@@ -14,13 +14,19 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from campaign_kit.errors import BuildError
 from campaign_kit.project import Project
 
 TMP_DIR = ".tmp"
+
+Data = bytes | Iterable[bytes]
+"""A file's content: its bytes, or its chunks in order (a big text output, streamed to disk)."""
 # Relative output paths are made from validated ids and fixed names; this is a second fence.
 SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
@@ -192,37 +198,95 @@ def read_nofollow(out_root: Path, rel: str) -> bytes | None:
         BuildError: a component of ``rel`` (the file included) is a symbolic link.
 
     """
+    with _open_nofollow(out_root, rel) as fh:
+        return None if fh is None else fh.read()
+
+
+def digest_nofollow(out_root: Path, rel: str) -> tuple[str, int] | None:
+    """``(sha256, size)`` of ``out_root/rel``, read in blocks and never through a link.
+
+    A build compares what it made with what is there by digest, so a 20 MB file is never
+    held twice in memory to find that it is unchanged.
+
+    Returns:
+        None when the file does not exist or is not a regular file.
+
+    Raises:
+        BuildError: a component of ``rel`` (the file included) is a symbolic link.
+
+    """
+    with _open_nofollow(out_root, rel) as fh:
+        if fh is None:
+            return None
+        digest, size = hashlib.sha256(), 0
+        while block := fh.read(_BLOCK):
+            digest.update(block)
+            size += len(block)
+        return digest.hexdigest(), size
+
+
+_BLOCK = 1 << 20
+
+
+@contextmanager
+def _open_nofollow(out_root: Path, rel: str) -> Iterator[BinaryIO | None]:
     *dirs, name = rel.split("/")
     try:
         folder = _open_folder(out_root, dirs, create=False)
     except OSError:
-        return None
+        folder = None
     if folder is None:
-        return None
+        yield None
+        return
     with folder:
         try:
             # O_NONBLOCK: a FIFO planted under out/ must not hang the build on open.
             fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=folder.fd)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return None
+            yield None
+            return
         except OSError as exc:
             if exc.errno == errno.ELOOP or _is_link_at(folder.fd, name):
                 raise _symlink_error(out_root / rel) from None
             raise BuildError(f"{out_root / rel}: cannot be read ({exc.strerror})") from None
         with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return None
-            return fh.read()
+            yield fh if stat.S_ISREG(os.fstat(fd).st_mode) else None
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, chunks: Iterable[bytes]) -> None:
+    # Small chunks (a post of posts.json) are gathered so the file is written in large blocks.
+    if isinstance(chunks, tuple):  # whole bytes (a card): written as they are, not copied
+        for chunk in chunks:
+            _write_block(fd, chunk)
+        return
+    pending = bytearray()
+    for chunk in chunks:
+        pending += chunk
+        if len(pending) >= _BLOCK:
+            _write_block(fd, pending)
+            pending.clear()
+    _write_block(fd, pending)
+
+
+def _write_block(fd: int, data: bytes | bytearray) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
 
 
-def _write_in(folder_fd: int, tmp_fd: int, part: str, name: str, data: bytes) -> None:
-    """Write ``data`` to ``tmp/part`` and rename it to ``name`` in ``folder_fd`` (atomic)."""
+def _write_in(
+    folder_fd: int,
+    tmp_fd: int,
+    part: str,
+    name: str,
+    chunks: Iterable[bytes],
+    keep: Callable[[], bool] = lambda: True,
+) -> bool:
+    """Write ``chunks`` to ``tmp/part`` and rename it to ``name`` in ``folder_fd`` (atomic).
+
+    ``keep`` is asked once the part is complete; when it says no (a streamed file turned out
+    identical to the one in place), the part is removed instead. Returns whether it was renamed.
+    """
     try:
         os.unlink(part, dir_fd=tmp_fd)  # a leftover or planted entry of that name, never followed
     except FileNotFoundError:
@@ -232,12 +296,16 @@ def _write_in(folder_fd: int, tmp_fd: int, part: str, name: str, data: bytes) ->
     )
     try:
         try:
-            _write_all(fd, data)
+            _write_all(fd, chunks)
             os.fsync(fd)
         finally:
             os.close(fd)
+        if not keep():
+            os.unlink(part, dir_fd=tmp_fd)
+            return False
         # rename() replaces a link at the destination with the file; it never writes through it.
         os.replace(part, name, src_dir_fd=tmp_fd, dst_dir_fd=folder_fd)
+        return True
     except BaseException:
         try:
             os.unlink(part, dir_fd=tmp_fd)
@@ -275,7 +343,7 @@ def write_file_atomic(path: Path, data: bytes) -> None:
             raise _symlink_error(path)
         part = f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
         try:
-            _write_in(folder_fd, folder_fd, part, path.name, data)
+            _write_in(folder_fd, folder_fd, part, path.name, (data,))
         except OSError as exc:
             raise _write_error(path, exc) from None
     finally:
@@ -336,19 +404,49 @@ class Writer:
         safe_relpath(rel)
         return read_nofollow(self.out_root, "/".join((*self.parts, rel)))
 
-    def write(self, rel: str, data: bytes) -> WriteResult:
-        """Write ``data`` to ``target/rel`` unless identical; atomically."""
+    def existing_digest(self, rel: str) -> tuple[str, int] | None:
+        """``(sha256, size)`` of ``rel`` in the target, read in blocks, or None."""
         safe_relpath(rel)
-        digest = sha256(data)
-        old = self.existing(rel)
-        if old is not None and old == data:
-            return WriteResult(rel, "identical", len(data), digest)
-        action = "create" if old is None else "overwrite"
-        if not self.dry_run:
-            self._atomic_write(rel, data)
-        return WriteResult(rel, action, len(data), digest)
+        return digest_nofollow(self.out_root, "/".join((*self.parts, rel)))
 
-    def _atomic_write(self, rel: str, data: bytes) -> None:
+    def write(self, rel: str, data: Data) -> WriteResult:
+        """Write ``data`` to ``target/rel`` unless identical; atomically.
+
+        ``data`` is the file's bytes, or an iterable of its chunks: a big text output (posts.json,
+        a review page) streams to its temporary file and is never whole in memory. With
+        ``dry_run`` a stream is still consumed, to report its size and digest.
+        """
+        safe_relpath(rel)
+        old = self.existing_digest(rel)
+        if isinstance(data, bytes | bytearray):
+            digest, size = sha256(data), len(data)
+            if old == (digest, size):
+                return WriteResult(rel, "identical", size, digest)
+            if not self.dry_run:
+                self._atomic_write(rel, (data,))
+            return WriteResult(rel, "create" if old is None else "overwrite", size, digest)
+        made = hashlib.sha256()
+        total = 0
+
+        def hashed() -> Iterator[bytes]:
+            nonlocal total
+            for chunk in data:
+                made.update(chunk)
+                total += len(chunk)
+                yield chunk
+
+        if self.dry_run:
+            for _ in hashed():
+                pass
+            changed = old != (made.hexdigest(), total)
+        else:
+            changed = self._atomic_write(rel, hashed(), lambda: old != (made.hexdigest(), total))
+        action = "identical" if not changed else "create" if old is None else "overwrite"
+        return WriteResult(rel, action, total, made.hexdigest())
+
+    def _atomic_write(
+        self, rel: str, chunks: Iterable[bytes], keep: Callable[[], bool] = lambda: True
+    ) -> bool:
         dest = self.target / rel
         *dirs, name = rel.split("/")
         part = f"{os.getpid()}-{digest_name(dest)}.part"
@@ -357,7 +455,7 @@ class Writer:
                 _open_folder(self.out_root, (TMP_DIR,), create=True) as tmp,  # type: ignore[union-attr]
                 _open_folder(self.out_root, (*self.parts, *dirs), create=True) as folder,  # type: ignore[union-attr]
             ):
-                _write_in(folder.fd, tmp.fd, part, name, data)
+                return _write_in(folder.fd, tmp.fd, part, name, chunks, keep)
         except OSError as exc:
             raise _write_error(dest, exc) from None
 

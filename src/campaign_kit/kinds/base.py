@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from campaign_kit import __version__
 from campaign_kit.inputs import Inputs, digest_files, files_under
+from campaign_kit.output import Data
 
 __all__ = [
     "Inputs",
@@ -25,6 +26,7 @@ __all__ = [
     "files_under",
     "cache_key",
     "Job",
+    "Data",
     "Rendered",
     "Unit",
     "Plan",
@@ -49,9 +51,14 @@ class Job(Protocol):
 
 @dataclass(frozen=True)
 class Rendered:
-    """What rendering a unit gave: its files and the products it tells later kinds about."""
+    """What rendering a unit gave: its files and the products it tells later kinds about.
 
-    files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]  # an iterable is written as it yields
+    ``files`` maps a path to its :data:`Data`, or is an iterable of such pairs, written as it
+    yields. Whatever can fail (a template, a fit) must fail in ``render()``, before it returns;
+    the files it gives are only serialised afterwards, as they are written.
+    """
+
+    files: Mapping[str, Data] | Iterable[tuple[str, Data]]
     products: Sequence[Any] = ()
 
 
