@@ -306,6 +306,16 @@ def test_thread_lines_are_never_split():
 GOLDEN_IDS = ("ablab-hanna", "shablinskaya-ivanova-katsiaryna", "uspenskaya-maryia", "yafremenka-alena")
 
 
+def test_posts_json_streams_the_bytes_json_dumps_gives(all_posts):
+    from campaign_kit.render.posts import posts_json
+
+    chunks = list(posts_json(all_posts))
+    assert len(chunks) == len(all_posts) + 1  # a post at a time, then the closing bracket
+    expected = json.dumps([p.to_dict() for p in all_posts], ensure_ascii=False, indent=2) + "\n"
+    assert b"".join(chunks) == expected.encode("utf-8")
+    assert b"".join(posts_json([])) == b"[]\n" == (json.dumps([], indent=2) + "\n").encode()
+
+
 def test_golden_posts(golden):
     ids = {p.id for p in ROSTER.people}
     assert set(GOLDEN_IDS) <= ids

@@ -47,7 +47,8 @@ class PostsKind:
                 templates_dir=inputs.project.templates,
                 cards=cards,
             )
-            return Rendered(files=posts.post_files(made), products=made)
+            # Written as made: posts.json streams, a post at a time.
+            return Rendered(files=posts.post_outputs(made), products=made)
 
         return Plan(units=[Unit(key=key, render=render)])
 

@@ -30,7 +30,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from campaign_kit.config import Appeal, Campaign
 from campaign_kit.cycles import Cycle
 from campaign_kit.errors import FitError, TemplateError
 from campaign_kit.model import Post
+from campaign_kit.output import Data
 from campaign_kit.platforms import PLATFORMS, Measure, extract_hashtags, measure
 from campaign_kit.templating import appeal_search_path, environment, render
 
@@ -759,26 +760,48 @@ def schedule_csv(posts: Iterable[Post]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def post_files(posts: Sequence[Post]) -> dict[str, bytes]:
-    """The files the posts become, by path relative to the cycle's output folder.
+def posts_json(posts: Iterable[Post]) -> Iterator[bytes]:
+    """``posts.json`` (every post, :meth:`Post.to_dict`, indented by 2) in chunks, a post each.
+
+    The same bytes as ``json.dumps([...], ensure_ascii=False, indent=2) + "\n"``, made one post
+    at a time: at 1,500 women the roll-call threads alone are thousands of posts, and the
+    whole text with its dicts would be the build's largest use of memory.
+    """
+    opened = False
+    for post in posts:
+        # JSON strings hold no raw newline, so every newline is one of indent's line breaks.
+        text = json.dumps(post.to_dict(), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        yield (",\n  " if opened else "[\n  ").encode("utf-8") + text.encode("utf-8")
+        opened = True
+    yield b"\n]\n" if opened else b"[]\n"
+
+
+def post_outputs(posts: Sequence[Post]) -> Iterator[tuple[str, Data]]:
+    """The files the posts become, made one at a time as they are written, sorted by path.
 
     Args:
         posts: From :func:`render_posts`.
 
-    Returns:
-        ``posts/<lang>/<platform>.txt`` (posts then thread parts), ``posts.json`` (every post,
-        :meth:`Post.to_dict`) and ``schedule.csv`` (:func:`schedule_csv`), sorted by path.
+    Yields:
+        ``(path, data)`` relative to the cycle's output folder: ``posts/<lang>/<platform>.txt``
+        (posts then thread parts) as bytes, ``posts.json`` as chunks (:func:`posts_json`),
+        ``schedule.csv`` (:func:`schedule_csv`) as bytes.
 
     """
-    groups: dict[tuple[str, str], list[Post]] = {}
+    groups: dict[str, list[Post]] = {}
     for post in posts:
-        groups.setdefault((post.lang, post.platform), []).append(post)
-    files: dict[str, bytes] = {}
-    for (lang, platform), group in groups.items():
+        groups.setdefault(paths.post_paste(post.lang, post.platform), []).append(post)
+    makers: dict[str, Callable[[], Data]] = {
+        paths.POSTS_JSON: lambda: posts_json(posts),
+        paths.SCHEDULE_CSV: lambda: schedule_csv(posts),
+    }
+    for rel, group in groups.items():
         ordered = [p for p in group if p.kind == "post"] + [p for p in group if p.kind == "thread"]
-        files[paths.post_paste(lang, platform)] = paste_text(ordered).encode("utf-8")
-    files[paths.POSTS_JSON] = (
-        json.dumps([p.to_dict() for p in posts], ensure_ascii=False, indent=2) + "\n"
-    ).encode("utf-8")
-    files[paths.SCHEDULE_CSV] = schedule_csv(posts)
-    return dict(sorted(files.items()))
+        makers[rel] = lambda ordered=ordered: paste_text(ordered).encode("utf-8")
+    for rel in sorted(makers):
+        yield rel, makers[rel]()
+
+
+def post_files(posts: Sequence[Post]) -> dict[str, bytes]:
+    """:func:`post_outputs` as whole bytes by path (for tests and tools that want them all)."""
+    return {rel: data if isinstance(data, bytes) else b"".join(data) for rel, data in post_outputs(posts)}
