@@ -582,6 +582,17 @@ def test_serve_refuses_a_missing_folder(tmp_path: Path) -> None:
 # --- many women: pages ------------------------------------------------------------------
 
 
+def test_a_page_is_rendered_in_pieces_that_join_to_the_whole_page(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "out" / "mothers" / "2026-W48"
+    contexts, files, texts = make_cycle(folder, contexts=make_contexts(5))
+    args = {"templates_dir": TEMPLATES, "contexts": contexts, "files": files, "texts": texts}
+    whole = dict(review.review_files(**args))
+    monkeypatch.setattr(review, "CHUNK_CHARS", 1000)
+    streamed = {rel: list(chunks) for rel, chunks in review.review_outputs(**args)}
+    assert len(streamed["index.html"]) > 5  # written on as it is made, not held whole
+    assert {rel: b"".join(c) for rel, c in streamed.items()} == whole
+
+
 def test_many_women_are_split_over_pages_with_a_searchable_overview(tmp_path: Path) -> None:
     folder = tmp_path / "out" / "mothers" / "2026-W48"
     contexts, files, texts = make_cycle(folder, contexts=make_contexts(5))

@@ -440,6 +440,16 @@ def render(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> st
     The template runs within ``TIME_LIMIT`` seconds and ``MAX_OUTPUT`` characters. The message
     names the template file and, where Jinja knows it, the line.
     """
+    return "".join(render_stream(templates, name, context))
+
+
+def render_stream(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> Iterator[str]:
+    """:func:`render`, its text given piece by piece as the template makes it.
+
+    For the pages too big to hold whole (a review page of every roll-call post): the caller
+    writes each piece on. The limits and the messages are :func:`render`'s; a failure is raised
+    from the iteration, so whatever the caller was writing must be dropped, not kept.
+    """
     folders = appeal_search_path(templates, _appeal_key(context))
     env = _environment(folders)
     where = _Where(env, folders, name)
@@ -448,15 +458,13 @@ def render(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> st
         _BUDGET.deadline = time.monotonic() + TIME_LIMIT
     try:
         template = env.get_template(name)
-        chunks: list[str] = []
         size = 0
         for chunk in template.generate(context):
             size += len(chunk)
             if size > MAX_OUTPUT:
                 raise _LimitExceeded(f"its output is longer than {MAX_OUTPUT:,} characters")
-            chunks.append(chunk)
             _tick()
-        return "".join(chunks)
+            yield chunk
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"{folders[0] / str(exc.name)}: template not found") from None
     except jinja2.TemplateSyntaxError as exc:

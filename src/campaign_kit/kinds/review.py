@@ -20,7 +20,7 @@ class ReviewKind:
 
     def plan(self, inputs: Inputs, products: Mapping[str, Any]) -> Plan:
         """One unit: the page, keyed by every recorded file's digest and the review template."""
-        from campaign_kit.render.review import review_files
+        from campaign_kit.render.review import review_outputs
 
         files: Files = products["files"]
         key = cache_key(
@@ -44,7 +44,7 @@ class ReviewKind:
                     if data is not None:
                         texts[rel] = data
             # index.html; past 50 women also index-2.html, index-3.html ... (render/review.py).
-            pages = review_files(
+            pages = review_outputs(
                 templates_dir=inputs.project.templates,
                 contexts=inputs.contexts,
                 files=files.entries,
@@ -52,7 +52,7 @@ class ReviewKind:
                 # The posts as typed products, not re-parsed from posts.json's bytes.
                 posts=[p.to_dict() for p in posts] if posts else None,
             )
-            return Rendered(files=pages)  # a generator: each page is written as it is made
+            return Rendered(files=pages)  # a generator: each page streams to disk as it is made
 
         # paths=None: how many pages there are only rendering tells.
         return Plan(units=[Unit(key=key, paths=None, render=render)])

@@ -33,6 +33,8 @@ REVIEW_INDEX = paths.REVIEW
 # 1,500 of a large roster on one page made a 56 MB document.
 PAGE_SIZE = 50
 THREADS_PAGE = "index-threads.html"
+# A page is written on in pieces of about this many characters, never held whole.
+CHUNK_CHARS = 1 << 18
 
 # Formats in the order a reviewer compares them, with their pixel sizes (DESIGN.md, "Card formats").
 CARD_FORMATS: dict[str, tuple[int, int]] = {
@@ -137,6 +139,27 @@ def review_files(
     posts: Iterable[Mapping[str, Any]] | None = None,
     page_size: int | None = None,
 ) -> Iterator[tuple[str, bytes]]:
+    """:func:`review_outputs` with each page as whole bytes (for tests and small folders)."""
+    for rel, chunks in review_outputs(
+        templates_dir=templates_dir,
+        contexts=contexts,
+        files=files,
+        texts=texts,
+        posts=posts,
+        page_size=page_size,
+    ):
+        yield rel, b"".join(chunks)
+
+
+def review_outputs(
+    *,
+    templates_dir: Path,
+    contexts: Mapping[str, dict[str, Any]],
+    files: Mapping[str, dict[str, Any]],
+    texts: Mapping[str, bytes],
+    posts: Iterable[Mapping[str, Any]] | None = None,
+    page_size: int | None = None,
+) -> Iterator[tuple[str, Iterator[bytes]]]:
     """The review page, split into pages when the cycle has many women.
 
     Up to ``page_size`` women (default ``PAGE_SIZE``) everything is on ``index.html``, as
@@ -155,15 +178,16 @@ def review_files(
         page_size: Women per page.
 
     Yields:
-        (path relative to the cycle folder, UTF-8 bytes): ``index.html`` first, then the pages
-        in order. Each is rendered when it is asked for.
+        (path relative to the cycle folder, its UTF-8 bytes in chunks): ``index.html`` first,
+        then the pages in order. Each is rendered as its chunks are read, so a build writes a
+        page of thousands of roll-call posts without holding it whole.
 
     """
     size = page_size or PAGE_SIZE
     page = review_view(contexts=contexts, files=files, texts=texts, posts=posts)
     women = page["women"]
     if len(women) <= size:
-        yield REVIEW_INDEX, templating.render(templates_dir, TEMPLATE, {"page": page}).encode("utf-8")
+        yield REVIEW_INDEX, _page(templates_dir, page)
         return
     chunks = [women[i : i + size] for i in range(0, len(women), size)]
     names = [REVIEW_INDEX] + [f"index-{n}.html" for n in range(2, len(chunks) + 2)]
@@ -201,13 +225,26 @@ def review_files(
             item["href"] = f"{where[target]}{item['href']}"
     nav = {"parts": parts, "threads_page": threads_page}
     overview = {**page, **nav, "women": [], "threads": [], "directory": directory, "part": None}
-    yield REVIEW_INDEX, templating.render(templates_dir, TEMPLATE, {"page": overview}).encode("utf-8")
+    yield REVIEW_INDEX, _page(templates_dir, overview)
     if threads_page:
         view = {**page, **nav, **_ONLY_WOMEN, "women": [], "threads": page["threads"], "part": threads_page}
-        yield THREADS_PAGE, templating.render(templates_dir, TEMPLATE, {"page": view}).encode("utf-8")
+        yield THREADS_PAGE, _page(templates_dir, view)
     for part, chunk in zip(parts, chunks, strict=True):
         view = {**page, **nav, **_ONLY_WOMEN, "women": chunk, "part": part}
-        yield part["href"], templating.render(templates_dir, TEMPLATE, {"page": view}).encode("utf-8")
+        yield part["href"], _page(templates_dir, view)
+
+
+def _page(templates_dir: Path, page: Mapping[str, Any]) -> Iterator[bytes]:
+    """The review template rendered for ``page``, as UTF-8 in chunks of about ``CHUNK_CHARS``."""
+    pending: list[str] = []
+    size = 0
+    for piece in templating.render_stream(templates_dir, TEMPLATE, {"page": page}):
+        pending.append(piece)
+        size += len(piece)
+        if size >= CHUNK_CHARS:
+            yield "".join(pending).encode("utf-8")
+            pending, size = [], 0
+    yield "".join(pending).encode("utf-8")
 
 
 # What a page of women (or the threads page) leaves to the overview.
