@@ -87,6 +87,18 @@ def encode_floor(out: Path) -> tuple[int, float]:
     return cards, total
 
 
+def output_sizes(out: Path) -> dict[str, int]:
+    """Sizes of a built cycle's biggest text outputs, in bytes."""
+    folder = out / "mothers" / "2026-W48"
+    pages = list(folder.glob("index*.html"))
+    return {
+        "newsletter_bytes": max(p.stat().st_size for p in folder.glob("newsletter/*.html")),
+        "review_pages": len(pages),
+        "review_bytes": max(p.stat().st_size for p in pages),
+        "posts_json_bytes": (folder / "posts.json").stat().st_size,
+    }
+
+
 def copy_project(dest: Path) -> Path:
     """A fresh copy of the repository's project files."""
     dest.mkdir(parents=True)
@@ -171,11 +183,7 @@ def main() -> None:
             root = copy_project(tmp / f"big{n}")
             synthetic_roster(root, n)
             f = run_build(root, root / "out", only=only, langs="en")
-            folder = root / "out" / "mothers" / "2026-W48"
-            f["newsletter_bytes"] = max(p.stat().st_size for p in folder.glob("newsletter/*.html"))
-            pages = list(folder.glob("index*.html"))
-            f["review_pages"], f["review_bytes"] = len(pages), max(p.stat().st_size for p in pages)
-            rows.append((n, f))
+            rows.append((n, {**f, **output_sizes(root / "out")}))
         print(f"\nsynthetic rosters, --all --lang en --only {only}:")
         for n, f in rows:
             print(
@@ -200,15 +208,21 @@ def main() -> None:
         for n in sizes:
             root = tmp / f"big{n}"
             shutil.rmtree(root / "out", ignore_errors=True)
-            weekly.append((n, run_build(root, root / "out", everyone=False)))
+            f = run_build(root, root / "out", everyone=False)
+            weekly.append((n, {**f, **output_sizes(root / "out")}))
         print("\nsynthetic rosters, the weekly build (featured women, every language, every part):")
         for n, f in weekly:
             print(
                 f"  {n:5d} women  {f['seconds']:7.2f} s  peak RSS main {f['rss_kib'] / 1024:6.1f} MiB; "
-                f"newsletter HTML {f['newsletter_bytes']:,} B"
+                f"largest newsletter HTML {f['newsletter_bytes']:,} B; review {f['review_pages']} "
+                f"page(s), largest {f['review_bytes'] / 1e6:.1f} MB; posts.json "
+                f"{f['posts_json_bytes'] / 1e6:.1f} MB"
             )
         (n0, f0), (n1, f1) = weekly
-        print(f"  peak memory ratio ({n1} vs {n0}): {f1['rss_kib'] / f0['rss_kib']:.2f} main")
+        print(
+            f"  peak memory ratio ({n1} vs {n0}): {f1['rss_kib'] / f0['rss_kib']:.2f} main "
+            "(issue 17: within 1.50)"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
