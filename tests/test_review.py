@@ -593,16 +593,41 @@ def test_a_page_is_rendered_in_pieces_that_join_to_the_whole_page(tmp_path: Path
     assert {rel: b"".join(c) for rel, c in streamed.items()} == whole
 
 
+def test_long_threads_leave_a_weekly_page_for_a_page_per_language(tmp_path: Path, monkeypatch) -> None:
+    # A weekly build of a big roster: a few featured women, thousands of roll-call parts.
+    folder = tmp_path / "out" / "mothers" / "2026-W48"
+    contexts, files, texts = make_cycle(folder, contexts=make_contexts(5))
+    args = {"templates_dir": TEMPLATES, "contexts": contexts, "files": files, "texts": texts}
+    assert list(dict(review.review_files(**args))) == ["index.html"]  # a few parts stay inline
+    monkeypatch.setattr(review, "THREAD_PARTS_INLINE", 2)
+    pages = {rel: data.decode() for rel, data in review.review_files(**args)}
+    threads = [name for name in pages if name.startswith("index-threads-")]
+    assert threads and list(pages) == ["index.html", *threads]  # the women stay on index.html
+    overview = pages["index.html"]
+    ids = [v["id"] for v in contexts["en"]["featured"]]
+    assert all(f'id="woman-{pid}"' in overview for pid in ids)
+    assert "Roll call" not in overview and all(f'href="{name}"' in overview for name in threads)
+    assert "Roll call 2/3 (be)" in pages["index-threads-be.html"]
+    for name in threads:
+        assert 'id="woman-' not in pages[name] and 'aria-current="page">Threads,' in pages[name]
+    for data in pages.values():
+        found = re.findall(r'\sid="([^"]+)"', data)
+        assert len(found) == len(set(found))
+
+
 def test_many_women_are_split_over_pages_with_a_searchable_overview(tmp_path: Path) -> None:
     folder = tmp_path / "out" / "mothers" / "2026-W48"
     contexts, files, texts = make_cycle(folder, contexts=make_contexts(5))
     pages = dict(
         review.review_files(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts, page_size=2)
     )
-    assert list(pages) == ["index.html", "index-threads.html", "index-2.html", "index-3.html", "index-4.html"]
-    threads = pages["index-threads.html"].decode()
-    assert "Roll call 2/3 (be)" in threads and "Roll call" not in pages["index.html"].decode()
-    assert 'href="index-threads.html"' in pages["index.html"].decode()
+    threads = [name for name in pages if name.startswith("index-threads-")]
+    assert list(pages) == ["index.html", *threads, "index-2.html", "index-3.html", "index-4.html"]
+    assert "index-threads-be.html" in threads
+    be_threads = pages["index-threads-be.html"].decode()
+    assert "Roll call 2/3 (be)" in be_threads and "Roll call" not in pages["index.html"].decode()
+    for name in threads:  # each language's threads on its own page, linked from every page
+        assert all(f'href="{name}"' in page.decode() for page in pages.values())
     overview = pages["index.html"].decode()
     ids = [v["id"] for v in contexts["en"]["featured"]]
     # The overview lists every woman with a link to her page, and no card or post of anyone.

@@ -32,7 +32,10 @@ REVIEW_INDEX = paths.REVIEW
 # Women per review page: a page of 50 (cards lazy-loaded, about 1,400 posts) opens at once; the
 # 1,500 of a large roster on one page made a 56 MB document.
 PAGE_SIZE = 50
-THREADS_PAGE = "index-threads.html"
+THREADS_PAGE = "index-threads-{lang}.html"
+# More roll-call parts than this (the 27 mothers' threads have about 60) and the threads leave
+# index.html for a page per language: at 1,500 women they are 4,000 parts and 6 MB.
+THREAD_PARTS_INLINE = 200
 # A page is written on in pieces of about this many characters, never held whole.
 CHUNK_CHARS = 1 << 18
 
@@ -166,8 +169,10 @@ def review_outputs(
     ``render_review`` gives it. Beyond, ``index.html`` is an overview (totals, the posts
     that need attention, a searchable list of every woman, thread posts, appeal, newsletter)
     and each run of ``page_size`` women gets its own page, ``index-2.html``, ``index-3.html``
-    ..., beside it, so no page holds more than ``page_size`` women's cards and posts; the
-    roll-call threads, which name every woman, go on ``index-threads.html``.
+    ..., beside it, so no page holds more than ``page_size`` women's cards and posts. The
+    roll-call threads, which name every woman, go on a page per language,
+    ``index-threads-<lang>.html``, when the women are split or the threads have more than
+    ``THREAD_PARTS_INLINE`` parts (a weekly build of a large roster).
 
     Args:
         templates_dir: See ``render_review``.
@@ -186,13 +191,16 @@ def review_outputs(
     size = page_size or PAGE_SIZE
     page = review_view(contexts=contexts, files=files, texts=texts, posts=posts)
     women = page["women"]
-    if len(women) <= size:
+    thread_parts = sum(group["count"] for block in page["threads"] for group in block["groups"])
+    split_women = len(women) > size
+    split_threads = bool(page["threads"]) and (split_women or thread_parts > THREAD_PARTS_INLINE)
+    if not split_women and not split_threads:
         yield REVIEW_INDEX, _page(templates_dir, page)
         return
-    chunks = [women[i : i + size] for i in range(0, len(women), size)]
-    names = [REVIEW_INDEX] + [f"index-{n}.html" for n in range(2, len(chunks) + 2)]
+    chunks = [women[i : i + size] for i in range(0, len(women), size)] if split_women else []
+    names = [f"index-{n}.html" for n in range(2, len(chunks) + 2)]
     parts = [
-        {"href": names[n + 1], "first": chunk[0].get("number"), "last": chunk[-1].get("number"), "n": n + 1}
+        {"href": names[n], "first": chunk[0].get("number"), "last": chunk[-1].get("number"), "n": n + 1}
         for n, chunk in enumerate(chunks)
     ]
     where: dict[str, str] = {}
@@ -213,25 +221,46 @@ def review_outputs(
                     "search": " ".join((woman["name_latin"], woman["name_cyrillic"], woman["id"])).lower(),
                 }
             )
-    # The roll-call threads name every woman: at this size they get a page of their own.
-    threads_page = {"href": THREADS_PAGE} if page["threads"] else None
-    for block in page["threads"]:
+    # The roll-call threads name every woman: past a few hundred parts (or with the women on
+    # pages of their own) each language's threads get a page, and the overview links them.
+    threads_pages = []
+    for block in page["threads"] if split_threads else ():
+        href = THREADS_PAGE.format(lang=block["code"])
+        count = sum(group["count"] for group in block["groups"])
+        threads_pages.append({"href": href, "english": block["english"], "count": count, "block": block})
+        where[block["anchor"]] = href
         for group in block["groups"]:
+            where[group["anchor"]] = href
             for post in group["posts"]:
-                where[post["id"]] = THREADS_PAGE
+                where[post["id"]] = href
     for item in [*page["attention"], *page["attention_threads"]]:
         target = item["href"].lstrip("#")
         if target in where:
             item["href"] = f"{where[target]}{item['href']}"
-    nav = {"parts": parts, "threads_page": threads_page}
-    overview = {**page, **nav, "women": [], "threads": [], "directory": directory, "part": None}
+    nav = {"parts": parts, "threads_pages": threads_pages}
+    overview = {**page, **nav, "threads": [], "directory": directory, "part": None}
+    if split_women:
+        overview["women"] = []
     yield REVIEW_INDEX, _page(templates_dir, overview)
-    if threads_page:
-        view = {**page, **nav, **_ONLY_WOMEN, "women": [], "threads": page["threads"], "part": threads_page}
-        yield THREADS_PAGE, _page(templates_dir, view)
+    for tp in threads_pages:
+        view = {**page, **nav, **_ONLY_WOMEN, "women": [], "threads": [tp["block"]], "part": tp}
+        yield tp["href"], _page(templates_dir, view)
     for part, chunk in zip(parts, chunks, strict=True):
         view = {**page, **nav, **_ONLY_WOMEN, "women": chunk, "part": part}
         yield part["href"], _page(templates_dir, view)
+
+
+# What a page of women (or a threads page) leaves to the overview.
+_ONLY_WOMEN: dict[str, Any] = {
+    "directory": [],
+    "attention": [],
+    "attention_threads": [],
+    "threads": [],
+    "appeal_texts": [],
+    "newsletters": [],
+    "files": [],
+    "other_files": [],
+}
 
 
 def _page(templates_dir: Path, page: Mapping[str, Any]) -> Iterator[bytes]:
@@ -245,19 +274,6 @@ def _page(templates_dir: Path, page: Mapping[str, Any]) -> Iterator[bytes]:
             yield "".join(pending).encode("utf-8")
             pending, size = [], 0
     yield "".join(pending).encode("utf-8")
-
-
-# What a page of women (or the threads page) leaves to the overview.
-_ONLY_WOMEN: dict[str, Any] = {
-    "directory": [],
-    "attention": [],
-    "attention_threads": [],
-    "threads": [],
-    "appeal_texts": [],
-    "newsletters": [],
-    "files": [],
-    "other_files": [],
-}
 
 
 def review_view(
@@ -382,7 +398,7 @@ class _Builder:
             "directory": [],
             "parts": [],
             "part": None,
-            "threads_page": None,
+            "threads_pages": [],
             "counts": {
                 "cards": n_cards,
                 "posts": len(self.posts),
