@@ -230,8 +230,10 @@ def test_template_error_names_the_file_and_writes_nothing(project: Path):
     assert result.exit_code == 1
     assert "no_such_variable" in result.stderr and "Traceback" not in result.output
     target = project / "out" / "mothers" / "2026-W48"
-    # The cards were rendering while the texts failed: none of them may land either.
+    # The cards were rendering while the texts failed: none of them may land either, and the
+    # ones the workers had already written to out/.tmp are removed, not left for a later sweep.
     assert not target.exists() or not any(p.is_file() for p in target.rglob("*"))
+    assert not any((project / "out" / ".tmp").iterdir())
 
 
 def test_second_concurrent_build_is_refused(project: Path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,62 @@ def test_a_dry_run_stream_reports_its_size_and_writes_nothing(tmp_path: Path):
     result = w.write("a.json", iter([b"ab", b"c"]))
     assert (result.action, result.size) == ("create", 3)
     assert not (tmp_path / "c").exists()
+
+
+# --- staged files: a card worker writes its PNG to out/.tmp, the writer renames it ---------
+
+
+def test_a_staged_file_is_renamed_into_place_or_dropped_when_identical(tmp_path: Path):
+    from campaign_kit.output import stage_file
+
+    w = Writer(tmp_path, tmp_path / "c")
+    w.prepare()
+    dest = tmp_path / "c" / "cards" / "en" / "a" / "square.png"
+    first = stage_file(tmp_path, dest, b"png bytes")
+    assert (tmp_path / ".tmp" / first.part).read_bytes() == b"png bytes"
+    result = w.write("cards/en/a/square.png", first)
+    assert (result.action, result.size, result.sha256) == ("create", 9, first.sha256)
+    assert dest.read_bytes() == b"png bytes"
+    inode = dest.stat().st_ino
+    assert w.write("cards/en/a/square.png", stage_file(tmp_path, dest, b"png bytes")).action == "identical"
+    assert dest.stat().st_ino == inode  # the file in place was not replaced
+    assert w.write("cards/en/a/square.png", stage_file(tmp_path, dest, b"new")).action == "overwrite"
+    assert dest.read_bytes() == b"new"
+    w.discard(stage_file(tmp_path, dest, b"never written"))
+    assert list((tmp_path / ".tmp").iterdir()) == []
+
+
+def test_a_full_disk_while_staging_names_the_card_and_leaves_no_part(tmp_path: Path, monkeypatch):
+    from campaign_kit.output import stage_file
+
+    Writer(tmp_path, tmp_path / "c").prepare()
+
+    def full(fd, data):
+        os.write(fd, bytes(data[:2]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("campaign_kit.output._write_block", full)
+    with pytest.raises(BuildError, match=r"square\.png: disk full"):
+        stage_file(tmp_path, tmp_path / "c" / "square.png", b"data")
+    assert list((tmp_path / ".tmp").iterdir()) == []
+
+
+def test_parts_of_dead_and_zombie_workers_are_swept(tmp_path: Path):
+    # A card worker killed with its build can stay a zombie (some container inits never reap).
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    for _ in range(1000):
+        with open(f"/proc/{zombie.pid}/stat", "rb") as fh:
+            if fh.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                break
+        time.sleep(0.01)
+    else:
+        pytest.fail("the child never became a zombie")
+    (tmp_path / ".tmp").mkdir()
+    part = tmp_path / ".tmp" / f"{zombie.pid}-abc.part"
+    part.write_bytes(b"half a card")
+    Writer(tmp_path, tmp_path / "c").prepare()
+    assert not part.exists()
+    zombie.wait()
 
 
 def test_lock_refuses_a_second_build(tmp_path: Path):

@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from campaign_kit.errors import CampaignKitError
 from campaign_kit.inputs import Choice, Inputs, load_inputs
 from campaign_kit.kinds.base import Data, Files, Kind, Unit, cache_key
 from campaign_kit.manifest import Entry, Previous, encode, featured_history, files_on_disk, read_previous
-from campaign_kit.output import BuildLock, Writer, WriteResult, check_out_root, sha256
+from campaign_kit.output import BuildLock, Staged, Writer, WriteResult, check_out_root, sha256, stage_file
 from campaign_kit.project import Project
 from campaign_kit.report import BuildReport
 from campaign_kit.stats import totals
@@ -108,6 +109,13 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
     return report
 
 
+def _stage(out_root: Path, target: Path, tag: tuple[str, Unit], data: bytes) -> Staged:
+    """In a card worker: write the card it made to out/.tmp (a module function: it is pickled)."""
+    unit = tag[1]
+    assert unit.paths is not None
+    return stage_file(out_root, target / unit.paths[0], data)
+
+
 def _items(files: Mapping[str, Data] | Iterable[tuple[str, Data]]) -> Iterable[tuple[str, Data]]:
     return files.items() if isinstance(files, Mapping) else files
 
@@ -145,10 +153,12 @@ class _Run:
                 precheck(self.inputs, [u for k, u in todo if k is kind])
         jobs = [((kind.name, unit), unit.job) for kind, unit in todo if unit.job is not None]
         workers = self.options.jobs or os.cpu_count() or 1
-        with Pool(jobs, workers) as pool:
+        # Card workers write their PNGs to out/.tmp themselves; a dry run has them send bytes.
+        stage = None if self.options.dry_run else partial(_stage, self.writer.out_root, self.writer.target)
+        with Pool(jobs, workers, stage=stage, discard=self.writer.discard) as pool:
             staged = [(kind, unit, unit.render()) for kind, unit in todo if unit.render is not None]
             for done, ((name, unit), data) in enumerate(pool.results(), start=1):
-                self._write(name, unit.key, unit.paths[0], data)
+                self._write(name, unit.key, unit.paths[0], data)  # a failed write drops its part
                 if self.progress:
                     self.progress(done, len(jobs))
         for kind, unit, rendered in staged:
@@ -228,7 +238,7 @@ class _Run:
             if self.writer.remove(rel):
                 self.report.removed.append(rel)
 
-    def _write(self, kind: str, key: str, rel: str, data: Data) -> None:
+    def _write(self, kind: str, key: str, rel: str, data: Data | Staged) -> None:
         if self.options.dry_run and not isinstance(data, bytes):
             data = b"".join(data)  # nothing on disk to read back: the bytes stay in memory
         result = self.writer.write(rel, data)

@@ -226,6 +226,8 @@ def digest_nofollow(out_root: Path, rel: str) -> tuple[str, int] | None:
 
 
 _BLOCK = 1 << 20
+# A temporary file is always new: never an existing file, never through a link.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 @contextmanager
@@ -264,7 +266,7 @@ def _write_all(fd: int, chunks: Iterable[bytes]) -> None:
         pending += chunk
         if len(pending) >= _BLOCK:
             _write_block(fd, pending)
-            pending.clear()
+            pending = bytearray()  # a new buffer: a view of the old one may still be alive
     _write_block(fd, pending)
 
 
@@ -291,9 +293,7 @@ def _write_in(
         os.unlink(part, dir_fd=tmp_fd)  # a leftover or planted entry of that name, never followed
     except FileNotFoundError:
         pass
-    fd = os.open(
-        part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666, dir_fd=tmp_fd
-    )
+    fd = os.open(part, _NEW_FILE, 0o666, dir_fd=tmp_fd)
     try:
         try:
             _write_all(fd, chunks)
@@ -348,6 +348,47 @@ def write_file_atomic(path: Path, data: bytes) -> None:
             raise _write_error(path, exc) from None
     finally:
         os.close(folder_fd)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A finished file waiting in ``out/.tmp/`` for the :class:`Writer` to rename it into place.
+
+    A card worker writes the PNG it made there itself (:func:`stage_file`), so the card's bytes
+    never travel to the build process and pile up there while it makes the texts.
+    """
+
+    part: str
+    sha256: str
+    size: int
+
+
+def stage_file(out_root: Path, dest: Path, data: bytes) -> Staged:
+    """Write ``data`` to a new part file in ``out_root/.tmp/`` (fsynced); ``dest`` names errors.
+
+    The part is named after this process, so a part of a killed worker is swept by the next
+    build's :meth:`Writer.prepare`.
+
+    Raises:
+        BuildError: the write fails (disk full...), naming ``dest``; no part is left.
+
+    """
+    part = f"{os.getpid()}-{secrets.token_hex(8)}.part"
+    try:
+        with _open_folder(out_root, (TMP_DIR,), create=True) as tmp:  # type: ignore[union-attr]
+            fd = os.open(part, _NEW_FILE, 0o666, dir_fd=tmp.fd)
+            try:
+                try:
+                    _write_block(fd, data)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except BaseException:
+                os.unlink(part, dir_fd=tmp.fd)
+                raise
+    except OSError as exc:
+        raise _write_error(dest, exc) from None
+    return Staged(part, sha256(data), len(data))
 
 
 class Writer:
@@ -409,14 +450,18 @@ class Writer:
         safe_relpath(rel)
         return digest_nofollow(self.out_root, "/".join((*self.parts, rel)))
 
-    def write(self, rel: str, data: Data) -> WriteResult:
+    def write(self, rel: str, data: Data | Staged) -> WriteResult:
         """Write ``data`` to ``target/rel`` unless identical; atomically.
 
         ``data`` is the file's bytes, or an iterable of its chunks: a big text output (posts.json,
         a review page) streams to its temporary file and is never whole in memory. With
-        ``dry_run`` a stream is still consumed, to report its size and digest.
+        ``dry_run`` a stream is still consumed, to report its size and digest. A
+        :class:`Staged` file (a card a worker wrote) is renamed into place, or dropped when the
+        file there is identical.
         """
         safe_relpath(rel)
+        if isinstance(data, Staged):
+            return self._adopt(rel, data)
         old = self.existing_digest(rel)
         if isinstance(data, bytes | bytearray):
             digest, size = sha256(data), len(data)
@@ -443,6 +488,41 @@ class Writer:
             changed = self._atomic_write(rel, hashed(), lambda: old != (made.hexdigest(), total))
         action = "identical" if not changed else "create" if old is None else "overwrite"
         return WriteResult(rel, action, total, made.hexdigest())
+
+    def _adopt(self, rel: str, staged: Staged) -> WriteResult:
+        dest = self.target / rel
+        *dirs, name = rel.split("/")
+        digest = (staged.sha256, staged.size)
+        try:
+            with _open_folder(self.out_root, (TMP_DIR,), create=True) as tmp:  # type: ignore[union-attr]
+                try:
+                    old = self.existing_digest(rel)
+                    if old == digest or self.dry_run:
+                        os.unlink(staged.part, dir_fd=tmp.fd)
+                    else:
+                        with _open_folder(self.out_root, (*self.parts, *dirs), create=True) as folder:  # type: ignore[union-attr]
+                            os.replace(staged.part, name, src_dir_fd=tmp.fd, dst_dir_fd=folder.fd)
+                except BaseException:
+                    try:
+                        os.unlink(staged.part, dir_fd=tmp.fd)
+                    except OSError:
+                        pass
+                    raise
+        except OSError as exc:
+            raise _write_error(dest, exc) from None
+        action = "identical" if old == digest else "create" if old is None else "overwrite"
+        return WriteResult(rel, action, staged.size, staged.sha256)
+
+    def discard(self, staged: Staged) -> None:
+        """Remove a staged part that will not be written (the build failed before it)."""
+        tmp = _open_folder(self.out_root, (TMP_DIR,), create=False)
+        if tmp is None:
+            return
+        with tmp:
+            try:
+                os.unlink(staged.part, dir_fd=tmp.fd)
+            except OSError:
+                pass
 
     def _atomic_write(
         self, rel: str, chunks: Iterable[bytes], keep: Callable[[], bool] = lambda: True
@@ -502,7 +582,14 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A card worker killed with its build stays a zombie until init reaps it, and some container
+    # inits never do; a zombie writes nothing, so its parts are as dead as it is.
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in (b"Z", b"X")
 
 
 # Lock files this process holds, so a forked card worker can close its inherited copies:

@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -24,6 +24,8 @@ from campaign_kit.output import release_inherited_locks
 
 T = TypeVar("T")
 _PR_SET_PDEATHSIG = 1
+# Run in the worker on a job's bytes: what to send back instead (a card written to out/.tmp).
+Stage = Callable[[Any, bytes], Any]
 
 
 def _die_with_parent(parent: int) -> None:
@@ -41,9 +43,10 @@ def _die_with_parent(parent: int) -> None:
     release_inherited_locks()
 
 
-def _run(item: tuple[T, Job]) -> tuple[T, bytes]:
+def _run(item: tuple[T, Job], stage: Stage | None = None) -> tuple[T, Any]:
     tag, job = item
-    return tag, job.run()
+    data = job.run()
+    return tag, data if stage is None else stage(tag, data)
 
 
 class Pool:
@@ -52,16 +55,29 @@ class Pool:
     Entering forks the workers and hands them the first ``window`` jobs. :meth:`results` then
     yields ``(tag, bytes)`` in job order as they finish. Leaving, also on an error, cancels what
     has not started. With one worker, or a handful of jobs, jobs run in this process.
+
+    With ``stage``, each job's bytes are handed to ``stage(tag, data)`` in the worker and its
+    return value comes back instead: a worker writes its card to ``out/.tmp`` itself, so up to
+    ``window`` finished cards wait on disk, not in this process, while it makes the texts.
+    Leaving on an error hands each such finished, unclaimed value to ``discard``.
     """
 
-    def __init__(self, jobs: Iterable[tuple[Any, Job]], workers: int, window: int = 64) -> None:
+    def __init__(
+        self,
+        jobs: Iterable[tuple[Any, Job]],
+        workers: int,
+        window: int = 64,
+        stage: Stage | None = None,
+        discard: Callable[[Any], None] | None = None,
+    ) -> None:
         items = list(jobs)
+        self._stage, self._discard = stage, discard
         self._jobs = iter(items)
         self._parallel = workers > 1 and len(items) >= 4
         self._workers = workers
         self._window = max(window, workers * 4)
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: deque[Future[tuple[Any, bytes]]] = deque()
+        self._pending: deque[Future[tuple[Any, Any]]] = deque()
 
     def __enter__(self) -> Pool:
         if self._parallel:
@@ -80,6 +96,10 @@ class Pool:
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            if exc[0] is not None and self._discard is not None:
+                for future in self._pending:
+                    if future.done() and not future.cancelled() and future.exception() is None:
+                        self._discard(future.result()[1])
 
     def _fill(self) -> None:
         assert self._pool is not None
@@ -87,13 +107,13 @@ class Pool:
             item = next(self._jobs, None)
             if item is None:
                 return
-            self._pending.append(self._pool.submit(_run, item))
+            self._pending.append(self._pool.submit(_run, item, self._stage))
 
-    def results(self) -> Iterator[tuple[Any, bytes]]:
-        """Yield each job's ``(tag, bytes)`` in job order as the workers finish them."""
+    def results(self) -> Iterator[tuple[Any, Any]]:
+        """Yield each job's ``(tag, bytes)`` (or what ``stage`` made of them) in job order."""
         if self._pool is None:
             for item in self._jobs:
-                yield _run(item)
+                yield _run(item, self._stage)
             return
         while self._pending:
             result = self._pending.popleft().result()
