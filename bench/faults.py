@@ -165,6 +165,8 @@ def input_faults(n: int, seed: int, root: Path) -> dict[str, int]:
     }
     project = root / "p"
     shutil.copytree(REPO / "templates", project / "templates")
+    # The fonts too: `validate` checks the card layouts, so a roster left valid must pass.
+    shutil.copytree(REPO / "assets" / "fonts", project / "assets" / "fonts")
     (project / "assets" / "photos").mkdir(parents=True)
     for i in range(n):
         kind = rng.choice(["roster", "roster", "roster", "toml", "list"])
