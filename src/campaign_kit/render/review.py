@@ -314,6 +314,7 @@ class _Builder:
         self.posts = _clean_posts(posts) if posts is not None else _read_posts(texts.get("posts.json"))
         self.serial = 0
         self.attention: list[dict[str, Any]] = []
+        self._by_id: dict[str, dict[str, dict[str, Any]]] = {}
         codes = [c for c in contexts if LANG_RE.match(c)]
         # Languages found only in the folder (an earlier build with more languages) still show.
         found = {m.group(1) for rel in self.files if (m := CARD_RE.match(rel))}
@@ -338,8 +339,11 @@ class _Builder:
         return {"code": code, "english": english, "native": native if native != english else ""}
 
     def _views(self, code: str) -> dict[str, dict[str, Any]]:
-        ctx = self.contexts.get(code) or self.first
-        return {v["id"]: v for v in ctx.get("people", [])}
+        # Made once per language: asked for every woman, it made the page quadratic in the roster.
+        if code not in self._by_id:
+            ctx = self.contexts.get(code) or self.first
+            self._by_id[code] = {v["id"]: v for v in ctx.get("people", [])}
+        return self._by_id[code]
 
     def page(self) -> dict[str, Any]:
         ctx = self.first
