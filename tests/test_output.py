@@ -166,6 +166,22 @@ def test_a_full_disk_while_staging_names_the_card_and_leaves_no_part(tmp_path: P
     assert list((tmp_path / ".tmp").iterdir()) == []
 
 
+def test_a_part_of_a_writer_still_dying_is_swept_when_the_build_ends(tmp_path: Path):
+    # A card worker killed during an fsync lives on until the disk answers: the next build's
+    # start sees it alive and keeps its part; the sweep at that build's end removes it.
+    dying = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    (tmp_path / ".tmp").mkdir()
+    part = tmp_path / ".tmp" / f"{dying.pid}-abc.part"
+    part.write_bytes(b"half a card")
+    w = Writer(tmp_path, tmp_path / "c")
+    w.prepare()
+    assert part.exists()
+    dying.kill()
+    dying.wait()
+    w.sweep_parts()
+    assert not part.exists()
+
+
 def test_parts_of_dead_and_zombie_workers_are_swept(tmp_path: Path):
     # A card worker killed with its build can stay a zombie (some container inits never reap).
     zombie = subprocess.Popen([sys.executable, "-c", "pass"])

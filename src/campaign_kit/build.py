@@ -105,6 +105,7 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
             # Read again under the lock: another build may have finished while this one loaded.
             previous = read_previous(target)
             _Run(inputs, options, previous, writer, report, progress).run()
+            writer.sweep_parts()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -427,7 +427,20 @@ class Writer:
             tmp = _open_folder(self.out_root, (TMP_DIR,), create=True)
         except OSError as exc:
             raise BuildError(f"cannot create {self.target}: {exc.strerror}") from None
-        assert tmp is not None
+        tmp.close()  # type: ignore[union-attr]
+        self.sweep_parts()
+
+    def sweep_parts(self) -> None:
+        """Remove the temporary files of writers that are dead (killed builds, their workers).
+
+        A build runs this before it writes and again when it is done: a card worker killed in
+        the middle of an fsync dies only when the disk answers, after the next build began.
+        """
+        if self.dry_run:
+            return
+        tmp = _open_folder(self.out_root, (TMP_DIR,), create=False)
+        if tmp is None:
+            return
         with tmp:
             for name in os.listdir(tmp.fd):
                 if not name.endswith(".part"):
