@@ -165,9 +165,10 @@ def input_faults(n: int, seed: int, root: Path) -> dict[str, int]:
     }
     project = root / "p"
     shutil.copytree(REPO / "templates", project / "templates")
-    # The fonts too: `validate` checks the card layouts, so a roster left valid must pass.
-    shutil.copytree(REPO / "assets" / "fonts", project / "assets" / "fonts")
-    (project / "assets" / "photos").mkdir(parents=True)
+    # The assets too (fonts, logo): `validate` checks the card layouts, so a roster left valid
+    # must pass.
+    shutil.copytree(REPO / "assets", project / "assets")
+    (project / "assets" / "photos").mkdir(parents=True, exist_ok=True)
     for i in range(n):
         kind = rng.choice(["roster", "roster", "roster", "toml", "list"])
         (project / "roster.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
