@@ -15,7 +15,7 @@ import re
 import secrets
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -293,13 +293,8 @@ def _write_in(
         os.unlink(part, dir_fd=tmp_fd)  # a leftover or planted entry of that name, never followed
     except FileNotFoundError:
         pass
-    fd = os.open(part, _NEW_FILE, 0o666, dir_fd=tmp_fd)
     try:
-        try:
-            _write_all(fd, chunks)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _write_part(tmp_fd, part, chunks)
         if not keep():
             os.unlink(part, dir_fd=tmp_fd)
             return False
@@ -312,6 +307,16 @@ def _write_in(
         except OSError:
             pass
         raise
+
+
+def _write_part(tmp_fd: int, part: str, chunks: Iterable[bytes]) -> None:
+    """Create ``part`` (new, never through a link) in ``tmp_fd`` and write ``chunks`` to disk."""
+    fd = os.open(part, _NEW_FILE, 0o666, dir_fd=tmp_fd)
+    try:
+        _write_all(fd, chunks)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_error(dest: Path, exc: OSError) -> BuildError:
@@ -376,15 +381,11 @@ def stage_file(out_root: Path, dest: Path, data: bytes) -> Staged:
     part = f"{os.getpid()}-{secrets.token_hex(8)}.part"
     try:
         with _open_folder(out_root, (TMP_DIR,), create=True) as tmp:  # type: ignore[union-attr]
-            fd = os.open(part, _NEW_FILE, 0o666, dir_fd=tmp.fd)
             try:
-                try:
-                    _write_block(fd, data)
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+                _write_part(tmp.fd, part, (data,))
             except BaseException:
-                os.unlink(part, dir_fd=tmp.fd)
+                with suppress(OSError):  # the part may never have been created
+                    os.unlink(part, dir_fd=tmp.fd)
                 raise
     except OSError as exc:
         raise _write_error(dest, exc) from None
