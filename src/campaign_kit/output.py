@@ -256,13 +256,13 @@ def _open_nofollow(out_root: Path, rel: str) -> Iterator[BinaryIO | None]:
 
 
 def _write_all(fd: int, chunks: Iterable[bytes]) -> None:
-    # Small chunks (a post of posts.json) are gathered so the file is written in large blocks.
-    if isinstance(chunks, tuple):  # whole bytes (a card): written as they are, not copied
-        for chunk in chunks:
-            _write_block(fd, chunk)
-        return
+    # Small chunks (a post of posts.json) are gathered so the file is written in large blocks;
+    # a large one with nothing gathered before it is written as it is, not copied.
     pending = bytearray()
     for chunk in chunks:
+        if not pending and len(chunk) >= _BLOCK:
+            _write_block(fd, chunk)
+            continue
         pending += chunk
         if len(pending) >= _BLOCK:
             _write_block(fd, pending)
@@ -517,10 +517,8 @@ class Writer:
                         with _open_folder(self.out_root, (*self.parts, *dirs), create=True) as folder:  # type: ignore[union-attr]
                             os.replace(staged.part, name, src_dir_fd=tmp.fd, dst_dir_fd=folder.fd)
                 except BaseException:
-                    try:
+                    with suppress(OSError):
                         os.unlink(staged.part, dir_fd=tmp.fd)
-                    except OSError:
-                        pass
                     raise
         except OSError as exc:
             raise _write_error(dest, exc) from None
@@ -532,11 +530,8 @@ class Writer:
         tmp = _open_folder(self.out_root, (TMP_DIR,), create=False)
         if tmp is None:
             return
-        with tmp:
-            try:
-                os.unlink(staged.part, dir_fd=tmp.fd)
-            except OSError:
-                pass
+        with tmp, suppress(OSError):
+            os.unlink(staged.part, dir_fd=tmp.fd)
 
     def _atomic_write(
         self, rel: str, chunks: Iterable[bytes], keep: Callable[[], bool] = lambda: True
