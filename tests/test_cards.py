@@ -202,8 +202,9 @@ def test_as_of_date_and_photo_credit_in_each_language() -> None:
         for lang, loc in locales.items()
     }
     assert got["en"].as_of == "List correct as of 24 November 2026"
-    assert got["be"].as_of == "Спіс актуальны на 24 лістапада 2026"
-    assert got["ru"].as_of == "Список актуален на 24 ноября 2026"
+    # One date style per language, the texts' (facts.long_date): "2026 г." with a no-break space.
+    assert got["be"].as_of == "Спіс актуальны на 24 лістапада 2026\u00a0г."
+    assert got["ru"].as_of == "Список актуален на 24 ноября 2026\u00a0г."
     assert (got["en"].photo_credit, got["ru"].photo_credit) == ("Photo: Viasna", "Фото: Viasna")
     assert content(ABLAB, "en").as_of == "" and content(ABLAB, "en").photo_credit == ""
 

@@ -110,9 +110,11 @@ def add_polish(root: Path) -> None:
     t = root / "templates"
     (t / "locale" / "pl.toml").write_text(POLISH, encoding="utf-8")
     shutil.copytree(t / "posts" / "en", t / "posts" / "pl")
+    # Each appeal's own wording too: the mothers' words count children, which other appeals
+    # do not (their totals have none), so no appeal may borrow them.
     for folder in ("posts/thread", "appeal/words", "newsletter/words"):
-        src = next((t / folder).glob("en.*"))
-        shutil.copy(src, src.with_name(src.name.replace("en.", "pl.", 1)))
+        for src in [next((t / folder).glob("en.*")), *(t / "appeals").glob(f"*/{folder}/en.*")]:
+            shutil.copy(src, src.with_name(src.name.replace("en.", "pl.", 1)))
     for name in ("alt.toml", "words.toml"):
         # The card wording: English text under [pl] (a translator would write Polish here).
         text = (t / "cards" / name).read_text(encoding="utf-8")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from campaign_kit.locale import load_locale, plural_category, title_case_name
+from campaign_kit.facts import plural_category
+from campaign_kit.locale import load_locale, title_case_name
 from campaign_kit.roster import Person
 from conftest import REPO
 

@@ -25,13 +25,13 @@ from campaign_kit import __version__, kinds, paths
 from campaign_kit.config import load_campaign
 from campaign_kit.cycles import Cycle
 from campaign_kit.errors import CampaignKitError
+from campaign_kit.facts import featured_ids
 from campaign_kit.inputs import Choice, Inputs, load_inputs
 from campaign_kit.kinds.base import Data, Files, Kind, Unit, cache_key
 from campaign_kit.manifest import Entry, Previous, encode, featured_history, files_on_disk, read_previous
 from campaign_kit.output import BuildLock, Staged, Writer, WriteResult, check_out_root, sha256, stage_file
 from campaign_kit.project import Project
 from campaign_kit.report import BuildReport
-from campaign_kit.stats import totals
 from campaign_kit.workers import Pool
 
 KINDS = kinds.BUILDABLE
@@ -278,9 +278,9 @@ class _Run:
             "cycle": inputs.cycle.id,
             "inputs": {**inputs.digests, "all": cache_key(inputs.digests)},
             "languages": list(inputs.languages),
-            "featured": [p.id for p in inputs.selection],
+            "featured": featured_ids(inputs.selection),
             "everyone": len(inputs.featured) > len(inputs.selection),
-            "totals": totals(inputs.people).as_dict(),
+            "totals": inputs.totals.as_dict(),
             "products": self._recorded_products(),
             "files": [self.entries[k].to_dict() for k in sorted(self.entries)],
         }

@@ -152,6 +152,7 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
 
 @cli.command()
 @click.option("--appeal", default=None, help="Appeal name from campaign.toml (default: the first).")
+@cycle_option
 @click.option("--json", "as_json", is_flag=True, help="Print the totals as JSON on stdout.")
 @click.option(
     "--roster",
@@ -161,38 +162,54 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
 )
 @project_option
 @handle_errors
-def stats(appeal: str | None, as_json: bool, roster_path: Path | None, project_dir: Path) -> None:
+def stats(
+    appeal: str | None, cycle_id: str | None, as_json: bool, roster_path: Path | None, project_dir: Path
+) -> None:
     """Count an appeal's women and children, by status and sentence band, and its released women.
 
-    Released women are left out of every count but "released"; age rules use today's date.
+    The counts are the ones that week's kit states (its texts, manifest and review page): the
+    appeal's rules are applied on the cycle's first day. Released women are counted only as
+    "released"; an appeal that is not about children counts none.
 
     Example:
 
     \b
-        campaign-kit stats --appeal mothers --json
+        campaign-kit stats --appeal mothers --cycle 2026-W48 --json
 
     """
-    from campaign_kit.stats import appeal_totals
+    from campaign_kit.cycles import current_cycle, parse_cycle
+    from campaign_kit.facts import appeal_totals
 
     project = Project(project_dir, roster_path)
     roster = load_roster(project.roster, project.photos)
     campaign = load_campaign(project.campaign)
     chosen = campaign.appeal(appeal or next(iter(campaign.appeals)))
-    result = appeal_totals(roster, chosen, dt.date.today())
+    cycle = parse_cycle(cycle_id) if cycle_id else current_cycle()
+    result = appeal_totals(roster, chosen, cycle.start)
     if as_json:
         emit_json(
-            {"appeal": chosen.key, "group": chosen.group, "rules": chosen.describe(), **result.as_dict()}
+            {
+                "appeal": chosen.key,
+                "cycle": cycle.id,
+                "group": chosen.group,
+                "rules": chosen.describe(),
+                **result.as_dict(),
+            }
         )
         return
     click.echo(
-        f"Appeal {chosen.key} ({chosen.title.get(campaign.languages[0], chosen.key)}): {chosen.describe()}"
+        f"Appeal {chosen.key} ({chosen.title.get(campaign.languages[0], chosen.key)}), {cycle.id}: "
+        f"{chosen.describe()}"
     )
     click.echo(f"  women:    {result.women}")
-    click.echo(
-        f"  children: {result.children}"
-        + (f" ({result.children_unknown} unknown)" if result.children_unknown else "")
-    )
-    click.echo(f"  released: {result.released} (not counted above)")
+    if result.children is None:
+        click.echo("  children: not counted (this appeal is not about children)")
+    else:
+        click.echo(
+            f"  children: {result.children}"
+            + (f" ({result.children_unknown} unknown)" if result.children_unknown else "")
+        )
+    click.echo(f"  released: {result.released} (in no other count)")
     click.echo("  by status:")
     for status, n in result.by_status.items():
         click.echo(f"    {status:<22} {n}")

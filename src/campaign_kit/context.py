@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from campaign_kit import facts
 from campaign_kit.config import Appeal, Campaign
-from campaign_kit.cycles import Cycle, appeal_members, appeal_released
+from campaign_kit.cycles import Cycle, appeal_members
 from campaign_kit.locale import Locale, load_locale
 from campaign_kit.roster import Person, Roster, age_on
-from campaign_kit.stats import totals
 
 
 def person_view(
@@ -29,6 +29,7 @@ def person_view(
     templates at all (``children`` None, ``mother_of`` empty), so a shared template cannot
     mention them there.
     """
+    # The caller passes facts.about_children(appeal): only then may a text count her children.
     children = person.children if about_children else None
     age = age_on(person.born_on, on) if person.born_on is not None and on is not None else None
     return {
@@ -74,6 +75,8 @@ def appeal_context(
     cycle: Cycle,
     featured: Sequence[Person],
     templates_dir: Path,
+    selection: Sequence[Person] | None = None,
+    totals: facts.Totals | None = None,
 ) -> dict[str, Any]:
     """Build the template variables for one appeal, cycle and language.
 
@@ -83,19 +86,21 @@ def appeal_context(
         roster: The validated roster.
         lang: Language code of the texts.
         cycle: The ISO week.
-        featured: The cycle's featured women (subset of the appeal, roster order).
+        featured: The women whose cards and posts are made (roster order): the week's
+            selection, or every woman of the appeal with ``build --all``.
         templates_dir: Where ``locale/<lang>.toml`` lives.
+        selection: The week's featured women as the manifest records them (default: ``featured``).
+        totals: ``facts.appeal_totals`` for the cycle, when the caller has it already.
 
     """
     t = load_locale(templates_dir, lang)
     people = appeal_members(roster, appeal, cycle.start)
-    about_children = appeal.needs_children
+    about_children = facts.about_children(appeal)
     views = [person_view(p, i, t, about_children, cycle.start) for i, p in enumerate(people, start=1)]
     by_id = {v["id"]: v for v in views}
     tags = campaign.appeal_hashtags(appeal)
-    counts = totals(people, released=appeal_released(roster, appeal, cycle.start)).as_dict()
-    if not about_children:
-        counts["children"] = 0  # not this appeal's subject: templates cannot count children
+    if totals is None:
+        totals = facts.appeal_totals(roster, appeal, cycle.start)
 
     return {
         "lang": lang,
@@ -116,9 +121,12 @@ def appeal_context(
             "appeal_hashtags": [f"#{tag}" for tag in appeal.hashtags],
             "campaign_hashtags": [f"#{tag}" for tag in campaign.hashtags],
         },
-        "totals": counts,
+        "totals": totals.as_dict(),
         "people": views,
         "featured": [by_id[p.id] for p in featured],
+        # The week's own featured women: what the manifest records and the review page counts.
+        "selection": [by_id[p.id] for p in (featured if selection is None else selection)],
         "cycle": {"id": cycle.id, "start": cycle.start.isoformat(), "end": cycle.end.isoformat()},
         "as_of": roster.as_of.isoformat(),
+        "as_of_text": facts.long_date(roster.as_of, t.date_locale),
     }

@@ -20,6 +20,7 @@ from campaign_kit.config import Appeal, Campaign, load_campaign
 from campaign_kit.context import appeal_context
 from campaign_kit.cycles import Cycle, appeal_people, select_featured
 from campaign_kit.errors import BuildError
+from campaign_kit.facts import Totals, appeal_totals
 from campaign_kit.locale import load_locale
 from campaign_kit.manifest import Previous, featured_history
 from campaign_kit.project import Project
@@ -89,6 +90,11 @@ class Inputs:
         self.digests = dict(digests)
 
     @cached_property
+    def totals(self) -> Totals:
+        """The appeal's totals on the cycle's first day: what the texts, manifest and review page state."""
+        return appeal_totals(self.roster, self.appeal, self.cycle.start)
+
+    @cached_property
     def contexts(self) -> dict[str, dict[str, Any]]:
         """Language -> the template variables (made on first use: card workers never need them)."""
         return {
@@ -100,6 +106,8 @@ class Inputs:
                 cycle=self.cycle,
                 featured=self.featured,
                 templates_dir=self.project.templates,
+                selection=self.selection,
+                totals=self.totals,
             )
             for lang in self.languages
         }

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.core import Locale as BabelLocale
-from babel.core import UnknownLocaleError
-
+from campaign_kit import facts
 from campaign_kit.errors import TemplateError
 from campaign_kit.names import NAME_FORMS
 from campaign_kit.roster import Person
@@ -45,20 +43,6 @@ STATUS_KEYS = (
     "unknown",
 )
 FACILITY_KEYS = ("penal_colony", "prison", "pre_trial_centre", "psychiatric_hospital")
-
-
-def plural_category(lang: str, n: int) -> str:
-    """Return the CLDR plural category of ``n`` in ``lang`` (``one``, ``few``, ``many``, ``other``)."""
-    return _babel(lang).plural_form(n)
-
-
-@cache
-def _babel(lang: str) -> BabelLocale:
-    """CLDR data for ``lang`` (a language code such as ``pl`` or ``be``)."""
-    try:
-        return BabelLocale.parse(lang.replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        raise TemplateError(f"{lang!r} is not a language CLDR knows (plural rules come from it)") from None
 
 
 def title_case_name(name: str) -> str:
@@ -91,16 +75,8 @@ class Locale:
         return str(self.table.get("date_locale", self.lang))
 
     def plural(self, n: int, forms: dict[str, str]) -> str:
-        """Pick ``n``'s CLDR form from ``forms`` and put the number in place of ``{n}``.
-
-        An exact key wins over the category (``"=1": "This mother"``), for the phrasings that
-        drop the digit for one ("These 1 mother" is not English).
-        """
-        category = plural_category(self.lang, n)
-        form = forms.get(f"={n}", forms.get(category, forms.get("other")))
-        if form is None:
-            raise TemplateError(f'{self.source}: no "{category}" form for {n} in {sorted(forms)}')
-        return form.replace("{n}", str(n))
+        """Pick ``n``'s form from ``forms`` (``facts.plural``: an ``"=N"`` key wins over the category)."""
+        return facts.plural(self.lang, n, forms, self.source)
 
     def count(self, what: str, n: int) -> str:
         """``count("women", 27)`` -> "27 women" / "27 женщин" / "27 жанчын"."""
@@ -142,10 +118,7 @@ class Locale:
         """Say "Mother of 2 children" (Russian: "Мать двоих детей"); empty when unknown or none."""
         if not n:
             return ""
-        exact = self.table["mother_of"].get("exact", {})
-        if str(n) in exact:
-            return exact[str(n)]
-        return self.plural(n, {k: v for k, v in self.table["mother_of"].items() if k != "exact"})
+        return self.count("mother_of", n)
 
     def name_parts(self, person: Person, other: bool = False) -> tuple[str, str]:
         """``(surname, given)`` in this language's name form (or the other form shown beside it).
@@ -197,11 +170,11 @@ def _check_table(lang: str, table: dict[str, Any], source: str) -> None:
         problems.append("other_name_form must differ from name_form")
     if "date_locale" in table:
         try:
-            _babel(str(table["date_locale"]))
+            facts.plural_categories(str(table["date_locale"]))
         except TemplateError as exc:
             problems.append(f"date_locale: {exc.message}")
     try:
-        needed = set(_babel(lang).plural_form.tags) | {"other"}
+        needed = facts.plural_categories(lang)
     except TemplateError as exc:
         raise TemplateError(f"{source}: {exc.message}") from None
     for name in PLURAL_TABLES:

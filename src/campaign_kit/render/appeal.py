@@ -10,12 +10,9 @@ of, written the language's way.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from babel.dates import format_date
 
 from campaign_kit.templating import render
 
@@ -56,20 +53,9 @@ def roll_call(ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
-def long_date(iso: str, date_locale: str) -> str:
-    """``2026-11-24`` as a language writes a date in prose: "24 November 2026", "24 ноября 2026 г.".
-
-    Args:
-        iso: The date.
-        date_locale: The CLDR locale, from the locale file's ``date_locale`` (``en_GB``, ``be``).
-
-    """
-    return format_date(dt.date.fromisoformat(iso), format="long", locale=date_locale)
-
-
 def appeal_extras(ctx: Mapping[str, Any]) -> dict[str, Any]:
     """The variables the appeal and newsletter templates use beyond ``appeal_context``."""
-    return {"roll": roll_call(ctx), "as_of_text": long_date(ctx["as_of"], ctx["t"].date_locale)}
+    return {"roll": roll_call(ctx)}
 
 
 def render_appeal(ctx: Mapping[str, Any], templates_dir: Path) -> dict[str, str]:

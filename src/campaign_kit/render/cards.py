@@ -24,12 +24,12 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
 from PIL import Image, ImageDraw, ImageFont, features
 
+from campaign_kit import facts
 from campaign_kit.config import Appeal, Campaign
-from campaign_kit.errors import CampaignKitError, Problem, RenderError
-from campaign_kit.locale import Locale, plural_category
+from campaign_kit.errors import CampaignKitError, Problem, RenderError, TemplateError
+from campaign_kit.locale import Locale
 from campaign_kit.render.card_layout import (
     FORMATS,
     RGB,
@@ -136,14 +136,10 @@ class CardWords:
         """The message for a mother of ``children`` (``no_children`` for none or unknown)."""
         if not children:
             return self.no_children
-        forms = dict(self.message)
-        if str(children) in forms:
-            return forms[str(children)]
-        category = plural_category(lang, children)
-        form = forms.get(category, forms.get("other"))
-        if form is None:
-            raise RenderError(f"{self.source}: {lang}.message: no {category!r} form for {children}")
-        return form.replace("{n}", str(children))
+        try:
+            return facts.plural(lang, children, dict(self.message), f"{self.source}: {lang}.message")
+        except TemplateError as exc:
+            raise RenderError(exc.message) from None
 
 
 _WORD_KEYS = ("message", "no_children", "cta", "as_of", "photo_credit")
@@ -183,7 +179,7 @@ def _card_words(path: str, mtime_ns: int, lang: str) -> CardWords:
         problems.append(
             Problem(
                 path,
-                "must be a table of plural forms (one, few, many, other, or a number)",
+                "must be a table of plural forms (one, few, many, other, or an exact \"=N\")",
                 field=f"{lang}.message",
             )
         )
@@ -283,9 +279,9 @@ def card_content(
     # The name forms (Latin, Belarusian, Russian) are the locale file's choice.
     given = locale.name_parts(person)[1]
     # Only an appeal about mothers speaks of her children, on the card as in the texts.
-    children = person.children if appeal.needs_children else None
+    children = facts.children_stated(appeal, person)
     credit = _fill(words.photo_credit, {"credit": person.photo_credit}) if person.photo_credit else ""
-    date_text = format_date(as_of, "d MMMM y", locale=lang) if as_of else ""
+    date_text = facts.long_date(as_of, locale.date_locale) if as_of else ""
     return CardContent(
         person_id=person.id,
         lang=lang,

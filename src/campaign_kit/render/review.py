@@ -386,7 +386,9 @@ class _Builder:
             },
             "languages": [self.langs[c] for c in self.lang_codes],
             "cyrillic_lang": cyrillic[0] if cyrillic else "",
-            "featured": len(ctx.get("featured", [])),
+            # The week's selection (facts.featured_ids, as the manifest records it), not the
+            # everyone a `build --all` makes cards for.
+            "featured": len(ctx.get("selection", ctx.get("featured", []))),
             "women": women,
             "threads": threads,
             "appeal_texts": appeal_texts,
