@@ -179,7 +179,7 @@ def _card_words(path: str, mtime_ns: int, lang: str) -> CardWords:
         problems.append(
             Problem(
                 path,
-                "must be a table of plural forms (one, few, many, other, or an exact \"=N\")",
+                'must be a table of plural forms (one, few, many, other, or an exact "=N")',
                 field=f"{lang}.message",
             )
         )
