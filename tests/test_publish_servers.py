@@ -208,6 +208,10 @@ class FakeMastodon(FakeServer):
             }
             self.media[mid] = item
             return 200, item, {}
+        if path.startswith("/api/v1/statuses/"):
+            # GET /api/v1/statuses/:id (what --resolve reads back).
+            found = self.statuses.get(path.rsplit("/", 1)[1])
+            return (200, found, {}) if found else (404, {"error": "Record not found"}, {})
         if path == "/api/v1/statuses":
             key = headers.get("Idempotency-Key")
             with self.lock:

@@ -1,8 +1,9 @@
 """Bluesky through the ``atproto`` SDK: posts with an image, alt text, facets, languages, threads.
 
 Exactly once: every post's record key is a TID derived from the appeal, cycle and post, so a
-resumed run asks the PDS for that key (``getRecord``) before it writes, and a record that
-already exists is found, not written twice.
+write that may have landed (its answer lost, slow, cut off, unreadable or a 5xx) is looked up
+by that key (``getRecord``) before it is written again, in the same run or a resumed one; a
+record that already exists is found, not written twice (a taken key makes the PDS answer 500).
 """
 
 from __future__ import annotations
@@ -16,14 +17,23 @@ from campaign_kit.errors import PublishError
 from campaign_kit.platforms import extract_urls, find_hashtags, graphemes, utf8_bytes
 from campaign_kit.publish.cycle import Item, Kit
 from campaign_kit.publish.images import load_card
-from campaign_kit.publish.remote import Refused, RetryPolicy, Secrets, Transient, retry_after_seconds
+from campaign_kit.publish.remote import (
+    Refused,
+    RetryPolicy,
+    Secrets,
+    Transient,
+    Uncertain,
+    check_url,
+    retry_after_seconds,
+)
 
 COLLECTION = "app.bsky.feed.post"
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
 MAX_ALT = 2000
-# app.bsky.embed.images: maxSize 2,000,000 bytes per image (since 2026-04-08; 1 MB before).
-BLOB_LIMIT = 2_000_000
+# app.bsky.embed.images: an image blob's maxSize is 1,000,000 bytes (the lexicon; the PDS and
+# the AppView refuse more). The cards of photos are JPEGs made to fit it (976,000 bytes).
+BLOB_LIMIT = 1_000_000
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _WEEK_US = 7 * 24 * 3600 * 1_000_000
 
@@ -79,20 +89,40 @@ def facets(text: str) -> list[dict[str, Any]]:
 
 
 def _classify(exc: Exception, what: str, secrets: Secrets) -> Exception:
+    """The SDK's error as Transient (retry; ``maybe_sent`` unless it was a 429) or Refused (4xx).
+
+    Anything else the SDK raises (a cut-off or unreadable answer, an HTML page where JSON was
+    due) is a Transient that may have been carried out: never a traceback, never a blind retry.
+    """
     from atproto_client import exceptions as ex
 
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
     content = getattr(response, "content", None)
     detail = getattr(content, "message", None) or getattr(content, "error", None) or ""
-    message = secrets.redact(f"{what}: {status or type(exc).__name__} {detail}".strip())
-    if isinstance(exc, ex.RequestErrorBase) and (status is None or status == 429 or status >= 500):
+    if not isinstance(exc, ex.RequestErrorBase):
+        detail = f"unreadable answer ({type(exc).__name__})"
+    if isinstance(detail, bytes | bytearray):
+        detail = "an answer that is not XRPC JSON"
+    message = secrets.redact(f"{what}: {status or type(exc).__name__} {str(detail)[:200]}".strip())
+    if isinstance(exc, ex.RequestErrorBase) and status == 429:
         headers = getattr(response, "headers", None) or {}
         wait = retry_after_seconds(headers.get("retry-after") or headers.get("ratelimit-reset"))
         return Transient(message, wait)
-    if isinstance(exc, ex.RequestErrorBase):
+    if isinstance(exc, ex.RequestErrorBase) and status is not None and 400 <= status < 500:
         return Refused(message, status)
-    return exc
+    return Transient(message, maybe_sent=True)
+
+
+def parse_post_ref(value: str) -> str:
+    """The record key in what a person pastes for ``--resolve``: an at:// URI, a bsky.app link, or the key."""
+    value = value.strip().rstrip("/")
+    key = value.rsplit("/", 1)[-1]
+    if not key or any(c not in _TID_ALPHABET + "-_.~:" for c in key.lower()) or len(key) > 512:
+        raise PublishError(
+            f"--resolve: {value!r} is not a Bluesky post (an at:// URI, a bsky.app link or a record key)"
+        )
+    return key
 
 
 class Bluesky:
@@ -123,13 +153,23 @@ class Bluesky:
         """The logged-in SDK client (logs in on first use)."""
         if self._client is None:
             from atproto import Client
+            from atproto_client.request import Request
 
-            client = Client(base_url=f"{self.pds}/xrpc")
+            client = Client(base_url=f"{self.pds}/xrpc", request=Request(timeout=self.retry.timeout))
             # The profile lookup needs an AppView; posting needs only the PDS.
-            self._call(
-                "bluesky: log in",
-                lambda: client.login(self.handle, self._password, fetch_bsky_profile=False),
-            )
+            try:
+                self._call(
+                    "bluesky: log in",
+                    lambda: client.login(self.handle, self._password, fetch_bsky_profile=False),
+                )
+            except Refused as exc:
+                raise PublishError(
+                    f"{exc.message}: the PDS refused CAMPAIGN_KIT_BLUESKY_HANDLE and "
+                    "CAMPAIGN_KIT_BLUESKY_PASSWORD (an app password may have been revoked: make a new "
+                    "one in the account's settings); nothing was posted"
+                ) from None
+            # After logging in the SDK talks to the PDS the account's DID document names.
+            check_url("bluesky: the account's PDS", client._base_url)
             self.did = client.me.did if client.me else client._session.did
             self._client = client
         return self._client
@@ -151,33 +191,67 @@ class Bluesky:
 
     def intent(self, item: Item, kit: Kit, now: dt.datetime) -> dict[str, Any]:
         """What the ledger records before the call: the record key and the record's createdAt."""
-        return {
-            "rkey": record_key(kit.appeal, kit.cycle, item.key),
-            "created_at": now.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        }
+        return {"rkey": record_key(kit.appeal, kit.cycle, item.key), "created_at": _stamp(now)}
 
-    def recover(self, item: Item, intent: dict[str, Any]) -> dict[str, Any] | None:
-        """Ask the PDS whether the record key is taken: the post is out (its URI) or not (None)."""
+    def refresh(self, intent: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        """A resumed post (not out, the PDS says) is written as of now: a fresh createdAt.
+
+        createdAt is when the post says it was made; a post first tried days ago and out today
+        must not show in feeds as days old. The record key stays: it is the post's identity.
+        """
+        return {**intent, "created_at": _stamp(now)}
+
+    def _get(self, rkey: str) -> Any:
+        """The record under ``rkey`` (None when there is none); Transient on a failed lookup."""
         from atproto_client import models
 
         client = self.client()
-        params = models.ComAtprotoRepoGetRecord.Params(
-            repo=self.did, collection=COLLECTION, rkey=intent["rkey"]
-        )
+        params = models.ComAtprotoRepoGetRecord.Params(repo=self.did, collection=COLLECTION, rkey=rkey)
+        try:
+            return client.com.atproto.repo.get_record(params)
+        except Exception as exc:
+            content = getattr(getattr(exc, "response", None), "content", None)
+            if getattr(content, "error", None) == "RecordNotFound":
+                return None
+            classified = _classify(exc, f"bluesky: look up record {rkey}", self.secrets)
+            if isinstance(classified, Transient):
+                classified.maybe_sent = False  # a lookup writes nothing
+            raise classified from None
 
-        def get() -> Any:
-            try:
-                return client.com.atproto.repo.get_record(params)
-            except Exception as exc:
-                content = getattr(getattr(exc, "response", None), "content", None)
-                if getattr(content, "error", None) == "RecordNotFound":
-                    return None
-                raise
+    def _found(self, item: Item, rkey: str, found: Any) -> dict[str, Any]:
+        """The ledger's remote for a record found under the post's key, if it is this post."""
+        value = getattr(found, "value", None)
+        text = value.get("text") if isinstance(value, dict) else getattr(value, "text", None)
+        if text is not None and text != item.post.api_text:
+            raise Uncertain(
+                f"bluesky: post {item.key}'s record key {rkey} holds another text (a post made from "
+                f"an earlier kit?); look at {found.uri}, then run publish again with "
+                f"--resolve {item.key}=sent:{found.uri} or delete that post and --resolve {item.key}=unsent"
+            )
+        return {"uri": found.uri, "cid": found.cid, "rkey": rkey}
 
-        found = self._call(f"bluesky: look up post {item.key}", get)
+    def recover(self, item: Item, intent: dict[str, Any]) -> dict[str, Any] | None:
+        """Ask the PDS whether the record key is taken: the post is out (its URI) or not (None)."""
+        rkey = intent["rkey"]
+        found = self._call_lookup(f"bluesky: look up post {item.key}", rkey)
+        return None if found is None else self._found(item, rkey, found)
+
+    def _call_lookup(self, what: str, rkey: str) -> Any:
+        return self.retry.call(what, lambda: self._get(rkey))
+
+    def resolve(self, item: Item, ref: str) -> dict[str, Any]:
+        """``--resolve KEY=sent:REF``: the post a person found, read back for its URI and CID.
+
+        Replies need the parent's CID, so a post settled by hand is looked up on the PDS.
+        """
+        rkey = parse_post_ref(ref)
+        found = self._call_lookup(f"bluesky: look up post {item.key}", rkey)
         if found is None:
-            return None
-        return {"uri": found.uri, "cid": found.cid, "rkey": intent["rkey"]}
+            raise PublishError(
+                f"--resolve: no Bluesky post {rkey} in {self.handle}'s repository; "
+                f"give its at:// URI or bsky.app link, or {item.key}=unsent"
+            )
+        return {"uri": found.uri, "cid": found.cid, "rkey": rkey, "resolved_by_hand": True}
 
     def send(
         self,
@@ -224,17 +298,38 @@ class Bluesky:
             reply=reply,
             embed=embed,
         )
+        rkey = intent["rkey"]
         data = models.ComAtprotoRepoCreateRecord.Data(
-            repo=self.did, collection=COLLECTION, rkey=intent["rkey"], record=record
+            repo=self.did, collection=COLLECTION, rkey=rkey, record=record
         )
-        try:
-            made = self._call(
-                f"bluesky: post {item.key}", lambda: client.com.atproto.repo.create_record(data)
-            )
-        except Refused:
-            # A retried write whose first attempt did land finds its record key taken.
-            found = self.recover(item, intent)
-            if found is None:
-                raise
-            return found
-        return {"uri": made.uri, "cid": made.cid, "rkey": intent["rkey"]}
+        what = f"bluesky: post {item.key}"
+        landed = False
+
+        def write() -> dict[str, Any]:
+            nonlocal landed
+            if landed:
+                # The attempt before may have landed (its answer was lost, slow, cut off or a
+                # 5xx): look the key up first, and only write when the PDS has no such record.
+                found = self._get(rkey)
+                if found is not None:
+                    return self._found(item, rkey, found)
+            try:
+                made = client.com.atproto.repo.create_record(data)
+            except Exception as exc:
+                classified = _classify(exc, what, self.secrets)
+                if isinstance(classified, Transient):
+                    landed = landed or classified.maybe_sent
+                    raise classified from None
+                if isinstance(classified, Refused):
+                    # A write that landed in an earlier run finds its key taken.
+                    found = self._get(rkey)
+                    if found is not None:
+                        return self._found(item, rkey, found)
+                raise classified from None
+            return {"uri": made.uri, "cid": made.cid, "rkey": rkey}
+
+        return self.retry.call(what, write)
+
+
+def _stamp(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

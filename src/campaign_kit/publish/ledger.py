@@ -88,8 +88,12 @@ class Ledger:
         entry["state"] = state
         entry.update(fields)
         entry["updated_at"] = self.clock()
-        if state != FAILED:
+        if state != FAILED and "error" not in fields:
             entry.pop("error", None)
+        if state != FAILED or not entry.get("unsent"):
+            # "unsent": a failure that proves nothing of the post went out (a 4xx, a refused
+            # connection, --resolve KEY=unsent); only then may a new try start afresh.
+            entry.pop("unsent", None)
         self.save()
 
     def save(self) -> None:

@@ -17,7 +17,14 @@ from campaign_kit.errors import PublishError
 from campaign_kit.platforms import extract_urls, graphemes
 from campaign_kit.publish.cycle import Item, Kit
 from campaign_kit.publish.images import load_card
-from campaign_kit.publish.remote import Refused, RetryPolicy, Secrets, Transient, Uncertain
+from campaign_kit.publish.remote import (
+    Refused,
+    RetryPolicy,
+    Secrets,
+    Transient,
+    Uncertain,
+    retry_after_seconds,
+)
 
 MAX_CHARS = 500
 URL_CHARS = 23
@@ -60,21 +67,47 @@ def focus_for(templates: Path | None, card_format: str) -> tuple[float, float]:
     return (round(x, 2), round(y, 2))
 
 
-def _classify(exc: Exception, what: str, secrets: Secrets) -> Exception:
+def _classify(exc: Exception, what: str, secrets: Secrets, headers: Any = None) -> Exception:
+    """Mastodon.py's error as Transient (retry) or Refused (a 4xx).
+
+    A 5xx, a dropped or cut-off connection and an answer that is not JSON may each have made
+    the status: they are Transient ``maybe_sent`` (retried with the same Idempotency-Key, which
+    finds the status already made). A 429 waits as ``Retry-After`` (or ``X-RateLimit-Reset``,
+    what Mastodon sends) asks; ``headers`` are the last answer's.
+    """
     from mastodon import errors as me
 
     if isinstance(exc, me.MastodonVersionError) and isinstance(exc.__cause__, me.MastodonError):
         exc = exc.__cause__
-    if isinstance(exc, me.MastodonRatelimitError | me.MastodonServerError | me.MastodonNetworkError):
-        return Transient(secrets.redact(f"{what}: {exc}"))
-    if isinstance(exc, me.MastodonAPIError):
-        args = exc.args
-        status = args[1] if len(args) > 1 and isinstance(args[1], int) else None
+    args = exc.args
+    status = args[1] if len(args) > 1 and isinstance(args[1], int) else None
+    if isinstance(exc, me.MastodonRatelimitError) or status == 429:
+        headers = headers or {}
+        wait = retry_after_seconds(headers.get("Retry-After"))
+        if wait is None:
+            reset = retry_after_seconds(headers.get("X-RateLimit-Reset"))
+            wait = reset
+        return Transient(secrets.redact(f"{what}: 429 rate limited"), wait)
+    if isinstance(exc, me.MastodonServerError | me.MastodonNetworkError):
+        return Transient(secrets.redact(f"{what}: {_short(exc)}"), maybe_sent=True)
+    if isinstance(exc, me.MastodonAPIError) and status is not None and 400 <= status < 500:
         detail = args[3] if len(args) > 3 else str(exc)
-        if status == 429:
-            return Transient(secrets.redact(f"{what}: 429 {detail}"))
         return Refused(secrets.redact(f"{what}: {status} {detail}"), status)
-    return exc
+    # Anything else (an answer that is not JSON, an HTML page with 200): unreadable, maybe made.
+    return Transient(secrets.redact(f"{what}: unreadable answer ({type(exc).__name__})"), maybe_sent=True)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def parse_status_ref(value: str) -> str:
+    """The status id in what a person pastes for ``--resolve``: the id, or the status's link."""
+    sid = value.strip().rstrip("/").rsplit("/", 1)[-1]
+    if not sid.isdigit():
+        raise PublishError(f"--resolve: {value!r} is not a Mastodon status id or link")
+    return sid
 
 
 class Mastodon:
@@ -112,22 +145,32 @@ class Mastodon:
         self.templates = templates
         self._api: Any = None
         self._version_known = False
+        self._last_headers: Any = {}
 
     def api(self) -> Any:
         """The Mastodon.py client (no request is made until the first call)."""
         if self._api is None:
+            import requests
             from mastodon import Mastodon as Client
 
+            session = requests.Session()
+            # Mastodon.py's rate-limit error carries no headers: keep the last answer's, for
+            # Retry-After and X-RateLimit-Reset.
+            session.hooks["response"].append(self._remember_headers)
             self._api = Client(
                 access_token=self._token,
                 api_base_url=self.url,
                 # We retry ourselves (and say so in the ledger); never sleep inside the SDK.
                 ratelimit_method="throw",
-                request_timeout=60,
+                request_timeout=self.retry.timeout,
                 # Mastodon.py asks /api/v1/instance for the version once, to pick /api/v2/media.
                 version_check_mode="none",
+                session=session,
             )
         return self._api
+
+    def _remember_headers(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        self._last_headers = response.headers
 
     def connect(self) -> Any:
         """The client, with the server's version known.
@@ -143,8 +186,17 @@ class Mastodon:
             self._version_known = True
         return api
 
-    def _call(self, what: str, fn: Any) -> Any:
-        return self.retry.call_sdk(what, fn, _classify, self.secrets)
+    def _call(self, what: str, fn: Any, posts: bool = False) -> Any:
+        """Call Mastodon.py through the retry policy; ``posts``: the call makes a status."""
+
+        def classify(exc: Exception, what: str, secrets: Secrets) -> Exception:
+            out = _classify(exc, what, secrets, self._last_headers)
+            if isinstance(out, Transient) and not posts:
+                out.maybe_sent = False  # a lost upload or lookup is no post
+            return out
+
+        self._last_headers = {}
+        return self.retry.call_sdk(what, fn, classify, self.secrets)
 
     def check(self, item: Item, kit: Kit) -> None:
         """Check the post fits Mastodon's limits, without the network."""
@@ -171,14 +223,34 @@ class Mastodon:
         }
 
     def recover(self, item: Item, intent: dict[str, Any]) -> dict[str, Any] | None:
-        """Within Mastodon's idempotency window, sending again is safe: return None to do so."""
+        """Within Mastodon's idempotency window, sending again is safe: return None to do so.
+
+        The window counts from the first try (``first_sent_at`` is never renewed): after it,
+        Mastodon has forgotten the key and a repeat could make a second status.
+        """
         first = dt.datetime.fromisoformat(intent["first_sent_at"])
         if dt.datetime.now(dt.UTC) - first > IDEMPOTENCY_WINDOW:
             raise Uncertain(
                 f"mastodon: post {item.key} was sent at {intent['first_sent_at']} and not confirmed; "
-                "Mastodon no longer remembers its Idempotency-Key"
+                "Mastodon no longer remembers its Idempotency-Key. Look at the account, then run "
+                f"publish again with --resolve {item.key}=sent:STATUS_LINK or --resolve {item.key}=unsent"
             )
         return None
+
+    def refresh(self, intent: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        """A resumed status keeps its key, its first try's time and its uploaded card."""
+        return intent
+
+    def resolve(self, item: Item, ref: str) -> dict[str, Any]:
+        """``--resolve KEY=sent:REF``: the status a person found (its id or link), read back."""
+        sid = parse_status_ref(ref)
+        api = self.connect()
+        status = self._call(f"mastodon: look up status {sid}", lambda: api.status(sid))
+        return {
+            "id": str(status["id"]),
+            "url": status.get("url") or status.get("uri"),
+            "resolved_by_hand": True,
+        }
 
     def send(
         self,
@@ -192,7 +264,11 @@ class Mastodon:
         api = self.connect()
         post = item.post
         media_ids = None
-        if item.card:
+        if item.card and intent.get("media_id"):
+            # Uploaded by a try before (within the Idempotency-Key's hour, or recover() would
+            # not have let it through): reuse it, leave no orphan media behind.
+            media_ids = [intent["media_id"]]
+        elif item.card:
             card = load_card(kit.folder / item.card, MEDIA_LIMIT)
             media = self._call(
                 f"mastodon: upload card of {item.key}",
@@ -205,6 +281,8 @@ class Mastodon:
                 ),
             )
             media_ids = [media["id"]]
+            # The runner saves the intent with whatever the try ends in.
+            intent["media_id"] = str(media["id"])
         status = self._call(
             f"mastodon: post {item.key}",
             lambda: api.status_post(
@@ -216,6 +294,7 @@ class Mastodon:
                 idempotency_key=intent["idempotency_key"],
                 scheduled_at=self.at,
             ),
+            posts=True,
         )
         remote = {"id": str(status["id"])}
         if self.at is not None:

@@ -18,7 +18,7 @@ from campaign_kit.publish.approval import changes, read_approval, require_approv
 from campaign_kit.publish.cycle import Item, Kit, load_cycle
 from campaign_kit.publish.files import publish_lock
 from campaign_kit.publish.ledger import DONE, FAILED, SENDING, UNCERTAIN, Ledger
-from campaign_kit.publish.remote import Refused, RetryPolicy, Secrets, Uncertain, read_env
+from campaign_kit.publish.remote import GaveUp, Refused, RetryPolicy, Secrets, Uncertain, read_env
 
 # Reported as (item key, what happened, detail) while the run goes.
 Progress = Callable[[str, str, str], None]
@@ -257,26 +257,35 @@ def _publish(
         return report
     with publish_lock(folder):
         ledger = Ledger(folder, kit.appeal, kit.cycle)
-        _apply_resolve(ledger, items, resolve)
+        _apply_resolve(ledger, items, resolve, publishers)
         for item in items:
             _publish_one(item, kit, ledger, publishers[item.platform], report, tell)
     return report
 
 
-def _apply_resolve(ledger: Ledger, items: list[Item], resolve: Mapping[str, str | None]) -> None:
+def _apply_resolve(
+    ledger: Ledger, items: list[Item], resolve: Mapping[str, str | None], publishers: Mapping[str, Any]
+) -> None:
     by_key = {i.key: i for i in items}
     for key, remote_id in resolve.items():
         item = by_key.get(key)
         if item is None:
             raise PublishError(f"--resolve: no post {key!r} among the posts being published")
-        if ledger.state(key) not in (UNCERTAIN, SENDING):
-            raise PublishError(f"--resolve: post {key} is {ledger.state(key) or 'not sent'}, not uncertain")
+        state = ledger.state(key)
+        if state not in (UNCERTAIN, SENDING, FAILED):
+            raise PublishError(f"--resolve: post {key} is {state or 'not sent'}, not uncertain")
         if remote_id is None:
-            ledger.update(key, item.platform, item.lang, FAILED, error="resolved by hand: not sent")
-        else:
             ledger.update(
-                key, item.platform, item.lang, DONE, remote={"id": remote_id, "resolved_by_hand": True}
+                key, item.platform, item.lang, FAILED, error="resolved by hand: not sent", unsent=True
             )
+        else:
+            # Each platform reads what a person pastes (a link, a URI, an id) into what replies
+            # and the ledger need (Bluesky: the record's URI and CID, looked up on the PDS).
+            try:
+                remote = publishers[item.platform].resolve(item, remote_id)
+            except Refused as exc:
+                raise PublishError(f"--resolve {key}: {exc.message}") from None
+            ledger.update(key, item.platform, item.lang, DONE, remote=remote)
 
 
 def _publish_one(item: Item, kit: Kit, ledger: Ledger, pub: Any, report: Report, tell: Progress) -> None:
@@ -295,7 +304,10 @@ def _publish_one(item: Item, kit: Kit, ledger: Ledger, pub: Any, report: Report,
         parent = ledger.remote(item.parent)
         root = ledger.remote(item.thread) if item.thread else None
     entry = ledger.get(item.key) or {}
-    intent = entry.get("intent") if state == SENDING else None
+    # A post tried before whose write may have landed (sending; failed without proof it was not
+    # sent) is looked for on the platform first, with the intent of that first try.
+    tried = state == SENDING or (state == FAILED and not entry.get("unsent"))
+    intent = entry.get("intent") if tried else None
     if intent is not None:
         try:
             found = pub.recover(item, intent)
@@ -304,32 +316,56 @@ def _publish_one(item: Item, kit: Kit, ledger: Ledger, pub: Any, report: Report,
             report.uncertain[item.key] = str(exc)
             tell(item.key, "uncertain", str(exc))
             return
+        except Refused as exc:
+            raise PublishError(
+                f"{item.platform}: cannot tell whether post {item.key} is out: {exc.message}"
+            ) from None
         if found is not None:
             ledger.update(item.key, item.platform, item.lang, DONE, remote=found)
             report.recovered.append(item.key)
             tell(item.key, "recovered", found.get("uri") or found.get("url") or found.get("id", ""))
             return
+        intent = pub.refresh(intent, _now())
     else:
         intent = pub.intent(item, kit, _now())
     attempts = int(entry.get("attempts", 0)) + 1
     ledger.update(item.key, item.platform, item.lang, SENDING, intent=intent, attempts=attempts)
+
+    def not_sent(error: str) -> None:
+        # This try sent nothing; but after a try that may have landed, that proves nothing of
+        # the post: it stays "sending" with the first try's intent, to be looked for first.
+        if tried:
+            ledger.update(item.key, item.platform, item.lang, SENDING, intent=intent, error=error)
+        else:
+            ledger.update(item.key, item.platform, item.lang, FAILED, intent=intent, error=error, unsent=True)
+
     try:
         remote = pub.send(item, kit, intent, root, parent)
     except Refused as exc:
-        ledger.update(item.key, item.platform, item.lang, FAILED, error=exc.message)
+        not_sent(exc.message)
         raise PublishError(
             f"{item.platform} refused post {item.key}: {exc.message}; nothing of it was posted. "
             "Fix the cause and run publish again: what is out stays out"
         ) from None
     except Uncertain as exc:
-        ledger.update(item.key, item.platform, item.lang, UNCERTAIN, reason=str(exc))
+        ledger.update(item.key, item.platform, item.lang, UNCERTAIN, reason=str(exc), intent=intent)
         report.uncertain[item.key] = str(exc)
         tell(item.key, "uncertain", str(exc))
         return
+    except GaveUp as exc:
+        if not exc.maybe_sent:
+            not_sent(exc.message)
+            raise
+        # It may be out: it stays "sending" with the first try's intent (its Idempotency-Key
+        # time, its record key), so the next run looks before it writes.
+        ledger.update(item.key, item.platform, item.lang, SENDING, intent=intent, error=exc.message)
+        raise PublishError(
+            f"{exc.message}; post {item.key} may be out: the next run of publish looks for it "
+            "on the platform before sending it again"
+        ) from None
     except PublishError as exc:
-        # Retries ran out on failures that post nothing (refused connections, 429, 5xx
-        # answers); Bluesky and Mastodon would find or repeat a landed write by its key anyway.
-        ledger.update(item.key, item.platform, item.lang, FAILED, error=exc.message)
+        # Failures before any request for this post (log in, the card).
+        not_sent(exc.message)
         raise
     ledger.update(item.key, item.platform, item.lang, DONE, remote=remote)
     report.published.append(item.key)

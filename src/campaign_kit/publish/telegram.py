@@ -3,6 +3,12 @@
 The Bot API has no idempotency key and a bot cannot read back a channel, so the ledger is
 the only guard: a post whose ``sending`` entry was never confirmed is reported as uncertain,
 and a person who has looked at the channel resolves it (``publish --resolve``).
+
+Only two failures prove a message was not sent, and only they are retried: a connection that
+never reached the server, and the Bot API's own refusal (``{"ok": false, "error_code": 4xx}``;
+429 waits ``retry_after``). A 5xx, a lost, slow or cut-off answer, or anything that is not
+the Bot API's JSON (a proxy's HTML page, even with 200) may come after the message went out:
+the post is uncertain.
 """
 
 from __future__ import annotations
@@ -50,11 +56,24 @@ class Telegram:
         if self._session is None:
             self._session = requests.Session()
 
+        def uncertain(why: str) -> Uncertain:
+            return Uncertain(
+                self.secrets.redact(f"{what}: {why}; the message may or may not be in the chat")
+                + f". Look, then run publish again with --resolve {data.get('_key')}=sent:MESSAGE_ID "
+                f"or --resolve {data.get('_key')}=unsent"
+            )
+
+        fields = {k: v for k, v in data.items() if not k.startswith("_")}
+
         def attempt() -> Any:
             try:
                 response = self._session.post(
-                    f"{self.api}/bot{self._token}/{method}", data=data, files=files, timeout=60
+                    f"{self.api}/bot{self._token}/{method}",
+                    data=fields,
+                    files=files,
+                    timeout=self.retry.timeout,
                 )
+                raw = response.content  # read it all here: a cut-off body raises now
             except requests.RequestException as exc:
                 # Only a request that never reached Telegram is safe to send again: a refused
                 # connection or a connect timeout. Anything later (a read timeout, a dropped
@@ -62,19 +81,32 @@ class Telegram:
                 reason = getattr(exc.args[0], "reason", None) if exc.args else None
                 safe = isinstance(exc, requests.ConnectTimeout) or isinstance(reason, NewConnectionError)
                 message = self.secrets.redact(f"{what}: no answer ({type(exc).__name__}: {exc})")
-                raise (Transient(message) if safe else Uncertain(message)) from None
+                if safe:
+                    raise Transient(message) from None
+                raise uncertain(f"no complete answer ({type(exc).__name__})") from None
             try:
-                body = response.json()
+                body = json.loads(raw)
             except ValueError:
-                body = {}
-            if response.status_code == 200 and body.get("ok"):
-                return body["result"]
-            detail = self.secrets.redact(str(body.get("description") or response.reason))
-            status = body.get("error_code") or response.status_code
-            if status == 429 or status >= 500:
+                body = None
+            if not isinstance(body, dict) or not isinstance(body.get("ok"), bool):
+                ctype = response.headers.get("Content-Type", "?").split(";")[0]
+                raise uncertain(f"answer {response.status_code} is not the Bot API's JSON ({ctype})")
+            if body["ok"]:
+                result = body.get("result")
+                if response.status_code != 200 or not isinstance(result, dict) or "message_id" not in result:
+                    raise uncertain(f"answer {response.status_code} has no message in it")
+                return result
+            detail = self.secrets.redact(str(body.get("description") or response.reason)[:300])
+            status = body.get("error_code")
+            if not isinstance(status, int):
+                status = response.status_code
+            if status == 429:
                 wait = (body.get("parameters") or {}).get("retry_after")
-                raise Transient(f"{what}: {status} {detail}", float(wait) if wait is not None else None)
-            raise Refused(f"{what}: {status} {detail}", status)
+                wait = float(wait) if isinstance(wait, int | float) else None
+                raise Transient(f"{what}: 429 {detail}", wait)
+            if 400 <= status < 500 and 400 <= response.status_code < 500:
+                raise Refused(f"{what}: {status} {detail}", status)
+            raise uncertain(f"answer {status} {detail}")
 
         return self.retry.call(what, attempt)
 
@@ -94,6 +126,17 @@ class Telegram:
         """What the ledger records before the call (Telegram offers nothing to repeat safely)."""
         return {"first_sent_at": now.isoformat()}
 
+    def refresh(self, intent: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        """Never reached for Telegram (recover() makes every unconfirmed send uncertain)."""
+        return intent
+
+    def resolve(self, item: Item, ref: str) -> dict[str, Any]:
+        """``--resolve KEY=sent:ID``: the message id (or its t.me link) a person found in the chat."""
+        mid = ref.strip().rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+        if not mid.isdigit():
+            raise PublishError(f"--resolve: {ref!r} is not a Telegram message id or t.me link")
+        return {"id": mid, "chat": self.chat, "resolved_by_hand": True}
+
     def recover(self, item: Item, intent: dict[str, Any]) -> dict[str, Any] | None:
         """A bot cannot look a message up: an unconfirmed send is uncertain."""
         raise Uncertain(
@@ -111,7 +154,7 @@ class Telegram:
         parent: dict[str, Any] | None,
     ) -> dict[str, Any]:
         """Send the photo with its caption (or the text), replying to ``parent``; return the message id."""
-        data: dict[str, Any] = {"chat_id": self.chat}
+        data: dict[str, Any] = {"chat_id": self.chat, "_key": item.key}
         if parent:
             data["reply_parameters"] = json.dumps({"message_id": int(parent["id"])})
         if item.card:
