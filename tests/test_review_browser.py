@@ -361,3 +361,36 @@ def test_paged_overview_search_and_links(browser: Any, tmp_path: Path) -> None:
     assert broken_images(page) == []
     assert watch.problems == []
     context.close()
+
+
+# --- a real build of a made-up roster (review_project.py) ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A week built by `campaign-kit build` from 8 made-up mothers; the cycle folder."""
+    from review_project import build_project, made_up_people, make_project
+
+    root = make_project(tmp_path_factory.mktemp("built") / "proj", made_up_people(8))
+    return build_project(root, jobs=2)
+
+
+def count_images(page: Any) -> int:
+    return sum(frame.evaluate("document.images.length") for frame in page.frames)
+
+
+def test_real_build_from_disk_has_no_failed_image(browser: Any, built: Path) -> None:
+    """Opened as `campaign-kit preview` prints it: every card and newsletter image loads."""
+    failed: list[str] = []
+    context, page, watch = open_page(browser, (built / "index.html").as_uri())
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    load_everything(page)
+    for frame in page.frames[1:]:
+        frame.wait_for_load_state("load")
+        wait_until(frame, "[...document.images].every(i => i.complete)")
+    # 5 featured women x 3 languages x 5 formats on the page, 5 link cards per newsletter frame.
+    assert count_images(page) >= 75 + 6 * 5
+    assert broken_images(page) == []
+    assert failed == []
+    assert watch.problems == []
+    context.close()

@@ -14,11 +14,12 @@ as they are, and a missing part of the kit (``--only cards``) simply leaves its 
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from babel.core import Locale as BabelLocale
 from babel.core import UnknownLocaleError
@@ -91,8 +92,9 @@ NEWSLETTER_WIDTHS = (("Phone", 375), ("Desktop", 640))
 CARD_RE = re.compile(r"cards/([^/]+)/([^/]+)/([^/]+)\.png\Z")
 LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
 TOKEN_RE = re.compile(r"[^a-z0-9]+")
-# Attributes through which an e-mail client fetches an image; links (href) stay as sent.
-IMAGE_ATTR_RE = re.compile(r"""(\b(?:src|background)\s*=\s*)(["'])(https?://[^"'\s<>]+)\2""", re.I)
+# Attributes through which an e-mail client fetches an image (absolute or relative); links
+# (href) stay as sent.
+IMAGE_ATTR_RE = re.compile(r"""(\b(?:src|background)\s*=\s*)(["'])([^"'\s<>]+)\2""", re.I)
 
 
 def render_review(
@@ -673,7 +675,7 @@ class _Builder:
             lang = self.langs[code]
             srcdoc = None
             if html is not None:
-                srcdoc = _local_images(html, set(self.files) | set(self.texts))
+                srcdoc = _local_images(html, set(self.files) | set(self.texts), html_rel)
             plain = _decode(self.texts.get(f"newsletter/{code}.txt"))
             blocks.append(
                 {
@@ -859,21 +861,33 @@ def _http_url(url: Any) -> str:
     return ""
 
 
-def _local_images(html: str, local: set[str]) -> str:
+def _local_images(html: str, local: set[str], base: str = "newsletter/") -> str:
     """Point the newsletter's images at this folder's copies, for an offline preview.
 
     The sent newsletter loads its images from ``--asset-base-url``; the review page must not
     touch the network, and before upload those URLs may not exist yet. An absolute image URL
     whose path ends in a file of this cycle folder becomes that relative path; links stay as sent.
+    A preview build's relative paths (``../cards/...``) are written for the newsletter's own
+    file, ``base``; inlined into ``index.html`` they would resolve beside the cycle folder
+    (``file://.../out/<appeal>/cards/...``, nothing there), so they are rebased on the folder.
     """
 
     def swap(m: re.Match[str]) -> str:
-        path = urlsplit(m.group(3)).path.lstrip("/")
-        parts = path.split("/")
-        for i in range(len(parts)):
-            rel = "/".join(parts[i:])
-            if rel in local:
-                return f"{m.group(1)}{m.group(2)}{rel}{m.group(2)}"
+        url = m.group(3)
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https"):
+            path = parts.path.lstrip("/")
+            segments = path.split("/")
+            for i in range(len(segments)):
+                rel = "/".join(segments[i:])
+                if rel in local:
+                    return f"{m.group(1)}{m.group(2)}{rel}{m.group(2)}"
+            return m.group(0)
+        if parts.scheme or parts.netloc or url.startswith(("/", "#")):
+            return m.group(0)  # data:, cid:, site-absolute: nothing of this folder's
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(base), unquote(parts.path)))
+        if rel in local:
+            return f"{m.group(1)}{m.group(2)}{quote(rel)}{m.group(2)}"
         return m.group(0)
 
     return IMAGE_ATTR_RE.sub(swap, html)
