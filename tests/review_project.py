@@ -60,12 +60,17 @@ def make_project(root: Path, people: list[dict[str, Any]]) -> Path:
     return root
 
 
-def build_project(root: Path, *, everyone: bool = False, jobs: int = 1) -> Path:
+def build_project(
+    root: Path, *, everyone: bool = False, jobs: int = 1, only: tuple[str, ...] | None = None
+) -> Path:
     """Build the mothers appeal's week in ``root/out``; return the cycle folder."""
     from campaign_kit.build import BuildOptions, build
     from campaign_kit.cycles import parse_cycle
     from campaign_kit.project import Project
 
     out = root / "out"
-    build(Project(root), BuildOptions(cycle=parse_cycle(CYCLE), out=out, jobs=jobs, everyone=everyone))
+    options = BuildOptions(cycle=parse_cycle(CYCLE), out=out, jobs=jobs, everyone=everyone)
+    if only is not None:
+        options = BuildOptions(cycle=parse_cycle(CYCLE), out=out, jobs=jobs, everyone=everyone, only=only)
+    build(Project(root), options)
     return out / "mothers" / CYCLE

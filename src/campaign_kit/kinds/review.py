@@ -30,6 +30,7 @@ class ReviewKind:
             inputs.digests["roster"],
             inputs.digests["campaign"],
             inputs.languages,
+            [p.id for p in inputs.selection],
         )
 
         def render() -> Rendered:

@@ -37,6 +37,19 @@ THREADS_PAGE = "index-threads-{lang}.html"
 # More roll-call parts than this (the 27 mothers' threads have about 60) and the threads leave
 # index.html for a page per language: at 1,500 women they are 4,000 parts and 6 MB.
 THREAD_PARTS_INLINE = 200
+# A list longer than its limit (posts near their limit, women, files) shows its first LIST_FIRST
+# entries and its count on the overview, and the whole list on a page of its own: at 15,000
+# women the near-limit list alone was 27,715 posts and most of a 10-19 MB overview.
+# The file list is folded away, and a week's folder holds a few hundred: it moves later.
+LIST_FIRST = 10
+LIST_PAGES = (
+    ("attention", 100, "index-attention.html", "Posts near or over their limit"),
+    ("attention_threads", 100, "index-attention-threads.html", "Roll-call parts near their limit"),
+    ("directory", 100, "index-women.html", "Every woman of this review"),
+    ("files", 1000, "index-files.html", "Every file in this folder"),
+)
+# Past this many pages of women the pager links the first, last and nearest pages only.
+PAGER_ALL = 15
 # A page is written on in pieces of about this many characters, never held whole.
 CHUNK_CHARS = 1 << 18
 
@@ -56,7 +69,10 @@ STATUS_LABELS = {
     "sentenced": "Sentenced",
     "pre_trial": "Pre-trial detention",
     "compulsory_treatment": "Compulsory treatment",
-    "released": "Released",
+    "house_arrest": "House arrest",
+    "restricted_freedom": "Restricted freedom",
+    "unknown": "Status unknown",
+    "released": "Released (not in the total)",
 }
 SENTENCE_LABELS = {
     "under_3_years": "Under 3 years",
@@ -196,13 +212,17 @@ def review_outputs(
     thread_parts = sum(group["count"] for block in page["threads"] for group in block["groups"])
     split_women = len(women) > size
     split_threads = bool(page["threads"]) and (split_women or thread_parts > THREAD_PARTS_INLINE)
-    if not split_women and not split_threads:
-        yield REVIEW_INDEX, _page(templates_dir, page)
-        return
     chunks = [women[i : i + size] for i in range(0, len(women), size)] if split_women else []
     names = [f"index-{n}.html" for n in range(2, len(chunks) + 2)]
     parts = [
-        {"href": names[n], "first": chunk[0].get("number"), "last": chunk[-1].get("number"), "n": n + 1}
+        {
+            "href": names[n],
+            "first": chunk[0].get("number"),
+            "last": chunk[-1].get("number"),
+            "n": n + 1,
+            "gap": False,
+            "key": "women",
+        }
         for n, chunk in enumerate(chunks)
     ]
     where: dict[str, str] = {}
@@ -220,6 +240,7 @@ def review_outputs(
                     "name_latin": woman["name_latin"],
                     "name_cyrillic": woman["name_cyrillic"],
                     "status_line": woman["status_line"],
+                    "featured": woman["featured"],
                     "search": " ".join((woman["name_latin"], woman["name_cyrillic"], woman["id"])).lower(),
                 }
             )
@@ -229,7 +250,9 @@ def review_outputs(
     for block in page["threads"] if split_threads else ():
         href = THREADS_PAGE.format(lang=block["code"])
         count = sum(group["count"] for group in block["groups"])
-        threads_pages.append({"href": href, "english": block["english"], "count": count, "block": block})
+        threads_pages.append(
+            {"href": href, "english": block["english"], "count": count, "block": block, "key": "threads"}
+        )
         where[block["anchor"]] = href
         for group in block["groups"]:
             where[group["anchor"]] = href
@@ -239,8 +262,20 @@ def review_outputs(
         target = item["href"].lstrip("#")
         if target in where:
             item["href"] = f"{where[target]}{item['href']}"
-    nav = {"parts": parts, "threads_pages": threads_pages}
-    overview = {**page, **nav, "threads": [], "directory": directory, "part": None}
+    # Long lists (thousands of posts near their limit, every woman, every file) show their
+    # count and first few on the overview; the whole list is a page of its own, read on demand.
+    lists: list[dict[str, Any]] = []
+    summary: dict[str, Any] = {}
+    for key, inline, href, title in LIST_PAGES:
+        full = directory if key == "directory" else page[key]
+        if len(full) > inline:
+            lists.append({"key": key, "href": href, "title": title, "items": full})
+            summary[key] = full[:LIST_FIRST]
+            summary[f"{key}_more"] = {"href": href, "count": len(full), "rest": len(full) - LIST_FIRST}
+        elif key == "directory":
+            summary[key] = full
+    nav = {"parts": _pager(parts), "all_parts": len(parts), "threads_pages": threads_pages, "lists": lists}
+    overview = {**page, **nav, **summary, "threads": [] if split_threads else page["threads"], "part": None}
     if split_women:
         overview["women"] = []
     yield REVIEW_INDEX, _page(templates_dir, overview)
@@ -248,13 +283,38 @@ def review_outputs(
         view = {**page, **nav, **_ONLY_WOMEN, "women": [], "threads": [tp["block"]], "part": tp}
         yield tp["href"], _page(templates_dir, view)
     for part, chunk in zip(parts, chunks, strict=True):
-        view = {**page, **nav, **_ONLY_WOMEN, "women": chunk, "part": part}
+        view = {**page, **nav, **_ONLY_WOMEN, "women": chunk, "part": part, "parts": _pager(parts, part)}
         yield part["href"], _page(templates_dir, view)
+    for listed in lists:
+        view = {**page, **nav, **_ONLY_WOMEN, "women": [], "part": listed, listed["key"]: listed["items"]}
+        yield listed["href"], _page(templates_dir, view)
+
+
+def _pager(parts: list[dict[str, Any]], current: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The page links a pager shows: all of a few; of many, the first, last and nearest ones.
+
+    300 pages of women (15,000) linked from every page would be 90,000 links; the women list
+    (``index-women.html``) reaches every page anyway.
+    """
+    if len(parts) <= PAGER_ALL:
+        return parts
+    at = parts.index(current) if current in parts else 0
+    keep = {0, 1, len(parts) - 2, len(parts) - 1, *range(max(0, at - 2), min(len(parts), at + 3))}
+    shown: list[dict[str, Any]] = []
+    for n in sorted(keep):
+        if shown and n != parts.index(shown[-1]) + 1:
+            shown.append({"gap": True, "href": ""})
+        shown.append(parts[n])
+    return shown
 
 
 # What a page of women (or a threads page) leaves to the overview.
 _ONLY_WOMEN: dict[str, Any] = {
     "directory": [],
+    "directory_more": None,
+    "attention_more": None,
+    "attention_threads_more": None,
+    "files_more": None,
     "attention": [],
     "attention_threads": [],
     "threads": [],
@@ -294,6 +354,9 @@ def review_view(
     (posts near or over their limit); ``files``. A post carries its text, ``length``, ``limit``,
     ``percent``, ``state`` (``ok``, ``near``, ``over`` or ``none`` without a limit) and the
     ``id`` of the element its copy button copies from.
+
+    "Featured this week" counts and marks the contexts' ``selection`` (the week's recorded
+    women, as the manifest has them), whatever ``build --all`` adds beside them.
     """
     builder = _Builder(contexts, files, texts, posts)
     return builder.page()
@@ -314,6 +377,10 @@ class _Builder:
         self.texts = texts
         self.first = next(iter(contexts.values()), {})
         self.posts = _clean_posts(posts) if posts is not None else _read_posts(texts.get("posts.json"))
+        # The week's selection (facts.featured_ids, as the manifest records it), not the
+        # everyone a `build --all` makes cards for.
+        self.selection = [v["id"] for v in self.first.get("selection", self.first.get("featured", []))]
+        self.selection_set = set(self.selection)
         self.serial = 0
         self.attention: list[dict[str, Any]] = []
         self._by_id: dict[str, dict[str, dict[str, Any]]] = {}
@@ -388,9 +455,7 @@ class _Builder:
             },
             "languages": [self.langs[c] for c in self.lang_codes],
             "cyrillic_lang": cyrillic[0] if cyrillic else "",
-            # The week's selection (facts.featured_ids, as the manifest records it), not the
-            # everyone a `build --all` makes cards for.
-            "featured": len(ctx.get("selection", ctx.get("featured", []))),
+            "featured": len(self.selection),
             "women": women,
             "threads": threads,
             "appeal_texts": appeal_texts,
@@ -402,8 +467,14 @@ class _Builder:
             ),
             # Roll-call parts are packed as full as they may be: near the limit by design.
             "attention_threads": [a for a in self.attention if a["thread"] and a["state"] == "near"],
-            # Set by review_files when the women are split over pages.
+            # Set by review_outputs when the women are split over pages, or a list is long.
             "directory": [],
+            "directory_more": None,
+            "attention_more": None,
+            "attention_threads_more": None,
+            "files_more": None,
+            "lists": [],
+            "all_parts": 0,
             "parts": [],
             "part": None,
             "threads_pages": [],
@@ -442,7 +513,7 @@ class _Builder:
         for post in self.posts:
             if post["id"] in ids and post.get("kind") != "thread":
                 posts.setdefault((post["id"], post["lang"]), []).append(post)
-        featured = {v["id"] for v in self.first.get("featured", [])}
+        featured = set(self.selection) | {v["id"] for v in self.first.get("featured", [])}
         with_files = {pid for pid, _ in cards} | {pid for pid, _ in posts}
         women = []
         for view in people:
@@ -495,6 +566,7 @@ class _Builder:
         return {
             "id": pid,
             "anchor": f"woman-{pid}",
+            "featured": pid in self.selection_set,
             "number": view.get("number"),
             "name_latin": view.get("name_latin", ""),
             # Beside the Latin heading, her name in the first Cyrillic language's own form.

@@ -1,0 +1,123 @@
+"""What the review page's overview says of the week: counts from the build, long lists short.
+
+Each test builds a made-up roster (tests/review_project.py) in tmp_path; only the posts are
+built (the review page always follows), so no card is rendered.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from campaign_kit.render import review
+from review_project import build_project, made_up_people, make_project
+
+
+def _stat(page: str, label: str) -> str:
+    m = re.search(rf"<dt>{re.escape(label)}</dt><dd>([^<]*)</dd>", page)
+    assert m, label
+    return m.group(1)
+
+
+def test_featured_is_the_recorded_week_even_after_build_all(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", made_up_people(12))
+    folder = build_project(root, only=("posts",))
+    recorded = json.loads((folder / "manifest.json").read_text("utf-8"))["featured"]
+    assert len(recorded) == 5
+    folder = build_project(root, only=("posts",), everyone=True)
+    assert json.loads((folder / "manifest.json").read_text("utf-8"))["featured"] == recorded
+    page = (folder / "index.html").read_text("utf-8")
+    assert _stat(page, "Featured this week") == "5"
+    assert _stat(page, "Women in the appeal") == "12"
+    # --all shows everyone; the week's five are the ones marked.
+    assert page.count('class="featured-mark">Featured this week<') == 5
+
+
+def test_by_status_counts_the_released_women(tmp_path: Path) -> None:
+    people = made_up_people(9)
+    for rec in people[:2]:
+        rec.update(
+            status="released",
+            sentence_months=None,
+            facility=None,
+            released_on="2025-06-01",
+            history=[
+                {"status": "sentenced", "on": "2022", "sentence_months": 60, "source": None},
+                {"status": "released", "on": "2025-06-01", "sentence_months": None, "source": None},
+            ],
+        )
+    root = make_project(tmp_path / "p", people)
+    folder = build_project(root, only=("posts",))
+    page = (folder / "index.html").read_text("utf-8")
+    assert _stat(page, "Women in the appeal") == "7"
+    m = re.search(r'<th scope="row">Released \(not in the total\)</th><td class="n">(\d+)</td>', page)
+    assert m and m.group(1) == "2"
+
+
+def _attention_posts(n: int) -> list[dict[str, object]]:
+    return [
+        {
+            "id": None,
+            "kind": "thread",
+            "platform": "x",
+            "lang": "en",
+            "text": f"part {i}",
+            "length": 279,
+            "limit": 280,
+            "part": i,
+            "parts": n,
+        }
+        for i in range(1, n + 1)
+    ] + [
+        {
+            "id": "nobody",
+            "platform": "bluesky",
+            "lang": "en",
+            "text": f"post {i}",
+            "length": 310,
+            "limit": 300,
+        }
+        for i in range(n)
+    ]
+
+
+def test_long_lists_show_their_count_and_first_few_and_link_the_rest() -> None:
+    contexts = {"en": {"lang": "en", "people": [], "featured": []}}
+    files = {f"x/{i}.txt": {"path": f"x/{i}.txt", "sha256": "0" * 64, "size": 1} for i in range(1500)}
+    pages = dict(
+        review.review_files(
+            templates_dir=review_templates(),
+            contexts=contexts,
+            files=files,
+            texts={},
+            posts=_attention_posts(400),
+        )
+    )
+    overview = pages["index.html"].decode()
+    assert "All 400 posts</a>" in overview and "All 400 thread parts</a>" in overview
+    assert "All 1500 files</a>" in overview
+    # The first ten of each list, not all of them.
+    assert overview.count('<li class="over">') == review.LIST_FIRST
+    assert overview.count('<li class="near">') == review.LIST_FIRST
+    assert overview.count('<li><a href="x/') == review.LIST_FIRST
+    assert pages["index-attention.html"].decode().count('<li class="over">') == 400
+    assert pages["index-attention-threads.html"].decode().count('<li class="near">') == 400
+    assert pages["index-files.html"].decode().count('<li><a href="x/') == 1500
+
+
+def review_templates() -> Path:
+    return Path(__file__).resolve().parents[1] / "templates"
+
+
+def test_pager_of_many_pages_links_the_ends_and_the_neighbours() -> None:
+    parts = [{"href": f"index-{n}.html", "gap": False} for n in range(2, 302)]
+    shown = review._pager(parts, parts[150])
+    hrefs = [p["href"] for p in shown]
+    assert hrefs[:2] == ["index-2.html", "index-3.html"] and hrefs[-2:] == [
+        "index-300.html",
+        "index-301.html",
+    ]
+    assert "index-152.html" in hrefs and "index-150.html" in hrefs and "index-154.html" in hrefs
+    assert len(shown) < 15 and sum(1 for p in shown if p["gap"]) == 2
+    assert review._pager(parts[:10]) == parts[:10]
