@@ -10,6 +10,8 @@ and ``<lang>.json`` (subject, preheader, From, the platform's field names) under
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 from campaign_kit import jsonstrict
 from campaign_kit.config import ESP_TAGS, KNOWN_ESPS
 from campaign_kit.errors import EspError
+from campaign_kit.esp.template_syntax import escape_html, escape_text
 from campaign_kit.output import BuildLock, Writer, read_nofollow
 
 EXPORT_DIR = "esp"
@@ -122,6 +125,9 @@ def load_handoffs(folder: Path, languages: tuple[str, ...]) -> list[Handoff]:
 def translate(handoff: Handoff, esp: str) -> tuple[str, str]:
     """The HTML and text with ``esp``'s merge tags in place of the ones the build used.
 
+    Everything else is escaped for ``esp``'s template language (see ``template_syntax``): the
+    only tags the platform finds are the two the build placed, whatever a roster value says.
+
     Raises:
         EspError: unknown platform, or the built unsubscribe tag is not in the HTML and text
             (the files were edited, or built with other settings).
@@ -137,11 +143,21 @@ def translate(handoff: Handoff, esp: str) -> tuple[str, str]:
             f"newsletter/{handoff.lang}: the unsubscribe merge tag {source!r} is not in the built "
             "HTML and text; rebuild the newsletter"
         )
-    for kind in ("unsubscribe", "view_online"):
-        old = handoff.merge_tags.get(kind, "")
-        if old and old != target[kind]:
-            html, txt = html.replace(old, target[kind]), txt.replace(old, target[kind])
-    return html, txt
+    tags = {
+        handoff.merge_tags[kind]: target[kind]
+        for kind in ("unsubscribe", "view_online")
+        if handoff.merge_tags.get(kind)
+    }
+    split = re.compile("|".join(re.escape(tag) for tag in sorted(tags, key=len, reverse=True)))
+
+    def convert(text: str, escape: Callable[[str, str], str]) -> str:
+        out, pos = [], 0
+        for match in split.finditer(text):
+            out += [escape(text[pos : match.start()], esp), tags[match.group(0)]]
+            pos = match.end()
+        return "".join([*out, escape(text[pos:], esp)])
+
+    return convert(html, escape_html), convert(txt, escape_text)
 
 
 def export(folder: Path, out_root: Path, languages: tuple[str, ...], esp: str) -> list[str]:
@@ -171,8 +187,8 @@ def _export(folder: Path, out_root: Path, languages: tuple[str, ...], esp: str) 
         record: dict[str, Any] = {
             "esp": esp,
             "lang": h.lang,
-            "subject": h.subject,
-            "preheader": h.preheader,
+            "subject": escape_text(h.subject, esp),
+            "preheader": escape_text(h.preheader, esp),
             "from": h.sender,
             "from_name": h.from_name,
             "from_email": h.from_email,

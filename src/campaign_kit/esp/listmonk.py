@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import http.client
 import json
 import os
 import urllib.error
@@ -29,6 +30,7 @@ from typing import Any
 from campaign_kit.config import Campaign
 from campaign_kit.errors import EspError
 from campaign_kit.esp.export import EXPORT_DIR, load_handoffs, translate
+from campaign_kit.esp.template_syntax import escape_text
 from campaign_kit.output import BuildLock, Writer
 
 URL_ENV = "CAMPAIGN_KIT_LISTMONK_URL"
@@ -52,6 +54,37 @@ class Pushed:
     send_at: str | None
 
 
+class _Redirect(Exception):
+    def __init__(self, target: str, why: str) -> None:
+        super().__init__(target)
+        self.target = target
+        self.why = why
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only for a GET to the same origin.
+
+    urllib sends every header the request carries to the new address, Authorization included,
+    and turns a redirected POST into a GET without its body: neither may happen to the API.
+    """
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        target = urllib.parse.urljoin(req.full_url, newurl)
+        scheme, host, port = _origin(target)
+        shown = f"{scheme}://{host}" + (f":{port}" if port not in (80, 443, None) else "")
+        if _origin(req.full_url) != (scheme, host, port):
+            raise _Redirect(shown, "another address")
+        if req.get_method() not in ("GET", "HEAD"):
+            raise _Redirect(shown + urllib.parse.urlsplit(target).path, f"answering a {req.get_method()}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 class Client:
     """A minimal JSON client for listmonk's ``/api``; errors become ``EspError``."""
 
@@ -61,6 +94,7 @@ class Client:
         # listmonk 4+ API users: "Authorization: token user:token" (basic auth also works).
         self._auth = f"token {user}:{token}"
         self._secrets = (token, base64.b64encode(f"{user}:{token}".encode()).decode())
+        self._opener = urllib.request.build_opener(_SameOriginRedirects())
 
     def request(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
         """``method path`` with a JSON body; return the response's ``data``."""
@@ -72,14 +106,22 @@ class Client:
             req.add_header("Content-Type", "application/json; charset=utf-8")
         where = f"listmonk {method} {path.split('?')[0]}"
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - checked scheme
+            with self._opener.open(req, timeout=self.timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as exc:
             raise EspError(f"{where}: {exc.code} {self._message(exc.read())}") from None
+        except _Redirect as exc:
+            raise EspError(
+                f"{where}: the server redirects to {exc.target}, {exc.why}; campaign-kit does not "
+                f"follow it (the token would go along): set {URL_ENV} to the address listmonk answers at"
+            ) from None
         except TimeoutError:
             raise EspError(f"{where}: no answer within {self.timeout:g} seconds") from None
         except urllib.error.URLError as exc:
             raise EspError(f"{where}: cannot connect ({self._clean(str(exc.reason))})") from None
+        except (OSError, http.client.HTTPException) as exc:
+            # A dropped or cut-off answer: no traceback for a server's doing.
+            raise EspError(f"{where}: no complete answer ({type(exc).__name__})") from None
         try:
             return json.loads(raw.decode("utf-8"))["data"]
         except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
@@ -180,6 +222,13 @@ def push(
             f"{campaign.path}: newsletter.listmonk.lists has no listmonk list for "
             f"{', '.join(missing)} (e.g. lists = {{ en = [1] }})"
         )
+    template_id = settings.get("template_id")
+    if isinstance(template_id, bool) or not isinstance(template_id, int) or template_id < 1:
+        raise EspError(
+            f"{campaign.path}: newsletter.listmonk.template_id must be the id of a listmonk campaign "
+            'template whose body is only {{ template "content" . }}: without it listmonk wraps the '
+            "newsletter (a whole page with its own footer) in its default template, a second footer"
+        )
     testers = tuple(test_to) or tuple(settings.get("test_subscribers", ()))
     if not testers:
         raise EspError("no test recipient: pass --test-to ADDR or set newsletter.listmonk.test_subscribers")
@@ -209,7 +258,7 @@ def _push_one(
     name = f"{appeal} {cycle} {h.lang}"
     body: dict[str, Any] = {
         "name": name,
-        "subject": h.subject,
+        "subject": escape_text(h.subject, "listmonk"),
         "lists": list(lists),
         "from_email": h.sender,
         "type": "regular",
@@ -219,8 +268,7 @@ def _push_one(
         "messenger": "email",
         "tags": ["campaign-kit", appeal, cycle, h.lang],
     }
-    if settings.get("template_id") is not None:
-        body["template_id"] = settings["template_id"]
+    body["template_id"] = settings["template_id"]
     if h.list_id:
         body["headers"] = [{"List-Id": f"<{h.list_id}>"}]
     query = urllib.parse.urlencode({"query": name, "per_page": "all"})
