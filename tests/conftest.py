@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+
+def in_ci() -> bool:
+    """Whether the tests run under CI (``CI=true``, as CI services and ``.ci/run`` set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require_tool(reason: str) -> NoReturn:
+    """Skip a test whose tool (the local PDS, Chromium, SpamAssassin) is missing; under CI, fail.
+
+    A green CI must mean these tests ran: ``.ci/run`` installs the tools, so a missing one there
+    is a broken CI, not a reason to pass quietly.
+    """
+    if in_ci():
+        pytest.fail(f"CI=true: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

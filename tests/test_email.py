@@ -22,7 +22,7 @@ from campaign_kit.errors import NewsletterError
 from campaign_kit.render.email import PLACEHOLDER_TO, build_eml, cycle_date, proof_eml, transfer_encoding
 from campaign_kit.render.newsletter import render_newsletter
 from campaign_kit.roster import load_roster
-from conftest import send_campaign
+from conftest import require_tool, send_campaign
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -189,11 +189,9 @@ def test_non_ascii_display_names_are_encoded(letters):
     assert decoded(data, "From") == "Жанчыны — палітычныя вязні <news@belaruswomen.org>"
 
 
-@pytest.mark.skipif(
-    shutil.which("spamassassin") is None,
-    reason="spamassassin is not installed (apt-get install spamassassin)",
-)
 def test_spamassassin_scores_at_most_one(emls):
+    if shutil.which("spamassassin") is None:
+        require_tool("spamassassin is not installed (apt-get install spamassassin)")
     # Local rules only (-L): no network. One run over an mbox of the three languages, since
     # starting SpamAssassin costs more than checking a message.
     mbox = b"".join(

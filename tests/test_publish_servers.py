@@ -348,10 +348,12 @@ class Pds:
 
 
 def start_pds(timeout: float = 120.0) -> Pds:
-    """Start the PDS with ``scripts/pds.sh run``; ``pytest.skip`` with the reason if it cannot."""
+    """Start the PDS with ``scripts/pds.sh run``; skip with the reason if it cannot (under CI: fail)."""
+    from conftest import require_tool
+
     check = subprocess.run(["bash", str(PDS_SCRIPT), "check"], capture_output=True)
     if check.returncode != 0:
-        pytest.skip("local Bluesky PDS not installed: run `bash scripts/pds.sh install` (.ci/run does)")
+        require_tool("local Bluesky PDS not installed: run `bash scripts/pds.sh install` (.ci/run does)")
     env = {**os.environ, "PDS_PASSWORD": PDS_PASSWORD, "PDS_HANDLE": "kit-publisher.test"}
     # stdin stays open: the server stops when it closes, so a dead test leaves no PDS behind.
     proc = subprocess.Popen(
@@ -372,7 +374,7 @@ def start_pds(timeout: float = 120.0) -> Pds:
     if not line:
         proc.kill()
         err = proc.stderr.read().decode(errors="replace")[-800:] if proc.stderr else ""
-        pytest.skip(f"local Bluesky PDS did not start within {timeout:.0f} s: {err}")
+        require_tool(f"local Bluesky PDS did not start within {timeout:.0f} s: {err}")
     info = json.loads(line)
     return Pds(proc, info["url"], info["handle"], info["did"])
 

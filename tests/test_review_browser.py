@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from conftest import require_tool
 from test_review import REPO, make_contexts, render_cycle, serve_in_thread
 
 pytestmark = pytest.mark.browser
@@ -35,10 +36,11 @@ ARTIFACTS = REPO / "test-artifacts"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="the playwright Python package is not installed"
-    )
+        require_tool(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        require_tool("the playwright Python package is not installed (pip install -e '.[test]')")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield browser
@@ -307,10 +309,10 @@ def test_real_build(browser: Any, tmp_path: Path) -> None:
     try:
         build(Project(project), BuildOptions(cycle=parse_cycle("2026-W48"), out=out, jobs=2))
     except Exception as exc:  # noqa: BLE001 - any failure means the build is not ready yet
-        pytest.skip(f"campaign-kit build does not run end to end yet: {type(exc).__name__}: {exc}")
+        require_tool(f"campaign-kit build does not run end to end yet: {type(exc).__name__}: {exc}")
     folder = out / "mothers" / "2026-W48"
     if not (folder / "index.html").is_file():
-        pytest.skip("the build wrote no review page yet")
+        require_tool("the build wrote no review page yet")
     url, stop, thread = serve_in_thread(folder)
     try:
         context, page, watch = open_page(browser, url)
