@@ -13,6 +13,7 @@ from typing import Any
 
 from campaign_kit.errors import ConfigError
 from campaign_kit.roster import text_problems
+from campaign_kit.schedule import Account, Schedule, parse_accounts, parse_schedule
 from campaign_kit.toml_reader import TomlReader
 
 # A language is files only (templates/locale/<lang>.toml and its templates; validate checks
@@ -137,6 +138,8 @@ class Campaign:
     appeals: dict[str, Appeal]
     path: str = "campaign.toml"
     digest: str = ""
+    schedule: Schedule = field(default_factory=Schedule)
+    accounts: tuple[Account, ...] = ()
 
     def appeal(self, key: str) -> Appeal:
         """Return appeal ``key`` or raise ``ConfigError`` naming the ones that exist."""
@@ -390,6 +393,9 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         if name not in KNOWN_PLATFORMS:
             r.bad("platforms", f"unknown platform {name!r} (known: {', '.join(KNOWN_PLATFORMS)})")
     hashtags = r.hashtags(data.get("hashtags"), "hashtags")
+    known_platforms = tuple(p for p in platforms if p in KNOWN_PLATFORMS)
+    schedule = parse_schedule(r, data, known_platforms)
+    accounts = parse_accounts(r, data, languages, known_platforms)
 
     org = r.get(data, "organisation", "", dict) or {}
     org_name = r.per_language(org, "name", "organisation", languages)
@@ -476,6 +482,8 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         appeals=appeals,
         path=path,
         digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        schedule=schedule,
+        accounts=accounts,
     )
 
 

@@ -102,11 +102,16 @@ class Post:
         limit: The platform's limit for this post.
         alt_text: The card's alt text (None without a card, or where images take none).
         card: The card's path relative to the cycle's output folder, or None.
-        date: The day in the cycle week it is scheduled for.
+        date: The day in the cycle week it is scheduled for (the local date of ``due``).
         dropped: Optional parts left out to fit, in the order dropped.
         part: For a thread part, its number (1-based); None for a post.
         parts: For a thread part, how many parts the thread has; None for a post.
         ids: The women named in the text, in order.
+        due: When it is to go out: local time in the schedule's zone, with its offset
+            (:mod:`campaign_kit.schedule`); None in a posts.json written before the plan.
+        account: The account it goes out from (``bluesky:belaruswomen.bsky.social``: platform
+            and handle, chat or URL, never a secret); None where campaign.toml names none for
+            its platform and language.
 
     """
 
@@ -125,6 +130,8 @@ class Post:
     part: int | None = None
     parts: int | None = None
     ids: tuple[str, ...] = field(default=())
+    due: dt.datetime | None = None
+    account: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the shape of a ``posts.json`` record, stable key order)."""
@@ -134,6 +141,8 @@ class Post:
             "platform": self.platform,
             "lang": self.lang,
             "date": self.date.isoformat(),
+            "due": self.due.isoformat() if self.due else None,
+            "account": self.account,
             "text": self.text,
             "api_text": self.api_text,
             "length": self.length,
@@ -153,6 +162,15 @@ class Post:
             date = dt.date.fromisoformat(_get(data, "date", str, where))
         except ValueError:
             raise BuildError(f"{where}: field 'date' is not a YYYY-MM-DD date") from None
+        due_text = _opt(data, "due", str, where)
+        due = None
+        if due_text is not None:
+            try:
+                due = dt.datetime.fromisoformat(due_text)
+            except ValueError:
+                due = None
+            if due is None or due.tzinfo is None:
+                raise BuildError(f"{where}: field 'due' is not an ISO 8601 time with an offset") from None
         return cls(
             kind=_get(data, "kind", str, where),
             id=_opt(data, "id", str, where),
@@ -169,6 +187,8 @@ class Post:
             part=_opt(data, "part", int, where),
             parts=_opt(data, "parts", int, where),
             ids=tuple(_get(data, "ids", list, where)),
+            due=due,
+            account=_opt(data, "account", str, where),
         )
 
 

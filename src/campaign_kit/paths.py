@@ -11,6 +11,7 @@ MANIFEST = "manifest.json"
 REVIEW = "index.html"
 POSTS_JSON = "posts.json"
 SCHEDULE_CSV = "schedule.csv"
+CALENDAR_ICS = "calendar.ics"
 # Written by ``approve`` and ``publish``, never by ``build``: a build keeps them.
 APPROVAL = "approval.json"
 LEDGER = "published.json"

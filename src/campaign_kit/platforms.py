@@ -1078,6 +1078,8 @@ PLATFORMS: dict[str, Platform] = {
             unit="UTF-16 units",
             message_limit=4096,
             alt_text=False,
+            # The roll call as replies of plain messages: 4,096 units each, not a caption's 1,024.
+            thread=True,
         ),
     )
 }

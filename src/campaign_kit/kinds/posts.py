@@ -21,6 +21,7 @@ class PostsKind:
     def plan(self, inputs: Inputs, products: Mapping[str, Any]) -> Plan:
         """One unit for every post of the cycle (they are cheap and share the appeal's totals)."""
         from campaign_kit.render import posts
+        from campaign_kit.render.newsletter import card_url
 
         refs: dict[tuple[str, str], dict[str, str]] = {}
         alts: dict[tuple[str, str], str] = {}
@@ -36,7 +37,13 @@ class PostsKind:
             inputs.cycle.id,
             [p.id for p in inputs.featured],
             inputs.languages,
+            inputs.asset_base_url,
         )
+        base = inputs.asset_base_url
+        appeal, cycle = inputs.appeal.key, inputs.cycle.id
+
+        def image_url(card: str) -> str:
+            return card_url(card, asset_base_url=base, appeal=appeal, cycle=cycle)
 
         def render() -> Rendered:
             made = posts.render_posts(
@@ -48,7 +55,10 @@ class PostsKind:
                 cards=cards,
             )
             # Written as made: posts.json streams, a post at a time.
-            return Rendered(files=posts.post_outputs(made), products=made)
+            files = posts.post_outputs(
+                made, appeal=appeal, cycle=cycle, image_url=image_url if base else None
+            )
+            return Rendered(files=files, products=made)
 
         return Plan(units=[Unit(key=key, render=render)])
 

@@ -27,6 +27,7 @@ for tools and the review page, ``schedule.csv`` for bulk schedulers.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -44,6 +45,7 @@ from campaign_kit.errors import FitError, TemplateError
 from campaign_kit.model import Post
 from campaign_kit.output import Data
 from campaign_kit.platforms import PLATFORMS, Measure, extract_hashtags, measure
+from campaign_kit.schedule import PostingPlan
 from campaign_kit.templating import appeal_search_path, environment, render
 
 POST_TEMPLATE = "posts/{lang}/{platform}.txt.j2"
@@ -318,22 +320,6 @@ def _alt_text(
     )
 
 
-def schedule_days(count: int) -> list[int]:
-    """Spread ``count`` posts over a week: day index (0 = Monday) for each, in order.
-
-    ``5`` -> ``[0, 1, 2, 4, 5]``: evenly spaced, the same for the same count, several a day
-    when there are more than seven.
-
-    Args:
-        count: How many women are featured.
-
-    Returns:
-        One day index per featured woman.
-
-    """
-    return [(i * 7) // count for i in range(count)] if count else []
-
-
 def check_hashtags(platform: str, text: str, tags: Iterable[str], where: str) -> None:
     """Make sure every campaign hashtag in ``text`` links whole on ``platform``.
 
@@ -369,16 +355,19 @@ def render_person_posts(
     cycle: Cycle,
     templates_dir: Path,
     cards: Mapping[tuple[str, str], CardRef],
+    plan: PostingPlan | None = None,
 ) -> list[Post]:
     """Every featured woman's post on every platform, in one language.
 
     Args:
         context: The language's context (:func:`campaign_kit.context.appeal_context`).
         platforms: Platform keys, in output order.
-        cycle: The cycle week (for dates).
+        cycle: The cycle week (for due times).
         templates_dir: The templates folder.
         cards: ``(lang, id)`` -> her cards; a woman without an entry gets the path the card
             renderer writes to (``cards/<lang>/<id>/<format>.png``) and the template alt text.
+        plan: When and from which account each post goes out (default: the default schedule,
+            no accounts).
 
     Returns:
         Posts in order: platform, then featured order.
@@ -390,7 +379,7 @@ def render_person_posts(
     """
     lang = context["lang"]
     featured = list(context["featured"])
-    days = schedule_days(len(featured))
+    plan = plan or PostingPlan.default(cycle)
     alt_cache: dict[tuple[str, str], str] = {}
     posts: list[Post] = []
     for platform in platforms:
@@ -398,7 +387,9 @@ def render_person_posts(
             templates_dir, POST_TEMPLATE.format(lang=lang, platform=platform), context["appeal"]["key"]
         )
         pvars = _platform_vars(platform)
-        for person, day in zip(featured, days, strict=True):
+        account = plan.account(platform, lang)
+        for index, person in enumerate(featured):
+            due = plan.post_due(platform, index)
             where = f"{platform}/{lang} {person['id']}"
             fitted = fit(
                 templates_dir, template, {**context, "p": person, "platform": pvars}, platform, where
@@ -424,9 +415,11 @@ def render_person_posts(
                     limit=fitted.measure.limit,
                     alt_text=alt,
                     card=card,
-                    date=cycle.day(day),
+                    date=due.date(),
                     dropped=fitted.dropped,
                     ids=(person["id"],),
+                    due=due,
+                    account=account,
                 )
             )
     return posts
@@ -508,6 +501,7 @@ def render_thread(
     platform: str,
     cycle: Cycle,
     templates_dir: Path,
+    plan: PostingPlan | None = None,
 ) -> list[Post]:
     """The appeal's roll call as a numbered thread for one platform and language.
 
@@ -519,8 +513,11 @@ def render_thread(
     Args:
         context: The language's context.
         platform: A platform whose roll call is a thread (``Platform.thread``).
-        cycle: The cycle week (a thread goes out on its Monday, opening the week).
+        cycle: The cycle week.
         templates_dir: The templates folder.
+        plan: When and from which account it goes out (default: the default schedule's
+            roll-call day, no account). Parts are plain messages, so each may be as long as
+            a text without media (Telegram: 4,096, not a caption's 1,024).
 
     Returns:
         The parts, in order.
@@ -539,7 +536,7 @@ def render_thread(
     room = _counter(len(people) + 2, len(people) + 2).translate(_NINES) + "\n"
 
     def measure_item(text: str) -> Measure:
-        return measure(platform, room + text)
+        return measure(platform, room + text, media=False)
 
     items: list[_Item] = []
     for section in ("intro", "line", "outro"):
@@ -570,17 +567,22 @@ def render_thread(
         wide = "9" * digits
         try:
             groups = pack_thread(
-                pairs, lambda text: measure(platform, text).ok, prefix_for=lambda _i, w=wide: f"{w}/{w}"
+                pairs,
+                lambda text: measure(platform, text, media=False).ok,
+                prefix_for=lambda _i, w=wide: f"{w}/{w}",
             )
         except ValueError:  # unreachable: every item was fitted with room for a wider counter
             raise FitError(f"{platform}/{lang} thread: an item does not fit a part") from None
         if len(str(len(groups))) <= digits:
             break
         digits += 1
+    plan = plan or PostingPlan.default(cycle)
+    due = plan.thread_due(platform)
+    account = plan.account(platform, lang)
     posts = []
     for n, group in enumerate(groups, start=1):
         text = _counter(n, len(groups)) + "\n" + join_items([pairs[i] for i in group])
-        result = measure(platform, text)
+        result = measure(platform, text, media=False)
         check_hashtags(platform, text, context["appeal"]["hashtags"], f"{platform}/{lang} thread")
         if not result.ok:  # unreachable when packing measured a counter at least as wide
             raise FitError(describe_overflow(f"{platform}/{lang} thread part {n}", result, ()))
@@ -596,10 +598,12 @@ def render_thread(
                 limit=result.limit,
                 alt_text=None,
                 card=None,
-                date=cycle.day(0),
+                date=due.date(),
                 part=n,
                 parts=len(groups),
                 ids=tuple(items[i].person_id for i in group if items[i].person_id),
+                due=due,
+                account=account,
             )
         )
     return posts
@@ -645,6 +649,7 @@ def render_posts(
 
     """
     cards = cards or {}
+    plan = PostingPlan(campaign.schedule, campaign.accounts, cycle.start)
     posts: list[Post] = []
     for lang in _languages(campaign, contexts):
         context = contexts[lang]
@@ -659,13 +664,14 @@ def render_posts(
             cycle=cycle,
             templates_dir=templates_dir,
             cards=cards,
+            plan=plan,
         ):
             by_platform[post.platform].append(post)
         for platform in campaign.platforms:
             posts += by_platform[platform]
             if PLATFORMS[platform].thread:
                 posts += render_thread(
-                    context=context, platform=platform, cycle=cycle, templates_dir=templates_dir
+                    context=context, platform=platform, cycle=cycle, templates_dir=templates_dir, plan=plan
                 )
     return posts
 
@@ -716,43 +722,75 @@ def neutralise_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-SCHEDULE_COLUMNS = ("date", "platform", "lang", "id", "text", "image", "alt_text")
+SCHEDULE_COLUMNS = (
+    "due",
+    "due_utc",
+    "date",
+    "time",
+    "timezone_offset",
+    "platform",
+    "lang",
+    "account",
+    "id",
+    "text",
+    "image",
+    "alt_text",
+)
 
 
-def schedule_csv(posts: Iterable[Post]) -> bytes:
+def _utc_text(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def schedule_csv(posts: Iterable[Post], image_url: Callable[[str], str] | None = None) -> bytes:
     """The featured women's posts as a CSV for bulk schedulers.
+
+    Each row carries its due time three ways, since schedulers read different columns: ``due``
+    (ISO 8601 with the schedule's offset), ``due_utc`` (ISO 8601 in UTC, ``Z``), and ``date`` +
+    ``time`` (local ``YYYY-MM-DD`` and ``HH:MM``, with ``timezone_offset``). ``account`` names
+    where the post goes out (empty where campaign.toml names no account).
 
     UTF-8 with a byte order mark: Excel reads a CSV without one in the machine's ANSI code page
     and turns every Cyrillic name into mojibake, while Google Sheets, LibreOffice and Python's
     ``utf-8-sig`` drop the mark. Rows end in CRLF (RFC 4180); a newline inside a post stays a
     plain LF inside its quoted field. Thread parts are left out: bulk schedulers post rows as
-    separate posts and cannot chain replies, so a thread is posted from ``posts/<lang>/...``.
+    separate posts and cannot chain replies, so a thread is posted from ``posts/<lang>/...``
+    (or by ``publish``).
 
     Args:
         posts: Posts in any order.
+        image_url: Turns a card's path into the ``image`` cell: an absolute URL for a send
+            build (``--asset-base-url``); the path relative to the cycle folder without it.
 
     Returns:
-        The file's bytes, rows sorted by date, platform, language, id.
+        The file's bytes, rows sorted by due time, platform, language, id.
 
     """
     rows = sorted(
         (p for p in posts if p.kind == "post"),
-        key=lambda p: (p.date, p.platform, p.lang, p.id or ""),
+        key=lambda p: (_utc_text(p.due) if p.due else p.date.isoformat(), p.platform, p.lang, p.id or ""),
     )
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(SCHEDULE_COLUMNS)
     for p in rows:
+        due = p.due
+        offset = due.strftime("%z") if due else ""
         writer.writerow(
             [
                 neutralise_cell(v)
                 for v in (
+                    due.isoformat() if due else "",
+                    _utc_text(due) if due else "",
                     p.date.isoformat(),
+                    due.strftime("%H:%M") if due else "",
+                    f"{offset[:3]}:{offset[3:]}" if offset else "",
                     p.platform,
                     p.lang,
+                    p.account or "",
                     p.id or "",
                     p.text,
-                    p.card or "",
+                    (image_url(p.card) if image_url else p.card) if p.card else "",
                     p.alt_text or "",
                 )
             ]
@@ -776,24 +814,37 @@ def posts_json(posts: Iterable[Post]) -> Iterator[bytes]:
     yield b"\n]\n" if opened else b"[]\n"
 
 
-def post_outputs(posts: Sequence[Post]) -> Iterator[tuple[str, Data]]:
+def post_outputs(
+    posts: Sequence[Post],
+    *,
+    appeal: str = "",
+    cycle: str = "",
+    image_url: Callable[[str], str] | None = None,
+) -> Iterator[tuple[str, Data]]:
     """The files the posts become, made one at a time as they are written, sorted by path.
 
     Args:
         posts: From :func:`render_posts`.
+        appeal: The appeal key (names the calendar's events).
+        cycle: The cycle id (names the calendar's events).
+        image_url: For ``schedule.csv``'s image column (see :func:`schedule_csv`).
 
     Yields:
         ``(path, data)`` relative to the cycle's output folder: ``posts/<lang>/<platform>.txt``
         (posts then thread parts) as bytes, ``posts.json`` as chunks (:func:`posts_json`),
-        ``schedule.csv`` (:func:`schedule_csv`) as bytes.
+        ``schedule.csv`` (:func:`schedule_csv`) and ``calendar.ics``
+        (:func:`campaign_kit.render.calendar.calendar_ics`) as bytes.
 
     """
+    from campaign_kit.render.calendar import calendar_ics
+
     groups: dict[str, list[Post]] = {}
     for post in posts:
         groups.setdefault(paths.post_paste(post.lang, post.platform), []).append(post)
     makers: dict[str, Callable[[], Data]] = {
         paths.POSTS_JSON: lambda: posts_json(posts),
-        paths.SCHEDULE_CSV: lambda: schedule_csv(posts),
+        paths.SCHEDULE_CSV: lambda: schedule_csv(posts, image_url),
+        paths.CALENDAR_ICS: lambda: calendar_ics(posts, appeal=appeal, cycle=cycle),
     }
     for rel, group in groups.items():
         ordered = [p for p in group if p.kind == "post"] + [p for p in group if p.kind == "thread"]
@@ -802,6 +853,9 @@ def post_outputs(posts: Sequence[Post]) -> Iterator[tuple[str, Data]]:
         yield rel, makers[rel]()
 
 
-def post_files(posts: Sequence[Post]) -> dict[str, bytes]:
+def post_files(posts: Sequence[Post], **options: Any) -> dict[str, bytes]:
     """:func:`post_outputs` as whole bytes by path (for tests and tools that want them all)."""
-    return {rel: data if isinstance(data, bytes) else b"".join(data) for rel, data in post_outputs(posts)}
+    return {
+        rel: data if isinstance(data, bytes) else b"".join(data)
+        for rel, data in post_outputs(posts, **options)
+    }
