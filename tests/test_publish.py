@@ -39,6 +39,7 @@ from test_publish_servers import (
     Pds,
     platform_env,
     start_pds,
+    without_accounts,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,8 +51,9 @@ SECRETS = (PDS_PASSWORD, MASTODON_TOKEN, TELEGRAM_TOKEN, TELEGRAM_TOKEN.split(":
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repo's project built once for the cycle, in English and Belarusian."""
     root = tmp_path_factory.mktemp("publish-build")
-    for name in ("roster.json", "campaign.toml"):
-        shutil.copy(REPO / name, root / name)
+    shutil.copy(REPO / "roster.json", root / "roster.json")
+    campaign = (REPO / "campaign.toml").read_text(encoding="utf-8")
+    (root / "campaign.toml").write_text(without_accounts(campaign), encoding="utf-8")
     shutil.copytree(REPO / "templates", root / "templates")
     shutil.copytree(REPO / "assets", root / "assets")
     result = CliRunner().invoke(
@@ -338,11 +340,20 @@ def test_mastodon_at_schedules_and_other_platforms_refuse_it(
     env = platform_env(None, mastodon, telegram)
     refused = run(proj, "publish", "--platform", "telegram", "--at", "2099-01-01T09:00:00Z", env=env)
     assert refused.exit_code == 1 and "only Mastodon schedules" in refused.output
-    thread = run(proj, "publish", "--platform", "mastodon", "--at", "2099-01-01T09:00:00Z", env=env)
-    assert thread.exit_code == 1 and "publish the thread without --at" in thread.output
-    assert not mastodon.requests
+    assert not telegram.requests
     bad = run(proj, "publish", "--platform", "mastodon", "--at", "tomorrow", env=env)
     assert bad.exit_code == 1 and "ISO 8601" in bad.output
+    assert not mastodon.requests
+    # Every kit has a Mastodon roll-call thread, and a reply cannot be scheduled: --at
+    # schedules the women's posts and leaves the thread for a run on its own day.
+    scheduled = run(proj, "publish", "--platform", "mastodon", "--at", "2099-01-01T09:00:00Z", env=env)
+    assert scheduled.exit_code == 0, scheduled.output
+    assert "thread parts left for their own day" in scheduled.output
+    assert len(mastodon.scheduled) == len(featured_posts(proj, "mastodon")) and not mastodon.statuses
+    later = run(proj, "publish", "--platform", "mastodon", env=env)
+    assert later.exit_code == 0, later.output
+    threads = [p for p in posts_json(proj) if p["platform"] == "mastodon" and p["kind"] == "thread"]
+    assert sorted(s["text"] for s in mastodon.statuses.values()) == sorted(p["api_text"] for p in threads)
 
 
 def test_mastodon_at_schedules_posts(proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram) -> None:

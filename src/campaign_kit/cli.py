@@ -769,8 +769,26 @@ def approve(
     help="Platforms, comma-separated: bluesky,mastodon,telegram (required, except with --status).",
 )
 @click.option("--lang", "langs", default=None, help="Only these languages, comma-separated (default: all).")
-@click.option("--at", "at", default=None, help="Schedule on Mastodon at this ISO 8601 time (with offset).")
-@click.option("--dry-run", is_flag=True, help="Check everything and show the plan; send nothing.")
+@click.option(
+    "--until",
+    "until",
+    default=None,
+    metavar="TIME",
+    help="Send what is due up to TIME (ISO 8601; without an offset, in [schedule] timezone; "
+    "a date alone: the end of that day). Default: now.",
+)
+@click.option("--everything", is_flag=True, help="Send every post now, whatever its due time.")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    help="Schedule Mastodon's posts at this ISO 8601 time (with offset); threads go on their own day.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show every post's due time, account, text, card and what would happen; needs no credentials.",
+)
 @click.option(
     "--status", "show_status", is_flag=True, help="Show what is out and what is left; send nothing."
 )
@@ -789,6 +807,8 @@ def publish(
     cycle_id: str | None,
     platform_list: str | None,
     langs: str | None,
+    until: str | None,
+    everything: bool,
     at: str | None,
     dry_run: bool,
     show_status: bool,
@@ -797,21 +817,26 @@ def publish(
     as_json: bool,
     project_dir: Path,
 ) -> None:
-    """Publish the approved cycle to Bluesky, Mastodon and Telegram, each post exactly once.
+    """Send what is due of the approved cycle, each language from its own account, exactly once.
 
-    Credentials come from the environment only (see README, "Publishing"). A killed or
-    failed run resumes where it stopped.
+    Each post has a due time and an account (campaign.toml's [schedule] and [[accounts]]);
+    a run sends what is due and not yet out, so running it every few minutes from a timer
+    is safe (docs/scheduling.md). Secrets are looked up by name in the environment, then in
+    the system keyring (campaign-kit login). A killed or failed run resumes where it stopped.
 
     Example:
 
     \b
-        campaign-kit publish --cycle 2026-W48 --platform bluesky,mastodon --dry-run
+        campaign-kit publish --cycle 2026-W48 --platform bluesky,telegram --dry-run
+        campaign-kit publish --platform bluesky,mastodon,telegram
 
     """
     import os
 
     from campaign_kit.publish import runner
 
+    if until is not None and everything:
+        raise click.UsageError("give --until or --everything, not both")
     key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
     folder = out_dir / key / cycle
     if platform_list is None and not show_status:
@@ -838,6 +863,12 @@ def publish(
         if not as_json:
             click.echo(f"{action}: {item_key} {detail}", err=True)
 
+    campaign_path = Project(project_dir).campaign
+    # Without a campaign.toml (a kit copied elsewhere) there are no accounts: the Version 2
+    # environment variables name one account per platform.
+    campaign = load_campaign(campaign_path) if campaign_path.is_file() else None
+    schedule = campaign.schedule if campaign else None
+    zone = schedule.zone if schedule else dt.UTC
     report = runner.publish(
         folder,
         platforms,
@@ -845,29 +876,102 @@ def publish(
         langs=_csv_option(langs, None, "--lang"),
         at=runner.parse_at(at) if at else None,
         dry_run=dry_run,
-        visibility=runner.mastodon_visibility(Project(project_dir).campaign),
+        visibility=runner.mastodon_visibility(campaign_path),
         resolve=runner.parse_resolve(resolve),
         progress=tell,
         templates=Project(project_dir).templates,
+        accounts=campaign.accounts if campaign else (),
+        until=runner.parse_until(until, zone) if until else None,
+        everything=everything,
     )
     if as_json:
         emit_json(report.as_dict())
     if dry_run:
         if not as_json:
-            for item_key, plan in report.planned.items():
-                click.echo(f"{plan:<44} {item_key}")
+            _print_plan(report)
         return
+    for reason in sorted(set(report.no_account.values())):
+        click.echo(f"skipped: {reason} (campaign.toml [[accounts]])", err=True)
     click.echo(
         f"{key} {cycle}: {len(report.published)} published, {len(report.recovered)} found already out, "
         f"{len(report.already)} done before, {len(report.uncertain)} uncertain, "
-        f"{len(report.blocked)} waiting",
+        f"{len(report.blocked)} waiting, {len(report.not_due)} not due yet",
         err=True,
     )
+    if report.left:
+        click.echo(
+            f"{len(report.left)} thread parts left for their own day (replies cannot be scheduled)", err=True
+        )
+    if not (report.published or report.recovered or report.uncertain or report.blocked):
+        if report.next_due:
+            click.echo(f"nothing due now; the next post is due at {report.next_due}", err=True)
+        elif not report.left:
+            click.echo("nothing left to send: every post of this kit is out", err=True)
     if report.uncertain:
         raise click.ClickException(
             "some posts may or may not be out; look, then settle each with --resolve:\n"
             + "\n".join(f"  {reason}" for reason in report.uncertain.values())
         )
+
+
+def _print_plan(report: Any) -> None:
+    """The dry run's plan: per post its due time, account, what would happen, card and text."""
+    for row in report.rows:
+        click.echo(f"{row['due'] or 'no due time'}  {row['key']}")
+        click.echo(f"  account: {row['account'] or '-'}")
+        click.echo(f"  {row['action']}")
+        if row["card"]:
+            click.echo(f"  card: {row['card']}")
+        for line in row["text"].splitlines():
+            click.echo(f"  | {line}")
+    sends = sum(1 for r in report.rows if r["action"].startswith("send"))
+    click.echo(
+        f"{sends} to send now, {len(report.not_due)} not due yet, {len(report.no_account)} without an "
+        f"account, {sum(1 for r in report.rows if r['action'].startswith('done'))} already out"
+        + (f"; next due at {report.next_due}" if report.next_due else "")
+    )
+
+
+@cli.command()
+@click.argument("account")
+@click.option("--forget", is_flag=True, help="Delete the stored secret from the system keyring instead.")
+@project_option
+@handle_errors
+def login(account: str, forget: bool, project_dir: Path) -> None:
+    """Store an account's secret in the system keyring, asked for without echo.
+
+    ACCOUNT is one of campaign.toml's [[accounts]]: its secret's name, its handle, chat or
+    address, or PLATFORM:LANG. publish looks the secret up by that name in the environment
+    first, then in the keyring. The secret is never written to any file or shown.
+
+    Example:
+
+    \b
+        campaign-kit login CAMPAIGN_KIT_BLUESKY_EN
+        campaign-kit login telegram:be
+
+    """
+    from campaign_kit.publish.accounts import find_account, forget_secret, store_secret
+
+    campaign = load_campaign(Project(project_dir).campaign)
+    found = find_account(campaign.accounts, account)
+    if not found.secret:
+        raise click.ClickException(f"{found.label} needs no secret: campaign-kit does not publish there")
+    if forget:
+        gone = forget_secret(found.secret)
+        click.echo(f"{found.secret}: {'deleted from' if gone else 'was not in'} the system keyring", err=True)
+        return
+    value = click.prompt(
+        f"Secret for {found.label} ({found.secret})", hide_input=True, confirmation_prompt=True, err=True
+    ).strip()
+    if not value:
+        raise click.ClickException("an empty secret was not stored")
+    where = store_secret(found.secret, value)
+    click.echo(
+        f"stored {found.secret} for {found.label} in the system keyring ({where}); "
+        f"an environment variable {found.secret}, when set, is used instead",
+        err=True,
+    )
 
 
 # --- migrate (issue 13: roster schema 2) ---------------------------------------------------

@@ -14,11 +14,22 @@ from typing import Any
 from campaign_kit import paths
 from campaign_kit.errors import ApprovalError, CampaignKitError, PublishError
 from campaign_kit.publish import PLATFORMS
+from campaign_kit.publish.accounts import settings_for
 from campaign_kit.publish.approval import changes, read_approval, require_approval
 from campaign_kit.publish.cycle import Item, Kit, load_cycle
 from campaign_kit.publish.files import publish_lock
 from campaign_kit.publish.ledger import DONE, FAILED, SENDING, UNCERTAIN, Ledger
-from campaign_kit.publish.remote import GaveUp, Refused, RetryPolicy, Secrets, Uncertain, read_env
+from campaign_kit.publish.remote import (
+    DEFAULTS,
+    ENV,
+    GaveUp,
+    Refused,
+    RetryPolicy,
+    Secrets,
+    Uncertain,
+    read_env,
+)
+from campaign_kit.schedule import Account
 
 # Reported as (item key, what happened, detail) while the run goes.
 Progress = Callable[[str, str, str], None]
@@ -35,6 +46,13 @@ class Report:
         uncertain: Key -> why it may or may not be out (a person must look).
         blocked: Thread parts not sent because the part before is not out.
         planned: For ``--dry-run``: key -> what would happen.
+        not_due: Key -> its due time, for posts not due yet (left for a later run).
+        no_account: Key -> why it is not published: campaign.toml names no account for its
+            platform and language.
+        left: Key -> why this run leaves it for another (a thread under ``--at``).
+        next_due: The earliest due time among ``not_due`` (ISO 8601), or None.
+        rows: Every post considered, in sending order, with its due time, account, text, card
+            and what happens to it (``--dry-run`` prints these).
 
     """
 
@@ -44,6 +62,11 @@ class Report:
     uncertain: dict[str, str] = field(default_factory=dict)
     blocked: list[str] = field(default_factory=list)
     planned: dict[str, str] = field(default_factory=dict)
+    not_due: dict[str, str] = field(default_factory=dict)
+    no_account: dict[str, str] = field(default_factory=dict)
+    left: dict[str, str] = field(default_factory=dict)
+    next_due: str | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -54,6 +77,11 @@ class Report:
             "uncertain": self.uncertain,
             "blocked": self.blocked,
             "planned": self.planned,
+            "not_due": self.not_due,
+            "no_account": self.no_account,
+            "left": self.left,
+            "next_due": self.next_due,
+            "posts": self.rows,
         }
 
 
@@ -81,6 +109,24 @@ def parse_at(value: str, now: dt.datetime | None = None) -> dt.datetime:
     if at - (now or dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5):
         raise PublishError(f"--at: {value!r} must be at least 5 minutes from now")
     return at
+
+
+def parse_until(value: str, zone: dt.tzinfo) -> dt.datetime:
+    """``--until``: an ISO 8601 time; without an offset it is local time in the schedule's zone.
+
+    A date alone (``2026-11-25``) means the end of that day there.
+    """
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=zone)
+        until = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise PublishError(
+            f"--until: {value!r} is not an ISO 8601 time like 2026-11-25T12:00 or 2026-11-25T12:00+02:00"
+        ) from None
+    return until if until.tzinfo is not None else until.replace(tzinfo=zone)
 
 
 def mastodon_visibility(campaign_toml: Path) -> str:
@@ -121,23 +167,96 @@ def make_publishers(
     templates: Path | None = None,
 ) -> dict[str, Any]:
     """One publisher per platform, from the environment (PublishError naming missing variables)."""
-    from campaign_kit.publish.bluesky import Bluesky
-    from campaign_kit.publish.mastodon import Mastodon
-    from campaign_kit.publish.telegram import Telegram
-
     if at is not None and platforms != ("mastodon",):
         raise PublishError("--at: only Mastodon schedules posts; use it with --platform mastodon alone")
     out: dict[str, Any] = {}
     for name in platforms:
         env = read_env(name, environ, secrets)
-        if name == "bluesky":
-            out[name] = Bluesky(env, secrets, retry)
-        elif name == "mastodon":
-            out[name] = Mastodon(env, secrets, retry, visibility=visibility, at=at, templates=templates)
-        else:
-            out[name] = Telegram(env, secrets, retry)
+        out[name] = make_publisher(name, env, secrets, retry, visibility, at, templates)
     return out
 
+
+def make_publisher(
+    platform: str,
+    env: Mapping[str, str],
+    secrets: Secrets,
+    retry: RetryPolicy,
+    visibility: str = "public",
+    at: dt.datetime | None = None,
+    templates: Path | None = None,
+) -> Any:
+    """One platform's publisher for one account, from its settings (``read_env``'s form)."""
+    from campaign_kit.publish.bluesky import Bluesky
+    from campaign_kit.publish.mastodon import Mastodon
+    from campaign_kit.publish.telegram import Telegram
+
+    settings = dict(env)
+    if platform == "bluesky":
+        return Bluesky(settings, secrets, retry)
+    if platform == "mastodon":
+        return Mastodon(settings, secrets, retry, visibility=visibility, at=at, templates=templates)
+    return Telegram(settings, secrets, retry)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where an item goes out: a campaign.toml account, or a platform's Version 2 variables.
+
+    Attributes:
+        key: The publisher's key: the account's label, or the platform's name.
+        platform: The platform.
+        account: The account, or None for the environment variables.
+
+    """
+
+    key: str
+    platform: str
+    account: Account | None
+
+    @property
+    def label(self) -> str:
+        """The account as people read it (never a secret)."""
+        if self.account is not None:
+            return self.account.label
+        return f"{self.platform} (the {ENV[self.platform][0].rsplit('_', 1)[0]}_* variables)"
+
+
+def route_items(items: list[Item], accounts: tuple[Account, ...]) -> tuple[dict[str, Route], dict[str, str]]:
+    """Each item's route; and the items no account carries, with why.
+
+    Raises:
+        PublishError: A post was built for an account campaign.toml no longer has (the kit
+            must be rebuilt and approved again before it goes anywhere else).
+
+    """
+    by_label = {a.label: a for a in accounts}
+    routes: dict[str, Route] = {}
+    skipped: dict[str, str] = {}
+    for item in items:
+        label = item.post.account
+        if not accounts:
+            if label is not None:
+                raise PublishError(
+                    f"post {item.key} was built for {label}, but campaign.toml has no [[accounts]] now; "
+                    "rebuild, review and approve the kit again"
+                )
+            routes[item.key] = Route(item.platform, item.platform, None)
+        elif label is None:
+            skipped[item.key] = f"no account for {item.lang} on {item.platform}"
+        else:
+            account = by_label.get(label)
+            if account is None or account.platform != item.platform or item.lang not in account.langs:
+                raise PublishError(
+                    f"post {item.key} was built for {label}, which campaign.toml no longer has for "
+                    f"{item.lang}; rebuild, review and approve the kit again"
+                )
+            routes[item.key] = Route(label, item.platform, account)
+    return routes, skipped
+
+
+SECRET_NAMES = frozenset(
+    ("CAMPAIGN_KIT_BLUESKY_PASSWORD", "CAMPAIGN_KIT_MASTODON_TOKEN", "CAMPAIGN_KIT_TELEGRAM_TOKEN")
+)
 
 # Loggers of the HTTP stacks underneath: urllib3 logs request lines, and Telegram's hold the token.
 _LOGGERS = ("urllib3.connectionpool", "urllib3", "requests", "httpx", "httpcore", "mastodon", "atproto")
@@ -188,8 +307,37 @@ def publish(
     retry: RetryPolicy | None = None,
     progress: Progress | None = None,
     templates: Path | None = None,
+    accounts: tuple[Account, ...] = (),
+    until: dt.datetime | None = None,
+    everything: bool = False,
+    now: dt.datetime | None = None,
 ) -> Report:
-    """Publish the approved cycle in ``folder`` to ``platforms``, resuming where a run stopped.
+    """Publish what is due of the approved cycle in ``folder``, resuming where a run stopped.
+
+    A post is due when its ``due`` time is at or before ``until`` (default: ``now``, default
+    the clock); ``everything`` sends every post now. Each post goes out from the account
+    campaign.toml names for its platform and language; a language without one is reported
+    in ``no_account``, not sent. Without any ``[[accounts]]``, each platform's Version 2
+    environment variables name one account for every language. With ``at`` (Mastodon's
+    server-side scheduling), thread parts are left for a run on their own day: a reply
+    cannot be scheduled.
+
+    Args:
+        folder: The cycle folder.
+        platforms: The platforms to publish to.
+        environ: The environment (secrets by name; the Version 2 variables).
+        langs: Only these languages (default: all).
+        at: ``--at`` (Mastodon only).
+        dry_run: Check everything and report what would happen; needs no credentials.
+        visibility: Mastodon's visibility.
+        resolve: ``--resolve`` verdicts.
+        retry: The retry policy.
+        progress: Told of every post as it goes.
+        templates: The project's templates (card layouts, for Mastodon's focus point).
+        accounts: campaign.toml's ``[[accounts]]``.
+        until: Send what is due up to this time.
+        everything: Send everything now, whatever its due time.
+        now: The time it is (tests simulate days with it).
 
     Raises:
         ApprovalError: The cycle is not approved, or changed since.
@@ -213,6 +361,8 @@ def publish(
                 retry,
                 progress,
                 templates,
+                accounts,
+                None if everything else (until or now or _now()),
             )
     except CampaignKitError as exc:
         # Whatever an SDK put into a message, no secret leaves this function.
@@ -232,22 +382,60 @@ def _publish(
     retry: RetryPolicy | None,
     progress: Progress | None,
     templates: Path | None,
+    accounts: tuple[Account, ...],
+    cutoff: dt.datetime | None,
 ) -> Report:
     kit = load_cycle(folder)
     require_approval(folder, kit)
     items = kit.select(platforms, langs)
     if not items:
         raise PublishError(f"{folder}: no posts for {', '.join(platforms)}")
-    publishers = make_publishers(
-        platforms, environ, secrets, retry or RetryPolicy(), visibility, at, templates
-    )
+    if at is not None and platforms != ("mastodon",):
+        raise PublishError("--at: only Mastodon schedules posts; use it with --platform mastodon alone")
+    routes, skipped = route_items(items, accounts)
+    report = Report(no_account=skipped)
+    # Oldest due first, so a run that catches up sends the week in its order; the sort is
+    # stable, so a thread's parts (one due time) stay in order.
+    items.sort(key=lambda i: _due_key(i))
+    due: list[Item] = []
     for item in items:
-        publishers[item.platform].check(item, kit)
+        if item.key in skipped:
+            continue
+        if at is not None and item.thread is not None:
+            report.left[item.key] = (
+                "a thread part: Mastodon cannot schedule a reply, so the thread goes out on its own "
+                "day from a run without --at"
+            )
+        elif cutoff is not None and item.post.due is not None and item.post.due > cutoff:
+            report.not_due[item.key] = item.post.due.isoformat()
+        else:
+            due.append(item)
+    if report.not_due:
+        report.next_due = min(report.not_due.values(), key=dt.datetime.fromisoformat)
+    # A dry run builds every route's publisher without credentials, to check every post;
+    # a real run only those with something due, so a missing secret stops only its own posts.
+    checked = [i for i in (items if dry_run else due) if i.key in routes and i.key not in report.left]
+    needed = {routes[i.key].key: routes[i.key] for i in checked}
+    publishers = {
+        key: make_publisher(
+            route.platform,
+            _settings(route, environ, secrets, dry_run),
+            secrets,
+            retry or RetryPolicy(),
+            visibility,
+            at,
+            templates,
+        )
+        for key, route in needed.items()
+    }
+    for item in checked:
+        publishers[routes[item.key].key].check(item, kit)
     tell = progress or (lambda key, action, detail: None)
-    report = Report()
+    ledger_view = Ledger(folder, kit.appeal, kit.cycle)  # reads only; nothing is saved
+    for item in items:
+        report.rows.append(_row(item, routes.get(item.key), report, ledger_view.state(item.key)))
     if dry_run:
-        ledger_view = Ledger(folder, kit.appeal, kit.cycle)  # reads only; nothing is saved
-        for item in items:
+        for item in due:
             state = ledger_view.state(item.key)
             report.planned[item.key] = {
                 DONE: "already published",
@@ -257,15 +445,55 @@ def _publish(
         return report
     with publish_lock(folder):
         ledger = Ledger(folder, kit.appeal, kit.cycle)
-        _apply_resolve(ledger, items, resolve, publishers)
-        for item in items:
-            _publish_one(item, kit, ledger, publishers[item.platform], report, tell)
+        by_item = {i.key: publishers[routes[i.key].key] for i in due}
+        _apply_resolve(ledger, due, resolve, by_item)
+        for item in due:
+            _publish_one(item, kit, ledger, publishers[routes[item.key].key], report, tell)
     return report
+
+
+def _due_key(item: Item) -> dt.datetime:
+    return item.post.due.astimezone(dt.UTC) if item.post.due else dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _settings(route: Route, environ: Mapping[str, str], secrets: Secrets, dry_run: bool) -> dict[str, str]:
+    """A route's publisher settings; a dry run needs no credentials and gets none."""
+    if route.account is not None:
+        return settings_for(route.account, environ, secrets, need_secret=not dry_run)
+    if dry_run:
+        names = ENV[route.platform] + (("CAMPAIGN_KIT_TELEGRAM_API",) if route.platform == "telegram" else ())
+        return {n: "" if n in SECRET_NAMES else (environ.get(n) or DEFAULTS.get(n, "")) for n in names}
+    return read_env(route.platform, environ, secrets)
+
+
+def _row(item: Item, route: Route | None, report: Report, state: str | None) -> dict[str, Any]:
+    """One post of the plan, as ``--dry-run`` shows it and ``--json`` gives it."""
+    if item.key in report.no_account:
+        action = "skip: " + report.no_account[item.key]
+    elif item.key in report.left:
+        action = "leave: " + report.left[item.key]
+    elif item.key in report.not_due:
+        action = "wait: not due yet"
+    else:
+        action = {
+            DONE: "done: already published",
+            SENDING: "check on the platform, then send if not out",
+            UNCERTAIN: "uncertain: resolve by hand (--resolve)",
+        }.get(state or "", "send" if item.parent is None else "send as a reply to the part before")
+    return {
+        "key": item.key,
+        "due": item.post.due.isoformat() if item.post.due else None,
+        "account": route.label if route else None,
+        "action": action,
+        "text": item.post.api_text,
+        "card": item.card,
+    }
 
 
 def _apply_resolve(
     ledger: Ledger, items: list[Item], resolve: Mapping[str, str | None], publishers: Mapping[str, Any]
 ) -> None:
+    """Settle ``--resolve`` verdicts; ``publishers``: item key -> the publisher of its account."""
     by_key = {i.key: i for i in items}
     for key, remote_id in resolve.items():
         item = by_key.get(key)
@@ -282,7 +510,7 @@ def _apply_resolve(
             # Each platform reads what a person pastes (a link, a URI, an id) into what replies
             # and the ledger need (Bluesky: the record's URI and CID, looked up on the PDS).
             try:
-                remote = publishers[item.platform].resolve(item, remote_id)
+                remote = publishers[key].resolve(item, remote_id)
             except Refused as exc:
                 raise PublishError(f"--resolve {key}: {exc.message}") from None
             ledger.update(key, item.platform, item.lang, DONE, remote=remote)
