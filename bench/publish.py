@@ -29,13 +29,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from campaign_kit.cli import cli  # noqa: E402
 from campaign_kit.publish import approval, runner  # noqa: E402
 from campaign_kit.publish.remote import RetryPolicy  # noqa: E402
-from test_publish_servers import (  # noqa: E402
-    FakeMastodon,
-    FakeTelegram,
-    platform_env,
-    start_pds,
-    without_accounts,
-)
+from test_publish_servers import FakeMastodon, FakeTelegram, platform_env, start_pds  # noqa: E402
 
 CYCLE = "2026-W49"
 
@@ -46,11 +40,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
         root = Path(tmp)
-        shutil.copy(REPO / "roster.json", root / "roster.json")
-        # The V2 way (one account per platform from the variables platform_env sets): the
-        # shipped [[accounts]] are the organisation's, not this machine's stand-ins.
-        campaign = (REPO / "campaign.toml").read_text(encoding="utf-8")
-        (root / "campaign.toml").write_text(without_accounts(campaign), encoding="utf-8")
+        for name in ("roster.json", "campaign.toml"):
+            shutil.copy(REPO / name, root / name)
         shutil.copytree(REPO / "templates", root / "templates")
         shutil.copytree(REPO / "assets", root / "assets")
         built = CliRunner().invoke(

@@ -379,24 +379,6 @@ def start_pds(timeout: float = 120.0) -> Pds:
     return Pds(proc, info["url"], info["handle"], info["did"])
 
 
-def without_accounts(campaign_toml: str) -> str:
-    """campaign.toml's text without its ``[[accounts]]`` tables.
-
-    Such a project publishes in the Version 2 way: one account per platform, from the
-    ``CAMPAIGN_KIT_*`` variables :func:`platform_env` sets (the shipped file names the
-    organisation's own accounts, which are not on this machine).
-    """
-    out: list[str] = []
-    skipping = False
-    for line in campaign_toml.splitlines(keepends=True):
-        header = line.strip()
-        if header.startswith("["):
-            skipping = header == "[[accounts]]"
-        if not skipping:
-            out.append(line)
-    return "".join(out)
-
-
 def platform_env(pds: Pds | None, mastodon: FakeMastodon, telegram: FakeTelegram) -> dict[str, str]:
     """The environment publish reads: every address on this machine."""
     env = {
