@@ -553,7 +553,8 @@ def test_schedule_csv_parses_back_to_the_same_texts(all_posts):
         assert (row["text"], row["image"], row["alt_text"]) == (post.text, post.card, post.alt_text or "")
         assert dt.datetime.fromisoformat(row["due"]) == post.due
         assert dt.datetime.fromisoformat(row["due_utc"].replace("Z", "+00:00")) == post.due
-        local = dt.datetime.fromisoformat(f"{row['date']}T{row['time']}{row['timezone_offset']}")
+        offset = row["timezone_offset"].removeprefix("UTC")
+        local = dt.datetime.fromisoformat(f"{row['date']}T{row['time']}{offset}")
         assert local == post.due
         assert CYCLE.day(0).isoformat() <= row["date"] <= CYCLE.day(6).isoformat()
 

@@ -747,8 +747,8 @@ def schedule_csv(posts: Iterable[Post], image_url: Callable[[str], str] | None =
 
     Each row carries its due time three ways, since schedulers read different columns: ``due``
     (ISO 8601 with the schedule's offset), ``due_utc`` (ISO 8601 in UTC, ``Z``), and ``date`` +
-    ``time`` (local ``YYYY-MM-DD`` and ``HH:MM``, with ``timezone_offset``). ``account`` names
-    where the post goes out (empty where campaign.toml names no account).
+    ``time`` (local ``YYYY-MM-DD`` and ``HH:MM``, with ``timezone_offset`` like ``UTC+02:00``).
+    ``account`` names where the post goes out (empty where campaign.toml names no account).
 
     UTF-8 with a byte order mark: Excel reads a CSV without one in the machine's ANSI code page
     and turns every Cyrillic name into mojibake, while Google Sheets, LibreOffice and Python's
@@ -784,7 +784,8 @@ def schedule_csv(posts: Iterable[Post], image_url: Callable[[str], str] | None =
                     _utc_text(due) if due else "",
                     p.date.isoformat(),
                     due.strftime("%H:%M") if due else "",
-                    f"{offset[:3]}:{offset[3:]}" if offset else "",
+                    # "UTC+02:00": a bare "+02:00" is a formula to a spreadsheet.
+                    f"UTC{offset[:3]}:{offset[3:]}" if offset else "",
                     p.platform,
                     p.lang,
                     p.account or "",
