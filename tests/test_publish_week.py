@@ -1,0 +1,340 @@
+"""A week posted by the plan: each language from its own account, each post on its day, once.
+
+The real local PDS (``scripts/pds.sh``) holds two Bluesky accounts, one for English and one for
+Belarusian and Russian; Telegram (the stand-in of ``test_publish_servers.py``) carries
+Belarusian and Russian only, so English is skipped there as "no account". ``publish --until``
+simulates the days of the week, as a timer running it every few minutes would see them.
+Every address is on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+import requests
+from click.testing import CliRunner
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+from campaign_kit.cli import cli
+from campaign_kit.publish import approval
+from conftest import REPO, person, write_roster
+from test_publish_servers import PDS_PASSWORD, TELEGRAM_CHAT, TELEGRAM_TOKEN, FakeTelegram, Pds, start_pds
+from test_schedule import BASE, strip_tables
+
+CYCLE = "2026-W49"  # Monday 30 November to Sunday 6 December 2026
+MONDAY = dt.date(2026, 11, 30)
+SECOND_HANDLE = "kit-by.test"
+
+
+class MemoryKeyring(KeyringBackend):
+    """A system keyring in memory, so no test touches the machine's own."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.store:
+            raise PasswordDeleteError(username)
+        del self.store[(service, username)]
+
+
+@pytest.fixture
+def memory_keyring():
+    before = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(before)
+
+
+def women() -> list[dict[str, Any]]:
+    """Six mothers: five featured (one a weekday), six in the roll call (a thread of parts)."""
+    names = [
+        ("tsitou-maryia", "TSITOU", "Maryia", "ЦІТОЎ", "Марыя", "ТИТОВ", "Мария"),
+        ("kavaleva-iryna", "KAVALEVA", "Iryna", "КАВАЛЁВА", "Ірына", "КОВАЛЁВА", "Ирина"),
+        ("lukashuk-volha", "LUKASHUK", "Volha", "ЛУКАШУК", "Вольга", "ЛУКАШУК", "Ольга"),
+        ("marozava-alena", "MAROZAVA", "Alena", "МАРОЗАВА", "Алена", "МОРОЗОВА", "Елена"),
+        ("savich-nina", "SAVICH", "Nina", "САВІЧ", "Ніна", "САВИЧ", "Нина"),
+    ]
+    out = [person()]
+    for n, (pid, sl, gl, sb, gb, sr, gr) in enumerate(names, start=1):
+        out.append(
+            person(
+                id=pid,
+                surname_latin=sl,
+                given_latin=gl,
+                surname_be=sb,
+                given_be=gb,
+                surname_ru=sr,
+                given_ru=gr,
+                children=1 + n % 3,
+                sentence_months=24 + 12 * n,
+            )
+        )
+    return out
+
+
+def campaign_toml(pds: Pds, *, telegram: bool = True) -> str:
+    accounts = f"""
+[schedule]
+timezone = "Europe/Vilnius"
+days = ["mon", "tue", "wed", "thu", "fri"]
+roll_call = "sun"
+[schedule.times]
+bluesky = "10:00"
+telegram = "12:00"
+
+[[accounts]]
+platform = "bluesky"
+langs = ["en"]
+handle = "{pds.handle}"
+service = "{pds.url}"
+secret = "KIT_BSKY_EN"
+
+[[accounts]]
+platform = "bluesky"
+langs = ["be", "ru"]
+handle = "{SECOND_HANDLE}"
+service = "{pds.url}"
+secret = "KIT_BSKY_BY"
+"""
+    if telegram:
+        accounts += f"""
+[[accounts]]
+platform = "telegram"
+langs = ["be", "ru"]
+chat = "{TELEGRAM_CHAT}"
+secret = "KIT_TELEGRAM"
+"""
+    return strip_tables(BASE, "schedule", "accounts") + accounts
+
+
+@pytest.fixture(scope="module")
+def pds():
+    server = start_pds()
+    from atproto import Client, models
+
+    client = Client(base_url=f"{server.url}/xrpc")
+    made = client.com.atproto.server.create_account(
+        models.ComAtprotoServerCreateAccount.Data(
+            handle=SECOND_HANDLE, email="by@kit.test", password=PDS_PASSWORD
+        )
+    )
+    server.second_did = made.did  # type: ignore[attr-defined]
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def telegram():
+    fake = FakeTelegram().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def proj(tmp_path: Path, pds: Pds) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "campaign.toml").write_text(campaign_toml(pds), encoding="utf-8")
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "assets", root / "assets")
+    write_roster(root, women())
+    built = CliRunner().invoke(
+        cli, ["build", "--project", str(root), "--cycle", CYCLE, "--out", str(root / "out")]
+    )
+    assert built.exit_code == 0, built.output
+    approval.approve(folder_of(root), "Alena K.")
+    return root
+
+
+def folder_of(proj: Path) -> Path:
+    return proj / "out" / "mothers" / CYCLE
+
+
+def posts_json(proj: Path) -> list[dict[str, Any]]:
+    return json.loads((folder_of(proj) / "posts.json").read_text(encoding="utf-8"))
+
+
+def records(pds: Pds, did: str) -> dict[str, dict[str, Any]]:
+    """uri -> record value, every post in the repo of ``did``."""
+    out: dict[str, dict[str, Any]] = {}
+    cursor = None
+    while True:
+        params = {"repo": did, "collection": "app.bsky.feed.post", "limit": 100}
+        if cursor:
+            params["cursor"] = cursor
+        page = requests.get(f"{pds.url}/xrpc/com.atproto.repo.listRecords", params=params, timeout=30).json()
+        out.update({r["uri"]: r["value"] for r in page["records"]})
+        cursor = page.get("cursor")
+        if not cursor or not page["records"]:
+            return out
+
+
+def run(proj: Path, *args: str, env: dict[str, str]) -> Any:
+    return CliRunner().invoke(
+        cli, [*args, "--project", str(proj), "--cycle", CYCLE], env=env, catch_exceptions=False
+    )
+
+
+def test_a_week_goes_out_day_by_day_each_language_from_its_account(
+    proj: Path, pds: Pds, telegram: FakeTelegram, memory_keyring: MemoryKeyring
+) -> None:
+    en_did, by_did = pds.did, pds.second_did  # type: ignore[attr-defined]
+    before = {did: set(records(pds, did)) for did in (en_did, by_did)}
+    # Bluesky's app passwords from the environment; the Telegram bot token from the keyring,
+    # as `login` stores it for someone who does not live in a terminal.
+    login = CliRunner().invoke(
+        cli, ["login", "KIT_TELEGRAM", "--project", str(proj)], input=f"{TELEGRAM_TOKEN}\n{TELEGRAM_TOKEN}\n"
+    )
+    assert login.exit_code == 0, login.output
+    assert memory_keyring.store[("campaign-kit", "KIT_TELEGRAM")] == TELEGRAM_TOKEN
+    assert TELEGRAM_TOKEN not in login.output
+    env = {
+        "KIT_BSKY_EN": PDS_PASSWORD,
+        "KIT_BSKY_BY": PDS_PASSWORD,
+        "CAMPAIGN_KIT_TELEGRAM_API": telegram.url,
+    }
+
+    posts = [p for p in posts_json(proj) if p["platform"] in ("bluesky", "telegram")]
+    assert {p["account"] for p in posts if p["platform"] == "bluesky" and p["lang"] == "en"} == {
+        f"bluesky:{pds.handle}"
+    }
+    assert {p["account"] for p in posts if p["platform"] == "telegram" and p["lang"] == "en"} == {None}
+
+    # Monday morning, before the first post: nothing due, and it says when.
+    early = run(proj, "publish", "--platform", "bluesky,telegram", "--until", "2026-11-30T09:00", env=env)
+    assert early.exit_code == 0, early.output
+    assert "the next post is due at 2026-11-30T10:00:00+02:00" in early.output
+    assert not telegram.requests
+
+    seen: dict[str, set[str]] = {did: set(before[did]) for did in (en_did, by_did)}
+    sent_texts: list[str] = []
+    for day in range(7):
+        date = MONDAY + dt.timedelta(days=day)
+        result = run(proj, "publish", "--platform", "bluesky,telegram", "--until", f"{date}T23:59", env=env)
+        assert result.exit_code == 0, result.output
+        assert "skipped: no account for en on telegram" in result.output
+        todays = [p for p in posts if p["date"] == date.isoformat() and p["account"]]
+        # Monday to Friday one woman a day; Sunday the roll-call threads; Saturday nothing.
+        assert bool(todays) == (day != 5)
+        assert all(dt.datetime.fromisoformat(p["due"]).date() == date for p in todays)
+        new_texts: dict[str, list[str]] = {}
+        for did in (en_did, by_did):
+            now = records(pds, did)
+            new_texts[did] = [now[uri]["text"] for uri in set(now) - seen[did]]
+            seen[did] = set(now)
+        expected_en = [p["api_text"] for p in todays if p["platform"] == "bluesky" and p["lang"] == "en"]
+        expected_by = [p["api_text"] for p in todays if p["platform"] == "bluesky" and p["lang"] != "en"]
+        assert sorted(new_texts[en_did]) == sorted(expected_en), date
+        assert sorted(new_texts[by_did]) == sorted(expected_by), date
+        if day < 5:
+            assert len(expected_en) == 1 and len(expected_by) == 2  # one woman, in en and in be/ru
+        sent_texts += new_texts[en_did] + new_texts[by_did]
+
+    # Each post went out once, on its account; nothing is left, and a further run sends nothing.
+    bluesky_posts = [p for p in posts if p["platform"] == "bluesky"]
+    assert sorted(sent_texts) == sorted(p["api_text"] for p in bluesky_posts)
+    done = run(proj, "publish", "--platform", "bluesky,telegram", env=env)
+    assert done.exit_code == 0 and "nothing left to send" in done.output
+    assert {did: set(records(pds, did)) for did in (en_did, by_did)} == seen
+
+    # The roll-call threads: parts in order, each replying to the one before, on their account.
+    for lang, did in (("en", en_did), ("be", by_did), ("ru", by_did)):
+        parts = sorted(
+            (p for p in bluesky_posts if p["kind"] == "thread" and p["lang"] == lang), key=lambda p: p["part"]
+        )
+        assert len(parts) > 1 and parts[0]["date"] == "2026-12-06"
+        repo = records(pds, did)
+        by_text = {value["text"]: uri for uri, value in repo.items()}
+        uris = [by_text[p["api_text"]] for p in parts]
+        assert "reply" not in repo[uris[0]]
+        for n in range(1, len(uris)):
+            reply = repo[uris[n]]["reply"]
+            assert reply["parent"]["uri"] == uris[n - 1] and reply["root"]["uri"] == uris[0]
+
+    # Telegram: Belarusian and Russian only, into the account's chat; the roll call on Sunday.
+    tg_posts = [p for p in posts if p["platform"] == "telegram" and p["account"]]
+    assert {p["lang"] for p in tg_posts} == {"be", "ru"}
+    got = [m.get("caption", m.get("text")) for m in telegram.messages.values()]
+    assert sorted(got) == sorted(p["api_text"] for p in tg_posts)
+    assert {m["chat"]["username"] for m in telegram.messages.values()} == {TELEGRAM_CHAT.lstrip("@")}
+    assert any(p["kind"] == "thread" for p in tg_posts)
+
+
+def test_the_dry_run_needs_no_credentials_and_shows_the_plan(proj: Path, pds: Pds) -> None:
+    result = run(
+        proj, "publish", "--platform", "bluesky,telegram", "--dry-run", "--until", "2026-12-01", env={}
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    first = next(p for p in posts_json(proj) if p["platform"] == "bluesky" and p["lang"] == "en")
+    assert f"2026-11-30T10:00:00+02:00  bluesky:en:{first['id']}" in out
+    assert f"account: bluesky:{pds.handle}" in out and f"account: bluesky:{SECOND_HANDLE}" in out
+    assert f"card: {first['card']}" in out
+    assert "  | " + first["api_text"].splitlines()[0] in out
+    assert "skip: no account for en on telegram" in out
+    assert "wait: not due yet" in out and "send" in out
+    assert "next due at 2026-12-02T10:00:00+02:00" in out
+    assert PDS_PASSWORD not in out
+    assert not (folder_of(proj) / "published.json").exists()
+    as_json = run(proj, "publish", "--platform", "telegram", "--dry-run", "--json", env={})
+    data = json.loads(as_json.stdout)
+    rows = {r["key"]: r for r in data["posts"]}
+    assert all(r["account"] is None for k, r in rows.items() if k.startswith("telegram:en:"))
+    assert rows[f"telegram:be:{first['id']}"]["account"] == f"telegram:{TELEGRAM_CHAT}"
+
+
+def test_a_missing_secret_is_named_and_stops_only_its_account(
+    proj: Path, pds: Pds, telegram: FakeTelegram, memory_keyring: MemoryKeyring
+) -> None:
+    env = {"KIT_BSKY_EN": PDS_PASSWORD, "CAMPAIGN_KIT_TELEGRAM_API": telegram.url}
+    result = run(
+        proj, "publish", "--platform", "bluesky", "--lang", "be", "--until", "2026-11-30T23:00", env=env
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (
+        "its secret KIT_BSKY_BY is neither an environment variable nor in the system keyring" in result.output
+    )
+    assert "campaign-kit login KIT_BSKY_BY" in result.output
+    ok = run(proj, "publish", "--platform", "bluesky", "--lang", "en", "--until", "2026-11-30T23:00", env=env)
+    assert ok.exit_code == 0 and "1 published" in ok.output
+
+
+def test_login_finds_the_account_and_refuses_what_it_cannot_store(
+    proj: Path, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unknown = CliRunner().invoke(cli, ["login", "nobody", "--project", str(proj)], input="x\nx\n")
+    assert (
+        unknown.exit_code == 1 and "no account 'nobody'" in unknown.output and "KIT_BSKY_EN" in unknown.output
+    )
+    by_handle = CliRunner().invoke(
+        cli, ["login", SECOND_HANDLE, "--project", str(proj)], input="s3cret!\ns3cret!\n"
+    )
+    assert by_handle.exit_code == 0 and memory_keyring.store[("campaign-kit", "KIT_BSKY_BY")] == "s3cret!"
+    assert "s3cret!" not in by_handle.output
+    forget = CliRunner().invoke(cli, ["login", "KIT_BSKY_BY", "--forget", "--project", str(proj)])
+    assert forget.exit_code == 0 and ("campaign-kit", "KIT_BSKY_BY") not in memory_keyring.store
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    none = CliRunner().invoke(cli, ["login", "KIT_BSKY_BY", "--project", str(proj)], input="abcd\nabcd\n")
+    assert none.exit_code == 1 and "cannot store KIT_BSKY_BY in the system keyring" in none.output
+    assert "abcd" not in none.output and "Traceback" not in none.output
+    assert "Example" in CliRunner().invoke(cli, ["login", "--help"]).output
