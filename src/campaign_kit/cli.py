@@ -855,7 +855,8 @@ def publish(
         else:
             click.echo("not approved")
         for row in data["posts"]:
-            click.echo(f"{row['state']:<10} {row['key']:<44} {row['remote'] or row['note'] or ''}")
+            due = row.get("due") or ""
+            click.echo(f"{row['state']:<10} {due:<25} {row['key']:<44} {row['remote'] or row['note'] or ''}")
         click.echo(", ".join(f"{n} {state}" for state, n in sorted(data["counts"].items())))
         return
 

@@ -620,6 +620,8 @@ def status(folder: Path, platforms: tuple[str, ...] = PLATFORMS) -> dict[str, An
                 "platform": item.platform,
                 "lang": item.lang,
                 "state": entry.get("state", "left"),
+                "due": item.post.due.isoformat() if item.post.due else None,
+                "account": item.post.account,
                 "remote": remote.get("uri") or remote.get("url") or remote.get("id"),
                 "note": entry.get("reason") or entry.get("error"),
             }
