@@ -130,7 +130,9 @@ def telegram():
 
 def quick() -> RetryPolicy:
     """No real waits, and a short patience so a slow answer counts as lost."""
-    return RetryPolicy(sleep=lambda s: None, timeout=1.0)
+    policy = RetryPolicy(sleep=lambda s: None)
+    policy.timeout = 1.0
+    return policy
 
 
 def expected(proj: Path, platform: str) -> dict[str, dict[str, Any]]:
@@ -169,7 +171,8 @@ def test_bluesky_a_spoiled_answer_to_a_write_is_found_by_its_record_key(
 ) -> None:
     proxy = FaultProxy(clean_pds.url).start()
     try:
-        proxy.arm(kind, "com.atproto.repo.createRecord", delay=2.5)
+        # Slow: longer than the SDK's own default patience (5 s) as well as ours.
+        proxy.arm(kind, "com.atproto.repo.createRecord", delay=6.0)
         env = {**platform_env(clean_pds, mastodon, telegram), "CAMPAIGN_KIT_BLUESKY_PDS": proxy.url}
         report = runner.publish(folder_of(proj), ("bluesky",), env, langs=("en",), retry=quick())
     finally:

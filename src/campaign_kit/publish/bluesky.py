@@ -147,7 +147,15 @@ class Bluesky:
         self.did = ""
 
     def _call(self, what: str, fn: Any) -> Any:
-        return self.retry.call_sdk(what, fn, _classify, self.secrets)
+        """Log in, upload: calls that make no post (only ``send``'s write may land a post)."""
+
+        def classify(exc: Exception, what: str, secrets: Secrets) -> Exception:
+            out = _classify(exc, what, secrets)
+            if isinstance(out, Transient):
+                out.maybe_sent = False
+            return out
+
+        return self.retry.call_sdk(what, fn, classify, self.secrets)
 
     def client(self) -> Any:
         """The logged-in SDK client (logs in on first use)."""

@@ -437,6 +437,8 @@ def _publish(
     if dry_run:
         for item in due:
             state = ledger_view.state(item.key)
+            if state == FAILED and not (ledger_view.get(item.key) or {}).get("unsent"):
+                state = SENDING  # failed after a try that may have landed: looked for first
             report.planned[item.key] = {
                 DONE: "already published",
                 SENDING: "check on the platform, then send if not out",
