@@ -199,7 +199,8 @@ def test_bluesky_every_answer_lost_leaves_it_sending_and_the_next_run_finds_it(
     try:
         env = {**platform_env(clean_pds, mastodon, telegram), "CAMPAIGN_KIT_BLUESKY_PDS": proxy.url}
         # The write lands; every answer and every look-up after it is lost, until retries run out.
-        proxy.arm("lost", "com.atproto.repo.", count=40)
+        proxy.arm("lost", "com.atproto.repo.createRecord", count=20)
+        proxy.arm("lost", "com.atproto.repo.getRecord", count=20)
         first = cli_publish(proj, env, "--platform", "bluesky")
         assert first.exit_code == 1 and "may be out" in first.output and "Traceback" not in first.output
         stuck = [k for k, e in entries(proj).items() if e["state"] != "done"]
