@@ -289,7 +289,7 @@ def test_calendar_lists_each_post_and_each_thread_once_and_is_deterministic():
     ]
     assert "Account: bluesky:belaruswomen.org" in str(events[1]["description"])
     assert "Hanna\nAblab" in str(events[1]["description"])
-    assert "no account" in str(events[0]["description"])
+    assert "campaign-kit does not post to X" in str(events[0]["description"])
     assert len({str(e["uid"]) for e in events}) == 3
 
 
@@ -297,3 +297,17 @@ def test_an_account_label_never_holds_the_secret():
     account = Account("mastodon", ("en",), secret="MASTO_TOKEN", url="https://m.example", handle="kit")
     assert account.label == "mastodon:https://m.example/@kit"
     assert "MASTO" not in account.label
+
+
+def test_due_and_account_round_trip_through_posts_json():
+    tz = dt.timezone(dt.timedelta(hours=2))
+    made = post("post", "bluesky", "en", dt.datetime(2026, 3, 24, 10, 0, tzinfo=tz))
+    data = made.to_dict()
+    assert data["due"] == "2026-03-24T10:00:00+02:00" and data["account"] == "bluesky:belaruswomen.org"
+    back = Post.from_dict(json.loads(json.dumps(data)))
+    assert back == made and back.due.utcoffset() == dt.timedelta(hours=2)
+    from campaign_kit.errors import BuildError
+
+    for bad in ("tomorrow", "2026-03-24T10:00:00"):  # no offset: a due time must say its zone
+        with pytest.raises(BuildError, match="'due' is not an ISO 8601 time with an offset"):
+            Post.from_dict({**data, "due": bad})

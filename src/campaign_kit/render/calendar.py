@@ -15,6 +15,7 @@ import icalendar
 
 from campaign_kit.model import Post
 from campaign_kit.platforms import PLATFORMS
+from campaign_kit.schedule import PUBLISHABLE
 
 # How long an event lasts in the calendar: a marker of the moment, not a meeting.
 EVENT_LENGTH = dt.timedelta(minutes=15)
@@ -59,7 +60,12 @@ def calendar_ics(posts: Iterable[Post], *, appeal: str, cycle: str) -> bytes:
         first = group[0]
         assert first.due is not None
         title = PLATFORMS[platform].title if platform in PLATFORMS else platform
-        account = first.account or "no account: not published by campaign-kit"
+        if first.account:
+            account = first.account
+        elif platform in PUBLISHABLE:
+            account = f"none for {lang} on {title} in campaign.toml: publish skips it"
+        else:
+            account = f"none (campaign-kit does not post to {title}: post it by hand or with a scheduler)"
         if first.kind == "thread":
             summary = f"{title} {lang}: roll-call thread ({len(group)} parts)"
             body = "\n\n".join(p.text for p in group)

@@ -508,7 +508,7 @@ def render_thread(
     Every woman of the appeal (``context["people"]``) gets one line, rendered by the thread
     template with ``section="line"``; ``section="intro"`` opens the thread and
     ``section="outro"`` (call to action, link, tags) closes it. Each part starts with its
-    counter (``"2/9"``) on a line of its own.
+    counter (``"2/9"``) on a line of its own; a roll call that fits one part has none.
 
     Args:
         context: The language's context.
@@ -581,7 +581,9 @@ def render_thread(
     account = plan.account(platform, lang)
     posts = []
     for n, group in enumerate(groups, start=1):
-        text = _counter(n, len(groups)) + "\n" + join_items([pairs[i] for i in group])
+        body = join_items([pairs[i] for i in group])
+        # A roll call that fits one part (Telegram's 4,096 units) is one message, not "1/1".
+        text = body if len(groups) == 1 else _counter(n, len(groups)) + "\n" + body
         result = measure(platform, text, media=False)
         check_hashtags(platform, text, context["appeal"]["hashtags"], f"{platform}/{lang} thread")
         if not result.ok:  # unreachable when packing measured a counter at least as wide
