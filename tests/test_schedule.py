@@ -114,6 +114,8 @@ def test_a_wall_time_skipped_by_the_clock_change_moves_forward():
     [
         ('[schedule]\ntimezone = "Mars/Olympus"', "schedule.timezone: 'Mars/Olympus' is not an IANA"),
         ('[schedule]\ntimezone = "../../etc/passwd"', "schedule.timezone: '../../etc/passwd' is not an IANA"),
+        ('[schedule]\ntimezone = "Europe"', "schedule.timezone: 'Europe' is not an IANA"),
+        ('[schedule]\ntimezone = ""', "schedule.timezone: '' is not an IANA"),
         ('[schedule]\ndays = ["mon", "funday"]', "schedule.days: 'funday' is not a day"),
         ('[schedule]\ndays = ["mon", "mon"]', "schedule.days: a day is listed twice"),
         ("[schedule]\ndays = []", "schedule.days: name at least one day"),
