@@ -338,3 +338,19 @@ def test_login_finds_the_account_and_refuses_what_it_cannot_store(
     assert none.exit_code == 1 and "cannot store KIT_BSKY_BY in the system keyring" in none.output
     assert "abcd" not in none.output and "Traceback" not in none.output
     assert "Example" in CliRunner().invoke(cli, ["login", "--help"]).output
+
+
+def test_everything_sends_the_whole_week_now_and_once(proj: Path, pds: Pds, telegram: FakeTelegram) -> None:
+    env = {"KIT_TELEGRAM": TELEGRAM_TOKEN, "CAMPAIGN_KIT_TELEGRAM_API": telegram.url}
+    # The week is not due yet on Monday morning: without --everything nothing goes.
+    early = run(proj, "publish", "--platform", "telegram", "--until", "2026-11-30T08:00", env=env)
+    assert early.exit_code == 0 and not telegram.requests
+    result = run(proj, "publish", "--platform", "telegram", "--everything", env=env)
+    assert result.exit_code == 0, result.output
+    want = [p for p in posts_json(proj) if p["platform"] == "telegram" and p["account"]]
+    got = [m.get("caption", m.get("text")) for m in telegram.messages.values()]
+    assert sorted(got) == sorted(p["api_text"] for p in want) and len(want) == 5 * 2 + 2
+    # In the week's order: Monday's women first, the Sunday roll call last.
+    assert got[-1] in {p["api_text"] for p in want if p["kind"] == "thread"}
+    again = run(proj, "publish", "--platform", "telegram", "--everything", env=env)
+    assert again.exit_code == 0 and len(telegram.messages) == len(want)

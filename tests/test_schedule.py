@@ -287,7 +287,7 @@ def test_calendar_lists_each_post_and_each_thread_once_and_is_deterministic():
     assert [(e.decoded("dtstart"), str(e["summary"])) for e in events] == [
         (dt.datetime(2026, 3, 23, 6, 0, tzinfo=dt.UTC), "X ru: ablab-hanna"),
         (dt.datetime(2026, 3, 23, 7, 0, tzinfo=dt.UTC), "Bluesky en: ablab-hanna"),
-        (dt.datetime(2026, 3, 29, 9, 0, tzinfo=dt.UTC), "Telegram be: roll-call thread (3 parts)"),
+        (dt.datetime(2026, 3, 29, 9, 0, tzinfo=dt.UTC), "Telegram be: roll call (3 parts)"),
     ]
     assert "Account: bluesky:belaruswomen.org" in str(events[1]["description"])
     assert "Hanna\nAblab" in str(events[1]["description"])
@@ -313,3 +313,24 @@ def test_due_and_account_round_trip_through_posts_json():
     for bad in ("tomorrow", "2026-03-24T10:00:00"):  # no offset: a due time must say its zone
         with pytest.raises(BuildError, match="'due' is not an ISO 8601 time with an offset"):
             Post.from_dict({**data, "due": bad})
+
+
+def test_publish_options_until_and_everything_are_checked_as_usage(tmp_path: Path):
+    bad = CliRunner().invoke(
+        cli, ["publish", "--project", str(tmp_path), "--platform", "bluesky", "--until", "soon"]
+    )
+    assert bad.exit_code == 2 and "is not an ISO 8601 time" in bad.output
+    both = CliRunner().invoke(
+        cli,
+        [
+            "publish",
+            "--project",
+            str(tmp_path),
+            "--platform",
+            "bluesky",
+            "--until",
+            "2026-12-01",
+            "--everything",
+        ],
+    )
+    assert both.exit_code == 2 and "not both" in both.output

@@ -53,6 +53,20 @@ class SafePath(click.Path):
         return super().convert(value, param, ctx)
 
 
+def _check_until(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--until``: refuse a value that is no ISO 8601 time or date as bad usage (exit 2)."""
+    if value is None:
+        return None
+    from campaign_kit.errors import PublishError
+    from campaign_kit.publish.runner import parse_until
+
+    try:
+        parse_until(value, dt.UTC)  # the form only; the schedule's zone is applied later
+    except PublishError as exc:
+        raise click.BadParameter(exc.message.removeprefix("--until: ")) from None
+    return value
+
+
 def emit_json(data: Any) -> None:
     """Write ``data`` as JSON to stdout (stable keys, UTF-8)."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -774,6 +788,7 @@ def approve(
     "until",
     default=None,
     metavar="TIME",
+    callback=_check_until,
     help="Send what is due up to TIME (ISO 8601; without an offset, in [schedule] timezone; "
     "a date alone: the end of that day). Default: now.",
 )

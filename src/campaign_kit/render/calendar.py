@@ -67,7 +67,8 @@ def calendar_ics(posts: Iterable[Post], *, appeal: str, cycle: str) -> bytes:
         else:
             account = f"none (campaign-kit does not post to {title}: post it by hand or with a scheduler)"
         if first.kind == "thread":
-            summary = f"{title} {lang}: roll-call thread ({len(group)} parts)"
+            parts = f"{len(group)} parts" if len(group) > 1 else "one message"
+            summary = f"{title} {lang}: roll call ({parts})"
             body = "\n\n".join(p.text for p in group)
         else:
             summary = f"{title} {lang}: {what}"
