@@ -133,7 +133,7 @@ def test_every_image_resolves(browser: Any, site: tuple[Path, str]) -> None:
     assert page.evaluate("document.images.length") == 2 * 3 * 5
     assert broken_images(page) == []
     # The newsletter frames show this folder's card, not the asset server's.
-    frames = [f for f in page.frames if f != page.main_frame]
+    frames = [f for f in page.frames if f.url == "about:srcdoc"]
     assert len(frames) == 6
     assert all(f.evaluate("document.images.length") == 1 for f in frames)
     assert watch.problems == []
@@ -336,6 +336,7 @@ def test_real_build(browser: Any, tmp_path: Path) -> None:
 
 def test_paged_overview_search_and_links(browser: Any, tmp_path: Path) -> None:
     from campaign_kit.render import review
+    from campaign_kit.render.review_status import write_status
     from test_review import TEMPLATES, make_cycle
 
     folder = tmp_path / "out" / "mothers" / "2026-W48"
@@ -344,6 +345,7 @@ def test_paged_overview_search_and_links(browser: Any, tmp_path: Path) -> None:
         templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts, page_size=2
     ):
         (folder / rel).write_bytes(data)
+    write_status(folder, TEMPLATES)
     context, page, watch = open_page(browser, (folder / "index.html").as_uri())
     page.wait_for_load_state("load")
     rows = "document.querySelectorAll('#women-list li:not([hidden])').length"
@@ -396,3 +398,175 @@ def test_real_build_from_disk_has_no_failed_image(browser: Any, built: Path) -> 
     assert failed == []
     assert watch.problems == []
     context.close()
+
+
+# --- served: approve from the page, then follow the week out ------------------------------
+
+
+@pytest.fixture
+def week(tmp_path: Path) -> tuple[Path, Path]:
+    """(project root, cycle folder) of a fresh week built from 7 made-up mothers."""
+    from review_project import build_project, made_up_people, make_project
+
+    root = make_project(tmp_path / "proj", made_up_people(7))
+    return root, build_project(root, jobs=2)
+
+
+def serve_project(root: Path, folder: Path) -> tuple[str, Any, Any]:
+    """`preview --serve` of ``folder``: live status page, approvals through the CLI's approver."""
+    import threading
+
+    from campaign_kit import preview
+    from campaign_kit.cli import _approver
+
+    ready, stop = threading.Event(), threading.Event()
+    urls: list[str] = []
+
+    def on_ready(url: str) -> None:
+        urls.append(url)
+        ready.set()
+
+    thread = threading.Thread(
+        target=preview.serve,
+        args=(folder, 0, on_ready),
+        kwargs={"stop": stop, "templates": root / "templates", "approver": _approver(root, folder)},
+        daemon=True,
+    )
+    thread.start()
+    assert ready.wait(10)
+    return urls[0], stop, thread
+
+
+def status_frame(page: Any) -> Any:
+    frame = page.frame_locator("#status-frame")
+    return frame
+
+
+def test_reviewer_approves_from_the_page_and_publish_accepts_it(
+    browser: Any, week: tuple[Path, Path]
+) -> None:
+    from click.testing import CliRunner
+
+    from campaign_kit.cli import cli
+    from review_project import CYCLE
+
+    root, folder = week
+    url, stop, thread = serve_project(root, folder)
+    try:
+        context, page, watch = open_page(browser, url)
+        frame = status_frame(page)
+        frame.locator("#approval[data-state='none']").wait_for()
+        # Refused politely without a name (the browser's own check), then approved with one.
+        frame.get_by_label("Your name").fill("Alena K.")
+        frame.get_by_role("button", name="Approve this week").click()
+        frame.locator("#approval[data-state='approved']").wait_for()
+        assert "Approved by Alena K." in frame.locator("#approval").inner_text()
+        assert frame.locator("form").count() == 0
+        assert watch.problems == []
+        context.close()
+    finally:
+        stop.set()
+        thread.join(10)
+    approval = json.loads((folder / "approval.json").read_text("utf-8"))
+    assert approval["approved_by"] == "Alena K."
+    env = {
+        "CAMPAIGN_KIT_MASTODON_URL": "http://127.0.0.1:9",
+        "CAMPAIGN_KIT_MASTODON_TOKEN": "x",
+    }
+    result = CliRunner().invoke(
+        cli,
+        ["publish", "--platform", "mastodon", "--dry-run", "--project", str(root), "--cycle", CYCLE],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_forged_token_get_and_foreign_host_are_refused(browser: Any, week: tuple[Path, Path]) -> None:
+    root, folder = week
+    url, stop, thread = serve_project(root, folder)
+    try:
+        context = browser.new_context()
+        api = context.request
+        form = {"by": "Mallory", "token": "forged-token"}
+        assert api.post(f"{url}approve", form=form, headers={"Origin": url.rstrip("/")}).status == 403
+        assert api.get(f"{url}approve?by=Mallory&token=forged").status == 405
+        port = url.rsplit(":", 1)[1].strip("/")
+        for path in ("index.html", "status.html", "posts.json"):
+            answer = api.get(f"{url}{path}", headers={"Host": f"rebind.example:{port}"})
+            assert answer.status == 403, path
+        assert not (folder / "approval.json").exists()
+        context.close()
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_calendar_follows_a_publish_to_the_local_pds(browser: Any, week: tuple[Path, Path]) -> None:
+    """Approved, then published to Bluesky (the local PDS): the page shows each post's state."""
+    from campaign_kit.publish import runner
+    from campaign_kit.publish.approval import approve
+    from campaign_kit.publish.cycle import load_cycle
+    from campaign_kit.publish.ledger import FAILED, SENDING, UNCERTAIN, Ledger
+    from campaign_kit.publish.remote import RetryPolicy
+    from test_publish_servers import FakeMastodon, FakeTelegram, platform_env, start_pds
+
+    root, folder = week
+    approve(folder, "Alena K.")
+    kit = load_cycle(folder)
+    # Telegram went wrong earlier this week: one post uncertain, one failed, as a run records them.
+    ledger = Ledger(folder, kit.appeal, kit.cycle)
+    telegram = [i for i in kit.items if i.platform == "telegram" and i.thread is None]
+    ledger.update(telegram[0].key, "telegram", telegram[0].lang, UNCERTAIN, reason="the answer was lost")
+    ledger.update(telegram[1].key, "telegram", telegram[1].lang, FAILED, error="chat not found")
+    url, stop, thread = serve_project(root, folder)
+    pds = start_pds()
+    mastodon, telegram_fake = FakeMastodon().start(), FakeTelegram().start()
+    try:
+        context, page, watch = open_page(browser, url)
+        frame = status_frame(page)
+        frame.locator("#approval[data-state='approved']").wait_for()
+        env = platform_env(pds, mastodon, telegram_fake)
+        report = runner.publish(folder, ("bluesky",), env, retry=RetryPolicy(sleep=lambda s: None))
+        bluesky = [i.key for i in kit.items if i.platform == "bluesky"]
+        assert sorted(report.published) == sorted(bluesky)
+        # A Mastodon post caught mid-send: the page is what a reviewer sees while a run goes.
+        first_mastodon = next(i for i in kit.items if i.platform == "mastodon")
+        ledger = Ledger(folder, kit.appeal, kit.cycle)
+        ledger.update(first_mastodon.key, "mastodon", first_mastodon.lang, SENDING, intent={}, attempts=1)
+        # The frame reloads itself while publishing runs (no reload by the test): it shows the
+        # Mastodon post sending, written after the Bluesky run ended, within a few seconds.
+        frame.locator(f"tr[data-key='{first_mastodon.key}'][data-state='sending']").wait_for(timeout=30_000)
+        out_row = frame.locator(f"tr[data-key='{bluesky[0]}'][data-state='out']")
+        link = out_row.get_by_role("link", name="see the post").get_attribute("href")
+        remote = Ledger(folder, kit.appeal, kit.cycle).remote(bluesky[0])
+        rkey = remote["uri"].rsplit("/", 1)[1]
+        assert link == f"https://bsky.app/profile/{pds.did}/post/{rkey}"
+        states = frame.locator("tr[data-key]").evaluate_all(
+            "rows => Object.fromEntries(rows.map(r => [r.dataset.key, r.dataset.state]))"
+        )
+        for item in kit.items:
+            if item.platform == "bluesky" and item.thread is None:
+                assert states[item.key] == "out", item.key
+        assert states[telegram[0].key] == "uncertain" and states[telegram[1].key] == "failed"
+        assert states[first_mastodon.key] == "sending"
+        assert states[telegram[2].key] == "due"
+        row = frame.locator(f"tr[data-key='{telegram[0].key}']")
+        assert "the answer was lost" in row.inner_text()
+        assert frame.locator("meta[http-equiv='refresh']").get_attribute("content") == "5"
+        load_everything(page)
+        ARTIFACTS.mkdir(exist_ok=True)
+        for width in (390, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(300)  # the frame re-measures itself after the resize
+            page.locator("#approval-state").screenshot(
+                path=str(ARTIFACTS / f"review-mid-publish-{width}.png")
+            )
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert watch.problems == []
+        context.close()
+    finally:
+        stop.set()
+        thread.join(10)
+        pds.stop()
+        mastodon.stop()
+        telegram_fake.stop()

@@ -31,6 +31,7 @@ from campaign_kit.kinds.base import Data, Files, Kind, Unit, cache_key
 from campaign_kit.manifest import Entry, Previous, encode, featured_history, files_on_disk, read_previous
 from campaign_kit.output import BuildLock, Staged, Writer, WriteResult, check_out_root, sha256, stage_file
 from campaign_kit.project import Project
+from campaign_kit.render.review_status import write_status
 from campaign_kit.report import BuildReport
 from campaign_kit.workers import Pool
 
@@ -106,6 +107,8 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
             previous = read_previous(target)
             _Run(inputs, options, previous, writer, report, progress).run()
             writer.sweep_parts()
+            # The review's approval and calendar frame: not recorded (approve and publish remake it).
+            write_status(target, project.templates)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -287,12 +290,4 @@ class _Run:
         self.report.files.append(self.writer.write(paths.MANIFEST, encode(record)))
 
 
-__all__ = [
-    "BuildOptions",
-    "BuildReport",
-    "build",
-    "featured_history",
-    "load_inputs",
-    "KINDS",
-    "CampaignKitError",
-]
+__all__ = ["BuildOptions", "BuildReport", "build", "featured_history", "load_inputs", "KINDS"]

@@ -521,10 +521,16 @@ def preview(
     """
     from campaign_kit.preview import review_path
     from campaign_kit.preview import serve as serve_folder
+    from campaign_kit.render.review_status import refresh_status
 
     key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
     page = review_path(out_dir, key, cycle)
+    templates = Project(project_dir).templates
     if not serve:
+        # The approval and calendar frame shows the state as of now, not as of the build.
+        problem = refresh_status(page.parent, templates)
+        if problem:
+            click.echo(f"warning: {problem}", err=True)
         click.echo(page.resolve().as_uri())
         return
 
@@ -532,7 +538,34 @@ def preview(
         click.echo(f"Serving {page.parent} at {url} (Ctrl+C to stop)", err=True)
         click.echo(url)
 
-    serve_folder(page.parent, port, ready)
+    serve_folder(
+        page.parent,
+        port,
+        ready,
+        templates=templates,
+        approver=_approver(project_dir, page.parent),
+    )
+
+
+def _approver(project_dir: Path, folder: Path) -> Callable[[str], Any]:
+    """The approval of the cycle in ``folder`` as ``by``: one code path for ``approve`` and the page.
+
+    Both the ``approve`` command and ``preview --serve``'s form call what this returns, so
+    the review page approves under exactly the rules the command does; the status page is
+    remade after it, so the review shows the approval at once.
+    """
+
+    def approve_as(by: str) -> Any:
+        from campaign_kit.publish.approval import approve as record
+        from campaign_kit.render.review_status import refresh_status
+
+        approval = record(folder, by)
+        problem = refresh_status(folder, Project(project_dir).templates)
+        if problem:
+            click.echo(f"warning: {problem}", err=True)
+        return approval
+
+    return approve_as
 
 
 def _host_port(value: str) -> tuple[str, int]:
@@ -739,6 +772,9 @@ def newsletter_push(
 
 # --- approve and publish (issue 15): the core is campaign_kit.publish -----------------------
 
+# Seconds between remakes of the review's status page while publish runs.
+STATUS_EVERY = 2.0
+
 
 @cli.command()
 @appeal_option
@@ -760,10 +796,9 @@ def approve(
 
     """
     from campaign_kit.publish.approval import approval_summary
-    from campaign_kit.publish.approval import approve as record
 
     key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
-    approval = record(out_dir / key / cycle, by)
+    approval = _approver(project_dir, out_dir / key / cycle)(by)
     if as_json:
         emit_json(approval_summary(approval))
     click.echo(
@@ -847,6 +882,7 @@ def publish(
 
     """
     import os
+    import time
 
     from campaign_kit.publish import runner
 
@@ -875,9 +911,19 @@ def publish(
         click.echo(", ".join(f"{n} {state}" for state, n in sorted(data["counts"].items())))
         return
 
+    from campaign_kit.render.review_status import refresh_status
+
+    templates = Project(project_dir).templates
+    refreshed = [0.0]
+
     def tell(item_key: str, action: str, detail: str) -> None:
         if not as_json:
             click.echo(f"{action}: {item_key} {detail}", err=True)
+        # The review page's calendar follows the run (a file:// page reloads it); a few times a
+        # minute is enough for a person and costs a long thread nothing.
+        if time.monotonic() - refreshed[0] >= STATUS_EVERY:
+            refresh_status(folder, templates)
+            refreshed[0] = time.monotonic()
 
     campaign_path = Project(project_dir).campaign
     # Without a campaign.toml (a kit copied elsewhere) there are no accounts: the Version 2
@@ -885,21 +931,28 @@ def publish(
     campaign = load_campaign(campaign_path) if campaign_path.is_file() else None
     schedule = campaign.schedule if campaign else None
     zone = schedule.zone if schedule else dt.UTC
-    report = runner.publish(
-        folder,
-        platforms,
-        os.environ,
-        langs=_csv_option(langs, None, "--lang"),
-        at=runner.parse_at(at) if at else None,
-        dry_run=dry_run,
-        visibility=runner.mastodon_visibility(campaign_path),
-        resolve=runner.parse_resolve(resolve),
-        progress=tell,
-        templates=Project(project_dir).templates,
-        accounts=campaign.accounts if campaign else (),
-        until=runner.parse_until(until, zone) if until else None,
-        everything=everything,
-    )
+    try:
+        report = runner.publish(
+            folder,
+            platforms,
+            os.environ,
+            langs=_csv_option(langs, None, "--lang"),
+            at=runner.parse_at(at) if at else None,
+            dry_run=dry_run,
+            visibility=runner.mastodon_visibility(campaign_path),
+            resolve=runner.parse_resolve(resolve),
+            progress=tell,
+            templates=templates,
+            accounts=campaign.accounts if campaign else (),
+            until=runner.parse_until(until, zone) if until else None,
+            everything=everything,
+        )
+    finally:
+        # The review's calendar shows what this run did, whatever it ended with.
+        if not dry_run and folder.is_dir():
+            problem = refresh_status(folder, templates)
+            if problem:
+                click.echo(f"warning: {problem}", err=True)
     if as_json:
         emit_json(report.as_dict())
     if dry_run:

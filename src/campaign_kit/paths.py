@@ -15,7 +15,10 @@ CALENDAR_ICS = "calendar.ics"
 # Written by ``approve`` and ``publish``, never by ``build``: a build keeps them.
 APPROVAL = "approval.json"
 LEDGER = "published.json"
-NOT_BUILT = frozenset({APPROVAL, LEDGER})
+# The approval and posting calendar the review page embeds: remade by build, approve, publish
+# and preview as the state it shows changes (render/review_status.py).
+STATUS = "status.html"
+NOT_BUILT = frozenset({APPROVAL, LEDGER, STATUS})
 # Folders other commands write into a cycle (``newsletter export``/``push``): a build keeps them.
 NOT_BUILT_DIRS = frozenset({"esp"})
 
