@@ -178,7 +178,9 @@ def _account(post: Any) -> str:
     """Who posts it: the account's handle, chat or URL; never a secret (the plan has none)."""
     account = getattr(post, "account", None)
     if isinstance(account, str):
-        return account
+        # "bluesky:belaruswomen.bsky.social": the platform is in its own column.
+        platform = getattr(post, "platform", "")
+        return account.removeprefix(f"{platform}:") if platform else account
     if isinstance(account, Mapping):
         for key in ("handle", "chat", "url", "name"):
             value = account.get(key)
