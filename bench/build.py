@@ -4,6 +4,8 @@ Run from the repository root:
 
     python bench/build.py            # the figures DESIGN.md budgets (takes a few minutes)
     python bench/build.py --quick    # smaller synthetic roster, fewer repeats
+    python bench/build.py --review   # only the review overview: size, DOM and load time in
+                                     # Chromium at 1,500 and 15,000 women (--sizes to change)
 
 Each build runs in its own process (as a user runs it), on a fresh copy of the project in a
 temporary folder, so nothing touches the repository's out/. Figures are medians of repeats;
@@ -130,14 +132,89 @@ def change_one_woman(root: Path) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+# Load the overview page in Chromium and report what a reviewer's browser has to take in.
+LOADER = r"""
+import json, statistics, sys
+from playwright.sync_api import sync_playwright
+url, chromium, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+times, nodes = [], 0
+with sync_playwright() as pw:
+    browser = pw.chromium.launch(executable_path=chromium, args=args)
+    for _ in range(repeats):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url, wait_until="load", timeout=600_000)
+        timing = page.evaluate("JSON.stringify(performance.getEntriesByType('navigation')[0])")
+        nav = json.loads(timing)
+        times.append(nav["loadEventEnd"] - nav["startTime"])
+        nodes = page.evaluate("document.getElementsByTagName('*').length")
+        page.close()
+    browser.close()
+print(json.dumps({"load_ms": statistics.median(times), "dom_nodes": nodes}))
+"""
+
+
+def overview_figures(folder: Path, repeats: int) -> dict:
+    """The review overview's size, and its load time and element count in Chromium."""
+    page = folder / "index.html"
+    figures: dict = {
+        "overview_bytes": page.stat().st_size,
+        "pages": len(list(folder.glob("index*.html"))),
+        "largest_page_bytes": max(p.stat().st_size for p in folder.glob("index*.html")),
+    }
+    if not CHROMIUM.exists():
+        return {**figures, "load_ms": None, "dom_nodes": None}
+    proc = subprocess.run(
+        [sys.executable, "-c", LOADER, page.as_uri(), str(CHROMIUM), str(repeats)],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"loading the review page failed:\n{proc.stderr[-2000:]}")
+    return {**figures, **json.loads(proc.stdout.strip().splitlines()[-1])}
+
+
+def review_section(tmp: Path, sizes: tuple[int, ...], repeats: int) -> None:
+    """The review overview at large rosters: the week as built, and after `build --all`.
+
+    ``--all`` builds the posts only (cards for 15,000 women would take hours and change
+    nothing on the overview, which lists women, posts and files by count past a few).
+    """
+    print("\nreview overview (index.html) opened from file:// in Chromium, median of", repeats, "loads:")
+    for n in sizes:
+        root = copy_project(tmp / f"review{n}")
+        synthetic_roster(root, n)
+        for label, only, everyone in (("weekly", ALL, False), ("--all --only posts", "posts", True)):
+            shutil.rmtree(root / "out", ignore_errors=True)
+            built = run_build(root, root / "out", only=only, everyone=everyone)
+            f = overview_figures(root / "out" / "mothers" / "2026-W48", repeats)
+            load = "n/a (no Chromium)" if f["load_ms"] is None else f"{f['load_ms']:7.0f} ms"
+            print(
+                f"  {n:6,d} women, {label:<18} build {built['process_seconds']:6.1f} s; overview "
+                f"{f['overview_bytes'] / 1e3:8.1f} kB, {f['dom_nodes'] or 0:6,d} elements, load {load}; "
+                f"{f['pages']} pages, largest {f['largest_page_bytes'] / 1e6:.1f} MB"
+            )
+
+
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller synthetic roster")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--review", action="store_true", help="only the review overview figures")
+    parser.add_argument(
+        "--sizes", default="1500,15000", help="roster sizes for --review (default: 1500,15000)"
+    )
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
     tmp = Path(tempfile.mkdtemp(prefix="ck-bench-"))
+    if args.review:
+        try:
+            review_section(tmp, tuple(int(n) for n in args.sizes.split(",")), repeats)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
     try:
         cold, warm, one = [], [], []
         rendered_one = 0
