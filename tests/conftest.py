@@ -12,6 +12,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+# The tests' own copy of a realistic roster (27 women, frozen on 2026-11-24): the shipped
+# roster.json changes with the news (a release, a new name) and only tests/test_shipped.py
+# reads it. Goldens are made from this copy.
+SAMPLE_ROSTER = REPO / "tests" / "data" / "roster.json"
 
 
 def in_ci() -> bool:
@@ -112,16 +116,25 @@ def roster_doc(people: list[dict[str, Any]], as_of: str = "2026-11-24") -> dict[
     return {"schema": 2, "as_of": as_of, "people": people}
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the repo's project files (roster, campaign, templates, assets) in tmp_path."""
-    root = tmp_path / "proj"
-    root.mkdir()
-    for name in ("roster.json", "campaign.toml"):
-        shutil.copy(REPO / name, root / name)
+def copy_project(root: Path, roster: Path | None = SAMPLE_ROSTER) -> Path:
+    """The repo's campaign.toml, templates and assets at ``root``, with ``roster`` as roster.json.
+
+    ``roster`` defaults to the tests' sample roster, never the shipped one; ``None`` leaves
+    the roster for the test to write.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "campaign.toml", root / "campaign.toml")
+    if roster is not None:
+        shutil.copy(roster, root / "roster.json")
     shutil.copytree(REPO / "templates", root / "templates")
     shutil.copytree(REPO / "assets", root / "assets")
     return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project in tmp_path: the repo's campaign, templates and assets, the sample roster."""
+    return copy_project(tmp_path / "proj")
 
 
 def write_roster(root: Path, people: list[dict[str, Any]]) -> Path:
@@ -141,7 +154,7 @@ def make_ctx(lang: str, roster: Any = None, featured: int = 5) -> dict[str, Any]
     from campaign_kit.roster import load_roster
 
     campaign = load_campaign(REPO / "campaign.toml")
-    roster = roster or load_roster(REPO / "roster.json")
+    roster = roster or load_roster(SAMPLE_ROSTER)
     appeal = campaign.appeal("mothers")
     people = roster.in_group(appeal.group)
     return appeal_context(
@@ -159,7 +172,7 @@ def hostile_roster(text: str = HOSTILE) -> Any:
     """The real roster with the first woman's surnames made markup (validation would refuse)."""
     from campaign_kit.roster import Person, Roster, load_roster
 
-    real = load_roster(REPO / "roster.json")
+    real = load_roster(SAMPLE_ROSTER)
     first = real.people[0]
     evil = Person(**{**first.__dict__, "surname_latin": text, "surname_cyrillic": text, "surname_be": text})
     return Roster(real.as_of, (evil, *real.people[1:]))

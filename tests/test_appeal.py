@@ -12,7 +12,7 @@ import pytest
 from campaign_kit import facts
 from campaign_kit.render.appeal import lower_first, render_appeal
 from campaign_kit.roster import Roster, load_roster
-from conftest import HOSTILE, hostile_roster, make_ctx
+from conftest import HOSTILE, SAMPLE_ROSTER, hostile_roster, make_ctx
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -77,7 +77,7 @@ def test_english_roll_call_follows_the_published_list_in_the_kits_own_words(rend
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_woman_and_the_totals_are_in_both_forms(rendered, lang):
-    roster = load_roster(REPO / "roster.json")
+    roster = load_roster(SAMPLE_ROSTER)
     for kind in ("txt", "html"):
         text = rendered[lang][kind]
         for p in roster.people:
@@ -92,7 +92,7 @@ def test_every_woman_and_the_totals_are_in_both_forms(rendered, lang):
 
 
 def test_counts_are_computed_not_typed():
-    real = load_roster(REPO / "roster.json")
+    real = load_roster(SAMPLE_ROSTER)
     two = Roster(real.as_of, (real.people[0], real.people[6]))  # 2 + 1 children
     for lang, phrase in (
         ("en", "These 2 mothers, these 3 children"),
@@ -180,6 +180,6 @@ def test_golden_english_text(golden, rendered):
 
 
 def test_as_of_date_is_the_rosters():
-    real = load_roster(REPO / "roster.json")
+    real = load_roster(SAMPLE_ROSTER)
     other = Roster(dt.date(2027, 1, 5), real.people)
     assert "List correct as of 5 January 2027." in render_appeal(make_ctx("en", other), TEMPLATES)["txt"]

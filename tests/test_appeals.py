@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from campaign_kit.cli import cli
-from conftest import person, write_roster
+from conftest import copy_project, person, write_roster
 
 # A word about mothers or children, in English, Belarusian or Russian (not "last-child" in CSS
 # or "appendChild" in the page's script).
@@ -80,16 +80,8 @@ MEMBERS = {
 
 @pytest.fixture(scope="module")
 def kits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    import shutil
 
-    from conftest import REPO
-
-    root = tmp_path_factory.mktemp("appeals") / "proj"
-    root.mkdir()
-    for name in ("campaign.toml",):
-        shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "assets", root / "assets")
+    root = copy_project(tmp_path_factory.mktemp("appeals") / "proj", roster=None)
     write_roster(root, women())
     out = root.parent / "out"
     built = {}

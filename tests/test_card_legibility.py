@@ -20,6 +20,7 @@ from campaign_kit.render import cards
 from campaign_kit.render.card_layout import FORMATS, PHONE_WIDTH, TEXT_AREAS, Box
 from campaign_kit.render.cards import CardContent, card_content, contrast_behind, plan
 from campaign_kit.roster import load_roster
+from conftest import SAMPLE_ROSTER, copy_project
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -30,7 +31,7 @@ LANGS = ("en", "be", "ru")
 
 CAMPAIGN = load_campaign(REPO / "campaign.toml")
 APPEAL = CAMPAIGN.appeal("mothers")
-ROSTER = load_roster(REPO / "roster.json")
+ROSTER = load_roster(SAMPLE_ROSTER)
 
 
 def contents() -> list[CardContent]:
@@ -129,15 +130,11 @@ def test_text_on_a_red_shape_is_judged_against_the_red(tmp_path: Path) -> None:
 
 
 def test_validate_lists_every_layout_problem(tmp_path: Path) -> None:
-    import shutil
 
     from campaign_kit.checks import check_project
     from campaign_kit.project import Project
 
-    for name in ("roster.json", "campaign.toml"):
-        shutil.copy(REPO / name, tmp_path / name)
-    shutil.copytree(TEMPLATES, tmp_path / "templates")
-    shutil.copytree(REPO / "assets", tmp_path / "assets")
+    copy_project(tmp_path)
     assert check_project(Project(tmp_path)).problems == []
     square = tmp_path / "templates" / "cards" / "square.toml"
     text = square.read_text(encoding="utf-8")

@@ -32,7 +32,7 @@ from campaign_kit.render.cards import (
 )
 from campaign_kit.render.typeset import resolve_texts
 from campaign_kit.roster import Person, load_roster
-from conftest import cyrillic_forms
+from conftest import SAMPLE_ROSTER, cyrillic_forms
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -210,7 +210,7 @@ def test_as_of_date_and_photo_credit_in_each_language() -> None:
 
 
 def test_placeholder_varies_between_women() -> None:
-    roster = load_roster(REPO / "roster.json")
+    roster = load_roster(SAMPLE_ROSTER)
     layout = cards.load_layout(TEMPLATES, "square")
     fills = {plan(content(p, "en"), "square", **KW).placeholder_fill for p in roster.people}
     assert fills == set(layout.photo.placeholder.fills)
@@ -393,7 +393,7 @@ def test_impossible_name_is_a_fit_error_naming_person_format_field() -> None:
 def test_real_names_stay_in_the_normal_range() -> None:
     # The last resort (more lines, smaller sizes) is for names at the roster's caps; every woman
     # on the real roster is set exactly as before it existed.
-    roster = load_roster(REPO / "roster.json")
+    roster = load_roster(SAMPLE_ROSTER)
     assert len(roster.people) >= 27
     for fmt in FORMATS:
         layout = cards.load_layout(TEMPLATES, fmt)

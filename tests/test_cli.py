@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from campaign_kit.cli import cli
-from conftest import REPO, SHARED, person, write_roster
+from conftest import REPO, SAMPLE_ROSTER, SHARED, person, write_roster
 
 SEED = SHARED / "seed" / "mothers-of-minor-children.txt"
 
@@ -106,7 +106,7 @@ def test_import_list_refuses_mixed_script_then_accepts_with_transliterate(tmp_pa
     assert "'ЛАЗАРЧЫК' has «ЧЫ»" in result.stderr
     assert "PAHADAEVA" in result.stderr
     imported = json.loads(out.read_text(encoding="utf-8"))
-    shipped = json.loads((REPO / "roster.json").read_text(encoding="utf-8"))
+    shipped = json.loads(SAMPLE_ROSTER.read_text(encoding="utf-8"))
     differences = [
         (n, key)
         for n, (a, b) in enumerate(zip(imported["people"], shipped["people"], strict=True))

@@ -22,7 +22,7 @@ from campaign_kit.errors import NewsletterError
 from campaign_kit.render.email import PLACEHOLDER_TO, build_eml, cycle_date, proof_eml, transfer_encoding
 from campaign_kit.render.newsletter import render_newsletter
 from campaign_kit.roster import load_roster
-from conftest import require_tool, send_campaign
+from conftest import SAMPLE_ROSTER, require_tool, send_campaign
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -33,7 +33,7 @@ BASE = "https://belaruswomen.org/campaign-kit"
 
 
 def letter(lang: str, **kw):
-    roster = load_roster(REPO / "roster.json")
+    roster = load_roster(SAMPLE_ROSTER)
     appeal = CAMPAIGN.appeal("mothers")
     people = roster.in_group(appeal.group)
     ctx = appeal_context(
@@ -143,7 +143,7 @@ def test_message_id_follows_content_and_domain(letters, emls):
 def test_to_and_mailchimp_unsubscribe():
     settings = dataclasses.replace(CAMPAIGN.newsletter, unsubscribe="*|UNSUB|*")
     campaign = dataclasses.replace(CAMPAIGN, newsletter=settings)
-    roster = load_roster(REPO / "roster.json")
+    roster = load_roster(SAMPLE_ROSTER)
     appeal = CAMPAIGN.appeal("mothers")
     ctx = appeal_context(
         campaign=campaign,

@@ -31,7 +31,7 @@ from campaign_kit.preview import serve
 from campaign_kit.render.email import build_eml, cycle_date
 from campaign_kit.render.newsletter import render_newsletter
 from campaign_kit.roster import load_roster, parse_roster
-from conftest import REPO, person, roster_doc
+from conftest import REPO, SAMPLE_ROSTER, person, roster_doc
 
 CAMPAIGN_TEXT = (REPO / "campaign.toml").read_text(encoding="utf-8")
 CYCLE = parse_cycle("2026-W48")
@@ -91,7 +91,7 @@ def test_a_non_ascii_display_name_is_fine():
 
 
 def _letter(campaign):
-    roster = load_roster(REPO / "roster.json")
+    roster = load_roster(SAMPLE_ROSTER)
     appeal = campaign.appeal("mothers")
     ctx = appeal_context(
         campaign=campaign,

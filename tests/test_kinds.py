@@ -19,15 +19,16 @@ from campaign_kit.kinds.base import Plan, Rendered, Unit, cache_key
 from campaign_kit.manifest import Previous
 from campaign_kit.model import AppealText, Card, NewsletterIssue, Post, read_cycle
 from campaign_kit.project import Project
-from conftest import REPO, add_postal_address
+from conftest import REPO, SAMPLE_ROSTER, add_postal_address
 
 CYCLE = parse_cycle("2026-W48")
 BASE = "https://belaruswomen.org/campaign-kit"
+SAMPLE = Project(REPO, SAMPLE_ROSTER)
 
 
 @pytest.fixture(scope="module")
 def inputs():
-    return load_inputs(Project(REPO), Choice(cycle=CYCLE, out=Path("/nonexistent-out")), Previous())
+    return load_inputs(SAMPLE, Choice(cycle=CYCLE, out=Path("/nonexistent-out")), Previous())
 
 
 def test_registry_order_and_dependencies():
@@ -101,7 +102,7 @@ def test_keys_change_with_what_shapes_the_output(inputs):
     plan = kinds.BY_NAME["posts"].plan
     key = plan(inputs, {}).units[0].key
     assert key == plan(inputs, {}).units[0].key
-    other = load_inputs(Project(REPO), Choice(cycle=parse_cycle("2026-W49"), out=Path("/x")), Previous())
+    other = load_inputs(SAMPLE, Choice(cycle=parse_cycle("2026-W49"), out=Path("/x")), Previous())
     assert key != plan(other, {}).units[0].key
     assert cache_key("a", 1) != cache_key("a", 2)
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from campaign_kit.cli import cli
 from campaign_kit.names import latin_matches, passport_latin, suggest_belarusian
 from campaign_kit.roster import parse_roster
-from conftest import REPO, person, roster_doc
+from conftest import SAMPLE_ROSTER, person, roster_doc
 
 # The 27 Belarusian forms of issue 13, in roster order (given name, surname).
 ISSUE_13 = (
@@ -29,7 +29,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def shipped() -> list[dict]:
-    return json.loads((REPO / "roster.json").read_text(encoding="utf-8"))["people"]
+    return json.loads(SAMPLE_ROSTER.read_text(encoding="utf-8"))["people"]
 
 
 def as_schema_1(people: list[dict]) -> dict:

@@ -14,7 +14,7 @@ from campaign_kit.render import newsletter as nl_mod
 from campaign_kit.render.mjml_check import GMAIL_CLIP_BYTES, html_problems, mjml_problems
 from campaign_kit.render.newsletter import CardImage, card_url, render_newsletter
 from campaign_kit.roster import load_roster
-from conftest import HOSTILE, hostile_roster, make_ctx, send_campaign
+from conftest import HOSTILE, SAMPLE_ROSTER, hostile_roster, make_ctx, send_campaign
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -57,7 +57,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_woman_counts_and_links(letters, lang):
     letter = letters[lang]
-    roster = load_roster(REPO / "roster.json")
+    roster = load_roster(SAMPLE_ROSTER)
     for part in (letter.html, letter.txt):
         for p in roster.people:
             name = {"en": p.name_latin, "be": p.name_be, "ru": p.name_cyrillic}[lang]

@@ -33,7 +33,7 @@ from campaign_kit.render.posts import (
     tidy,
 )
 from campaign_kit.roster import MAX_NAME_LEN, MAX_WORD_LEN, Roster, load_roster, validate_roster_data
-from conftest import REPO, person, roster_doc
+from conftest import REPO, SAMPLE_ROSTER, person, roster_doc
 
 THREAD_PLATFORMS = [name for name, p in PLATFORMS.items() if p.thread]
 
@@ -41,7 +41,7 @@ TEMPLATES = REPO / "templates"
 CAMPAIGN = load_campaign(REPO / "campaign.toml")
 APPEAL = CAMPAIGN.appeal("mothers")
 CYCLE = parse_cycle("2026-W48")
-ROSTER = load_roster(REPO / "roster.json")
+ROSTER = load_roster(SAMPLE_ROSTER)
 LANGS = ("en", "be", "ru")
 SITE = "https://belaruswomen.org"
 

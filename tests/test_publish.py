@@ -30,6 +30,7 @@ from campaign_kit.publish.images import load_card
 from campaign_kit.publish.ledger import Ledger
 from campaign_kit.publish.remote import RetryPolicy
 from campaign_kit.render.card_layout import load_layout
+from conftest import copy_project
 from test_publish_servers import (
     MASTODON_TOKEN,
     PDS_PASSWORD,
@@ -49,11 +50,7 @@ SECRETS = (PDS_PASSWORD, MASTODON_TOKEN, TELEGRAM_TOKEN, TELEGRAM_TOKEN.split(":
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repo's project built once for the cycle, in English and Belarusian."""
-    root = tmp_path_factory.mktemp("publish-build")
-    for name in ("roster.json", "campaign.toml"):
-        shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "assets", root / "assets")
+    root = copy_project(tmp_path_factory.mktemp("publish-build"))
     result = CliRunner().invoke(
         cli,
         ["build", "--project", str(root), "--cycle", CYCLE, "--lang", "en,be", "--out", str(root / "out")],

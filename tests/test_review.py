@@ -28,6 +28,7 @@ from campaign_kit.errors import BuildError
 from campaign_kit.render import review
 from campaign_kit.render.review_status import write_status
 from campaign_kit.roster import load_roster
+from conftest import SAMPLE_ROSTER
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -72,7 +73,7 @@ def _post(
 
 def make_contexts(n_featured: int = 2) -> dict[str, dict[str, Any]]:
     """Real template contexts from the repo's roster and campaign.toml (2026-W48)."""
-    roster = load_roster(REPO / "roster.json")
+    roster = load_roster(SAMPLE_ROSTER)
     campaign = load_campaign(REPO / "campaign.toml")
     appeal = campaign.appeal("mothers")
     featured = select_featured(roster.in_group(appeal.group), n_featured, {})

@@ -9,7 +9,7 @@ import pytest
 
 from campaign_kit.errors import RosterError
 from campaign_kit.roster import dump_roster, load_roster, parse_roster, script_problems
-from conftest import REPO, person, roster_doc
+from conftest import REPO, SAMPLE_ROSTER, person, roster_doc
 
 
 def problems_of(people, photos_root=None, **doc):
@@ -20,7 +20,7 @@ def problems_of(people, photos_root=None, **doc):
 
 
 def test_shipped_roster_is_valid_and_complete():
-    roster = load_roster(REPO / "roster.json", REPO / "assets" / "photos")
+    roster = load_roster(SAMPLE_ROSTER, REPO / "assets" / "photos")
     assert len(roster.people) == 27
     assert sum(p.children for p in roster.people) == 53
     assert all(p.groups == ("mothers",) for p in roster.people)
@@ -154,9 +154,9 @@ def test_load_roster_raises_with_all_problems(tmp_path: Path):
 
 
 def test_dump_is_stable_round_trip():
-    roster = load_roster(REPO / "roster.json")
+    roster = load_roster(SAMPLE_ROSTER)
     text = dump_roster(roster.people, roster.as_of)
-    assert text == (REPO / "roster.json").read_text(encoding="utf-8")
+    assert text == SAMPLE_ROSTER.read_text(encoding="utf-8")
 
 
 def test_modifier_apostrophe_is_name_punctuation():

@@ -26,7 +26,7 @@ from campaign_kit.render.email import build_eml, cycle_date
 from campaign_kit.render.newsletter import render_newsletter
 from campaign_kit.roster import load_roster
 from campaign_kit.sending import readdress, send_test
-from conftest import add_postal_address, send_campaign
+from conftest import SAMPLE_ROSTER, add_postal_address, send_campaign
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -37,7 +37,7 @@ TO = "proof@mail.test"
 
 @pytest.fixture(scope="module")
 def letter():
-    roster = load_roster(REPO / "roster.json")
+    roster = load_roster(SAMPLE_ROSTER)
     appeal = CAMPAIGN.appeal("mothers")
     people = roster.in_group(appeal.group)
     ctx = appeal_context(
