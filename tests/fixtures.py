@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +172,28 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
     result = CliRunner().invoke(cli, list(args))
     return result.exit_code, result.stdout, result.stderr
+
+
+def children_of(pid: int) -> set[int]:
+    """The process ids of ``pid``'s children (Linux: /proc)."""
+    kids = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids |= {int(x) for x in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return kids
+
+
+def wait_for_children(proc: subprocess.Popen[bytes], at_least: int = 1, limit: float = 60) -> set[int]:
+    """Wait until ``proc`` has ``at_least`` children (a build's card workers); return them.
+
+    Empty if ``proc`` exits first or ``limit`` seconds pass: a guard against a hang, not a
+    timing assertion.
+    """
+    seen: set[int] = set()
+    deadline = time.monotonic() + limit
+    while len(seen) < at_least and time.monotonic() < deadline and proc.poll() is None:
+        seen |= children_of(proc.pid)
+        time.sleep(0.02)
+    return seen if len(seen) >= at_least else set()

@@ -1,4 +1,4 @@
-"""The package's shape: no import cycles, click only in the CLI, kinds registered, a short build.py."""
+"""The package's shape: no import cycles, click only in the CLI, kinds registered, one home per fact."""
 
 from __future__ import annotations
 
@@ -96,7 +96,3 @@ def test_only_the_cli_imports_click():
 def test_every_kind_module_is_registered():
     modules = {p.stem for p in (SRC / "kinds").glob("*.py")} - {"__init__", "base"}
     assert modules == {k.__class__.__module__.rsplit(".", 1)[1] for k in kinds.REGISTRY}
-
-
-def test_build_is_an_orchestrator_read_in_one_sitting():
-    assert len((SRC / "build.py").read_text("utf-8").splitlines()) < 300

@@ -20,6 +20,7 @@ from campaign_kit.cli import cli
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import BuildError
 from campaign_kit.project import Project
+from fixtures import wait_for_children
 
 CYCLE = parse_cycle("2026-W48")
 FORMATS = ("square", "portrait", "story", "landscape", "link")
@@ -259,20 +260,27 @@ build(Project(Path(sys.argv[1])), BuildOptions(cycle=parse_cycle("2026-W48"), ou
 
 
 def test_killed_builds_leave_no_partial_file(project: Path, tmp_path: Path):
-    """Kill builds at spread-out moments; every file present is whole; the next build heals."""
+    """Kill builds at spread-out moments mid-build; every file present is whole; the next build heals."""
     small_project(project)
     clean = tmp_path / "clean"
     build(Project(project), opts(clean, languages=("en", "be")))
     expected = tree(clean / "mothers" / "2026-W48")
     out = tmp_path / "killed"
-    for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 2.0):
+    target = out / "mothers" / "2026-W48"
+    for delay in (0.0, 0.1, 0.2, 0.4, 0.6, 0.8):
         proc = subprocess.Popen(
             [sys.executable, "-c", KILLER, str(project), str(out)], start_new_session=True
         )
+        # Not a fixed sleep from the start (that may land before the build begins or after
+        # it ends): wait for the card workers, so the build is under way, then a little more.
+        assert wait_for_children(proc), "the build never started its card workers"
         time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)  # the main process only, as a user's kill would
         proc.wait()
-        target = out / "mothers" / "2026-W48"
+        # The kill landed mid-build: the process died of it, and no build finished (the
+        # manifest is written last, and no kept unit lets a later run skip the work).
+        assert proc.returncode == -signal.SIGKILL
+        assert not (target / "manifest.json").exists(), f"the build finished before the kill at +{delay}s"
         for rel, digest in (tree(target) if target.exists() else {}).items():
             assert digest == expected[rel], f"partial or wrong file after kill: {rel}"
     build(Project(project), opts(out, languages=("en", "be")))

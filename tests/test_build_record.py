@@ -18,6 +18,7 @@ from campaign_kit.build import BuildOptions, build
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import BuildError
 from campaign_kit.project import Project
+from fixtures import wait_for_children
 
 CYCLE = parse_cycle("2026-W48")
 
@@ -152,16 +153,6 @@ build(Project(Path(sys.argv[1])), BuildOptions(cycle=parse_cycle("2026-W48"),
 """
 
 
-def _children_of(pid: int) -> set[int]:
-    kids = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            kids |= {int(x) for x in (task / "children").read_text().split()}
-        except OSError:
-            pass
-    return kids
-
-
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -178,14 +169,13 @@ def test_card_workers_die_with_the_build(project: Path, tmp_path: Path, sig: int
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    workers: set[int] = set()
-    deadline = time.monotonic() + 30
-    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        workers |= _children_of(proc.pid)
-        time.sleep(0.02)
+    workers = wait_for_children(proc, at_least=2)
     assert len(workers) >= 2, "the build never started its workers"
     os.kill(proc.pid, sig)
-    proc.wait(timeout=60)
+    proc.wait(timeout=120)
+    # The signal landed mid-build: the build did not finish (it writes its manifest last).
+    assert proc.returncode != 0
+    assert not (tmp_path / "out" / "mothers" / "2026-W48" / "manifest.json").exists()
     deadline = time.monotonic() + 10
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
