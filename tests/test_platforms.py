@@ -26,9 +26,11 @@ from campaign_kit.platforms import (
     get_platform,
     graphemes,
     hashtag_is_valid,
+    image_bytes,
     mastodon_length,
     measure,
     parse_tweet,
+    post_problems,
     threads_length,
     unescape_linkedin,
     utf8_bytes,
@@ -442,18 +444,16 @@ def test_threads_topic_tag_rules() -> None:
     assert not hashtag_is_valid("threads", "#" + "a" * 51)
 
 
-def test_word_hashtags_only_flags() -> None:
-    flags = {name: p.word_hashtags_only for name, p in PLATFORMS.items()}
-    assert flags == {
-        "x": True,
-        "bluesky": False,
-        "mastodon": True,
-        "threads": False,
-        "instagram": True,
-        "facebook": True,
-        "linkedin": True,
-        "telegram": True,
-    }
+def test_the_publishers_limits_come_from_the_table() -> None:
+    # One table: what publish refuses is what measure() reports, with the alt text too.
+    assert post_problems("bluesky", "a" * 300) == []
+    assert post_problems("bluesky", "a" * 301) == ["301 graphemes, Bluesky allows 300"]
+    too_long = "image description of 1,501 characters, Mastodon allows 1,500"
+    assert post_problems("mastodon", "x", "d" * 1501) == [too_long]
+    assert post_problems("telegram", "a" * 2000, media=False) == []
+    assert post_problems("telegram", "a" * 2000) == ["2,000 UTF-16 units, Telegram allows 1,024"]
+    assert [name for name, p in PLATFORMS.items() if p.publishes] == ["bluesky", "mastodon", "telegram"]
+    assert image_bytes("bluesky") == 1_000_000
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_kit.errors import ConfigError
+from campaign_kit.platforms import PLATFORMS
 from campaign_kit.roster import text_problems
 from campaign_kit.schedule import Account, Schedule, parse_accounts, parse_schedule
 from campaign_kit.toml_reader import TomlReader
@@ -19,16 +20,7 @@ from campaign_kit.toml_reader import TomlReader
 # A language is files only (templates/locale/<lang>.toml and its templates; validate checks
 # they exist): campaign.toml may name any language code CLDR could know.
 LANGUAGE_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*\Z")
-KNOWN_PLATFORMS = (
-    "x",
-    "bluesky",
-    "mastodon",
-    "threads",
-    "instagram",
-    "facebook",
-    "linkedin",
-    "telegram",
-)
+KNOWN_PLATFORMS = tuple(PLATFORMS)  # the one table: platforms.py
 HASHTAG_RE = re.compile(r"[^\W_][\w]*\Z")
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 DEFAULT_UNSUBSCRIBE = "{{ UnsubscribeURL }}"

@@ -923,7 +923,6 @@ class Platform:
         alt_text_limit: Longest image description; None where undocumented or unsupported.
         max_hashtags: Most hashtags (Threads: topic tags) allowed; None for no limit.
         max_links: Most links allowed; None for no limit.
-        word_hashtags_only: Hashtags may hold only ``[\p{L}\p{N}_]`` (letters, digits, ``_``).
         escape: Turns plain text into what the API expects, or None if sent as it is.
         length: The platform's own count of a plain text.
         unit: What ``length`` counts, for messages (``"weighted characters"``).
@@ -935,6 +934,9 @@ class Platform:
         thread: The roll call is published there as a reply thread.
         max_tag_length: Longest hashtag body it links, in UTF-16 units (Threads 50), else None.
         rejected_chars: Characters whose presence makes the platform refuse the post.
+        image_bytes: Largest image upload the publisher may send, in bytes (platforms
+            campaign-kit publishes to), else None.
+        alt_text_unit: How ``alt_text_limit`` is counted (``len``: code points).
         hashtags: Finds the hashtags the platform links, with positions.
 
     Which card goes with which platform: landscape (16:9) is what X, Bluesky, Mastodon and
@@ -950,7 +952,6 @@ class Platform:
     alt_text_limit: int | None
     max_hashtags: int | None
     max_links: int | None
-    word_hashtags_only: bool
     escape: Callable[[str], str] | None
     length: Callable[[str], int]
     unit: str = "characters"
@@ -963,7 +964,16 @@ class Platform:
     max_tag_length: int | None = None
     rejected_chars: frozenset[str] = frozenset()
     hashtags: Callable[[str], list[Hashtag]] = _generic_hashtags
+    image_bytes: int | None = None
 
+    @property
+    def publishes(self) -> bool:
+        """Whether ``campaign-kit publish`` posts to it (an API it speaks)."""
+        return self.name in PUBLISHED
+
+
+# The platforms ``campaign-kit publish`` speaks to; the others get text and cards to post by hand.
+PUBLISHED = ("bluesky", "mastodon", "telegram")
 
 PLATFORMS: dict[str, Platform] = {
     p.name: p
@@ -975,7 +985,6 @@ PLATFORMS: dict[str, Platform] = {
             alt_text_limit=1000,
             max_hashtags=None,
             max_links=None,
-            word_hashtags_only=True,
             escape=None,
             length=x_weighted_length,
             unit="weighted characters",
@@ -991,7 +1000,6 @@ PLATFORMS: dict[str, Platform] = {
             alt_text_limit=2000,
             max_hashtags=None,
             max_links=None,
-            word_hashtags_only=False,
             escape=None,
             length=graphemes,
             unit="graphemes",
@@ -999,6 +1007,8 @@ PLATFORMS: dict[str, Platform] = {
             card_format="landscape",
             thread=True,
             hashtags=_bluesky_hashtags,
+            # app.bsky.embed.images: an image blob's maxSize (the lexicon; the PDS refuses more).
+            image_bytes=1_000_000,
         ),
         Platform(
             name="mastodon",
@@ -1007,12 +1017,13 @@ PLATFORMS: dict[str, Platform] = {
             alt_text_limit=1500,
             max_hashtags=None,
             max_links=None,
-            word_hashtags_only=True,
             escape=None,
             length=mastodon_length,
             card_format="landscape",
             thread=True,
             hashtags=_mastodon_hashtags,
+            # Mastodon's default MAX_IMAGE_SIZE (16 MiB since 4.0).
+            image_bytes=16 * 1024 * 1024,
         ),
         Platform(
             name="threads",
@@ -1021,7 +1032,6 @@ PLATFORMS: dict[str, Platform] = {
             alt_text_limit=1000,
             max_hashtags=1,
             max_links=5,
-            word_hashtags_only=False,
             escape=None,
             length=threads_length,
             hashtag_noun="topic tag",
@@ -1037,7 +1047,6 @@ PLATFORMS: dict[str, Platform] = {
             alt_text_limit=None,
             max_hashtags=5,
             max_links=None,
-            word_hashtags_only=True,
             escape=None,
             length=utf16_units,
             card_format="portrait",
@@ -1049,7 +1058,6 @@ PLATFORMS: dict[str, Platform] = {
             alt_text_limit=None,
             max_hashtags=None,
             max_links=None,
-            word_hashtags_only=True,
             escape=None,
             length=utf16_units,
         ),
@@ -1060,7 +1068,6 @@ PLATFORMS: dict[str, Platform] = {
             alt_text_limit=None,
             max_hashtags=None,
             max_links=None,
-            word_hashtags_only=True,
             escape=escape_linkedin,
             length=linkedin_length,
             card_format="landscape",
@@ -1072,7 +1079,6 @@ PLATFORMS: dict[str, Platform] = {
             alt_text_limit=None,
             max_hashtags=None,
             max_links=None,
-            word_hashtags_only=True,
             escape=None,
             length=utf16_units,
             unit="UTF-16 units",
@@ -1080,6 +1086,8 @@ PLATFORMS: dict[str, Platform] = {
             alt_text=False,
             # The roll call as replies of plain messages: 4,096 units each, not a caption's 1,024.
             thread=True,
+            # Bot API sendPhoto: at most 10 MB.
+            image_bytes=10 * 1024 * 1024,
         ),
     )
 }
@@ -1179,3 +1187,29 @@ def measure(platform_name: str, text: str, *, media: bool = True) -> Measure:
         violations=violations,
         unit=p.unit,
     )
+
+
+def post_problems(
+    platform_name: str, text: str, alt_text: str | None = None, *, media: bool = True
+) -> list[str]:
+    """Every limit of ``platform_name`` that a post (and its image description) breaks, in words.
+
+    What the publishers check before any call, from this one table: the text as
+    :func:`measure` counts it, and ``alt_text`` (when the post carries an image) against
+    ``alt_text_limit``, in code points.
+    """
+    p = get_platform(platform_name)
+    problems = list(measure(p.name, text, media=media).violations)
+    if alt_text is not None and p.alt_text_limit is not None and len(alt_text) > p.alt_text_limit:
+        problems.append(
+            f"image description of {len(alt_text):,} characters, {p.title} allows {p.alt_text_limit:,}"
+        )
+    return problems
+
+
+def image_bytes(platform_name: str) -> int:
+    """The largest image ``campaign-kit publish`` may upload to ``platform_name``, in bytes."""
+    limit = get_platform(platform_name).image_bytes
+    if limit is None:
+        raise CampaignKitError(f"{platform_name}: campaign-kit does not upload images there")
+    return limit

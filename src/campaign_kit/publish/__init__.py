@@ -6,4 +6,6 @@ remote call before and after it is made, so a killed run resumes without posting
 them together. Nothing here prints: the CLI reports what the runner returns.
 """
 
-PLATFORMS = ("bluesky", "mastodon", "telegram")
+from campaign_kit.platforms import PUBLISHED as PLATFORMS  # the one table: platforms.py
+
+__all__ = ["PLATFORMS"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_kit.errors import PublishError
-from campaign_kit.platforms import extract_urls, find_hashtags, graphemes, utf8_bytes
+from campaign_kit.platforms import extract_urls, find_hashtags, image_bytes, post_problems
 from campaign_kit.publish.cycle import Item, Kit
 from campaign_kit.publish.images import load_card
 from campaign_kit.publish.remote import (
@@ -28,12 +28,7 @@ from campaign_kit.publish.remote import (
 )
 
 COLLECTION = "app.bsky.feed.post"
-MAX_GRAPHEMES = 300
-MAX_BYTES = 3000
-MAX_ALT = 2000
-# app.bsky.embed.images: an image blob's maxSize is 1,000,000 bytes (the lexicon; the PDS and
-# the AppView refuse more). The cards of photos are JPEGs made to fit it (976,000 bytes).
-BLOB_LIMIT = 1_000_000
+BLOB_LIMIT = image_bytes("bluesky")  # the one table: platforms.py
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _WEEK_US = 7 * 24 * 3600 * 1_000_000
 
@@ -184,17 +179,12 @@ class Bluesky:
 
     def check(self, item: Item, kit: Kit) -> None:
         """Check the post fits Bluesky's limits, without the network."""
-        text = item.post.api_text
-        if graphemes(text) > MAX_GRAPHEMES or utf8_bytes(text) > MAX_BYTES:
-            raise PublishError(
-                f"bluesky: post {item.key} has {graphemes(text)} graphemes / {utf8_bytes(text)} bytes; "
-                f"the limit is {MAX_GRAPHEMES} / {MAX_BYTES}"
-            )
+        problems = post_problems("bluesky", item.post.api_text, item.post.alt_text if item.card else None)
+        if problems:
+            raise PublishError(f"bluesky: post {item.key}: {'; '.join(problems)}")
         if item.card:
             if not item.post.alt_text:
                 raise PublishError(f"bluesky: post {item.key} has a card without alt text")
-            if len(item.post.alt_text) > MAX_ALT:
-                raise PublishError(f"bluesky: post {item.key}'s alt text is over {MAX_ALT} characters")
             load_card(kit.folder / item.card, BLOB_LIMIT)
 
     def intent(self, item: Item, kit: Kit, now: dt.datetime) -> dict[str, Any]:

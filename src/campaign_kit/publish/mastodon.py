@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_kit.errors import PublishError
-from campaign_kit.platforms import extract_urls, graphemes
+from campaign_kit.platforms import image_bytes, post_problems
 from campaign_kit.publish.cycle import Item, Kit
 from campaign_kit.publish.images import load_card
 from campaign_kit.publish.remote import (
@@ -26,10 +26,7 @@ from campaign_kit.publish.remote import (
     retry_after_seconds,
 )
 
-MAX_CHARS = 500
-URL_CHARS = 23
-MAX_DESCRIPTION = 1500
-MEDIA_LIMIT = 16 * 1024 * 1024
+MEDIA_LIMIT = image_bytes("mastodon")  # the one table: platforms.py
 IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)  # Mastodon keeps keys for 3,600 s
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
@@ -37,12 +34,6 @@ VISIBILITIES = ("public", "unlisted", "private", "direct")
 def idempotency_key(appeal: str, cycle: str, key: str) -> str:
     """The post's Idempotency-Key: the same for every attempt at the same post."""
     return "campaign-kit-" + hashlib.sha256(f"{appeal}\n{cycle}\n{key}".encode()).hexdigest()[:40]
-
-
-def mastodon_length(text: str) -> int:
-    """Length as Mastodon counts it: graphemes, every http(s) URL as 23."""
-    urls = extract_urls(text, without_protocol=False)
-    return graphemes(text) - sum(graphemes(u.url) for u in urls) + URL_CHARS * len(urls)
 
 
 def focus_for(templates: Path | None, card_format: str) -> tuple[float, float]:
@@ -200,14 +191,12 @@ class Mastodon:
 
     def check(self, item: Item, kit: Kit) -> None:
         """Check the post fits Mastodon's limits, without the network."""
-        length = mastodon_length(item.post.api_text)
-        if length > MAX_CHARS:
-            raise PublishError(f"mastodon: post {item.key} is {length} characters; the limit is {MAX_CHARS}")
+        problems = post_problems("mastodon", item.post.api_text, item.post.alt_text if item.card else None)
+        if problems:
+            raise PublishError(f"mastodon: post {item.key}: {'; '.join(problems)}")
         if item.card:
             if not item.post.alt_text:
                 raise PublishError(f"mastodon: post {item.key} has a card without a description")
-            if len(item.post.alt_text) > MAX_DESCRIPTION:
-                raise PublishError(f"mastodon: post {item.key}'s description is over {MAX_DESCRIPTION}")
             load_card(kit.folder / item.card, MEDIA_LIMIT)
         if self.at is not None and item.parent is not None:
             raise PublishError(

@@ -20,14 +20,12 @@ from typing import Any
 from urllib3.exceptions import NewConnectionError
 
 from campaign_kit.errors import PublishError
-from campaign_kit.platforms import utf16_units
+from campaign_kit.platforms import image_bytes, post_problems
 from campaign_kit.publish.cycle import Item, Kit
 from campaign_kit.publish.images import load_card
 from campaign_kit.publish.remote import Refused, RetryPolicy, Secrets, Transient, Uncertain
 
-MAX_CAPTION = 1024
-MAX_MESSAGE = 4096
-PHOTO_LIMIT = 10 * 1024 * 1024
+PHOTO_LIMIT = image_bytes("telegram")  # the one table: platforms.py
 
 
 class Telegram:
@@ -112,13 +110,10 @@ class Telegram:
 
     def check(self, item: Item, kit: Kit) -> None:
         """Check the caption or message fits, counted in UTF-16 units, without the network."""
-        units = utf16_units(item.post.api_text)
-        limit = MAX_CAPTION if item.card else MAX_MESSAGE
-        if units > limit:
-            kind = "caption" if item.card else "message"
-            raise PublishError(
-                f"telegram: post {item.key}'s {kind} is {units} UTF-16 units; the limit is {limit}"
-            )
+        # A photo's caption may hold 1,024 UTF-16 units, a message 4,096 (platforms.py).
+        problems = post_problems("telegram", item.post.api_text, media=bool(item.card))
+        if problems:
+            raise PublishError(f"telegram: post {item.key}: {'; '.join(problems)}")
         if item.card:
             load_card(kit.folder / item.card, PHOTO_LIMIT)
 
