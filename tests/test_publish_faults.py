@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from campaign_kit.cli import cli
+from campaign_kit.errors import PublishError
 from campaign_kit.publish import approval, runner
 from campaign_kit.publish.bluesky import record_key
 from campaign_kit.publish.ledger import Ledger
@@ -562,3 +563,21 @@ def test_bluesky_a_card_over_a_million_bytes_goes_out_under_the_limit(
     rec = next(r for r in clean_pds.records() if r["value"]["text"] == post["api_text"])
     image = rec["value"]["embed"]["images"][0]["image"]
     assert image["size"] <= 1_000_000 and image["mimeType"] == "image/jpeg"
+
+
+@pytest.mark.parametrize("platform", ["bluesky", "mastodon"])
+def test_a_server_answering_only_html_pages_is_a_clear_error(
+    platform: str, proj: Path, pds: Pds, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> None:
+    upstream = pds.url if platform == "bluesky" else mastodon.url
+    var = "CAMPAIGN_KIT_BLUESKY_PDS" if platform == "bluesky" else "CAMPAIGN_KIT_MASTODON_URL"
+    proxy = FaultProxy(upstream).start()
+    try:
+        proxy.arm("html200", "/", count=1000)  # log in, version lookup: every answer a web page
+        env = {**platform_env(pds, mastodon, telegram), var: proxy.url}
+        with pytest.raises(PublishError) as err:
+            runner.publish(folder_of(proj), (platform,), env, langs=("en",), retry=quick())
+    finally:
+        proxy.stop()
+    assert "gave up after 6 attempts" in str(err.value) and "unreadable answer" in str(err.value)
+    assert not mastodon.statuses
