@@ -845,8 +845,10 @@ def approve(
 @click.option(
     "--resolve",
     multiple=True,
-    metavar="KEY=sent:ID|KEY=unsent",
-    help="Settle an uncertain post after looking at the platform (repeatable).",
+    metavar="KEY=sent:REF|KEY=unsent",
+    help="Settle an uncertain post after looking at the platform (repeatable). REF: the post's "
+    "link (bsky.app, the Mastodon status, t.me) or its id (Bluesky record key or at:// URI, "
+    "Mastodon status id, Telegram message id).",
 )
 @built_out_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

@@ -153,7 +153,7 @@ def parse_resolve(values: tuple[str, ...]) -> dict[str, str | None]:
         elif verdict.startswith("sent:") and verdict[5:].strip():
             out[key] = verdict[5:].strip()
         else:
-            raise PublishError(f"--resolve: {value!r} is not KEY=sent:MESSAGE_ID or KEY=unsent")
+            raise PublishError(f"--resolve: {value!r} is not KEY=sent:LINK_OR_ID or KEY=unsent")
     return out
 
 
