@@ -356,6 +356,13 @@ def test_mastodon_a_post_that_may_be_out_keeps_its_first_time_past_the_key_windo
     )
     assert settled.exit_code == 0, settled.output
     assert entries(proj)[key]["remote"]["id"] == sid
+    # A status Mastodon does not know is refused, naming it.
+    other = next(k for k, e in entries(proj).items() if k != key)
+    data = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))
+    data["entries"][other]["state"] = "uncertain"
+    (folder_of(proj) / "published.json").write_text(json.dumps(data), encoding="utf-8")
+    unknown = cli_publish(proj, env, "--platform", "mastodon", "--resolve", f"{other}=sent:999")
+    assert unknown.exit_code == 1 and "Mastodon has no status 999" in unknown.output
     assert len(mastodon.statuses) == len(expected(proj, "mastodon"))
 
 

@@ -231,15 +231,23 @@ class Mastodon:
         return intent
 
     def resolve(self, item: Item, ref: str) -> dict[str, Any]:
-        """``--resolve KEY=sent:REF``: the status a person found (its id or link), read back."""
+        """``--resolve KEY=sent:REF``: the status a person found (its id or link), read back.
+
+        A token with only the write scopes the README asks for may not read statuses (403):
+        then the id the person gave is taken as it is; an id Mastodon does not know (404) is not.
+        """
         sid = parse_status_ref(ref)
         api = self.connect()
-        status = self._call(f"mastodon: look up status {sid}", lambda: api.status(sid))
-        return {
-            "id": str(status["id"]),
-            "url": status.get("url") or status.get("uri"),
-            "resolved_by_hand": True,
-        }
+        try:
+            status = self._call(f"mastodon: look up status {sid}", lambda: api.status(sid))
+        except Refused as exc:
+            if exc.status == 404:
+                raise PublishError(
+                    f"--resolve: Mastodon has no status {sid}; give its link or id, or {item.key}=unsent"
+                ) from None
+            return {"id": sid, "resolved_by_hand": True}
+        url = status.get("url") or status.get("uri")
+        return {"id": str(status["id"]), "url": url, "resolved_by_hand": True}
 
     def send(
         self,
