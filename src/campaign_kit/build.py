@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from campaign_kit import __version__, kinds, paths
+from campaign_kit import __version__, kinds, manifest, paths
 from campaign_kit.config import load_campaign
 from campaign_kit.cycles import Cycle
 from campaign_kit.errors import CampaignKitError
@@ -142,6 +142,7 @@ class _Run:
         self.entries: dict[str, Entry] = {}
         self.products: dict[str, Any] = {}
         self.texts: dict[str, bytes] = {}
+        self.stale: set[str] = set()  # kinds with a file kept from other inputs (see built_from)
 
     def run(self) -> None:
         """Plan every kind, render what changed, write, sweep, and record."""
@@ -191,6 +192,8 @@ class _Run:
             whole = bool(old) and all(self.previous.verified(e, self._digest) for e in old)
             fresh = whole and not self.options.force and all(e.key == unit.key for e in old)
             if fresh or (whole and not requested):
+                if any(e.key != unit.key for e in old):
+                    self.stale.add(kind.name)
                 for e in old:
                     self.entries[e.path] = e
                     self.report.files.append(WriteResult(e.path, "unchanged", e.size, e.sha256))
@@ -232,6 +235,7 @@ class _Run:
                 continue
             if self.previous.verified(e, self._digest):
                 self.entries[rel] = e
+                self.stale.add(e.kind)
 
     def _sweep(self) -> None:
         """Remove every file of the folder that no kind accounts for now."""
@@ -280,6 +284,7 @@ class _Run:
             "appeal": inputs.appeal.key,
             "cycle": inputs.cycle.id,
             "inputs": {**inputs.digests, "all": cache_key(inputs.digests)},
+            "built_from": manifest.built_from(self.entries, self.stale, inputs.digests, self.previous),
             "languages": list(inputs.languages),
             "featured": featured_ids(inputs.selection),
             "everyone": len(inputs.featured) > len(inputs.selection),

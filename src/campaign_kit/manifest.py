@@ -57,6 +57,7 @@ class Previous:
     products: dict[str, list[Any]] = field(default_factory=dict)
     featured: list[str] | None = None
     languages: list[str] = field(default_factory=list)
+    built_from: dict[str, dict[str, str]] = field(default_factory=dict)
     _verified: dict[str, bool] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> list[Entry]:
@@ -103,12 +104,28 @@ def read_previous(folder: Path) -> Previous:
             entries[entry.path] = entry
     products = data.get("products") if isinstance(data.get("products"), dict) else {}
     featured = data.get("featured")
+    built_from = data.get("built_from") if isinstance(data.get("built_from"), dict) else {}
     return Previous(
         entries=entries,
         products={k: v for k, v in products.items() if isinstance(v, list)},
         featured=[f for f in featured if isinstance(f, str)] if isinstance(featured, list) else None,
         languages=[x for x in data.get("languages", []) if isinstance(x, str)],
+        built_from={k: v for k, v in built_from.items() if isinstance(v, dict)},
     )
+
+
+def built_from(
+    entries: Mapping[str, Entry], stale: set[str], current: Mapping[str, str], previous: Previous
+) -> dict[str, dict[str, str] | None]:
+    """Per kind in the folder, the input digests (roster, campaign, templates, assets) it was made from.
+
+    A kind made, or found unchanged, under this build's inputs records them. A kind in
+    ``stale`` kept a file from an earlier build (``build --only``, or a file the plan no longer
+    makes), so it keeps what that build recorded (None if unknown): ``approve`` then tells a
+    folder whose cards and posts come from different rosters, and says which build to run.
+    """
+    kinds = sorted({e.kind for e in entries.values()})
+    return {k: (previous.built_from.get(k) if k in stale else dict(current)) for k in kinds}
 
 
 def encode(record: Mapping[str, Any]) -> bytes:
