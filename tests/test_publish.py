@@ -115,6 +115,17 @@ def posts_json(proj: Path) -> list[dict[str, Any]]:
     return json.loads((folder_of(proj) / "posts.json").read_text(encoding="utf-8"))
 
 
+def record_as_built(folder: Path, *rels: str) -> None:
+    """Record files changed by a test in manifest.json, as if a build had made them so."""
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        if entry["path"] in rels:
+            data = (folder / entry["path"]).read_bytes()
+            entry["sha256"], entry["size"] = hashlib.sha256(data).hexdigest(), len(data)
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def featured_posts(proj: Path, platform: str) -> list[dict[str, Any]]:
     return [p for p in posts_json(proj) if p["platform"] == platform and p["kind"] == "post"]
 
@@ -132,21 +143,28 @@ def test_publish_refuses_an_unapproved_cycle(
     assert not (folder_of(proj) / "published.json").exists()
 
 
-def test_approve_records_every_published_file_with_who_and_when(proj: Path) -> None:
+def test_approve_records_every_post_to_send_with_who_and_when(proj: Path) -> None:
     result = run(proj, "approve", "--by", "Alena K.")
     assert result.exit_code == 0, result.output
-    data = json.loads((folder_of(proj) / "approval.json").read_text(encoding="utf-8"))
+    folder = folder_of(proj)
+    data = json.loads((folder / "approval.json").read_text(encoding="utf-8"))
     assert data["approved_by"] == "Alena K." and data["approved_at"].endswith("Z")
-    files = {f["path"]: f["sha256"] for f in data["files"]}
-    cards = {
-        p["card"]
-        for p in posts_json(proj)
-        if p["platform"] in ("bluesky", "mastodon", "telegram") and p["card"]
-    }
-    assert set(files) == {"posts.json"} | cards and len(cards) >= 10
-    for rel, sha in files.items():
-        assert hashlib.sha256((folder_of(proj) / rel).read_bytes()).hexdigest() == sha
-    assert "bluesky:en:ablab-hanna" in data["posts"] and "bluesky:en:thread:1" in data["posts"]
+    assert (data["appeal"], data["cycle"]) == ("mothers", CYCLE)
+    assert data["manifest_sha256"] == hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
+    posts = {p["key"]: p for p in data["posts"]}
+    sent = [p for p in posts_json(proj) if p["platform"] in ("bluesky", "mastodon", "telegram")]
+    cards = {p["card"] for p in sent if p["card"] and p["kind"] == "post"}
+    assert {p["card"] for p in posts.values() if p["card"]} == cards and len(cards) >= 10
+    for post in posts.values():
+        if post["card"]:
+            assert hashlib.sha256((folder / post["card"]).read_bytes()).hexdigest() == post["card_sha256"]
+    hanna = posts["bluesky:en:ablab-hanna"]
+    source = next(p for p in sent if (p["platform"], p["lang"], p["id"]) == ("bluesky", "en", "ablab-hanna"))
+    assert (hanna["text"], hanna["alt_text"]) == (source["api_text"], source["alt_text"])
+    assert "bluesky:en:thread:1" in posts and "bluesky:en:thread" in data["threads"]
+    body = {k: v for k, v in data.items() if k not in ("schema", "id")}
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    assert data["id"] == hashlib.sha256(canonical).hexdigest()
 
 
 def test_a_changed_card_or_post_is_refused_and_named(
@@ -155,7 +173,8 @@ def test_a_changed_card_or_post_is_refused_and_named(
     folder = folder_of(proj)
     approval.approve(folder, "Alena K.")
     card = next(p["card"] for p in featured_posts(proj, "mastodon"))
-    (folder / card).write_bytes((folder / card).read_bytes() + b"\0")
+    originals = {rel: (folder / rel).read_bytes() for rel in (card, "posts.json")}
+    (folder / card).write_bytes(originals[card] + b"\0")
     posts = posts_json(proj)
     target = next(
         p for p in posts if p["platform"] == "telegram" and p["lang"] == "be" and p["kind"] == "post"
@@ -169,8 +188,14 @@ def test_a_changed_card_or_post_is_refused_and_named(
     assert f"post telegram:be:{target['id']} changed" in message
     assert "approve again" in message
     assert not mastodon.requests and not telegram.requests
-    # Approving again (after a new review) lets it through.
-    approval.approve(folder, "Alena K.")
+    # Nor is a hand-edited folder approved: it is not the build its manifest records.
+    with pytest.raises(ApprovalError) as err:
+        approval.approve(folder, "Alena K.")
+    assert f"{card} differs from its record" in str(err.value)
+    assert "posts.json differs from its record" in str(err.value) and "campaign-kit build" in str(err.value)
+    # The build's own files back: the approval holds again.
+    for rel, data in originals.items():
+        (folder / rel).write_bytes(data)
     assert publish(proj, "telegram", platform_env(None, mastodon, telegram)).published
 
 
@@ -354,7 +379,7 @@ def test_mastodon_at_schedules_and_other_platforms_refuse_it(
 def test_mastodon_at_schedules_posts(proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram) -> None:
     approval.approve(folder_of(proj), "Alena K.")
     env = platform_env(None, mastodon, telegram)
-    kit = runner.load_cycle(folder_of(proj))
+    kit, _ = approval.approved_kit(folder_of(proj))
     items = [i for i in kit.select(("mastodon",), ("en",)) if i.parent is None and i.thread is None]
     at = runner.parse_at("2099-01-01T09:00:00+00:00")
     publishers = runner.make_publishers(("mastodon",), env, runner.Secrets(), no_wait(), "public", at)
@@ -566,6 +591,7 @@ def test_a_telegram_thread_is_sent_as_replies(
     parts = [p for p in parts if p["lang"] == "en"]
     posts = [p for p in posts if not (p["platform"] == "telegram" and p["kind"] == "thread")]
     (folder / "posts.json").write_text(json.dumps(posts + parts, ensure_ascii=False), encoding="utf-8")
+    record_as_built(folder, "posts.json")
     approval.approve(folder, "Alena K.")
     publish(proj, "telegram", platform_env(None, mastodon, telegram), langs=("en",))
     by_text = {m.get("text"): m for m in telegram.messages.values() if "text" in m}

@@ -787,7 +787,11 @@ STATUS_EVERY = 2.0
 def approve(
     appeal: str | None, cycle_id: str | None, by: str, out: Path, as_json: bool, project_dir: Path
 ) -> None:
-    """Record that this exact kit was reviewed: approval.json holds every published file's digest.
+    """Record that this exact kit was reviewed: every post to send, its text, alt text and card.
+
+    Takes only a complete build (every file as manifest.json records it, no build running,
+    every part made from the same inputs as the review page); otherwise it says which build
+    to run. approval.json's id is the digest of all it records: an edit is refused.
 
     Example:
 
@@ -803,7 +807,7 @@ def approve(
         emit_json(approval_summary(approval))
     click.echo(
         f"{key} {cycle}: approved by {approval.by} at {approval.at} "
-        f"({len(approval.posts)} posts, {len(approval.files)} files, digest {approval.digest[:12]})",
+        f"({len(approval.posts)} posts, {len(approval.files)} cards, approval {approval.id[:12]})",
         err=True,
     )
 
@@ -850,6 +854,14 @@ def approve(
     "link (bsky.app, the Mastodon status, t.me) or its id (Bluesky record key or at:// URI, "
     "Mastodon status id, Telegram message id).",
 )
+@click.option(
+    "--restart-thread",
+    "restart_threads",
+    multiple=True,
+    metavar="THREAD",
+    help="Post a stopped thread (begun under another approval) anew as approved now, "
+    "e.g. bluesky:en:thread (repeatable).",
+)
 @built_out_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @project_option
@@ -865,6 +877,7 @@ def publish(
     dry_run: bool,
     show_status: bool,
     resolve: tuple[str, ...],
+    restart_threads: tuple[str, ...],
     out: Path,
     as_json: bool,
     project_dir: Path,
@@ -875,6 +888,9 @@ def publish(
     a run sends what is due and not yet out, so running it every few minutes from a timer
     is safe (docs/scheduling.md). Secrets are looked up by name in the environment, then in
     the system keyring (campaign-kit login). A killed or failed run resumes where it stopped.
+    What goes out is exactly what was approved: each card is read once and its bytes
+    checked against the approval. A thread begun under another approval is stopped until
+    you restart it with --restart-thread.
 
     Example:
 
@@ -902,7 +918,9 @@ def publish(
             return
         approval = data["approval"]
         if approval["approved"]:
-            click.echo(f"approved by {approval['by']} at {approval['at']}")
+            click.echo(f"approved by {approval['by']} at {approval['at']} (approval {approval['id'][:12]})")
+        elif "problem" in approval:
+            click.echo(f"approval refused: {approval['problem']}")
         elif "by" in approval:
             click.echo(f"CHANGED since {approval['by']} approved it: " + "; ".join(approval["changed"][:5]))
         else:
@@ -943,6 +961,7 @@ def publish(
             dry_run=dry_run,
             visibility=runner.mastodon_visibility(campaign_path),
             resolve=runner.parse_resolve(resolve),
+            restart_threads=restart_threads,
             progress=tell,
             templates=templates,
             accounts=campaign.accounts if campaign else (),
@@ -960,6 +979,8 @@ def publish(
     if dry_run:
         if not as_json:
             _print_plan(report)
+            for why in report.stopped.values():
+                click.echo(f"stopped: {why}", err=True)
         return
     for reason in sorted(set(report.no_account.values())):
         click.echo(f"skipped: {reason} (campaign.toml [[accounts]])", err=True)
@@ -969,6 +990,12 @@ def publish(
         f"{len(report.blocked)} waiting, {len(report.not_due)} not due yet",
         err=True,
     )
+    for thread_id in report.restarted:
+        click.echo(
+            f"restarted: {thread_id} (the earlier parts are kept on record in published.json)", err=True
+        )
+    for note in report.outdated.values():
+        click.echo(f"note: {note}", err=True)
     if report.left:
         click.echo(
             f"{len(report.left)} thread parts left for their own day (replies cannot be scheduled)", err=True
@@ -978,6 +1005,8 @@ def publish(
             click.echo(f"nothing due now; the next post is due at {report.next_due}", err=True)
         elif not report.left:
             click.echo("nothing left to send: every post of this kit is out", err=True)
+    if report.stopped:
+        raise click.ClickException("\n".join(f"stopped: {why}" for why in report.stopped.values()))
     if report.uncertain:
         raise click.ClickException(
             "some posts may or may not be out; look, then settle each with --resolve:\n"

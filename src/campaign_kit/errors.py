@@ -110,6 +110,10 @@ class BuildError(CampaignKitError):
     """The build cannot proceed (bad cycle, lock held by another build, write failure)."""
 
 
+class BusyError(BuildError):
+    """Another process holds the cycle's lock (a build, an export or a push is running)."""
+
+
 class SendError(CampaignKitError):
     """``send-test`` could not deliver the proof message."""
 

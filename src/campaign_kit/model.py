@@ -313,6 +313,20 @@ def read_cycle(folder: Path) -> BuiltCycle:
 
     """
     manifest = _read_json(folder / paths.MANIFEST)
+    posts = _read_json(folder / paths.POSTS_JSON) if (folder / paths.POSTS_JSON).is_file() else None
+    return parse_cycle(folder, manifest, posts)
+
+
+def parse_cycle(folder: Path, manifest: Any, raw_posts: Any) -> BuiltCycle:
+    """A built cycle from its parsed manifest and ``posts.json`` (None when posts were not built).
+
+    For callers that read the files themselves (``approve`` and ``publish`` read them once,
+    without following links, and hash the very bytes they parse).
+
+    Raises:
+        BuildError: A product record is malformed.
+
+    """
     if not isinstance(manifest, dict):
         raise BuildError(f"{folder / paths.MANIFEST}: not a manifest")
     products = manifest.get("products") or {}
@@ -327,11 +341,10 @@ def read_cycle(folder: Path) -> BuiltCycle:
         return [PRODUCT_TYPES[name].from_dict(item, f"{where}[{n}]") for n, item in enumerate(items)]
 
     posts: list[Post] = []
-    if (folder / paths.POSTS_JSON).is_file():
-        raw = _read_json(folder / paths.POSTS_JSON)
-        if not isinstance(raw, list) or not all(isinstance(i, dict) for i in raw):
+    if raw_posts is not None:
+        if not isinstance(raw_posts, list) or not all(isinstance(i, dict) for i in raw_posts):
             raise BuildError(f"{folder / paths.POSTS_JSON}: must be a list of posts")
-        posts = [Post.from_dict(p, f"{folder / paths.POSTS_JSON}[{n}]") for n, p in enumerate(raw)]
+        posts = [Post.from_dict(p, f"{folder / paths.POSTS_JSON}[{n}]") for n, p in enumerate(raw_posts)]
     return BuiltCycle(
         folder=folder,
         manifest=manifest,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from campaign_kit.errors import BuildError
+from campaign_kit.errors import BuildError, BusyError
 from campaign_kit.project import Project
 
 TMP_DIR = ".tmp"
@@ -182,6 +182,31 @@ def check_no_symlinks(out_root: Path, path: Path) -> None:
             raise BuildError(f"{shown}: cannot be checked ({exc.strerror})") from None
         if stat.S_ISLNK(mode):
             raise _symlink_error(shown)
+
+
+@contextmanager
+def folder_nofollow(out_root: Path, rel: str) -> Iterator[int | None]:
+    """A descriptor of the folder ``out_root/rel``, reached without following a link below ``out_root``.
+
+    Files made through it (``os.open(name, ..., dir_fd=fd)``, ``os.replace`` with dir fds) land
+    in that very folder even if someone swaps a link in on the way: the path is not looked up again.
+
+    Yields:
+        The open folder's descriptor, or None when the folder does not exist.
+
+    Raises:
+        BuildError: a component of ``rel`` is a symbolic link (named), or is a file.
+
+    """
+    try:
+        folder = _open_folder(out_root, [p for p in rel.split("/") if p], create=False)
+    except OSError as exc:
+        raise BuildError(f"{out_root / rel}: cannot be opened ({exc.strerror})") from None
+    if folder is None:
+        yield None
+        return
+    with folder:
+        yield folder.fd
 
 
 def read_nofollow(out_root: Path, rel: str) -> bytes | None:
@@ -660,7 +685,7 @@ class BuildLock:
             fh.seek(0)
             holder = fh.read().strip() or "another process"
             fh.close()
-            raise BuildError(
+            raise BusyError(
                 f"another build of this cycle is running (pid {holder}); "
                 "wait for it to finish, then build again"
             ) from None

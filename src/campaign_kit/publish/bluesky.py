@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from pathlib import Path
 from typing import Any
 
 from campaign_kit.errors import PublishError
 from campaign_kit.platforms import extract_urls, find_hashtags, image_bytes, post_problems
 from campaign_kit.publish.cycle import Item, Kit
-from campaign_kit.publish.images import load_card
 from campaign_kit.publish.remote import (
     Refused,
     RetryPolicy,
@@ -185,11 +183,11 @@ class Bluesky:
         if item.card:
             if not item.post.alt_text:
                 raise PublishError(f"bluesky: post {item.key} has a card without alt text")
-            load_card(kit.folder / item.card, BLOB_LIMIT)
+            kit.card_image(item.card, BLOB_LIMIT)
 
     def intent(self, item: Item, kit: Kit, now: dt.datetime) -> dict[str, Any]:
         """What the ledger records before the call: the record key and the record's createdAt."""
-        return {"rkey": record_key(kit.appeal, kit.cycle, item.key), "created_at": _stamp(now)}
+        return {"rkey": record_key(kit.appeal, kit.cycle, item.remote_key), "created_at": _stamp(now)}
 
     def refresh(self, intent: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         """A resumed post (not out, the PDS says) is written as of now: a fresh createdAt.
@@ -266,7 +264,7 @@ class Bluesky:
         post = item.post
         embed = None
         if item.card:
-            card = load_card(Path(kit.folder) / item.card, BLOB_LIMIT)
+            card = kit.card_image(item.card, BLOB_LIMIT)
             blob = self._call(
                 f"bluesky: upload card of {item.key}", lambda: client.com.atproto.repo.upload_blob(card.data)
             ).blob

@@ -1,64 +1,130 @@
-"""Atomic JSON files in a cycle folder and the lock that keeps two publishers apart."""
+"""Files of a cycle folder as approve and publish touch them: never through a link.
+
+A cycle folder is ``out/<appeal>/<cycle>``. Everything here reaches it from ``out/`` one
+component at a time without following a link (``output.read_nofollow``, ``folder_nofollow``),
+so a link planted at the appeal or cycle folder, at a card, at ``approval.json`` or at the
+publish lock is refused by name instead of reading a private file from elsewhere or creating
+one outside ``out/``. ``out/`` itself may be a link: that is the user's choice of where it lives.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from campaign_kit import jsonstrict
 from campaign_kit.errors import PublishError
+from campaign_kit.output import digest_nofollow, folder_nofollow, read_nofollow
+
+LOCK = ".publish.lock"
+
+
+def out_root_of(folder: Path) -> Path:
+    """The ``out/`` folder a cycle folder ``out/<appeal>/<cycle>`` lies in."""
+    return folder.parent.parent
+
+
+def _below_out(folder: Path, rel: str = "") -> str:
+    prefix = f"{folder.parent.name}/{folder.name}"
+    return f"{prefix}/{rel}" if rel else prefix
+
+
+def read_bytes(folder: Path, rel: str) -> bytes | None:
+    """The bytes of ``folder/rel``, or None when it is missing (BuildError for a link)."""
+    return read_nofollow(out_root_of(folder), _below_out(folder, rel))
+
+
+def file_digest(folder: Path, rel: str) -> tuple[str, int] | None:
+    """``(sha256, size)`` of ``folder/rel`` read in blocks, or None when it is missing."""
+    return digest_nofollow(out_root_of(folder), _below_out(folder, rel))
+
+
+def sha256(data: bytes) -> str:
+    """Hex sha256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_json(path: Path, data: bytes) -> Any:
+    """Parse JSON read from ``path`` (PublishError naming it when it is not JSON)."""
+    try:
+        return jsonstrict.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, jsonstrict.JSONError) as exc:
+        raise PublishError(f"{path}: cannot be read ({exc})") from None
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file directly inside a cycle folder; None when it does not exist."""
+    data = read_bytes(path.parent, path.name)
+    return None if data is None else parse_json(path, data)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` to ``path`` so a reader (or a kill) sees the old file or the new, never half.
 
-    The bytes are flushed to disk before the rename and the folder after it: the ledger must
-    survive a power cut between a remote call and the next one.
+    ``path`` lies directly in a cycle folder. The bytes are flushed to disk before the rename
+    and the folder after it: the ledger must survive a power cut between a remote call and
+    the next one. The temporary file is made with O_EXCL|O_NOFOLLOW inside the folder's
+    descriptor, and the rename happens there too, so nothing is written through a link.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    folder = path.parent
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    try:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()  # a killed run's leftover (a pid is reused), or something planted there
-        # O_EXCL|O_NOFOLLOW: never write through a link someone left at the temporary name.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fd = os.open(path.parent, os.O_RDONLY)
+    tmp = f".{path.name}.{os.getpid()}.tmp"
+    with folder_nofollow(out_root_of(folder), _below_out(folder)) as fd:
+        if fd is None:
+            raise PublishError(f"{folder}: not found; build the cycle first")
         try:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp, dir_fd=fd)  # a killed run's leftover (a pid is reused), or planted
+            out = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=fd
+            )
+            with os.fdopen(out, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path.name, src_dir_fd=fd, dst_dir_fd=fd)
             os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise PublishError(f"{path}: cannot be written ({exc.strerror})") from None
-
-
-def read_json(path: Path) -> Any:
-    """Read a JSON file; None when it does not exist; PublishError when it is unreadable."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise PublishError(f"{path}: cannot be read ({exc})") from None
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=fd)
+            raise PublishError(f"{path}: cannot be written ({exc.strerror})") from None
 
 
 @contextlib.contextmanager
 def publish_lock(folder: Path) -> Iterator[None]:
-    """Hold the cycle's publish lock: a second ``publish`` of the same cycle fails at once."""
-    path = folder / ".publish.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the cycle's publish lock: a second ``publish`` of the same cycle fails at once.
+
+    The lock file is opened with O_NOFOLLOW inside the folder's descriptor: a ``.publish.lock``
+    planted as a link never creates or opens a file outside ``out/``.
+    """
+    with folder_nofollow(out_root_of(folder), _below_out(folder)) as dir_fd:
+        if dir_fd is None:
+            raise PublishError(f"{folder}: not found; build the cycle first")
+        try:
+            fd = os.open(
+                LOCK,
+                os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK,
+                0o644,
+                dir_fd=dir_fd,
+            )
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise PublishError(
+                    f"{folder / LOCK}: is a symbolic link; nothing under the output folder follows "
+                    "links (remove it, then publish again)"
+                ) from None
+            raise PublishError(f"{folder / LOCK}: cannot be opened ({exc.strerror})") from None
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise PublishError(f"{folder / LOCK}: is not a plain file; remove it, then publish again")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:

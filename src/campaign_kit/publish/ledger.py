@@ -47,6 +47,8 @@ class Ledger:
         self.cycle = cycle
         self.clock = clock
         self.entries: dict[str, dict[str, Any]] = {}
+        # Thread id -> {"generation": n, "abandoned": [...]}: threads a person restarted.
+        self.threads: dict[str, dict[str, Any]] = {}
         data = read_json(self.path)
         if data is not None:
             self._load(data)
@@ -66,7 +68,13 @@ class Ledger:
         for key, entry in data["entries"].items():
             if not isinstance(entry, dict) or entry.get("state") not in STATES:
                 raise PublishError(f"{self.path}: entry {key!r} is malformed")
+        threads = data.get("threads", {})
+        if not isinstance(threads, dict) or not all(
+            isinstance(t, dict) and isinstance(t.get("generation"), int) for t in threads.values()
+        ):
+            raise PublishError(f"{self.path}: its threads record is malformed")
         self.entries = data["entries"]
+        self.threads = threads
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The entry of ``key``, or None."""
@@ -81,6 +89,34 @@ class Ledger:
         """What the platform returned for ``key`` (empty until it is done)."""
         entry = self.entries.get(key) or {}
         return dict(entry.get("remote") or {})
+
+    def generation(self, thread_id: str) -> int:
+        """How many times ``thread_id`` was restarted (0: never)."""
+        return int(self.threads.get(thread_id, {}).get("generation", 0))
+
+    def thread_entries(self, thread_id: str) -> dict[str, dict[str, Any]]:
+        """The entries of every part of ``thread_id`` in the ledger, by key."""
+        prefix = f"{thread_id}:"
+        return {k: e for k, e in self.entries.items() if k.startswith(prefix)}
+
+    def abandon(self, thread_id: str, note: str) -> list[str]:
+        """Set the parts of ``thread_id`` aside (kept on record) so the thread starts over.
+
+        The next generation's parts get other remote keys, so a record or status of the
+        abandoned thread is never taken for one of the new thread.
+
+        Returns:
+            The keys set aside.
+
+        """
+        parts = self.thread_entries(thread_id)
+        record = self.threads.setdefault(thread_id, {"generation": 0, "abandoned": []})
+        record["abandoned"].append({"at": self.clock(), "note": note, "entries": dict(sorted(parts.items()))})
+        record["generation"] = int(record["generation"]) + 1
+        for key in parts:
+            del self.entries[key]
+        self.save()
+        return sorted(parts)
 
     def update(self, key: str, platform: str, lang: str, state: str, **fields: Any) -> None:
         """Set ``key``'s state (and fields) and save the ledger before returning."""
@@ -105,5 +141,6 @@ class Ledger:
                 "appeal": self.appeal,
                 "cycle": self.cycle,
                 "entries": dict(sorted(self.entries.items())),
+                **({"threads": dict(sorted(self.threads.items()))} if self.threads else {}),
             },
         )

@@ -16,7 +16,6 @@ from typing import Any
 from campaign_kit.errors import PublishError
 from campaign_kit.platforms import image_bytes, post_problems
 from campaign_kit.publish.cycle import Item, Kit
-from campaign_kit.publish.images import load_card
 from campaign_kit.publish.remote import (
     Refused,
     RetryPolicy,
@@ -197,7 +196,7 @@ class Mastodon:
         if item.card:
             if not item.post.alt_text:
                 raise PublishError(f"mastodon: post {item.key} has a card without a description")
-            load_card(kit.folder / item.card, MEDIA_LIMIT)
+            kit.card_image(item.card, MEDIA_LIMIT)
         if self.at is not None and item.parent is not None:
             raise PublishError(
                 f"mastodon: post {item.key} replies to another; Mastodon cannot schedule a reply "
@@ -207,7 +206,7 @@ class Mastodon:
     def intent(self, item: Item, kit: Kit, now: dt.datetime) -> dict[str, Any]:
         """What the ledger records before the call: the Idempotency-Key and when it was first used."""
         return {
-            "idempotency_key": idempotency_key(kit.appeal, kit.cycle, item.key),
+            "idempotency_key": idempotency_key(kit.appeal, kit.cycle, item.remote_key),
             "first_sent_at": now.isoformat(),
         }
 
@@ -266,7 +265,7 @@ class Mastodon:
             # not have let it through): reuse it, leave no orphan media behind.
             media_ids = [intent["media_id"]]
         elif item.card:
-            card = load_card(kit.folder / item.card, MEDIA_LIMIT)
+            card = kit.card_image(item.card, MEDIA_LIMIT)
             media = self._call(
                 f"mastodon: upload card of {item.key}",
                 lambda: api.media_post(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import tomllib
@@ -15,7 +16,7 @@ from campaign_kit import paths
 from campaign_kit.errors import ApprovalError, CampaignKitError, PublishError
 from campaign_kit.publish import PLATFORMS
 from campaign_kit.publish.accounts import settings_for
-from campaign_kit.publish.approval import changes, read_approval, require_approval
+from campaign_kit.publish.approval import Approval, approved_kit, changes, read_approval, rebuilt_since
 from campaign_kit.publish.cycle import Item, Kit, load_cycle
 from campaign_kit.publish.files import publish_lock
 from campaign_kit.publish.ledger import DONE, FAILED, SENDING, UNCERTAIN, Ledger
@@ -53,6 +54,10 @@ class Report:
         next_due: The earliest due time among ``not_due`` (ISO 8601), or None.
         rows: Every post considered, in sending order, with its due time, account, text, card
             and what happens to it (``--dry-run`` prints these).
+        stopped: Thread id -> why none of it is sent: it was begun under another approval.
+        outdated: Key -> note for a post that went out under an earlier approval with other
+            content than the approval now (it stays out; a person may correct it).
+        restarted: Thread ids set aside with ``--restart-thread`` by this run.
 
     """
 
@@ -67,6 +72,9 @@ class Report:
     left: dict[str, str] = field(default_factory=dict)
     next_due: str | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
+    stopped: dict[str, str] = field(default_factory=dict)
+    outdated: dict[str, str] = field(default_factory=dict)
+    restarted: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -82,6 +90,9 @@ class Report:
             "left": self.left,
             "next_due": self.next_due,
             "posts": self.rows,
+            "stopped": self.stopped,
+            "outdated": self.outdated,
+            "restarted": self.restarted,
         }
 
 
@@ -304,6 +315,7 @@ def publish(
     dry_run: bool = False,
     visibility: str = "public",
     resolve: Mapping[str, str | None] | None = None,
+    restart_threads: tuple[str, ...] = (),
     retry: RetryPolicy | None = None,
     progress: Progress | None = None,
     templates: Path | None = None,
@@ -331,6 +343,8 @@ def publish(
         dry_run: Check everything and report what would happen; needs no credentials.
         visibility: Mastodon's visibility.
         resolve: ``--resolve`` verdicts.
+        restart_threads: ``--restart-thread``: threads stopped because they were begun under
+            another approval, to post anew as approved now (their earlier parts set aside).
         retry: The retry policy.
         progress: Told of every post as it goes.
         templates: The project's templates (card layouts, for Mastodon's focus point).
@@ -339,8 +353,14 @@ def publish(
         everything: Send everything now, whatever its due time.
         now: The time it is (tests simulate days with it).
 
+    Every post goes out exactly as approved: the posts are compared with the approval, and
+    each card is read once, checked against the approval's sha256, and those bytes are sent.
+    A roll-call thread begun under another approval (with other content) is never continued:
+    it is reported in ``Report.stopped`` until a person restarts it (``restart_threads``).
+
     Raises:
-        ApprovalError: The cycle is not approved, or changed since.
+        ApprovalError: The cycle is not approved, or changed since, or its folder, manifest
+            and approval disagree on appeal or cycle.
         PublishError: A variable is missing, a post does not fit, a platform refused a post
             (naming post and platform), or retries ran out. Posts already out stay recorded.
 
@@ -358,6 +378,7 @@ def publish(
                 dry_run,
                 visibility,
                 resolve or {},
+                tuple(restart_threads),
                 retry,
                 progress,
                 templates,
@@ -379,17 +400,24 @@ def _publish(
     dry_run: bool,
     visibility: str,
     resolve: Mapping[str, str | None],
+    restart: tuple[str, ...],
     retry: RetryPolicy | None,
     progress: Progress | None,
     templates: Path | None,
     accounts: tuple[Account, ...],
     cutoff: dt.datetime | None,
 ) -> Report:
-    kit = load_cycle(folder)
-    require_approval(folder, kit)
+    kit, approval = approved_kit(folder)
     items = kit.select(platforms, langs)
     if not items:
         raise PublishError(f"{folder}: no posts for {', '.join(platforms)}")
+    threads = {i.thread_id for i in items if i.thread_id}
+    unknown = [t for t in restart if t not in threads]
+    if unknown:
+        raise PublishError(
+            f"--restart-thread: {', '.join(unknown)} is not a thread being published "
+            f"(threads: {', '.join(sorted(threads)) or 'none'})"
+        )
     if at is not None and platforms != ("mastodon",):
         raise PublishError("--at: only Mastodon schedules posts; use it with --platform mastodon alone")
     routes, skipped = route_items(items, accounts)
@@ -428,14 +456,19 @@ def _publish(
         )
         for key, route in needed.items()
     }
-    for item in checked:
+    for item in checked:  # reads and checks every card once, before anything is sent
         publishers[routes[item.key].key].check(item, kit)
     tell = progress or (lambda key, action, detail: None)
     ledger_view = Ledger(folder, kit.appeal, kit.cycle)  # reads only; nothing is saved
     for item in items:
         report.rows.append(_row(item, routes.get(item.key), report, ledger_view.state(item.key)))
+    due_threads = {i.thread_id for i in due if i.thread_id}
     if dry_run:
+        report.stopped.update({} if restart else _stopped_threads(ledger_view, approval, due_threads))
         for item in due:
+            if item.thread_id in report.stopped:
+                report.planned[item.key] = "stopped: thread begun under another approval"
+                continue
             state = ledger_view.state(item.key)
             if state == FAILED and not (ledger_view.get(item.key) or {}).get("unsent"):
                 state = SENDING  # failed after a try that may have landed: looked for first
@@ -449,9 +482,68 @@ def _publish(
         ledger = Ledger(folder, kit.appeal, kit.cycle)
         by_item = {i.key: publishers[routes[i.key].key] for i in due}
         _apply_resolve(ledger, due, resolve, by_item)
+        for thread_id in restart:
+            if thread_id not in _stopped_threads(ledger, approval, {thread_id}):
+                raise PublishError(
+                    f"--restart-thread: {thread_id} is not stopped (nothing of it went out under "
+                    "another approval); nothing to restart"
+                )
+            ledger.abandon(thread_id, f"restarted by hand under approval {approval.id[:12]}")
+            report.restarted.append(thread_id)
+        report.stopped.update(_stopped_threads(ledger, approval, due_threads))
         for item in due:
-            _publish_one(item, kit, ledger, publishers[routes[item.key].key], report, tell)
+            if item.thread_id in report.stopped:
+                continue
+            item = _with_generation(item, ledger)
+            _publish_one(item, kit, ledger, publishers[routes[item.key].key], report, tell, approval)
     return report
+
+
+def _with_generation(item: Item, ledger: Ledger) -> Item:
+    """The item with the remote key of its thread's generation (unchanged before a restart)."""
+    gen = ledger.generation(item.thread_id) if item.thread_id else 0
+    return dataclasses.replace(item, remote_key=f"{item.key}#{gen}") if gen else item
+
+
+def _begun(entry: Mapping[str, Any]) -> bool:
+    """Whether a part is out or may be: done, sending, uncertain, or failed without proof it was not sent."""
+    state = entry.get("state")
+    return state in (DONE, SENDING, UNCERTAIN) or (state == FAILED and not entry.get("unsent"))
+
+
+def _stopped_threads(ledger: Ledger, approval: Approval, threads: set[str]) -> dict[str, str]:
+    """Thread id -> why it stops: a part went out (or may have) as part of another thread.
+
+    A part counts as the same thread only when the ledger recorded it with the digest of
+    the whole thread as approved now; a part known not to have been sent does not count.
+    """
+    out: dict[str, str] = {}
+    for thread_id in sorted(threads):
+        want = approval.threads.get(thread_id)
+        begun = {k: e for k, e in ledger.thread_entries(thread_id).items() if _begun(e)}
+        foreign = {k: e for k, e in begun.items() if e.get("thread_digest") != want}
+        if not foreign:
+            continue
+        approvals = sorted({str(e.get("approval") or "unknown")[:12] for e in foreign.values()})
+        lines = []
+        for key, entry in sorted(foreign.items(), key=lambda kv: _part_number(kv[0])):
+            remote = entry.get("remote") or {}
+            where = remote.get("uri") or remote.get("url") or remote.get("id") or ""
+            lines.append(f"    {key}: {entry['state']} {where}".rstrip())
+        out[thread_id] = (
+            f"thread {thread_id} was begun under approval {', '.join(approvals)} with other content than "
+            f"the approval now ({approval.id[:12]}, by {approval.by} at {approval.at}); a thread is "
+            "never continued under another approval, so none of it is sent. Its parts on record:\n"
+            + "\n".join(lines)
+            + "\n  Look at them on the platform and delete them (or leave them), then post the roll call "
+            f"as approved now as a new thread: publish again with --restart-thread {thread_id}"
+        )
+    return out
+
+
+def _part_number(key: str) -> int:
+    tail = key.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 def _due_key(item: Item) -> dt.datetime:
@@ -518,10 +610,32 @@ def _apply_resolve(
             ledger.update(key, item.platform, item.lang, DONE, remote=remote)
 
 
-def _publish_one(item: Item, kit: Kit, ledger: Ledger, pub: Any, report: Report, tell: Progress) -> None:
+def _publish_one(
+    item: Item,
+    kit: Kit,
+    ledger: Ledger,
+    pub: Any,
+    report: Report,
+    tell: Progress,
+    approval: Approval | None = None,
+) -> None:
     state = ledger.state(item.key)
+    approved = approval.posts.get(item.key) if approval else None
+    # What this post is, as approved: recorded with every entry, so a later run can tell a
+    # part of this thread (or this very post) from one sent under another approval.
+    mark: dict[str, Any] = {}
+    if approval is not None and approved is not None:
+        mark = {"approval": approval.id, "content": approved.content}
+        if item.thread_id:
+            mark["thread_digest"] = approval.threads.get(item.thread_id)
     if state == DONE:
         report.already.append(item.key)
+        content = (ledger.get(item.key) or {}).get("content")
+        if mark and content is not None and content != mark["content"]:
+            report.outdated[item.key] = (
+                f"{item.key} went out under an earlier approval with other content than the approval "
+                "now; it stays as it is: correct it on the platform if needed"
+            )
         return
     if state == UNCERTAIN:
         report.uncertain[item.key] = ledger.get(item.key).get("reason", "")  # type: ignore[union-attr]
@@ -559,7 +673,7 @@ def _publish_one(item: Item, kit: Kit, ledger: Ledger, pub: Any, report: Report,
     else:
         intent = pub.intent(item, kit, _now())
     attempts = int(entry.get("attempts", 0)) + 1
-    ledger.update(item.key, item.platform, item.lang, SENDING, intent=intent, attempts=attempts)
+    ledger.update(item.key, item.platform, item.lang, SENDING, intent=intent, attempts=attempts, **mark)
 
     def not_sent(error: str) -> None:
         # This try sent nothing; but after a try that may have landed, that proves nothing of
@@ -605,12 +719,25 @@ def _publish_one(item: Item, kit: Kit, ledger: Ledger, pub: Any, report: Report,
 def status(folder: Path, platforms: tuple[str, ...] = PLATFORMS) -> dict[str, Any]:
     """What is out and what is left, per post, with the approval's state; reads only."""
     kit = load_cycle(folder)
-    approval = read_approval(folder)
+    try:
+        approval = read_approval(folder)
+    except ApprovalError as exc:
+        approval, problem = None, exc.message
+    else:
+        problem = None
     if approval is None:
         approval_state: dict[str, Any] = {"approved": False}
+        if problem:
+            approval_state["problem"] = problem
     else:
         diff = changes(folder, approval, kit)
-        approval_state = {"approved": not diff, "by": approval.by, "at": approval.at, "changed": diff}
+        approval_state = {
+            "approved": not diff,
+            "id": approval.id,
+            "by": approval.by,
+            "at": approval.at,
+            "changed": diff,
+        }
     ledger = Ledger(folder, kit.appeal, kit.cycle)
     rows = []
     for item in kit.select(platforms):

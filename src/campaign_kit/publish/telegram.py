@@ -22,7 +22,6 @@ from urllib3.exceptions import NewConnectionError
 from campaign_kit.errors import PublishError
 from campaign_kit.platforms import image_bytes, post_problems
 from campaign_kit.publish.cycle import Item, Kit
-from campaign_kit.publish.images import load_card
 from campaign_kit.publish.remote import Refused, RetryPolicy, Secrets, Transient, Uncertain
 
 PHOTO_LIMIT = image_bytes("telegram")  # the one table: platforms.py
@@ -115,7 +114,7 @@ class Telegram:
         if problems:
             raise PublishError(f"telegram: post {item.key}: {'; '.join(problems)}")
         if item.card:
-            load_card(kit.folder / item.card, PHOTO_LIMIT)
+            kit.card_image(item.card, PHOTO_LIMIT)
 
     def intent(self, item: Item, kit: Kit, now: dt.datetime) -> dict[str, Any]:
         """What the ledger records before the call (Telegram offers nothing to repeat safely)."""
@@ -153,7 +152,7 @@ class Telegram:
         if parent:
             data["reply_parameters"] = json.dumps({"message_id": int(parent["id"])})
         if item.card:
-            card = load_card(kit.folder / item.card, PHOTO_LIMIT)
+            card = kit.card_image(item.card, PHOTO_LIMIT)
             data["caption"] = item.post.api_text
             files = {"photo": (item.card.rsplit("/", 1)[-1], card.data, card.mime)}
             result = self._request(f"telegram: post {item.key}", "sendPhoto", data, files)
