@@ -85,8 +85,10 @@ def load_handoffs(folder: Path, languages: tuple[str, ...]) -> list[Handoff]:
     for lang in languages:
         base = folder / "newsletter"
         try:
-            # Read without following links: a planted link must not hand another file to the ESP.
-            raw = {ext: read_nofollow(folder, f"newsletter/{lang}.{ext}") for ext in ("json", "html", "txt")}
+            # Read from out/ without following links (the appeal and cycle folders included): a
+            # planted link must not hand another file to the ESP.
+            out_root, below = folder.parent.parent, f"{folder.parent.name}/{folder.name}/newsletter/{lang}"
+            raw = {ext: read_nofollow(out_root, f"{below}.{ext}") for ext in ("json", "html", "txt")}
             for ext, data in raw.items():
                 if data is None:
                     raise FileNotFoundError(2, "not found", str(base / f"{lang}.{ext}"))

@@ -188,7 +188,7 @@ def _build_command(folder: Path) -> str:
 
 
 def _approved_post(item: Item, card_sha: str | None) -> ApprovedPost:
-    record = item.post.to_dict()
+    record = dict(item.record) or item.post.to_dict()
     due, account = record.get("due"), record.get("account")
     return ApprovedPost(
         key=item.key,
@@ -463,18 +463,29 @@ def _post_changes(approval: Approval, now: Mapping[str, ApprovedPost]) -> list[s
     return out
 
 
+def rebuilt_since(folder: Path, approval: Approval) -> bool:
+    """Whether the cycle was built again since the approval (its manifest differs).
+
+    Not a change of what is sent by itself (see :func:`changes`): the review page says it.
+    """
+    manifest_bytes, _, _ = read_built(folder)
+    return sha256(manifest_bytes) != approval.manifest_sha256
+
+
 def changes(folder: Path, approval: Approval, kit: Kit | None = None) -> list[str]:
-    """What differs between the cycle folder and its approval, one line per change (reads only)."""
+    """What differs, of what publish would send, between the folder and its approval (reads only).
+
+    One line per change: the folder's appeal or cycle, a post new, removed or changed (and
+    in what: text, alt text, card, due time, account), a card changed or missing.
+    """
     out: list[str] = []
-    manifest_bytes, manifest, posts_bytes = read_built(folder)
+    _, manifest, posts_bytes = read_built(folder)
     where = (folder.parent.name, folder.name)
     if (approval.appeal, approval.cycle) != where or (manifest.get("appeal"), manifest.get("cycle")) != where:
         out.append(
             f"the folder is {where[0]} {where[1]}, its manifest.json says {manifest.get('appeal')} "
             f"{manifest.get('cycle')}, the approval {approval.appeal} {approval.cycle}"
         )
-    if sha256(manifest_bytes) != approval.manifest_sha256:
-        out.append("manifest.json changed (the cycle was built again)")
     if kit is None:
         raw = None if posts_bytes is None else parse_json(folder / paths.POSTS_JSON, posts_bytes)
         kit = kit_from(folder, manifest, raw)
@@ -500,7 +511,7 @@ def approved_kit(folder: Path) -> tuple[Kit, Approval]:
             change named).
 
     """
-    manifest_bytes, manifest, posts_bytes = read_built(folder)
+    _, manifest, posts_bytes = read_built(folder)
     approval = read_approval(folder)
     if approval is None:
         raise ApprovalError(
@@ -515,9 +526,10 @@ def approved_kit(folder: Path) -> tuple[Kit, Approval]:
             f"and its approval {approval.appeal} {approval.cycle}: a copied or renamed cycle folder is "
             "never published. Build and approve this cycle in its own folder"
         )
+    # A rebuild that changed nothing publish sends (a roster edit outside the appeal, the
+    # review page showing the approval) changes the manifest but not what goes out; the
+    # posts and every card byte are checked below, so the manifest's digest is on record only.
     diff: list[str] = []
-    if sha256(manifest_bytes) != approval.manifest_sha256:
-        diff.append("manifest.json changed (the cycle was built again)")
     entries = _entries(folder, manifest)
     record = entries.get(paths.POSTS_JSON)
     if posts_bytes is None or record is None or sha256(posts_bytes) != record.sha256:

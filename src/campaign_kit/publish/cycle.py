@@ -8,7 +8,7 @@ to the one before it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ class Item:
     thread: str | None = None
     parent: str | None = None
     remote_key: str = ""
+    record: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if not self.remote_key:
@@ -154,13 +155,15 @@ def kit_from(folder: Path, manifest: Mapping[str, Any], raw_posts: Sequence[Any]
     featured = tuple(built.manifest.get("featured") or ())
     posts: list[Item] = []
     threads: dict[tuple[str, str], list[Post]] = {}
-    for post in built.posts:
+    records: dict[int, Mapping[str, Any]] = {}
+    for post, raw in zip(built.posts, raw_posts or (), strict=True):
         if post.platform not in PLATFORMS:
             continue
+        records[id(post)] = raw
         if post.kind == "thread":
             threads.setdefault((post.platform, post.lang), []).append(post)
         elif post.kind == "post" and post.id in featured:
-            posts.append(Item(item_key(post), post, post.card))
+            posts.append(Item(item_key(post), post, post.card, record=raw))
     items: list[Item] = []
     for platform in PLATFORMS:
         for item in posts:
@@ -174,7 +177,9 @@ def kit_from(folder: Path, manifest: Mapping[str, Any], raw_posts: Sequence[Any]
             previous: str | None = None
             for part in parts:
                 key = item_key(part)
-                items.append(Item(key, part, part.card, thread=root, parent=previous))
+                items.append(
+                    Item(key, part, part.card, thread=root, parent=previous, record=records[id(part)])
+                )
                 previous = key
     if not items:
         raise PublishError(

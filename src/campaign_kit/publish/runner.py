@@ -737,6 +737,7 @@ def status(folder: Path, platforms: tuple[str, ...] = PLATFORMS) -> dict[str, An
             "by": approval.by,
             "at": approval.at,
             "changed": diff,
+            "rebuilt": rebuilt_since(folder, approval),
         }
     ledger = Ledger(folder, kit.appeal, kit.cycle)
     rows = []
