@@ -24,7 +24,7 @@ from campaign_kit.output import BuildLock
 from campaign_kit.publish import approval, runner
 from campaign_kit.publish.bluesky import record_key
 from campaign_kit.publish.remote import RetryPolicy
-from conftest import REPO, add_postal_address, person, write_roster
+from conftest import REPO, add_postal_address, person, record_as_built, write_roster
 from test_esp import BASE, LISTMONK_TOML, server  # noqa: F401  (a fixture)
 from test_esp import _env as esp_env
 from test_publish_servers import FakeMastodon, FakeTelegram, platform_env, start_pds
@@ -124,17 +124,6 @@ def release(root: Path, pid: str) -> None:
         cli, ["release", pid, "--on", "2026-12-02", "--project", str(root)], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-
-
-def record_as_built(folder: Path, *rels: str) -> None:
-    """Record files changed by a test in manifest.json, as if a build had made them so."""
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    for entry in manifest["files"]:
-        if entry["path"] in rels:
-            data = (folder / entry["path"]).read_bytes()
-            entry["sha256"], entry["size"] = hashlib.sha256(data).hexdigest(), len(data)
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def no_wait() -> RetryPolicy:

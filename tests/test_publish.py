@@ -30,7 +30,7 @@ from campaign_kit.publish.images import load_card
 from campaign_kit.publish.ledger import Ledger
 from campaign_kit.publish.remote import RetryPolicy
 from campaign_kit.render.card_layout import load_layout
-from conftest import copy_project
+from conftest import copy_project, record_as_built
 from test_publish_servers import (
     MASTODON_TOKEN,
     PDS_PASSWORD,
@@ -113,17 +113,6 @@ def publish(proj: Path, platforms: str, env: dict[str, str], **kw: Any) -> runne
 
 def posts_json(proj: Path) -> list[dict[str, Any]]:
     return json.loads((folder_of(proj) / "posts.json").read_text(encoding="utf-8"))
-
-
-def record_as_built(folder: Path, *rels: str) -> None:
-    """Record files changed by a test in manifest.json, as if a build had made them so."""
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    for entry in manifest["files"]:
-        if entry["path"] in rels:
-            data = (folder / entry["path"]).read_bytes()
-            entry["sha256"], entry["size"] = hashlib.sha256(data).hexdigest(), len(data)
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def featured_posts(proj: Path, platform: str) -> list[dict[str, Any]]:
