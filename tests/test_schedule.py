@@ -334,3 +334,38 @@ def test_publish_options_until_and_everything_are_checked_as_usage(tmp_path: Pat
         ],
     )
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_a_send_build_writes_the_plan_with_absolute_images(tmp_path: Path):
+    import shutil
+
+    (tmp_path / "campaign.toml").write_text(campaign_text := strip_tables(BASE, "schedule") + PLAN, "utf-8")
+    parse_campaign(campaign_text)
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    shutil.copytree(REPO / "assets", tmp_path / "assets")
+    write_roster(tmp_path, [person()])
+    args = ["build", "--project", str(tmp_path), "--cycle", "2026-W13", "--lang", "en,be", "--only", "posts"]
+    result = CliRunner().invoke(cli, [*args, "--asset-base-url", "https://cdn.example.org/kit/"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "mothers" / "2026-W13"
+    rows = list(csv.DictReader(io.StringIO((folder / "schedule.csv").read_text("utf-8-sig"), newline="")))
+    bluesky = next(r for r in rows if r["platform"] == "bluesky" and r["lang"] == "en")
+    assert (
+        bluesky["image"] == "https://cdn.example.org/kit/mothers/2026-W13/cards/en/ablab-hanna/landscape.png"
+    )
+    assert (bluesky["due"], bluesky["account"]) == ("2026-03-23T10:00:00+02:00", "bluesky:belaruswomen.org")
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert "calendar.ics" in json.dumps(manifest["files"])
+    events = icalendar.Calendar.from_ical((folder / "calendar.ics").read_bytes()).walk("VEVENT")
+    posts = json.loads((folder / "posts.json").read_text("utf-8"))
+    threads = {(p["platform"], p["lang"]) for p in posts if p["kind"] == "thread"}
+    assert len(events) == sum(p["kind"] == "post" for p in posts) + len(threads)
+    # The same inputs, the same bytes; without the base URL, images are paths in the folder.
+    before = (folder / "calendar.ics").read_bytes()
+    again = CliRunner().invoke(cli, [*args, "--force"])
+    assert again.exit_code == 0, again.output
+    assert (folder / "calendar.ics").read_bytes() == before
+    local = list(csv.DictReader(io.StringIO((folder / "schedule.csv").read_text("utf-8-sig"), newline="")))
+    assert next(r for r in local if r["platform"] == "bluesky" and r["lang"] == "en")["image"] == (
+        "cards/en/ablab-hanna/landscape.png"
+    )
