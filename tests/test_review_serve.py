@@ -282,3 +282,28 @@ def test_preview_without_serve_refreshes_the_status_page(built: tuple[Path, Path
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith("index.html")
     assert "Not approved yet" in (folder / "status.html").read_text("utf-8")
+
+
+def test_publish_remakes_the_status_page(tmp_path: Path) -> None:
+    """After `publish`, the page on disk shows what went out, with links, and what is left."""
+    from campaign_kit.publish.approval import approve
+    from test_publish_servers import FakeMastodon, FakeTelegram, platform_env
+
+    root = make_project(tmp_path / "proj", made_up_people(6))
+    folder = build_project(root, only=("cards", "posts"))
+    approve(folder, "Alena K.")
+    write_status(folder, root / "templates")
+    mastodon, telegram = FakeMastodon().start(), FakeTelegram().start()
+    try:
+        env = platform_env(None, mastodon, telegram)
+        args = ["publish", "--platform", "telegram", "--project", str(root), "--cycle", CYCLE]
+        result = CliRunner().invoke(cli, args, env=env)
+        assert result.exit_code == 0, result.output
+    finally:
+        mastodon.stop()
+        telegram.stop()
+    page = (folder / "status.html").read_text("utf-8")
+    rows = dict(re.findall(r'<tr data-key="([^"]+)" data-state="([^"]+)">', page))
+    assert rows and all(state == "out" for key, state in rows.items() if key.startswith("telegram:"))
+    assert all(state == "due" for key, state in rows.items() if not key.startswith("telegram:"))
+    assert 'data-state="approved"' in page
