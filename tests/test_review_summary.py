@@ -121,3 +121,38 @@ def test_pager_of_many_pages_links_the_ends_and_the_neighbours() -> None:
     assert "index-152.html" in hrefs and "index-150.html" in hrefs and "index-154.html" in hrefs
     assert len(shown) < 15 and sum(1 for p in shown if p["gap"]) == 2
     assert review._pager(parts[:10]) == parts[:10]
+
+
+def test_a_long_appeal_text_shows_its_start_and_links_the_whole() -> None:
+    contexts = {"en": {"lang": "en", "people": [], "featured": []}}
+    text = "".join(f"{n}. SURNAME{n} Given\n" for n in range(1, 15001))
+    files = {"appeal/en.txt": {"path": "appeal/en.txt", "sha256": "0" * 64, "size": len(text)}}
+    page = review.render_review(
+        templates_dir=review_templates(),
+        contexts=contexts,
+        files=files,
+        texts={"appeal/en.txt": text.encode()},
+    ).decode()
+    assert "1. SURNAME1 Given\n" in page and "15000. SURNAME15000" not in page
+    shown = len(re.findall(r"^\d+\. SURNAME", page, re.M))
+    assert 0 < shown < 1000
+    assert f"{15000 - shown} more lines are in the files below" in page
+    assert "Copy appeal text" not in page  # a part is never offered as the whole text
+    assert '<a href="appeal/en.txt">' in page
+    # A short one stays whole, with its copy button.
+    short = review.render_review(
+        templates_dir=review_templates(),
+        contexts=contexts,
+        files=files,
+        texts={"appeal/en.txt": b"1. ABLAB Hanna\n"},
+    ).decode()
+    assert "Copy appeal text, English" in short and "more lines" not in short
+
+
+def test_a_preview_newsletter_is_framed_from_its_file_not_inlined(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", made_up_people(6))
+    folder = build_project(root, only=("newsletter",))
+    page = (folder / "index.html").read_text("utf-8")
+    assert "srcdoc=" not in page
+    for lang in ("en", "be", "ru"):
+        assert page.count(f'src="newsletter/{lang}.html"') == 2  # phone and desktop frames

@@ -48,6 +48,9 @@ LIST_PAGES = (
     ("directory", 100, "index-women.html", "Every woman of this review"),
     ("files", 1000, "index-files.html", "Every file in this folder"),
 )
+# An appeal text longer than this shows its first APPEAL_PREVIEW_CHARS and links the whole.
+APPEAL_INLINE_CHARS = 60_000
+APPEAL_PREVIEW_CHARS = 6_000
 # Past this many pages of women the pager links the first, last and nearest pages only.
 PAGER_ALL = 15
 # A page is written on in pieces of about this many characters, never held whole.
@@ -724,12 +727,21 @@ class _Builder:
             if text is None and not links:
                 continue
             lang = self.langs[code]
+            # The roll call of a large appeal is thousands of lines: the page shows the start
+            # and links the whole text, and offers no copy of a part as if it were the whole.
+            shown, cut = text, 0
+            if text is not None and len(text) > APPEAL_INLINE_CHARS:
+                head = text[:APPEAL_PREVIEW_CHARS]
+                shown = head[: head.rfind("\n") + 1] or head
+                cut = text.count("\n", len(shown)) + (not text.endswith("\n"))
             blocks.append(
                 {
                     **lang,
                     "anchor": f"appeal-{code}",
                     "id": self.next_id("appeal"),
-                    "text": None if text is None else _pre_text(text),
+                    "text": None if shown is None else _pre_text(shown),
+                    "cut": cut,
+                    "size": _size_label(len(text.encode("utf-8"))) if text is not None else "",
                     "label": f"Copy appeal text, {lang['english']}",
                     "links": links,
                 }
@@ -746,7 +758,10 @@ class _Builder:
                 continue
             lang = self.langs[code]
             srcdoc = None
-            if html is not None:
+            if html is not None and (not in_folder or _fetches_images(html)):
+                # A send build loads its images from the asset server: inlined with this
+                # folder's copies instead. A preview build's own file links them relatively,
+                # so the frames open it (not two inline copies each, 600 kB at 1,500 women).
                 srcdoc = _local_images(html, set(self.files) | set(self.texts), html_rel)
             plain = _decode(self.texts.get(f"newsletter/{code}.txt"))
             blocks.append(
@@ -931,6 +946,11 @@ def _http_url(url: Any) -> str:
     if isinstance(url, str) and urlsplit(url).scheme in ("http", "https"):
         return url
     return ""
+
+
+def _fetches_images(html: str) -> bool:
+    """Whether the newsletter loads any image from an absolute http(s) address."""
+    return any(urlsplit(m.group(3)).scheme in ("http", "https") for m in IMAGE_ATTR_RE.finditer(html))
 
 
 def _local_images(html: str, local: set[str], base: str = "newsletter/") -> str:
