@@ -162,7 +162,7 @@ def test_appeal_rules_select_from_the_record():
         appeal_people(roster, appeal(min_age=90), ON)
     unknown = roster_of(person(children=None))
     with pytest.raises(
-        BuildError, match="counts children, but the roster does not know how many ablab-hanna"
+        BuildError, match="counts children, but the roster does not know how many children ablab-hanna has"
     ):
         appeal_people(unknown, appeal(group="mothers", needs_children=True), ON)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from campaign_kit.config import load_campaign
+from campaign_kit.config import Campaign, load_campaign
 from campaign_kit.errors import CampaignKitError, Problem
 from campaign_kit.locale import load_locale
 from campaign_kit.project import Project
-from campaign_kit.roster import MIGRATE_HINT, load_roster
+from campaign_kit.roster import MIGRATE_HINT, Roster, load_roster
 from campaign_kit.template_checks import check_templates
 
 
@@ -71,11 +71,44 @@ def check_project(project: Project) -> ProjectCheck:
             )
         )
         roster = None
+    if roster is not None:
+        result.problems.extend(appeal_roster_problems(roster, campaign))
     # Templates and card layouts: syntax, presence, and a trial render (which needs a valid
     # roster and locale files; without them it would only repeat their problems).
     result.problems.extend(check_templates(project.templates, campaign, roster if locales_ok else None))
     result.problems.extend(check_card_layouts(project, campaign.languages))
     return result
+
+
+def appeal_roster_problems(roster: Roster, campaign: Campaign) -> list[Problem]:
+    """What the roster lacks for an appeal: an appeal about children needs each woman's count.
+
+    ``children: 0`` in such an appeal would print "0 children" (and a dangling comma in the
+    be/ru roll call); ``null`` means the count is unknown. Both are errors naming the record.
+    """
+    from campaign_kit.cycles import matches_appeal
+
+    problems: list[Problem] = []
+    index = {p.id: i for i, p in enumerate(roster.people)}
+    for appeal in campaign.appeals.values():
+        if not appeal.needs_children:
+            continue
+        for p in roster.people:
+            if p.is_released or not matches_appeal(p, appeal, roster.as_of):
+                continue
+            if p.children is None or p.children < 1:
+                what = "unknown (null)" if p.children is None else "0"
+                problems.append(
+                    Problem(
+                        roster.path,
+                        f'appeal "{appeal.key}" is about mothers of minor children, but her count is {what}: '
+                        "give the number of her minor children, or take her out of the group",
+                        index[p.id],
+                        p.id,
+                        "children",
+                    )
+                )
+    return problems
 
 
 def check_card_layouts(project: Project, languages: tuple[str, ...]) -> list[Problem]:

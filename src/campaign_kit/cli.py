@@ -22,7 +22,7 @@ from campaign_kit.config import load_campaign
 from campaign_kit.errors import CampaignKitError, ImportListError, RosterError
 from campaign_kit.importers import parse_list, write_roster_file
 from campaign_kit.project import Project
-from campaign_kit.roster import check_roster_data, dump_roster, load_roster
+from campaign_kit.roster import STATUSES, check_roster_data, dump_roster, load_roster
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -182,8 +182,10 @@ def stats(
     """Count an appeal's women and children, by status and sentence band, and its released women.
 
     The counts are the ones that week's kit states (its texts, manifest and review page): the
-    appeal's rules are applied on the cycle's first day. Released women are counted only as
-    "released"; an appeal that is not about children counts none.
+    appeal's rules (an age, say) are applied on the roster's as_of date, the date the texts
+    name. Released women are counted only as "released"; an appeal that is not about children
+    counts none. Records of the appeal's women not confirmed for longer than [roster]
+    max_unchecked_days are listed as stale: approve refuses a kit featuring one of them.
 
     Example:
 
@@ -199,7 +201,12 @@ def stats(
     campaign = load_campaign(project.campaign)
     chosen = campaign.appeal(appeal or next(iter(campaign.appeals)))
     cycle = parse_cycle(cycle_id) if cycle_id else current_cycle()
-    result = appeal_totals(roster, chosen, cycle.start)
+    result = appeal_totals(roster, chosen, roster.as_of)
+    from campaign_kit.cycles import appeal_members
+    from campaign_kit.upkeep import stale_records
+
+    members = [p.id for p in appeal_members(roster, chosen, roster.as_of)]
+    stale = stale_records(roster, campaign.max_unchecked_days, dt.date.today(), members)
     if as_json:
         emit_json(
             {
@@ -208,6 +215,10 @@ def stats(
                 "group": chosen.group,
                 "rules": chosen.describe(),
                 **result.as_dict(),
+                "stale": [
+                    {"id": s.person_id, "last_checked": s.last_checked.isoformat(), "days": s.days}
+                    for s in stale
+                ],
             }
         )
         return
@@ -230,6 +241,60 @@ def stats(
     click.echo("  sentenced, by term:")
     for band, n in result.by_sentence.items():
         click.echo(f"    {band:<22} {n}")
+    click.echo(f"  stale records (not checked for over {campaign.max_unchecked_days} days): {len(stale)}")
+    for s in stale:
+        click.echo(f"    {s}")
+
+
+@cli.command("list")
+@click.option("--appeal", default=None, help="Only the women of this appeal (campaign.toml).")
+@click.option(
+    "--status",
+    "statuses",
+    type=click.Choice(STATUSES),
+    multiple=True,
+    help="Only women with this status (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON on stdout.")
+@click.option(
+    "--roster",
+    "roster_path",
+    type=SafePath(dir_okay=False, path_type=Path),
+    help="The roster to list (default: roster.json in the project).",
+)
+@project_option
+@handle_errors
+def list_women(
+    appeal: str | None, statuses: tuple[str, ...], as_json: bool, roster_path: Path | None, project_dir: Path
+) -> None:
+    """List the women on the roster: id, names, status and when her record was last checked.
+
+    The ids are what release, build --feature and publish --resolve take.
+
+    Example:
+
+    \b
+        campaign-kit list --appeal mothers --status pre_trial
+        campaign-kit list --json
+
+    """
+    from campaign_kit.upkeep import roster_rows
+
+    project = Project(project_dir, roster_path)
+    roster = load_roster(project.roster, project.photos)
+    chosen = None
+    if appeal is not None:
+        chosen = load_campaign(project.campaign).appeal(appeal)
+    rows = roster_rows(roster, chosen, statuses)
+    if as_json:
+        emit_json({"as_of": roster.as_of.isoformat(), "women": rows})
+        return
+    for row in rows:
+        click.echo(
+            f"{row['id']:<36} {row['name_latin']} | {row['name_be'] or '-'} | {row['name_ru']}  "
+            f"{row['status']}  checked {row['last_checked']}"
+        )
+    click.echo(f"{len(rows)} women", err=True)
 
 
 @cli.command("import-list")
@@ -245,7 +310,12 @@ def stats(
 @click.option(
     "--group", default="mothers", show_default=True, help="The roster group every imported woman joins."
 )
-@click.option("--as-of", "as_of", default=None, help="The roster's as_of date, YYYY-MM-DD (default: today).")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="The date the list is correct as of, YYYY-MM-DD (default: today); --merge moves as_of to it.",
+)
 @click.option(
     "--transliterate",
     is_flag=True,
@@ -314,7 +384,7 @@ def import_list(
             sorted(problems, key=lambda p: p.line or 0),
         )
     if merge:
-        _merge_list(result, output, group, dry_run)
+        _merge_list(result, output, group, dry_run, date)
         return
     for note in result.suggestions:
         click.echo(f"suggestion: {note}", err=True)
@@ -556,9 +626,22 @@ def _approver(project_dir: Path, folder: Path) -> Callable[[str], Any]:
     """
 
     def approve_as(by: str) -> Any:
+        from campaign_kit.manifest import read_previous
         from campaign_kit.publish.approval import approve as record
         from campaign_kit.render.review_status import refresh_status
+        from campaign_kit.upkeep import refuse_stale
 
+        # Only while the records of the women the kit features are current (checked_on and
+        # [roster] max_unchecked_days): a stale one is named, and nothing is approved.
+        project = Project(project_dir)
+        featured = read_previous(folder).featured or []
+        if featured and project.roster.is_file():
+            refuse_stale(
+                load_roster(project.roster),
+                featured,
+                load_campaign(project.campaign).max_unchecked_days,
+                dt.date.today(),
+            )
         approval = record(folder, by)
         problem = refresh_status(folder, Project(project_dir).templates)
         if problem:
@@ -1140,7 +1223,7 @@ def migrate(roster_path: Path | None, output: Path | None, dry_run: bool, projec
 # --- roster upkeep (issue 14): release, import-list --merge ----------------------------------
 
 
-def _merge_list(result: Any, output: Path, group: str, dry_run: bool) -> None:
+def _merge_list(result: Any, output: Path, group: str, dry_run: bool, as_of: dt.date) -> None:
     """``import-list --merge``: report every change, then write the roster atomically."""
     from campaign_kit.output import write_file_atomic
     from campaign_kit.upkeep import merge
@@ -1151,16 +1234,25 @@ def _merge_list(result: Any, output: Path, group: str, dry_run: bool) -> None:
         raise RosterError(
             f"{output}: cannot be read ({exc.strerror}); --merge updates an existing roster"
         ) from None
-    update = merge(raw, str(output), result.people, group)
+    update = merge(raw, str(output), result.people, group, as_of)
     added = {c.person_id for c in update.changes if c.field == "added"}
     for change in update.changes:
-        kind = {"added": "added", "not_on_list": "kept"}.get(change.field, "changed")
+        kind = {"added": "added", "not_on_list": "kept", "possible_duplicate": "check"}.get(
+            change.field, "changed"
+        )
         click.echo(f"{kind}: {change}", err=True)
     # Only a new woman's Belarusian form comes from the list; the others keep theirs.
     for note in result.suggestions:
         if note.record_id in added:
             click.echo(f"suggestion: {note}", err=True)
-    changed = sum(1 for c in update.changes if c.field not in ("added", "not_on_list"))
+    changed = sum(1 for c in update.changes if c.field not in ("added", "not_on_list", "possible_duplicate"))
+    doubtful = sum(1 for c in update.changes if c.field == "possible_duplicate")
+    if doubtful:
+        click.echo(
+            f"{output}: {doubtful} possible duplicate{'s' if doubtful != 1 else ''} not added "
+            "(listed above as check:); correct the name on the list or the roster, then merge again",
+            err=True,
+        )
     if dry_run:
         click.echo(f"{output}: {len(added)} to add, {changed} changes; nothing written (--dry-run)", err=True)
         return
@@ -1191,7 +1283,7 @@ def release(person_id: str, on: str, source: str | None, roster_path: Path | Non
     Example:
 
     \b
-        campaign-kit release ablab-hanna --on 2024-12 --source https://example.org/news
+        campaign-kit release ablab-hanna --on 2024-12 --source https://spring96.org/en/news/117000
 
     """
     from campaign_kit.output import write_file_atomic

@@ -13,7 +13,7 @@ from typing import Any
 
 from campaign_kit.errors import ConfigError
 from campaign_kit.platforms import PLATFORMS
-from campaign_kit.roster import text_problems
+from campaign_kit.roster import STATUSES, text_problems
 from campaign_kit.schedule import Account, Schedule, parse_accounts, parse_schedule
 from campaign_kit.toml_reader import TomlReader
 
@@ -46,6 +46,7 @@ APPEAL_KEYS = frozenset(
         "has_health",
         "min_sentence_months",
         "needs_children",
+        "exclude_status",
     }
 )
 MAX_TAG_LEN = 40
@@ -70,6 +71,7 @@ class Appeal:
     has_health: bool = False
     min_sentence_months: int | None = None
     needs_children: bool = False
+    exclude_status: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """Its rules in words, for messages: ``group "mothers"``, ``aged 58 or over``."""
@@ -82,6 +84,8 @@ class Appeal:
             rules.append("with a published health note")
         if self.min_sentence_months is not None:
             rules.append(f"sentenced to {self.min_sentence_months} months or more")
+        if self.exclude_status:
+            rules.append(f"not {' or '.join(self.exclude_status)}")
         return ", ".join(rules)
 
 
@@ -132,6 +136,8 @@ class Campaign:
     digest: str = ""
     schedule: Schedule = field(default_factory=Schedule)
     accounts: tuple[Account, ...] = ()
+    # [roster] max_unchecked_days: a featured woman's record older than this stops `approve`.
+    max_unchecked_days: int = 30
 
     def appeal(self, key: str) -> Appeal:
         """Return appeal ``key`` or raise ``ConfigError`` naming the ones that exist."""
@@ -446,6 +452,10 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         if unknown:
             r.bad(f"{where}.{unknown[0]}", f"unknown setting (known: {', '.join(sorted(APPEAL_KEYS))})")
         needs_children = r.get(table, "needs_children", where, bool, default=group == "mothers")
+        excluded = table.get("exclude_status", [])
+        if not isinstance(excluded, list) or any(s not in STATUSES for s in excluded):
+            r.bad(f"{where}.exclude_status", f"a list of statuses from: {', '.join(STATUSES)}")
+            excluded = []
         appeals[key] = Appeal(
             key=key,
             group=group or None,
@@ -456,9 +466,22 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
             has_health=bool(has_health),
             min_sentence_months=min_months,
             needs_children=bool(needs_children),
+            exclude_status=tuple(dict.fromkeys(excluded)),
         )
     if not appeals:
         r.bad("appeals", "define at least one appeal")
+    roster_table = data.get("roster", {})
+    max_unchecked = 30
+    if not isinstance(roster_table, dict):
+        r.bad("roster", "must be a table")
+    else:
+        for key in sorted(set(roster_table) - {"max_unchecked_days"}):
+            r.bad(f"roster.{key}", "unknown setting (known: max_unchecked_days)")
+        value = r.get(roster_table, "max_unchecked_days", "roster", int, default=30)
+        if value is not None and not 1 <= value <= 3660:
+            r.bad("roster.max_unchecked_days", f"{value} is not a number of days between 1 and 3660")
+        elif value is not None:
+            max_unchecked = value
     if r.problems:
         n = len(r.problems)
         raise ConfigError(f"{path}: {n} problem{'s' if n != 1 else ''} found", r.problems)
@@ -472,6 +495,7 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         donate_url=donate_url,
         newsletter=newsletter,
         appeals=appeals,
+        max_unchecked_days=max_unchecked,
         path=path,
         digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         schedule=schedule,

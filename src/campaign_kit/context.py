@@ -16,7 +16,7 @@ from campaign_kit import facts
 from campaign_kit.config import Appeal, Campaign
 from campaign_kit.cycles import Cycle, appeal_members
 from campaign_kit.locale import Locale, load_locale
-from campaign_kit.roster import Person, Roster, age_on
+from campaign_kit.roster import CUSTODY_STATUSES, Person, Roster, age_on
 
 
 def person_view(
@@ -94,13 +94,15 @@ def appeal_context(
 
     """
     t = load_locale(templates_dir, lang)
-    people = appeal_members(roster, appeal, cycle.start)
+    # Membership, ages and totals on the roster's as_of: the date the texts say the list is
+    # correct on, so an age printed is the age that let her in.
+    people = appeal_members(roster, appeal, roster.as_of)
     about_children = facts.about_children(appeal)
-    views = [person_view(p, i, t, about_children, cycle.start) for i, p in enumerate(people, start=1)]
+    views = [person_view(p, i, t, about_children, roster.as_of) for i, p in enumerate(people, start=1)]
     by_id = {v["id"]: v for v in views}
     tags = campaign.appeal_hashtags(appeal)
     if totals is None:
-        totals = facts.appeal_totals(roster, appeal, cycle.start)
+        totals = facts.appeal_totals(roster, appeal, roster.as_of)
 
     return {
         "lang": lang,
@@ -122,11 +124,18 @@ def appeal_context(
             "campaign_hashtags": [f"#{tag}" for tag in campaign.hashtags],
         },
         "totals": totals.as_dict(),
+        # Whether every woman of the appeal is held in custody: only then may a text about the
+        # group say "behind bars" / «за кратамі» / «за решёткой» (words files choose by it).
+        "custody": {
+            "all": all(p.status in CUSTODY_STATUSES for p in people),
+            "held": sum(1 for p in people if p.status in CUSTODY_STATUSES),
+            "not_held": sum(1 for p in people if p.status not in CUSTODY_STATUSES),
+        },
         "people": views,
         "featured": [by_id[p.id] for p in featured],
         # The week's own featured women: what the manifest records and the review page counts.
         "selection": [by_id[p.id] for p in (featured if selection is None else selection)],
         "cycle": {"id": cycle.id, "start": cycle.start.isoformat(), "end": cycle.end.isoformat()},
         "as_of": roster.as_of.isoformat(),
-        "as_of_text": facts.long_date(roster.as_of, t.date_locale),
+        "as_of_text": t.date(roster.as_of),
     }

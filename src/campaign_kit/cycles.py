@@ -97,9 +97,13 @@ def matches_appeal(person: Person, appeal: Appeal, on: dt.date) -> bool:
     ``born_on`` (unknown birth date: not included; a birth date known to the year or month
     counts from its last possible day, so no woman is taken in who may be younger);
     ``has_health`` (a published health note); ``min_sentence_months`` (her term, or for a
-    released woman the last term on record).
+    released woman the last term on record); her status not in ``exclude_status``.
+    Builds pass the roster's ``as_of`` as ``on``, the date the texts say the list is correct
+    on: the age a text prints is then the age that let her in.
     """
     if appeal.group and appeal.group not in person.groups:
+        return False
+    if person.status in appeal.exclude_status:
         return False
     if appeal.min_age is not None and (person.born_on is None or age_on(person.born_on, on) < appeal.min_age):
         return False
@@ -140,7 +144,15 @@ def appeal_people(roster: Roster, appeal: Appeal, on: dt.date) -> tuple[Person, 
         unknown = [p.id for p in people if p.children is None]
         if unknown:
             raise BuildError(
-                f'appeal "{appeal.key}" counts children, but the roster does not know how many '
-                f"{', '.join(unknown[:5])}{' and others' if len(unknown) > 5 else ''} have (children: null)"
+                f'appeal "{appeal.key}" counts children, but the roster does not know how many children '
+                f"{', '.join(unknown[:5])}{' and others' if len(unknown) > 5 else ''} "
+                f"{'has' if len(unknown) == 1 else 'have'} (children: null)"
+            )
+        none = [p.id for p in people if p.children == 0]
+        if none:
+            raise BuildError(
+                f'appeal "{appeal.key}" is about mothers of minor children, but the roster gives '
+                f"{', '.join(none[:5])}{' and others' if len(none) > 5 else ''} children: 0; "
+                "give the number, or take her out of the group"
             )
     return people

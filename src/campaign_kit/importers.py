@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from campaign_kit.errors import Problem, RosterError
-from campaign_kit.names import passport_latin, suggest_belarusian
+from campaign_kit.names import latin_from_cyrillic, suggest_belarusian
 from campaign_kit.output import write_file_atomic
 from campaign_kit.roster import Person, script_problems
 
@@ -45,19 +45,12 @@ CHILDREN_RE = re.compile(r"^(?P<n>\d+|no|one)\s+(?:minor\s+)?child(?:ren)?$", re
 def transliterate(text: str) -> str:
     """Romanise a Cyrillic name the way the organisation's Latin names are written.
 
-    The Belarusian passport rules (``names.passport_latin``), with the case of ``text`` kept:
-    ``Антанина`` -> ``Antanina``; ``Юлія`` -> ``Yuliya``; ``Тацяна`` -> ``Tatsiana``. Used only
-    to *suggest* a fix for a Latin field typed in Cyrillic, never applied silently.
+    The Belarusian passport rules applied to the Belarusian form, with the case of ``text``
+    kept: a Russian form is made Belarusian first (``Анна`` -> ``Hanna``, ``Татьяна`` ->
+    ``Tatsiana``, ``Ирина`` -> ``Iryna``; ``Антанина`` -> ``Antanina``). Used only to *suggest*
+    a fix for a Latin field typed in Cyrillic, never applied silently.
     """
-    out = []
-    for word in re.split(r"(\W+)", text):
-        latin = passport_latin(word) if word and word[0].isalpha() else word
-        if word.isupper() and len(word) > 1:
-            latin = latin.upper()
-        elif word[:1].isupper():
-            latin = latin.capitalize()
-        out.append(latin)
-    return "".join(out)
+    return latin_from_cyrillic(text)
 
 
 def slugify(text: str) -> str:

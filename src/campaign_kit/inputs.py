@@ -91,8 +91,8 @@ class Inputs:
 
     @cached_property
     def totals(self) -> Totals:
-        """The appeal's totals on the cycle's first day: what the texts, manifest and review page state."""
-        return appeal_totals(self.roster, self.appeal, self.cycle.start)
+        """The appeal's totals on the roster's as_of (the date the texts name): what every output states."""
+        return appeal_totals(self.roster, self.appeal, self.roster.as_of)
 
     @cached_property
     def contexts(self) -> dict[str, dict[str, Any]]:
@@ -159,7 +159,7 @@ def load_inputs(project: Project, choice: Choice, previous: Previous) -> Inputs:
     languages = tuple(lang for lang in campaign.languages if lang in held)
     for lang in languages:
         load_locale(project.templates, lang)  # fail early on a broken locale file
-    people = appeal_people(roster, appeal, choice.cycle.start)  # raises for an empty appeal
+    people = appeal_people(roster, appeal, roster.as_of)  # raises for an empty appeal
     selection = _selection(people, appeal, choice, previous)
     return Inputs(
         project=project,

@@ -8,9 +8,10 @@ written into the forms themselves ("к 5 годам", "да 5 гадоў").
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from campaign_kit import facts
 from campaign_kit.errors import TemplateError
 from campaign_kit.names import NAME_FORMS
 from campaign_kit.roster import Person
+from campaign_kit.typography import Rules, rules_from_table, typeset
 
 # The counted things each locale file must define, with every plural category of its language.
 PLURAL_TABLES = (
@@ -73,6 +75,36 @@ class Locale:
     def date_locale(self) -> str:
         """The CLDR locale dates are written in (``en_GB`` for English: "24 November 2026")."""
         return str(self.table.get("date_locale", self.lang))
+
+    @cached_property
+    def typography(self) -> Rules:
+        """The typographic rules of this language (``[typography]`` over the shipped defaults)."""
+        return rules_from_table(self.lang, self.table.get("typography"))
+
+    def typeset(self, text: str) -> str:
+        """``text`` with this language's no-break spaces, dashes and quotes (``typography.py``)."""
+        return typeset(text, self.typography)
+
+    def date(self, day: dt.date | str) -> str:
+        """A date the one way this language writes dates, in every text and on every card.
+
+        "24 November 2026", «24 лістапада 2026 г.», «24 ноября 2026 г.» (CLDR's long format,
+        its narrow no-break space made a no-break space).
+        """
+        return self.typeset(facts.long_date(day, self.date_locale))
+
+    def lower_first(self, text: str) -> str:
+        """Lower-case a phrase's first letter to continue a sentence, if this language does.
+
+        A language whose nouns keep their capital (German: "Status unbekannt") sets
+        ``lower_case_mid_sentence = false`` in its locale file. An initialism stays as it is
+        ("СИЗО ..."), since only a capitalised word is a sentence start.
+        """
+        if not self.table.get("lower_case_mid_sentence", True):
+            return text
+        if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+            return text[0].lower() + text[1:]
+        return text
 
     def plural(self, n: int, forms: dict[str, str]) -> str:
         """Pick ``n``'s form from ``forms`` (``facts.plural``: an ``"=N"`` key wins over the category)."""

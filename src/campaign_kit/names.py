@@ -174,6 +174,11 @@ def _reverse_word(word: str) -> str:
         elif rest[:1] == "i" and rest[1:2] in ("a", "o", "u") and not glide:
             out.append({"a": "я", "o": "ё", "u": "ю"}[rest[1]])
             i += 2
+        elif rest[:1] == "y" and rest[1:2] in ("a", "e", "o", "u") and p:
+            # "Natalya", "Darya": a Russian-style Latin; Belarusian writes ль / р’ + я
+            iot = {"a": "я", "e": "е", "o": "ё", "u": "ю"}[rest[1]]
+            out.append(("’" if p in _HARD else "ь") + iot)
+            i += 2
         elif rest[:1] == "y":
             out.append("ы")
             i += 1
@@ -206,6 +211,8 @@ def _soft_signs(guess: str, russian: str) -> str:
     it does not).
     """
     ru = russian.lower()
+    if len(ru) > 1 and ru.endswith("ь") and guess and guess[-1].lower() == ru[-2] and not guess.endswith("ь"):
+        guess += "ь"  # word-final soft sign: Алесь, not Алес (the Latin "Ales" drops it)
     for j, ch in enumerate(ru):
         if ch != "ь" or j == 0 or j + 1 >= len(ru):
             continue
@@ -232,6 +239,11 @@ def suggest_belarusian(latin: str, russian: str) -> str:
         The suggestion, to be checked by a person who reads Belarusian.
 
     """
+    known = BELARUSIAN_GIVEN.get(russian.lower())
+    if known is not None and " " not in latin and "-" not in latin:
+        # A known given name: its Belarusian form, whatever the Latin (Irina, typed from the
+        # Russian, still means Ірына; reading "Irina" back would give the non-word Іріна).
+        return known.upper() if latin.isupper() else known[:1].upper() + known[1:]
     parts = []
     for word in latin.split(" "):
         pieces = []
@@ -244,3 +256,113 @@ def suggest_belarusian(latin: str, russian: str) -> str:
             pieces.append(cy)
         parts.append("-".join(pieces))
     return " ".join(parts)
+
+
+# --- Russian -> Belarusian, for a name typed in its Russian form ---------------------------
+
+# Women's given names whose Belarusian form is not the Russian one spelt with Belarusian letters.
+# The Latin on a passport is made from the Belarusian form (Ганна -> Hanna, not Анна -> Anna).
+BELARUSIAN_GIVEN = {
+    "александра": "аляксандра",
+    "алла": "ала",
+    "анастасия": "анастасія",
+    "анжелика": "анжаліка",
+    "анна": "ганна",
+    "антонина": "антаніна",
+    "валентина": "валянціна",
+    "валерия": "валерыя",
+    "вера": "вера",
+    "вероника": "вераніка",
+    "виктория": "вікторыя",
+    "галина": "галіна",
+    "дарья": "дар’я",
+    "диана": "дзіяна",
+    "евгения": "яўгенія",
+    "екатерина": "кацярына",
+    "елена": "алена",
+    "елизавета": "лізавета",
+    "жанна": "жанна",
+    "зинаида": "зінаіда",
+    "инна": "іна",
+    "ирина": "ірына",
+    "ирэна": "ірэна",
+    "иванна": "іванна",
+    "карина": "карына",
+    "кристина": "крысціна",
+    "ксения": "ксенія",
+    "лариса": "ларыса",
+    "людмила": "людміла",
+    "любовь": "любоў",
+    "маргарита": "маргарыта",
+    "марина": "марына",
+    "мария": "марыя",
+    "надежда": "надзея",
+    "наталия": "наталля",
+    "наталья": "наталля",
+    "нина": "ніна",
+    "оксана": "аксана",
+    "олеся": "алеся",
+    "ольга": "вольга",
+    "полина": "паліна",
+    "раиса": "раіса",
+    "светлана": "святлана",
+    "софия": "сафія",
+    "тамара": "тамара",
+    "татьяна": "таццяна",
+    "юлия": "юлія",
+}
+_HARD_BEFORE_I = frozenset("жчшцр")
+
+
+def belarusian_from_russian(word: str) -> str:
+    """The Belarusian form of one Russian name word: a known given name, else by spelling rules.
+
+    ``Анна`` -> ``Ганна``, ``Ирина`` -> ``Ірына``, ``Мовшук`` -> ``Мовшук`` (the rules write и as
+    і, or ы after ж ч ш ц р; щ as шч; ъ as ’; е after a hard consonant as э). Unstressed о -> а
+    (akanne) needs the stress, which the spelling does not show, so a surname may still need a
+    Belarusian reader's correction; every caller offers the result as a suggestion.
+    """
+    low = word.lower()
+    known = BELARUSIAN_GIVEN.get(low)
+    if known is None:
+        out: list[str] = []
+        for ch in low:
+            p = out[-1][-1] if out else ""
+            if ch == "и":
+                out.append("ы" if p in _HARD_BEFORE_I else "і")
+            elif ch == "щ":
+                out.append("шч")
+            elif ch == "ъ":
+                out.append("’")
+            elif ch == "е" and p in _HARD_BEFORE_I:
+                out.append("э")
+            else:
+                out.append(ch)
+        known = "".join(out)
+    if word.isupper() and len(word) > 1:
+        return known.upper()
+    if word[:1].isupper():
+        return known[:1].upper() + known[1:]
+    return known
+
+
+def latin_from_cyrillic(text: str) -> str:
+    """The passport Latin of a name given in Cyrillic, Belarusian or Russian, case kept.
+
+    A Russian form is first made Belarusian (``Анна`` -> ``Ганна`` -> ``Hanna``; ``Татьяна`` ->
+    ``Tatsiana``; ``Ирина`` -> ``Iryna``), because passports transliterate the Belarusian form.
+    """
+    out = []
+    for word in re.split(r"([^\w’'ʼ]+)", text):
+        if not word or not word[0].isalpha():
+            out.append(word)
+            continue
+        russian = any(ch in "ищъ" for ch in word.lower()) or word.lower() in BELARUSIAN_GIVEN
+        be = belarusian_from_russian(word) if russian else word
+        latin = passport_latin(be)
+        if word.isupper() and len(word) > 1:
+            latin = latin.upper()
+        elif word[:1].isupper():
+            latin = latin.capitalize()
+        out.append(latin)
+    return "".join(out)

@@ -42,6 +42,9 @@ FACILITIES = ("penal_colony", "prison", "pre_trial_centre", "psychiatric_hospita
 # for those held somewhere.
 TERM_STATUSES = ("sentenced", "restricted_freedom")
 FACILITY_STATUSES = ("sentenced", "pre_trial", "compulsory_treatment")
+# Held in a prison, colony, detention centre or hospital: the women a text may say are "behind
+# bars". House arrest, restricted freedom and an unknown status are not.
+CUSTODY_STATUSES = FACILITY_STATUSES
 MAX_HEALTH_LEN = 300
 MAX_HISTORY = 50
 DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?\Z")
@@ -79,9 +82,20 @@ OPTIONAL_FIELDS = (
     "detained_on",
     "released_on",
     "sources",
+    "checked_on",
+    "deviations",
 )
 # Fields schema 2 added that a schema 1 file may not carry.
-SCHEMA_2_ONLY = frozenset({"latin_exception", "born_on", "health", "history"})
+SCHEMA_2_ONLY = frozenset({"latin_exception", "born_on", "health", "history", "checked_on", "deviations"})
+# The fields a record may knowingly publish differently from the organisation's published list
+# (``deviations``: field -> the reason, as latin_exception gives one for the Latin).
+DEVIATION_FIELDS = (*NAME_FIELDS, "status", "sentence_months", "facility", "children")
+# Links that are not a source yet: an example domain, a local address, a to-do.
+PLACEHOLDER_URL = re.compile(
+    r"^https?://(?:[^/]*\.)?(?:example\.(?:org|com|net)|localhost|127\.0\.0\.1|test|invalid)(?:[:/]|$)"
+    r"|todo|tbd|xxx|placeholder|changeme",
+    re.IGNORECASE,
+)
 REQUIRED_FIELDS_V1 = ("id", *NAME_FIELDS_V1, "status", "children", "groups")
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS + ("children",))
 KNOWN_FIELDS_V1 = frozenset(REQUIRED_FIELDS_V1 + OPTIONAL_FIELDS) - SCHEMA_2_ONLY
@@ -209,6 +223,12 @@ class Person:
     born_on: PartialDate | None = None
     health: str | None = None
     history: tuple[HistoryEvent, ...] = ()
+    checked_on: dt.date | None = None
+    deviations: tuple[tuple[str, str], ...] = ()
+
+    def last_checked(self, as_of: dt.date) -> dt.date:
+        """When her record was last confirmed: ``checked_on``, else the roster's ``as_of``."""
+        return self.checked_on or as_of
 
     @property
     def surname_ru(self) -> str:
@@ -472,8 +492,11 @@ def _type_name(value: Any) -> str:
 class _Checker:
     """Collects problems for one roster file."""
 
-    def __init__(self, path: str, photos_root: Path | None, schema: int = SCHEMA_VERSION) -> None:
+    def __init__(
+        self, path: str, photos_root: Path | None, schema: int = SCHEMA_VERSION, today: dt.date | None = None
+    ) -> None:
         self.path = path
+        self.today = today or dt.date.today()
         self.photos_root = photos_root
         self.schema = schema
         self.problems: list[Problem] = []
@@ -603,6 +626,8 @@ class _Checker:
                 bad(name, f"{value} is before {low}")
             elif as_of is not None and parsed.earliest() > as_of:
                 bad(name, f"{value} is after the roster's as_of date {as_of.isoformat()}")
+            elif parsed.earliest() > self.today:
+                self.warn(f"{value} is in the future", index, rid_label, name)
             dates[name] = parsed
         if "detained_on" in dates and "released_on" in dates:
             if dates["released_on"].latest() < dates["detained_on"].earliest():
@@ -635,6 +660,21 @@ class _Checker:
             or not all(isinstance(s, str) and s.startswith(("https://", "http://")) for s in sources)
         ):
             bad("sources", "must be a list of http(s) links")
+        else:
+            for link in sources or ():
+                if PLACEHOLDER_URL.search(link):
+                    self.warn(
+                        f"{link[:80]!r} looks like a placeholder, not a source", index, rid_label, "sources"
+                    )
+
+        checked_on = None
+        if rec.get("checked_on") is not None:
+            checked_on = _parse_date(rec["checked_on"])
+            if checked_on is None:
+                bad("checked_on", f"{str(rec['checked_on'])[:40]!r} is not a real date in YYYY-MM-DD form")
+            elif checked_on > self.today:
+                self.warn(f"{checked_on.isoformat()} is in the future", index, rid_label, "checked_on")
+        deviations = self._deviations(rec.get("deviations"), bad)
 
         # photo
         photo = rec.get("photo")
@@ -684,7 +724,35 @@ class _Checker:
             health=health,
             history=history,
             sources=tuple(sources or ()),
+            checked_on=checked_on,
+            deviations=deviations,
         )
+
+    def warn(
+        self, message: str, index: int | None = None, record_id: str | None = None, field: str | None = None
+    ) -> None:
+        """Record a warning: the roster stays valid, ``validate`` shows it."""
+        self.warnings.append(Problem(self.path, message, index, record_id, field))
+
+    def _deviations(self, value: Any, bad: Any) -> tuple[tuple[str, str], ...]:
+        """``{"surname_ru": "reason"}``: where the record knowingly differs from the published list."""
+        if value is None:
+            return ()
+        if not isinstance(value, dict) or not value:
+            bad("deviations", "must be null or an object: field -> why it differs from the published list")
+            return ()
+        out = []
+        for name, reason in value.items():
+            if name not in DEVIATION_FIELDS:
+                bad(
+                    "deviations",
+                    f"{str(name)[:40]!r} is not a field of the record ({', '.join(DEVIATION_FIELDS)})",
+                )
+            elif not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_EXCEPTION_LEN:
+                bad(f"deviations.{name}", f"must be a short reason (at most {MAX_EXCEPTION_LEN} characters)")
+            else:
+                out.append((name, reason))
+        return tuple(out)
 
     def _date(self, value: Any) -> PartialDate | None:
         parsed = PartialDate.parse(value)
@@ -907,6 +975,10 @@ def check_roster_data(
     as_of = _parse_date(data.get("as_of"))
     if as_of is None:
         check.add("missing or not a real date in YYYY-MM-DD form", field="as_of")
+    elif as_of > check.today:
+        check.warn(
+            f"{as_of.isoformat()} is in the future: the texts say the list is correct as of it", field="as_of"
+        )
     people_data = data.get("people")
     if not isinstance(people_data, list):
         check.add("must be a list of records", field="people")
@@ -987,6 +1059,10 @@ def person_to_dict(p: Person) -> dict[str, Any]:
     out["detained_on"] = p.detained_on.isoformat() if p.detained_on else None
     out["released_on"] = p.released_on.isoformat() if p.released_on else None
     out["sources"] = list(p.sources)
+    if p.checked_on is not None:
+        out["checked_on"] = p.checked_on.isoformat()
+    if p.deviations:
+        out["deviations"] = dict(p.deviations)
     return out
 
 

@@ -3,8 +3,9 @@
 Three passes, each reporting file and line where there is one:
 
 1. syntax: every Jinja template under ``templates/`` is parsed (all of them, not the first);
-2. presence: every template a build of each language and appeal reads exists (card layouts and
-   their wording are checked by ``checks.check_card_layouts``);
+2. presence: every template a build of each language and appeal reads exists, each appeal's
+   words files in its own folder for every language (card layouts and their wording are
+   checked by ``checks.check_card_layouts``);
 3. a trial render: each language's posts, appeal and newsletter are rendered for one woman of
    each appeal, with the build's own renderers and ``StrictUndefined``, so an undefined
    variable or attribute (``p.nmae``) is reported with the template line it is on.
@@ -100,8 +101,45 @@ def required_templates(campaign: Campaign, lang: str) -> list[str]:
     names.append(ALT_TEMPLATE.format(lang=lang))
     if any(PLATFORMS[p].thread for p in campaign.platforms):
         names.append(THREAD_TEMPLATE.format(lang=lang))
-    names += [f"appeal/words/{lang}.j2", f"newsletter/words/{lang}.j2"]
     return names
+
+
+# Each appeal's own wording, per language: never taken from another appeal or a shared file, so
+# a language added for one appeal cannot make another speak with the first one's words.
+WORDS_FILES = ("appeal/words/{lang}.j2", "newsletter/words/{lang}.j2")
+
+
+def words_problems(templates: Path, campaign: Campaign) -> list[Problem]:
+    """Every words file an appeal's texts use that is missing from its own folder.
+
+    ``templates/appeals/<key>/appeal/words/<lang>.j2`` and ``…/newsletter/words/<lang>.j2``
+    for every appeal and language. A shared ``templates/appeal/words/<lang>.j2`` would be read
+    by every appeal without its own, in that other wording: it is reported too.
+    """
+    problems: list[Problem] = []
+    for pattern in WORDS_FILES:
+        for lang in campaign.languages:
+            name = pattern.format(lang=lang)
+            shared = templates / name
+            if shared.is_file():
+                problems.append(
+                    Problem(
+                        str(shared),
+                        "a shared words file: every appeal without its own would speak with these words; "
+                        f"move it to templates/appeals/<appeal>/{name}",
+                    )
+                )
+            for key in campaign.appeals:
+                own = templates / "appeals" / key / name
+                if not own.is_file():
+                    problems.append(
+                        Problem(
+                            str(own),
+                            f'missing: appeal "{key}" has no {lang} wording of its own '
+                            f"(write it; copy a similar appeal's {name} to start)",
+                        )
+                    )
+    return problems
 
 
 def presence_problems(templates: Path, campaign: Campaign) -> list[Problem]:
@@ -122,6 +160,7 @@ def presence_problems(templates: Path, campaign: Campaign) -> list[Problem]:
                 f"(or templates/appeals/<appeal>/{name})"
             )
         problems.append(Problem(str(templates / name), message))
+    problems += words_problems(templates, campaign)
     # Card layouts and their wording (layout files, words.toml, alt.toml per language) are
     # checked by checks.check_card_layouts.
     return problems

@@ -30,8 +30,10 @@ import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from campaign_kit.errors import TemplateError
+from campaign_kit.typography import Rules, typeset
 
 AUTOESCAPE_EXTENSIONS = ("html", "htm", "mjml", "xml")
 # The largest output a template may produce, and the longest string it may build: the review
@@ -408,9 +410,48 @@ def environment(templates: TemplatePath) -> LimitedEnvironment:
     return _environment(search_path(templates))
 
 
+def _rules(context: Mapping[str, Any]) -> Rules | None:
+    """The typography of the text being rendered: its locale's (``t``), if it has one."""
+    rules = getattr(context.get("t"), "typography", None)
+    return rules if isinstance(rules, Rules) else None
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+@jinja2.pass_context
+def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
+    """Typeset every value an HTML or MJML template prints (plain text is typeset whole).
+
+    Markup (a captured block of the template's own HTML) is typeset between its tags only.
+    """
+    if not context.eval_ctx.autoescape or not isinstance(value, str):
+        return value
+    rules = _rules(context)
+    if rules is None:
+        return value
+    if isinstance(value, Markup):
+        return Markup("".join(p if p.startswith("<") else typeset(p, rules) for p in _TAG.split(value)))
+    return typeset(value, rules)
+
+
+@jinja2.pass_context
+def _typeset_filter(context: jinja2.runtime.Context, value: Any) -> str:
+    """``{{ text | typeset }}``: the text in the template's language's typography."""
+    rules = _rules(context)
+    return typeset(str(value), rules) if rules is not None else str(value)
+
+
 @lru_cache(maxsize=16)
 def _environment(folders: tuple[Path, ...]) -> LimitedEnvironment:
+    env = _new_environment(folders)
+    env.filters["typeset"] = _typeset_filter
+    return env
+
+
+def _new_environment(folders: tuple[Path, ...]) -> LimitedEnvironment:
     return LimitedEnvironment(
+        finalize=_finalize,
         loader=SearchPathLoader(folders),
         undefined=jinja2.StrictUndefined,
         autoescape=_autoescape,
@@ -438,9 +479,13 @@ def render(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> st
     """Render template ``name`` with ``context``; turn every Jinja failure into ``TemplateError``.
 
     The template runs within ``TIME_LIMIT`` seconds and ``MAX_OUTPUT`` characters. The message
-    names the template file and, where Jinja knows it, the line.
+    names the template file and, where Jinja knows it, the line. A plain-text template with a
+    locale (``t``) in its context comes out typeset whole (``typography.py``): its own words
+    and the values it prints alike; an HTML/MJML template has each printed value typeset.
     """
-    return "".join(render_stream(templates, name, context))
+    text = "".join(render_stream(templates, name, context))
+    rules = None if _autoescape(name) else _rules(context)
+    return typeset(text, rules) if rules is not None else text
 
 
 def render_stream(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> Iterator[str]:

@@ -2,7 +2,7 @@
 
 One plain-text and one standalone HTML page per language, in the shape of the appeal the
 organisation publishes (``seed/mothers-of-minor-children.txt``). The wording lives in
-``templates/appeal/words/<lang>.j2``; the two layouts (``appeal/appeal.txt`` and
+``templates/appeals/<key>/appeal/words/<lang>.j2``; the two layouts (``appeal/appeal.txt`` and
 ``appeal/appeal.html``) are shared by every language. This module adds the few values the
 templates cannot compute themselves: the roll-call phrases and the date the list is current as
 of, written the language's way.

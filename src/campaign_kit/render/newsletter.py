@@ -182,8 +182,9 @@ def render_newsletter(
             ctx["org"]["donate_url"], settings.utm, appeal=appeal_key, cycle=cycle_id, lang=lang
         ),
         "view_online": view_online,
-        "reason": settings.reason.get(lang, ""),
-        "postal_address": settings.postal_address.get(lang, ""),
+        # Typeset here, so the check below finds them as the texts print them.
+        "reason": ctx["t"].typeset(settings.reason.get(lang, "")),
+        "postal_address": ctx["t"].typeset(settings.postal_address.get(lang, "")),
         "roll_url": url(f"appeal/{lang}.html"),
         "card_width": CARD_WIDTH,
         "card_height": CARD_HEIGHT,
