@@ -146,6 +146,11 @@ def write_roster(root: Path, people: list[dict[str, Any]]) -> Path:
 HOSTILE = '<b>&"x'
 
 
+def plain(text: str) -> str:
+    """``text`` with its no-break spaces as plain spaces, for tests about the words, not the typography."""
+    return text.replace("\u00a0", " ")
+
+
 def make_ctx(lang: str, roster: Any = None, featured: int = 5) -> dict[str, Any]:
     """The real appeal's template context in ``lang``, featuring the first ``featured`` women."""
     from campaign_kit.config import load_campaign

@@ -14,7 +14,7 @@ from campaign_kit.render import newsletter as nl_mod
 from campaign_kit.render.mjml_check import GMAIL_CLIP_BYTES, html_problems, mjml_problems
 from campaign_kit.render.newsletter import CardImage, card_url, render_newsletter
 from campaign_kit.roster import load_roster
-from conftest import HOSTILE, SAMPLE_ROSTER, hostile_roster, make_ctx, send_campaign
+from conftest import HOSTILE, SAMPLE_ROSTER, hostile_roster, make_ctx, plain, send_campaign
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -73,11 +73,16 @@ def test_every_woman_counts_and_links(letters, lang):
 
 
 def test_subjects_and_preheaders_read_naturally(letters):
-    assert letters["en"].subject == ("Mothers of Minor Children: 27 women political prisoners behind bars")
-    assert letters["ru"].subject == ("Матери несовершеннолетних детей: 27 политзаключённых за решёткой")
-    assert letters["be"].subject == "Маці непаўналетніх дзяцей: 27 палітвязніц за кратамі"
-    assert letters["ru"].preheader.startswith("Без мам растут 53 ребёнка.")
-    assert letters["be"].preheader.startswith("Дзяцінства 53 дзяцей праходзіць без мам.")
+    subject = {lang: plain(letter.subject) for lang, letter in letters.items()}
+    assert subject["en"] == "Mothers of Minor Children: 27 women political prisoners behind bars"
+    assert subject["ru"] == "Матери несовершеннолетних детей: 27 политзаключённых за решёткой"
+    assert subject["be"] == "Маці непаўналетніх дзяцей: 27 палітвязніц за кратамі"
+    assert plain(letters["ru"].preheader).startswith("Без мам растут 53 ребёнка.")
+    assert plain(letters["be"].preheader).startswith("Дзяцінства 53 дзяцей праходзіць без мам.")
+    # The email shows names and statuses, not stories (editor's review E11/B9/R11).
+    assert plain(letters["en"].preheader).endswith("This week: five of their names, and how you can help.")
+    assert "имена пяти женщин" in plain(letters["ru"].preheader)
+    assert "імёны пяці жанчын" in plain(letters["be"].preheader)
 
 
 def test_featured_women_have_cards_with_alt_text(letters, sendable):
@@ -86,11 +91,12 @@ def test_featured_women_have_cards_with_alt_text(letters, sendable):
     for view in ctx["featured"]:
         assert f'src="../cards/en/{view["id"]}/link.png"' in html
         assert f'src="{BASE}/mothers/2026-W48/cards/en/{view["id"]}/link.png"' in sendable["en"].html
+    # One alt style, names as a sentence says them (E13/B17/R21).
     assert (
-        'alt="Card: ABLAB Hanna (АБЛАБ Анна). Sentenced to 11 years in a penal colony. Mother of 2 children."'
+        'alt="Hanna Ablab (Анна Аблаб). Sentenced to 11\u00a0years in a penal colony. Mother of two children."'
     ) in html
     assert (
-        'alt="Карточка: АБЛАБ Анна (ABLAB Hanna). Приговорена к 11 годам колонии. '
+        'alt="Анна Аблаб (Hanna Ablab). Приговорена к\u00a011\u00a0годам колонии. '
         'Мать двоих детей."' in letters["ru"].html
     )
     assert html.count("<img ") == len(ctx["featured"])
@@ -106,7 +112,9 @@ def test_card_lookup_gives_path_and_alt_or_none():
         return None
 
     letter = render("en", card=lookup)
-    assert 'alt="Custom alt from the card"' in letter.html
+    # The email's one alt style, whatever the card's own alt says (E13: not two styles in one email).
+    assert 'alt="Custom alt from the card"' not in letter.html
+    assert 'alt="Hanna Ablab (Анна Аблаб). Sentenced to' in letter.html
     assert letter.html.count("<img ") == 1
     assert seen == [v["id"] for v in make_ctx("en")["featured"]]
 
@@ -128,9 +136,10 @@ def test_hostile_name_stays_text():
     for lang in LANGS:
         letter = render(lang, ctx=make_ctx(lang, hostile_roster()))
         assert HOSTILE not in letter.mjml and HOSTILE not in letter.html
-        assert "&lt;b&gt;&amp;&#34;x" in letter.mjml
-        assert "&lt;b&gt;&amp;&#34;x" in letter.html
-        assert HOSTILE in letter.txt
+        assert "&lt;b&gt;&amp;" in letter.mjml and "<b>" not in letter.mjml
+        assert "&lt;b&gt;&amp;" in letter.html and "<b>" not in letter.html
+        # Plain text keeps it as text; typography only makes its quote a typographic one.
+        assert HOSTILE.replace('"', "") in letter.txt.replace("”", "").replace("»", "")
 
 
 def test_merge_tags_pass_through_untouched(letters):
@@ -142,11 +151,11 @@ def test_merge_tags_pass_through_untouched(letters):
 
 
 def test_plain_text_is_its_own_text_not_stripped_html(letters):
-    txt = letters["en"].txt
+    txt = plain(letters["en"].txt)
     assert "<" not in txt.replace(HOSTILE, "") and "&amp;" not in txt
     assert "Donate: https://belaruswomen.org" in txt
     assert "1. ABLAB Hanna | АБЛАБ Анна, sentenced to 11 years in a penal colony: 2 children" in txt
-    assert "1. АБЛАБ Анна — приговорена к 11 годам колонии, мать двоих детей" in letters["ru"].txt
+    assert "1. АБЛАБ Анна — приговорена к 11 годам колонии, мать двоих детей" in plain(letters["ru"].txt)
 
 
 def test_rendering_is_deterministic():
@@ -374,13 +383,15 @@ def test_featured_women_are_capped_and_counted_as_shown():
     settings = dataclasses.replace(SETTINGS, featured_max=2)
     letter = render("en", ctx=make_ctx("en", featured=27), settings=settings)
     assert letter.html.count("<img ") == 2
-    assert "the stories of 2 women" in letter.preheader
+    assert "This week: two of their names" in letter.preheader
 
 
 def test_compliance_parts_are_in_both_parts(sendable):
     for lang, letter in sendable.items():
-        address = CAMPAIGN.newsletter.postal_address[lang]
-        reason = CAMPAIGN.newsletter.reason[lang]
+        # As the texts print them: typeset (no-break spaces, quotes) like every other text.
+        t = make_ctx(lang)["t"]
+        address = t.typeset(CAMPAIGN.newsletter.postal_address[lang])
+        reason = t.typeset(CAMPAIGN.newsletter.reason[lang])
         assert address in letter.txt and reason in letter.txt
         assert nl_mod._escape(address) in letter.html and nl_mod._escape(reason) in letter.html
         assert '<meta name="color-scheme" content="light dark"' in letter.html
@@ -423,7 +434,7 @@ def test_a_card_alt_text_that_is_long_is_replaced_by_a_short_one():
     long_alt = "Card " + "#Hashtag " * 40
     letter = render("en", card=lambda pid: CardImage(f"cards/en/{pid}/link.png", long_alt))
     assert long_alt.strip() not in letter.html
-    assert 'alt="Card: ABLAB Hanna (АБЛАБ Анна).' in letter.html
+    assert 'alt="Hanna Ablab (Анна Аблаб).' in letter.html
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,9 @@ def person_view(
         "given_cyrillic": person.given_cyrillic,
         "status": person.status,
         "status_line": t.status(person),
+        # Held in a prison, colony, detention centre or hospital: only then may a text say her
+        # children grow up without her, or that she is behind bars.
+        "in_custody": person.status in CUSTODY_STATUSES,
         "sentence_months": person.sentence_months,
         "children": children,
         "mother_of": t.mother_of(children),
@@ -119,6 +122,9 @@ def appeal_context(
             "title": appeal.title[lang],
             "about_children": about_children,
             "rules": appeal.describe(),
+            # The appeal's own rules, for words files that name them ("aged 58 or over").
+            "min_age": appeal.min_age,
+            "min_sentence_months": appeal.min_sentence_months,
             "hashtags": [f"#{tag}" for tag in tags],
             "appeal_hashtags": [f"#{tag}" for tag in appeal.hashtags],
             "campaign_hashtags": [f"#{tag}" for tag in campaign.hashtags],

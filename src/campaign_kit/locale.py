@@ -32,6 +32,8 @@ PLURAL_TABLES = (
     "minor_children",
     "minor_children_of",
     "age",
+    "children_prose",
+    "number_words",
 )
 STATUS_KEYS = (
     "sentenced",

@@ -17,17 +17,6 @@ from typing import Any
 from campaign_kit.templating import render
 
 
-def lower_first(text: str) -> str:
-    """Lower-case the first letter so a status line can follow a dash or comma mid-sentence.
-
-    An initialism stays as it is ("СИЗО ..." is left alone), since only a capitalised word is
-    a sentence start.
-    """
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
-        return text[0].lower() + text[1:]
-    return text
-
-
 def roll_call(ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every woman of the appeal as a roll-call entry: her person view plus list phrasing.
 
@@ -43,8 +32,8 @@ def roll_call(ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
         entries.append(
             {
                 **view,
-                "status_phrase": lower_first(view["status_line"]),
-                "mother_phrase": lower_first(view["mother_of"]),
+                "status_phrase": t.lower_first(view["status_line"]),
+                "mother_phrase": t.lower_first(view["mother_of"]),
                 "children_phrase": "" if view["children"] is None else t.count("children", view["children"]),
                 "age_phrase": "" if view.get("age") is None else t.count("age", view["age"]),
                 "term_unknown": sentenced and view.get("sentence_months") is None,

@@ -10,6 +10,7 @@ fonts, and the featured women's cards are linked, not embedded.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -294,7 +295,13 @@ def _compile(templates_dir: Path, full: Mapping[str, Any], where: str) -> tuple[
         html = mjml2html(mjml, disable_comments=True, fonts={})
     except ValueError as exc:
         raise NewsletterError(f"{where}.mjml: MJML does not compile: {exc}") from None
+    # MRML writes a no-break space inside an attribute (an alt, the aria-label) as Rust's
+    # escape "\u{a0}"; put the character back (nothing a template prints has a backslash).
+    html = _RUST_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), html)
     return mjml, html if html.endswith("\n") else html + "\n"
+
+
+_RUST_ESCAPE = re.compile(r"\\u\{([0-9a-f]{1,6})\}")
 
 
 def _escape(text: str) -> str:

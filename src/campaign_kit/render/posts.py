@@ -436,7 +436,12 @@ class _Item:
 
 
 def _names(text: str, person: Mapping[str, Any]) -> bool:
-    return person["prose_name"] in text or person["name"] in text
+    # Typography may join a name's words with a no-break space or curl its apostrophe.
+    def flat(s: str) -> str:
+        return s.replace("\u00a0", " ").replace("’", "'")
+
+    found = flat(text)
+    return flat(person["prose_name"]) in found or flat(person["name"]) in found
 
 
 _NINES = str.maketrans("0123456789", "9999999999")
