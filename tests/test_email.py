@@ -95,7 +95,7 @@ def test_message_structure_and_headers(letters, emls, lang):
         == {
             "en": "Women Political Prisoners in Belarus <news@belaruswomen.org>",
             "be": "Жанчыны — палітычныя вязні Беларусі <news@belaruswomen.org>",
-            "ru": "Женщины — политзаключённые Беларуси <news@belaruswomen.org>",
+            "ru": "Женщины — политические заключённые Беларуси <news@belaruswomen.org>",
         }[lang]
     )
     org = CAMPAIGN.org_name[lang]
@@ -233,7 +233,7 @@ def test_from_name_is_per_language_and_list_id_is_optional(letters):
     campaign = dataclasses.replace(CAMPAIGN, newsletter=settings)
     data = build_eml(letters["ru"], campaign, date=cycle_date(CYCLE))
     assert decoded(data, "List-Id") is None
-    assert decoded(data, "From").startswith("Женщины — политзаключённые Беларуси")
+    assert decoded(data, "From").startswith("Женщины — политические заключённые Беларуси")
 
 
 def test_proof_has_fresh_date_unique_id_and_working_unsubscribe(emls):

@@ -86,6 +86,19 @@ few = "{n} małoletnich dzieci"
 many = "{n} małoletnich dzieci"
 other = "{n} małoletniego dziecka"
 
+[children_prose]
+"=2" = "dwoje dzieci"
+one = "{n} dziecko"
+few = "{n} dzieci"
+many = "{n} dzieci"
+other = "{n} dziecka"
+
+[number_words]
+one = "{n}"
+few = "{n}"
+many = "{n}"
+other = "{n}"
+
 [minor_children_of]
 one = "{n} małoletniego dziecka"
 few = "{n} małoletnich dzieci"
@@ -110,11 +123,11 @@ def add_polish(root: Path) -> None:
     t = root / "templates"
     (t / "locale" / "pl.toml").write_text(POLISH, encoding="utf-8")
     shutil.copytree(t / "posts" / "en", t / "posts" / "pl")
-    # Each appeal's own wording too: the mothers' words count children, which other appeals
-    # do not (their totals have none), so no appeal may borrow them.
-    for folder in ("posts/thread", "appeal/words", "newsletter/words"):
-        for src in [next((t / folder).glob("en.*")), *(t / "appeals").glob(f"*/{folder}/en.*")]:
-            shutil.copy(src, src.with_name(src.name.replace("en.", "pl.", 1)))
+    # Every appeal's own words, in Polish (English text here: a translator would write Polish).
+    words = [p.parent for p in t.glob("appeals/*/*/words/en.j2")]
+    for folder in [t / "posts" / "thread", *words]:
+        src = next(folder.glob("en.*"))
+        shutil.copy(src, src.with_name(src.name.replace("en.", "pl.", 1)))
     for name in ("alt.toml", "words.toml"):
         # The card wording: English text under [pl] (a translator would write Polish here).
         text = (t / "cards" / name).read_text(encoding="utf-8")
@@ -178,12 +191,38 @@ def test_a_fourth_language_from_files_alone(project: Path, tmp_path: Path) -> No
     )
     assert code == 0, err
     cycle = out / "mothers" / "2026-W48"
-    appeal = (cycle / "appeal" / "pl.txt").read_text(encoding="utf-8")
+    appeal = (cycle / "appeal" / "pl.txt").read_text(encoding="utf-8").replace("\u00a0", " ")
     assert "Matki małoletnich dzieci" in appeal
     assert "1. ABLAB Hanna | АБЛАБ Ганна, skazana na 11 lat kolonii karnej: 2 dzieci" in appeal
     assert "24 listopada 2026" in appeal  # the locale file's date_locale
     assert (cycle / "posts" / "pl" / "x.txt").is_file()
     assert (cycle / "newsletter" / "pl.html").is_file()
+
+
+def test_a_language_for_one_appeal_never_speaks_with_its_words_in_another(project: Path) -> None:
+    # Polish words written for the mothers appeal only: the other appeals must not borrow them
+    # ("0 małoletnich dzieci" in an appeal about age); validate names each missing file.
+    add_polish(project)
+    t = project / "templates"
+    for path in t.glob("appeals/*/*/words/pl.j2"):
+        if "/appeals/mothers/" not in str(path):
+            path.unlink()
+    code, out, _ = run("validate", "--project", str(project), "--json")
+    assert code == 1
+    missing = sorted(p["path"] for p in json.loads(out)["problems"])
+    assert missing == sorted(
+        str(t / "appeals" / key / kind / "words" / "pl.j2")
+        for key in ("retirement-age", "serious-illness", "long-sentences")
+        for kind in ("appeal", "newsletter")
+    )
+    # A shared words file (the old layout) is reported too: every appeal would fall back to it.
+    shared = t / "appeal" / "words" / "pl.j2"
+    shared.parent.mkdir(parents=True)
+    shutil.copy(t / "appeals" / "mothers" / "appeal" / "words" / "pl.j2", shared)
+    code, out, _ = run("validate", "--project", str(project), "--json")
+    assert any(
+        p["path"] == str(shared) and "shared words file" in p["message"] for p in json.loads(out)["problems"]
+    )
 
 
 def test_a_language_without_its_files_names_what_is_missing(project: Path) -> None:
@@ -214,7 +253,7 @@ def test_undefined_variable_is_found_by_validate_with_file_and_line(project: Pat
 
 
 def test_undefined_name_in_an_imported_words_file_names_that_file(project: Path) -> None:
-    words = project / "templates" / "appeal" / "words" / "ru.j2"
+    words = project / "templates" / "appeals" / "mothers" / "appeal" / "words" / "ru.j2"
     text = words.read_text(encoding="utf-8").replace(
         "{% set skip_to_list", "{% set oops = totls.women %}\n{% set skip_to_list", 1
     )

@@ -41,6 +41,8 @@ def as_schema_1(people: list[dict]) -> dict:
             rec[f"{kind}_cyrillic"] = rec.pop(f"{kind}_ru")
             del rec[f"{kind}_be"]
         del rec["latin_exception"]
+        for later in ("deviations", "checked_on"):  # schema 2 fields a schema 1 file never had
+            rec.pop(later, None)
         out.append(rec)
     return {"schema": 1, "as_of": "2026-11-24", "people": out}
 

@@ -177,7 +177,7 @@ def test_release_keeps_history_and_every_count_follows(project: Path):
         "--on",
         "2024-12",
         "--source",
-        "https://example.org/news",
+        "https://spring96.org/en/news/117000",
         "--project",
         str(project),
     )
@@ -194,10 +194,10 @@ def test_release_keeps_history_and_every_count_follows(project: Path):
             "status": "released",
             "on": "2024-12",
             "sentence_months": None,
-            "source": "https://example.org/news",
+            "source": "https://spring96.org/en/news/117000",
         },
     ]
-    assert rec["sources"] == ["https://example.org/news"] and "sentence_months" not in rec
+    assert rec["sources"] == ["https://spring96.org/en/news/117000"] and "sentence_months" not in rec
     code, out, _ = run("stats", "--project", str(project), "--json")
     after = json.loads(out)
     assert (after["women"], after["children"], after["released"]) == (26, 51, 1)
@@ -236,10 +236,11 @@ def test_merge_reports_every_change_and_overwrites_nothing_silently(project: Pat
     )
     roster = project / "roster.json"
     before = roster.read_bytes()
-    code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge", "--dry-run")
+    merge = ("import-list", str(listing), "-o", str(roster), "--merge", "--as-of", "2026-12-01")
+    code, _, err = run(*merge, "--dry-run")
     assert code == 0, err
     assert roster.read_bytes() == before
-    code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge")
+    code, _, err = run(*merge)
     assert code == 0, err
     lines = [ln for ln in err.splitlines() if ln.startswith(("changed:", "added:", "kept:"))]
     assert lines == [
@@ -247,6 +248,8 @@ def test_merge_reports_every_change_and_overwrites_nothing_silently(project: Pat
         "changed: ablab-hanna: children: 2 -> 3",
         "kept: bahovik-ivanna: not on the list; kept as she is (sentenced)",
         "added: damastoi-viktoryia: added (DAMASTOI Viktoryia, pre_trial)",
+        # The list's date becomes the roster's: the texts then say "correct as of 1 December".
+        "changed: roster: as_of: '2026-11-24' -> '2026-12-01'",
     ]
     assert "suggestion: " in err and "ДАМАСТОЙ Вікторыя" in err
     people = {r["id"]: r for r in json.loads(roster.read_text("utf-8"))["people"]}
@@ -260,5 +263,6 @@ def test_merge_reports_every_change_and_overwrites_nothing_silently(project: Pat
     )
     assert hanna["given_be"] == "Ганна"
     assert [e["sentence_months"] for e in hanna["history"]] == [132, 144]
-    code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge")
+    assert hanna["history"][-1]["on"] == "2026-12-01" and hanna["checked_on"] == "2026-12-01"
+    code, _, err = run(*merge)
     assert code == 0 and "changed: ablab" not in err

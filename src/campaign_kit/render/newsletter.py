@@ -199,7 +199,9 @@ def render_newsletter(
         "nl": nl,
     }
     meta = render(templates_dir, "newsletter/meta.txt", base).strip("\n").split("\n")
-    subject = meta[0].strip() if meta else ""
+    # A header, not typeset text: a no-break space would only force the whole Subject into
+    # RFC 2047 encoding (inboxes wrap subjects themselves).
+    subject = meta[0].replace("\u00a0", " ").strip() if meta else ""
     preheader = meta[1].strip() if len(meta) > 1 else ""
     if len(meta) > 2:
         raise NewsletterError(
