@@ -93,7 +93,8 @@ def test_featured_women_have_cards_with_alt_text(letters, sendable):
         assert f'src="{BASE}/mothers/2026-W48/cards/en/{view["id"]}/link.png"' in sendable["en"].html
     # Without a card renderer's alt: the wording's, names as a sentence says them (E13/B17/R21).
     assert (
-        'alt="Hanna Ablab (Анна Аблаб). Sentenced to 11\u00a0years in a penal colony. Mother of two children."'
+        'alt="Hanna Ablab (Анна Аблаб). Sentenced to 11\u00a0years in a penal colony. '
+        'Mother of two children."'
     ) in html
     assert (
         'alt="Анна Аблаб (Hanna Ablab). Приговорена к\u00a011\u00a0годам колонии. '

@@ -266,3 +266,123 @@ def test_merge_reports_every_change_and_overwrites_nothing_silently(project: Pat
     assert hanna["history"][-1]["on"] == "2026-12-01" and hanna["checked_on"] == "2026-12-01"
     code, _, err = run(*merge)
     assert code == 0 and "changed: ablab" not in err
+
+
+# --- issue 24: duplicates by any name form, the list's date, re-arrest, freshness, list --------
+
+
+def _listing(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "list.txt"
+    path.write_text(
+        "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1)) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def test_merge_reports_a_woman_matching_by_another_name_form_instead_of_adding_her(
+    project: Path, tmp_path: Path
+):
+    volha = person(
+        id="maushuk-volha",
+        surname_latin="MAUSHUK",
+        given_latin="Volha",
+        surname_be="МАЎШУК",
+        given_be="Вольга",
+        surname_ru="МОВШУК",
+        given_ru="Ольга",
+        sentence_months=96,
+    )
+    roster = write_roster(project, [person(), volha])
+    listing = _listing(
+        tmp_path,
+        "ABLAB Hanna | АБЛАБ Анна, sentenced to 11 yrs in a penal colony: 2 children",
+        # The same woman, her Latin spelt from the Russian form: same МОВШУК Ольга.
+        "MOVSHUK Olga | МОВШУК Ольга, sentenced to 8 yrs in a penal colony: 2 children",
+    )
+    code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge", "--as-of", "2026-11-24")
+    assert code == 0, err
+    assert "check: movshuk-olga: possible duplicate of maushuk-volha" in err
+    assert "has the Russian name form" in err and "not added" in err
+    ids = [r["id"] for r in json.loads(roster.read_text("utf-8"))["people"]]
+    assert ids == ["ablab-hanna", "maushuk-volha"]  # counts stay as they were
+    assert "kept: maushuk-volha" not in err  # she is not "missing from the list" either
+
+
+def test_merge_moves_as_of_refuses_an_older_or_future_list_and_records_a_rearrest(
+    project: Path, tmp_path: Path
+):
+    freed = person(
+        status="released",
+        released_on="2025-06",
+        history=[
+            {"status": "sentenced", "on": "2022", "sentence_months": 132, "source": None},
+            {"status": "released", "on": "2025-06", "sentence_months": None, "source": None},
+        ],
+    )
+    freed.pop("sentence_months"), freed.pop("facility")
+    roster = write_roster(project, [freed])
+    listing = _listing(tmp_path, "ABLAB Hanna | АБЛАБ Анна in pre-trial detention: 2 children")
+    for when, message in (("2026-11-01", "is older"), ("2099-01-01", "is in the future")):
+        code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge", "--as-of", when)
+        assert code == 1 and message in err and "Traceback" not in err
+    code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge", "--as-of", "2026-12-01")
+    assert code == 0, err
+    assert "changed: ablab-hanna: re-arrested: 'released on 2025-06' -> 'pre_trial on 2026-12-01'" in err
+    data = json.loads(roster.read_text("utf-8"))
+    assert data["as_of"] == "2026-12-01"
+    her = data["people"][0]
+    assert her["status"] == "pre_trial" and her["released_on"] is None
+    assert [(e["status"], e["on"]) for e in her["history"]] == [
+        ("sentenced", "2022"),
+        ("released", "2025-06"),
+        ("pre_trial", "2026-12-01"),
+    ]
+
+
+def test_release_refuses_a_future_date_and_a_placeholder_source(project: Path):
+    for args, message in (
+        (("--on", "2099-01"), "in the future"),
+        (("--on", "2024-12", "--source", "https://example.org/news"), "looks like a placeholder"),
+    ):
+        code, _, err = run("release", "ablab-hanna", *args, "--project", str(project))
+        assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_validate_warns_on_future_dates_and_placeholder_sources(project: Path):
+    write_roster(
+        project, [person(born_on="2099", sources=["https://example.com/todo"], checked_on="2099-01-01")]
+    )
+    doc = json.loads((project / "roster.json").read_text("utf-8"))
+    doc["as_of"] = "2099-01-02"
+    (project / "roster.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    code, out, err = run("validate", "--project", str(project), "--json")
+    warnings = {(w["field"], w["message"]) for w in json.loads(out)["warnings"]}
+    fields = {f for f, _ in warnings}
+    assert {"as_of", "born_on", "checked_on", "sources"} <= fields, warnings
+    assert any("placeholder" in m for f, m in warnings if f == "sources")
+
+
+def test_list_shows_ids_names_and_status_filtered(project: Path):
+    code, out, _ = run("list", "--project", str(project), "--status", "pre_trial", "--json")
+    assert code == 0
+    women = json.loads(out)["women"]
+    assert women and all(w["status"] == "pre_trial" for w in women)
+    assert {"id", "name_latin", "name_be", "name_ru", "last_checked"} <= set(women[0])
+    code, out, _ = run("list", "--project", str(project), "--appeal", "mothers")
+    assert code == 0 and out.count("\n") == 27 and out.startswith("ablab-hanna ")
+    assert run("list", "--project", str(project), "--status", "asleep")[0] == 2
+
+
+def test_stale_records_are_listed_by_stats_and_stop_approve(project: Path):
+    other = person(id="bahovik-ivanna", surname_latin="BAHOVIK", surname_be="БАГОВІК", surname_ru="БОГОВИК")
+    write_roster(project, [person(checked_on="2020-01-01"), other])
+    code, out, _ = run("stats", "--project", str(project), "--json")
+    assert [s["id"] for s in json.loads(out)["stale"]] == ["ablab-hanna"]
+    folder = project / "out" / "mothers" / "2026-W48"
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(
+        json.dumps({"files": [], "featured": ["ablab-hanna"]}), encoding="utf-8"
+    )
+    code, _, err = run("approve", "--project", str(project), "--cycle", "2026-W48", "--by", "Alena K.")
+    assert code == 1 and "ablab-hanna" in err and "max_unchecked_days = 30" in err
+    assert not (folder / "approval.json").exists()

@@ -97,6 +97,9 @@ def typeset(text: str, rules: Rules) -> str:
     """
     if not text:
         return text
+    # Dashes first, over the whole text: no protected token holds a space, so none is touched,
+    # and a dash after a link still gets its no-break space.
+    text = _SPACE_DASH.sub(NBSP, _SPACED_HYPHEN.sub(f" {rules.dash} ", text))
     pieces: list[str] = []
     depth = [0]
     last = 0
@@ -112,8 +115,6 @@ def _plain(text: str, rules: Rules, depth: list[int], before: str) -> str:
     if not text:
         return text
     text = text.replace("\u202f", NBSP)
-    text = _SPACED_HYPHEN.sub(f" {rules.dash} ", text)
-    text = _SPACE_DASH.sub(NBSP, text)
     text = _NUMBER_WORD.sub(NBSP, text)
     if rules.bind_after:
         text = _bind_short_words(text, rules.bind_after)

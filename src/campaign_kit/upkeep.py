@@ -305,6 +305,7 @@ def refuse_stale(roster: Roster, featured: Iterable[str], max_days: int, today: 
     """
     stale = stale_records(roster, max_days, today, featured)
     if stale:
+        index = {p.id: i for i, p in enumerate(roster.people)}
         raise RosterError(
             f"{roster.path}: {len(stale)} featured record{'s are' if len(stale) != 1 else ' is'} older than "
             f"[roster] max_unchecked_days = {max_days}; confirm each against a source and set its "
@@ -312,9 +313,10 @@ def refuse_stale(roster: Roster, featured: Iterable[str], max_days: int, today: 
             [
                 Problem(
                     roster.path,
-                    f"last checked {s.last_checked.isoformat()}, {s.days} days ago",
-                    record_id=s.person_id,
-                    field="checked_on",
+                    f"{s.name}: last checked {s.last_checked.isoformat()}, {s.days} days ago",
+                    index[s.person_id],
+                    s.person_id,
+                    "checked_on",
                 )
                 for s in stale
             ],
