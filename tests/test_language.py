@@ -376,3 +376,12 @@ def test_suggested_belarusian_forms_exist(latin, russian, belarusian):
     from campaign_kit.names import suggest_belarusian
 
     assert suggest_belarusian(latin, russian) == belarusian
+
+
+def test_cards_never_break_a_line_where_a_no_break_space_stands():
+    # R25: «к 10 / годам», a hanging «в»: the card wrapper keeps what typography joined.
+    from campaign_kit.render.typeset import tokens
+
+    line = typeset("Приговорена к 10 годам 10 месяцам (находится в психиатрической больнице)", DEFAULTS["ru"])
+    atoms, _ = tokens(line)
+    assert f"к{NBSP}10{NBSP}годам" in atoms and f"в{NBSP}психиатрической" in atoms

@@ -131,7 +131,9 @@ class FittedText:
         return max(span.width for span in self.spans)
 
 
-_SPACE_RE = re.compile(r"\s+")
+# Breakable space: any whitespace but a no-break space (U+00A0, U+202F), which the typography
+# filter puts where a line must not break («к 10 годам», "27 women"): it stays inside the word.
+_SPACE_RE = re.compile(r"[^\S\u00a0\u202f]+")
 # A hyphen (or a run of them: "A--B" is a typo, not a reason to fail) inside a word is a
 # break opportunity; the hyphens stay at the end of the line.
 _HYPHEN_RUN_RE = re.compile(r"[-\u2010]+")
