@@ -151,7 +151,7 @@ def test_content_in_each_language() -> None:
     assert en.status == "Sentenced to 11 years in a penal colony"
     assert ru.status == "Приговорена к 11 годам колонии"
     assert (en.children, be.children, ru.children) == (
-        "Mother of 2 children",
+        "Mother of two children",
         "Маці дваіх дзяцей",
         "Мать двоих детей",
     )
@@ -160,9 +160,9 @@ def test_content_in_each_language() -> None:
     assert en.appeal_title == "Mothers of Minor Children"
     assert be.org_name == "Жанчыны — палітычныя вязні Беларусі"
     assert (en.message, be.message, ru.message) == (
-        "Her 2 children are waiting for her",
-        "Яе чакаюць 2 дзіцяці",
-        "Её ждут 2 ребёнка",
+        "Her two children are waiting for her",
+        "Яе чакаюць двое дзяцей",
+        "Её ждут двое детей",
     )
     assert (en.given, ru.given) == ("Hanna", "Анна")
     assert en.site_host == "belaruswomen.org"
@@ -177,11 +177,15 @@ def test_content_in_each_language() -> None:
     ("lang", "n", "message"),
     [
         ("en", 1, "Her child is waiting for her"),
-        ("en", 3, "Her 3 children are waiting for her"),
+        ("en", 3, "Her three children are waiting for her"),
+        ("en", 11, "Her 11 children are waiting for her"),
         ("be", 1, "Яе чакае дзіця"),
-        ("be", 21, "Яе чакае 21 дзіця"),
-        ("be", 4, "Яе чакаюць 4 дзіцяці"),
-        ("be", 5, "Яе чакаюць 5 дзяцей"),
+        # Collective numerals with дзеці (editor's review B1); from 11 the number stands apart.
+        ("be", 21, "Яе чакаюць дзеці: 21"),
+        ("be", 4, "Яе чакаюць чацвёра дзяцей"),
+        ("be", 5, "Яе чакаюць пяцёра дзяцей"),
+        ("be", 22, "Яе чакаюць дзеці: 22"),
+        ("ru", 3, "Её ждут трое детей"),
         ("ru", 1, "Её ждёт ребёнок"),
         ("ru", 22, "Её ждут 22 ребёнка"),
         ("ru", 11, "Её ждут 11 детей"),
@@ -253,13 +257,13 @@ def test_alt_text_leads_with_the_message_and_names_her_once(lang: str) -> None:
 
 def test_alt_text_wording_per_language() -> None:
     assert alt_text(content(ABLAB, "en"), templates_dir=TEMPLATES).startswith(
-        "Her 2 children are waiting for her: Hanna Ablab. Sentenced to 11 years in a penal colony."
+        "Her two children are waiting for her: Hanna Ablab. Sentenced to 11 years in a penal colony."
     )
     assert alt_text(content(ABLAB, "be"), templates_dir=TEMPLATES).startswith(
-        "Яе чакаюць 2 дзіцяці: Ганна Аблаб."
+        "Яе чакаюць двое дзяцей: Ганна Аблаб."
     )
     assert alt_text(content(ABLAB, "ru"), templates_dir=TEMPLATES).startswith(
-        "Её ждут 2 ребёнка: Анна Аблаб."
+        "Её ждут двое детей: Анна Аблаб."
     )
     with_photo = dataclasses.replace(content(ABLAB, "en"), photo="x.jpg")
     assert "With her photo." in alt_text(with_photo, templates_dir=TEMPLATES)
