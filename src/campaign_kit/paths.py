@@ -23,9 +23,9 @@ NOT_BUILT = frozenset({APPROVAL, LEDGER, STATUS})
 NOT_BUILT_DIRS = frozenset({"esp"})
 
 
-def card(lang: str, person_id: str, card_format: str) -> str:
-    """A share card: ``cards/<lang>/<id>/<format>.png``."""
-    return f"cards/{lang}/{person_id}/{card_format}.png"
+def card(lang: str, person_id: str, card_format: str, ext: str = "png") -> str:
+    """A share card: ``cards/<lang>/<id>/<format>.png`` (``.jpg`` for a card over her photo)."""
+    return f"cards/{lang}/{person_id}/{card_format}.{ext}"
 
 
 def post_paste(lang: str, platform: str) -> str:

@@ -939,10 +939,14 @@ class Platform:
         alt_text_unit: How ``alt_text_limit`` is counted (``len``: code points).
         hashtags: Finds the hashtags the platform links, with positions.
 
-    Which card goes with which platform: landscape (16:9) is what X, Bluesky, Mastodon and
-    LinkedIn show uncropped in the feed; Instagram's feed is 4:5; Threads recommends 1080x1350
-    (platform-rules.md, "Images"), so it gets the portrait card too; Facebook and Telegram show
-    a square photo whole on every screen.
+    Which card goes with which platform: the one that reads best in its feed on a phone. X,
+    Bluesky, Mastodon and LinkedIn show a single square image whole at the feed's full width
+    (about 390 pt), while they inset a landscape card to about 310 × 174 pt: the square is
+    shown 26% wider and three times the area, so its words are larger and it carries the hero
+    numeral or her photo as well as every fact. Instagram's feed is 4:5 and Threads recommends
+    1080x1350 (platform-rules.md, "Images"), so both get the portrait card; Facebook and
+    Telegram show a square photo whole on every screen. The landscape and link cards remain
+    for pages, link previews and the newsletter.
 
     """
 
@@ -988,7 +992,7 @@ PLATFORMS: dict[str, Platform] = {
             escape=None,
             length=x_weighted_length,
             unit="weighted characters",
-            card_format="landscape",
+            card_format="square",
             thread=True,
             rejected_chars=_X_INVALID_CHARS,
             hashtags=_x_hashtags,
@@ -1004,7 +1008,7 @@ PLATFORMS: dict[str, Platform] = {
             length=graphemes,
             unit="graphemes",
             byte_limit=3000,
-            card_format="landscape",
+            card_format="square",
             thread=True,
             hashtags=_bluesky_hashtags,
             # app.bsky.embed.images: an image blob's maxSize (the lexicon; the PDS refuses more).
@@ -1019,7 +1023,7 @@ PLATFORMS: dict[str, Platform] = {
             max_links=None,
             escape=None,
             length=mastodon_length,
-            card_format="landscape",
+            card_format="square",
             thread=True,
             hashtags=_mastodon_hashtags,
             # Mastodon's default MAX_IMAGE_SIZE (16 MiB since 4.0).
@@ -1070,7 +1074,7 @@ PLATFORMS: dict[str, Platform] = {
             max_links=None,
             escape=escape_linkedin,
             length=linkedin_length,
-            card_format="landscape",
+            card_format="square",
         ),
         Platform(
             name="telegram",

@@ -87,6 +87,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         ".mjml": "text/plain; charset=utf-8",
         ".eml": "text/plain; charset=utf-8",
         ".png": "image/png",
+        ".jpg": "image/jpeg",
     }
 
     refused = False

@@ -79,6 +79,7 @@ OPTIONAL_FIELDS = (
     "photo",
     "photo_focus",
     "photo_credit",
+    "photo_alt",
     "detained_on",
     "released_on",
     "sources",
@@ -86,7 +87,9 @@ OPTIONAL_FIELDS = (
     "deviations",
 )
 # Fields schema 2 added that a schema 1 file may not carry.
-SCHEMA_2_ONLY = frozenset({"latin_exception", "born_on", "health", "history", "checked_on", "deviations"})
+SCHEMA_2_ONLY = frozenset(
+    {"latin_exception", "born_on", "health", "history", "checked_on", "deviations", "photo_alt"}
+)
 # The fields a record may knowingly publish differently from the organisation's published list
 # (``deviations``: field -> the reason, as latin_exception gives one for the Latin).
 DEVIATION_FIELDS = (*NAME_FIELDS, "status", "sentence_months", "facility", "children")
@@ -100,6 +103,18 @@ REQUIRED_FIELDS_V1 = ("id", *NAME_FIELDS_V1, "status", "children", "groups")
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS + ("children",))
 KNOWN_FIELDS_V1 = frozenset(REQUIRED_FIELDS_V1 + OPTIONAL_FIELDS) - SCHEMA_2_ONLY
 MAX_EXCEPTION_LEN = 200
+#: The longest description of a photo (alt text on platforms allows 1,000 and more).
+MAX_PHOTO_ALT_LEN = 300
+
+
+def _one_line(value: Any, limit: int) -> bool:
+    """Whether ``value`` is a non-empty one-line string of at most ``limit`` characters."""
+    return (
+        isinstance(value, str)
+        and bool(value.strip())
+        and len(value) <= limit
+        and not any(ord(c) < 32 for c in value)
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -214,6 +229,10 @@ class Person:
     photo: str | None = None
     photo_focus: tuple[float, float] | None = None
     photo_credit: str | None = None
+    # Per language: what her photo shows, and its credit when it differs by language
+    # ((lang, text) pairs, sorted: a Person stays hashable).
+    photo_alt: tuple[tuple[str, str], ...] = ()
+    photo_credits: tuple[tuple[str, str], ...] = ()
     detained_on: PartialDate | None = None
     released_on: PartialDate | None = None
     sources: tuple[str, ...] = ()
@@ -688,16 +707,40 @@ class _Checker:
         ):
             bad("photo_focus", "must be [x, y] with both between 0 and 1")
         credit = rec.get("photo_credit")
-        # Printed on every card that shows her photo: one short line, only with a photo.
-        if credit is not None and (
-            not isinstance(credit, str)
-            or not credit.strip()
-            or len(credit) > MAX_CREDIT_LEN
-            or any(ord(c) < 32 for c in credit)
-        ):
-            bad("photo_credit", f"must be one line of at most {MAX_CREDIT_LEN} characters, or null")
-        elif credit is not None and photo is None:
+        credits: dict[str, str] = {}
+        # Printed on every card that shows her photo: one short line (or one per language:
+        # {"en": "family archive", "be": "сямейны архіў"}), only with a photo.
+        if isinstance(credit, dict):
+            for lang, text in credit.items():
+                if not _one_line(text, MAX_CREDIT_LEN) or not re.fullmatch(r"[a-z]{2,3}", str(lang)):
+                    bad(f"photo_credit.{lang}", f"must be one line of at most {MAX_CREDIT_LEN} characters")
+                else:
+                    credits[lang] = text
+            if not credit:
+                bad("photo_credit", "is an empty table; give a credit per language, or null")
+        elif credit is not None and not _one_line(credit, MAX_CREDIT_LEN):
+            bad(
+                "photo_credit",
+                f"must be one line of at most {MAX_CREDIT_LEN} characters, one per language, or null",
+            )
+        if credit is not None and photo is None:
             bad("photo_credit", "is set but there is no photo")
+        # What the photo shows, per language, for the cards' alt text (schema 2).
+        alt = rec.get("photo_alt")
+        alts: dict[str, str] = {}
+        if alt is not None:
+            if not isinstance(alt, dict) or not alt:
+                bad("photo_alt", "must be a table of one line per language (en, be, ru), or null")
+            else:
+                for lang, text in alt.items():
+                    if not re.fullmatch(r"[a-z]{2,3}", str(lang)):
+                        bad(f"photo_alt.{lang}", "is not a language code (en, be, ru)")
+                    elif not _one_line(text, MAX_PHOTO_ALT_LEN):
+                        bad(f"photo_alt.{lang}", f"must be one line of at most {MAX_PHOTO_ALT_LEN} letters")
+                    else:
+                        alts[lang] = text
+            if photo is None:
+                bad("photo_alt", "is set but there is no photo")
 
         if len(self.problems) != before:
             return None
@@ -717,7 +760,9 @@ class _Checker:
             facility=facility,
             photo=photo,
             photo_focus=tuple(float(v) for v in focus) if focus else None,  # type: ignore[arg-type]
-            photo_credit=credit,
+            photo_credit=credit if isinstance(credit, str) else None,
+            photo_credits=tuple(sorted(credits.items())),
+            photo_alt=tuple(sorted(alts.items())),
             detained_on=dates.get("detained_on"),
             released_on=dates.get("released_on"),
             born_on=dates.get("born_on"),
@@ -1054,8 +1099,12 @@ def person_to_dict(p: Person) -> dict[str, Any]:
     out["photo"] = p.photo
     if p.photo_focus is not None:
         out["photo_focus"] = list(p.photo_focus)
-    if p.photo_credit is not None:
+    if p.photo_credits:
+        out["photo_credit"] = dict(p.photo_credits)
+    elif p.photo_credit is not None:
         out["photo_credit"] = p.photo_credit
+    if p.photo_alt:
+        out["photo_alt"] = dict(p.photo_alt)
     out["detained_on"] = p.detained_on.isoformat() if p.detained_on else None
     out["released_on"] = p.released_on.isoformat() if p.released_on else None
     out["sources"] = list(p.sources)

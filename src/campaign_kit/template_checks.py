@@ -101,6 +101,7 @@ def required_templates(campaign: Campaign, lang: str) -> list[str]:
     names.append(ALT_TEMPLATE.format(lang=lang))
     if any(PLATFORMS[p].thread for p in campaign.platforms):
         names.append(THREAD_TEMPLATE.format(lang=lang))
+    names += [f"cards/words/{lang}.j2", f"cards/alt/{lang}.txt.j2"]
     return names
 
 
@@ -232,10 +233,8 @@ def _steps(
         ),
         lambda: render_appeal(ctx, templates),
         lambda: render_newsletter(ctx, templates, settings=campaign.newsletter),
-        lambda: cards_mod.alt_text(
-            cards_mod.card_content(person, campaign, appeal, ctx["t"], templates_dir=templates),
-            templates_dir=templates,
-        ),
+        # The card words and every format's alt text (card_content renders both).
+        lambda: cards_mod.card_content(person, campaign, appeal, ctx["t"], templates_dir=templates),
     ]
 
 

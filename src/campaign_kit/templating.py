@@ -495,6 +495,18 @@ def render_stream(templates: TemplatePath, name: str, context: Mapping[str, Any]
     writes each piece on. The limits and the messages are :func:`render`'s; a failure is raised
     from the iteration, so whatever the caller was writing must be dropped, not kept.
     """
+
+    def run() -> Iterator[str]:
+        folders = appeal_search_path(templates, _appeal_key(context))
+        yield from _environment(folders).get_template(name).generate(context)
+
+    return _guarded(templates, name, context, run)
+
+
+def _guarded(
+    templates: TemplatePath, name: str, context: Mapping[str, Any], run: Callable[[], Iterator[str]]
+) -> Iterator[str]:
+    """Run ``run``'s pieces within the budget, turning every Jinja failure into ``TemplateError``."""
     folders = appeal_search_path(templates, _appeal_key(context))
     env = _environment(folders)
     where = _Where(env, folders, name)
@@ -502,9 +514,8 @@ def render_stream(templates: TemplatePath, name: str, context: Mapping[str, Any]
     if outer is None:
         _BUDGET.deadline = time.monotonic() + TIME_LIMIT
     try:
-        template = env.get_template(name)
         size = 0
-        for chunk in template.generate(context):
+        for chunk in run():
             size += len(chunk)
             if size > MAX_OUTPUT:
                 raise _LimitExceeded(f"its output is longer than {MAX_OUTPUT:,} characters")
@@ -542,6 +553,31 @@ def render_stream(templates: TemplatePath, name: str, context: Mapping[str, Any]
     finally:
         if outer is None:
             _BUDGET.deadline = None
+
+
+def render_module(templates: TemplatePath, name: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """Run a words template and return the variables it sets (``{% set label = ... %}``).
+
+    For texts made of several named parts (a card's label, hero, call to action): the parts
+    are written in Jinja like every other text, and the caller takes them by name. The limits
+    and the messages are :func:`render`'s.
+    """
+    exported: dict[str, Any] = {}
+
+    def run() -> Iterator[str]:
+        # A generator, so render_stream's guard (limits, messages) wraps the module's making.
+        folders = appeal_search_path(templates, _appeal_key(context))
+        template = _environment(folders).get_template(name)
+        module = template.make_module(dict(context))
+        # A set to an undefined value fails here, inside the guard, not later in the caller.
+        exported.update(
+            (k, str(v) if isinstance(v, jinja2.Undefined) else v) for k, v in module.__dict__.items()
+        )
+        yield str(module)
+
+    for _chunk in _guarded(templates, name, context, run):
+        pass
+    return {k: v for k, v in exported.items() if not k.startswith("_")}
 
 
 def _with_line(exc: BaseException, where: Path, message: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from campaign_kit import paths
 from campaign_kit.kinds.base import Inputs, Plan, Unit, cache_key, digest_files, files_under
 from campaign_kit.locale import load_locale
 from campaign_kit.model import Card
+from campaign_kit.render.jpeg import ENCODER as JPEG_ENCODER
 from campaign_kit.render.png import ENCODER
 
 
@@ -46,7 +47,7 @@ class CardJob:
 
 
 class CardsKind:
-    """Share cards (``cards/<lang>/<id>/<format>.png``)."""
+    """Share cards (``cards/<lang>/<id>/<format>.png``, ``.jpg`` over her photo)."""
 
     name = "cards"
     consumes: tuple[str, ...] = ()
@@ -61,12 +62,19 @@ class CardsKind:
             fmt: digest_files([project.templates / "cards" / f"{fmt}.toml"], project.templates)
             for fmt in cards.FORMATS
         }
-        # Files every layout shares (theme.toml); alt.toml words the alt text, not the pixels.
-        per_format = {f"{fmt}.toml" for fmt in cards.FORMATS} | {"alt.toml"}
+        # Files every layout shares (theme.toml, the words templates); the alt text templates
+        # word the alt text, not the pixels.
+        per_format = {f"{fmt}.toml" for fmt in cards.FORMATS}
         shared = digest_files(
-            [p for p in files_under(project.templates / "cards") if p.name not in per_format],
+            [
+                p
+                for p in files_under(project.templates / "cards")
+                if p.name not in per_format and p.parent.name != "alt"
+            ],
             project.templates,
         )
+        # Her place in the appeal's list ("7 / 27" on the card, and her fill in the grid).
+        numbers = {p.id: i for i, p in enumerate(inputs.people, start=1)}
         plan = Plan()
         for person in inputs.featured:
             photo_digest = ""
@@ -81,15 +89,20 @@ class CardsKind:
                     locale,
                     as_of=inputs.roster.as_of,
                     templates_dir=project.templates,
+                    number=numbers.get(person.id, 0),
+                    count=len(inputs.people),
                 )
-                alt = cards.alt_text(content, templates_dir=project.templates)
+                alts = dict(content.alt)
+                encoder = JPEG_ENCODER if content.photo else ENCODER
+                # The alt text is no part of the pixels: it stays out of the key.
+                pixels = replace(content, alt=())
                 for fmt, (width, height) in cards.FORMATS.items():
-                    rel = paths.card(lang, person.id, fmt)
-                    plan.products.append(Card(person.id, lang, fmt, rel, alt, width, height))
-                    key = cache_key(ENCODER, fmt, content, layouts[fmt], shared, fonts, photo_digest)
+                    rel = paths.card(lang, person.id, fmt, content.extension)
+                    plan.products.append(Card(person.id, lang, fmt, rel, alts[fmt], width, height))
+                    key = cache_key(encoder, fmt, pixels, layouts[fmt], shared, fonts, photo_digest)
                     job = CardJob(
                         fmt,
-                        content,
+                        pixels,
                         str(project.photos),
                         str(project.templates),
                         str(project.assets / "fonts"),

@@ -24,11 +24,11 @@ class PostsKind:
         from campaign_kit.render.newsletter import card_url
 
         refs: dict[tuple[str, str], dict[str, str]] = {}
-        alts: dict[tuple[str, str], str] = {}
+        alts: dict[tuple[str, str], dict[str, str]] = {}
         for card in products.get("cards", ()):
             refs.setdefault((card.lang, card.person_id), {})[card.format] = card.path
-            alts[(card.lang, card.person_id)] = card.alt_text
-        cards = {k: posts.CardRef(paths=v, alt_text=alts[k]) for k, v in refs.items()}
+            alts.setdefault((card.lang, card.person_id), {})[card.format] = card.alt_text
+        cards = {k: posts.CardRef(paths=v, alt_texts=alts[k]) for k, v in refs.items()}
         key = cache_key(
             self.name,
             inputs.digests["roster"],

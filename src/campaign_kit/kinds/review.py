@@ -40,7 +40,7 @@ class ReviewKind:
             shown = {"appeal", "newsletter"} | (set() if posts else {"posts"})
             texts = {}
             for rel, entry in files.entries.items():
-                if entry.get("kind") in shown and not rel.endswith(".png"):
+                if entry.get("kind") in shown and not rel.endswith((".png", ".jpg")):
                     data = files.read(rel)
                     if data is not None:
                         texts[rel] = data

@@ -1,18 +1,21 @@
 """Card layouts as data: the schema of ``templates/cards/*.toml``, loading, and layout checks.
 
-A layout is ``templates/cards/<format>.toml`` (canvas, shapes, images such as the logo, the
-photo frame and text blocks) plus the shared ``templates/cards/theme.toml`` (font roles and
-named colours), so a designer changes a card without touching Python. This module validates
-those files into frozen ``Layout`` objects and checks what can be checked without pixels:
+A layout is ``templates/cards/<format>.toml`` (canvas, shapes such as the white-red-white
+stripe, images such as the logo, the photo frame with its fade and placeholder fills, and text
+blocks) plus the shared ``templates/cards/theme.toml`` (font roles and named colours), so a
+designer changes a card's colours, sizes and order without touching Python. This module
+validates those files into frozen ``Layout`` objects and checks what can be checked without
+pixels:
 
-- every text's smallest size is legible on a phone (``min_legible_size``: 12 px when the card
-  is shown 360 px wide);
 - texts stay where the platform shows them (``TEXT_AREAS``: Instagram's 3:4 profile grid crops
-  the square to its middle 810 px; story controls cover the top and bottom 250 px);
-- no two elements (text blocks, images, the photo frame) overlap.
+  the square and the portrait to their middle; story controls cover the top 250 px and the
+  reply bar everything below y 1580);
+- no two elements that are shown together overlap (a block may lie over the photo frame:
+  that is where the label, the name and the hero numeral go).
 
-Contrast needs the drawn background and is checked by ``cards.check_layouts``. Setting text
-into the boxes is ``typeset``'s job.
+Legibility (every text's x-height at the width its platform shows the card,
+``legibility_problems``) needs the fonts' x-heights and contrast needs the drawn background;
+``cards.check_layouts`` checks both. Setting text into the boxes is ``typeset``'s job.
 """
 
 from __future__ import annotations
@@ -38,13 +41,18 @@ FORMATS: dict[str, tuple[int, int]] = {
     "link": (1200, 630),
 }
 
-#: The width a card is judged at (a phone's feed) and the smallest text legible there.
-PHONE_WIDTH = 360
-LEGIBLE_PX = 12
-#: The floor of a text's last resort (``last_resort_size``), which only a name at the roster's
-#: caps (two 20-letter words of Ж and a 30-letter given name) ever reaches: no real name comes
-#: near it, and setting such a name a little smaller beats refusing her card.
-LAST_RESORT_PX = 8
+#: The width, in points, at which a phone shows each format: a feed post is shown 390 pt wide
+#: (an iPhone's screen); X and Bluesky inset a landscape or link card to about 310 pt.
+DISPLAY_WIDTH: dict[str, int] = {
+    "square": 390,
+    "portrait": 390,
+    "story": 390,
+    "landscape": 310,
+    "link": 310,
+}
+#: The least x-height (the height of a lowercase "x"), in points at ``DISPLAY_WIDTH``, any text
+#: may have, its last resort included: below about 9 pt a phone's text stops reading at a glance.
+MIN_X_HEIGHT = 9.0
 
 #: Where text may go, per format, as ``(x0, y0, x1, y1)``: Instagram's profile grid shows a
 #: square or portrait post cropped to 3:4 around its centre; story controls cover about 250 px
@@ -52,29 +60,42 @@ LAST_RESORT_PX = 8
 TEXT_AREAS: dict[str, tuple[int, int, int, int]] = {
     "square": (135, 0, 945, 1080),
     "portrait": (34, 0, 1046, 1350),
-    "story": (64, 250, 1016, 1670),
+    "story": (64, 250, 1016, 1580),
     "landscape": (0, 0, 1600, 900),
     "link": (0, 0, 1200, 630),
 }
 
-#: The texts a card knows, by field name (``CardContent.texts`` makes them).
+#: The texts a card knows, by field name (``CardContent.texts`` makes them; the words come
+#: from ``templates/cards/words/<lang>.j2``).
 FIELDS = (
-    "message",
+    "label",
+    "hero",
+    "hero_caption",
     "name",
     "other_name",
     "status",
-    "children",
-    "org_name",
-    "appeal_title",
+    "fact",
+    "held",
     "cta",
+    "action",
+    "org_name",
+    "series",
     "as_of",
     "photo_credit",
     "site_host",
     "site_url",
+    "appeal_title",
     "hashtags",
 )
-#: Fields every layout must place; the others a format may leave out.
-REQUIRED_FIELDS = ("message", "name", "other_name", "status")
+#: Fields every layout must place, on a card with a photo and on one without: who she is
+#: (label, name), why she is there (status), one action, and whose appeal it is.
+REQUIRED_FIELDS = ("label", "name", "status", "org_name")
+#: Each card must also carry one of each group: the appeal's fact (as a line, or as the hero
+#: numeral's caption), and the action (with the site's address, or alone where the post
+#: beside the card carries the link).
+ONE_OF_FIELDS = (("fact", "hero_caption"), ("cta", "action"))
+#: When a block is drawn: always, only over a photo, or only on a card without one.
+SHOWS = ("always", "photo", "placeholder")
 
 ALIGNS = ("left", "center", "right")
 VALIGNS = ("top", "center", "bottom")
@@ -85,9 +106,30 @@ MAX_LINES_LIMIT = 6
 RGB = tuple[int, int, int]
 
 
-def min_legible_size(fmt: str, px: int = LEGIBLE_PX) -> int:
-    """The smallest font size a text of ``fmt`` may take: ``px`` (12) when shown 360 px wide."""
-    return math.ceil(px * FORMATS[fmt][0] / PHONE_WIDTH)
+def display_scale(fmt: str) -> float:
+    """Points on a phone per canvas pixel of ``fmt`` (390 / 1080 for the square)."""
+    return DISPLAY_WIDTH[fmt] / FORMATS[fmt][0]
+
+
+def x_height_at_display(fmt: str, size: int, x_ratio: float) -> float:
+    """A text's x-height in points when a ``fmt`` card is shown at its ``DISPLAY_WIDTH``.
+
+    Args:
+        fmt: The card format.
+        size: The font size in canvas pixels.
+        x_ratio: The font's x-height as a fraction of its size (Inter: about 0.55).
+
+    """
+    return size * x_ratio * display_scale(fmt)
+
+
+def min_legible_size(fmt: str, x_ratio: float) -> int:
+    """The smallest font size in canvas pixels whose x-height reaches ``MIN_X_HEIGHT`` on a phone."""
+    size = math.ceil(MIN_X_HEIGHT / (x_ratio * display_scale(fmt)))
+    # The float division may land a hair under the threshold; step up until it holds.
+    while x_height_at_display(fmt, size, x_ratio) < MIN_X_HEIGHT:
+        size += 1
+    return size
 
 
 # --- layout data --------------------------------------------------------------------------
@@ -131,6 +173,8 @@ class TextStyle:
     ``field`` names the text: a card field (``FIELDS``) or, for a free text, the layout's own
     name for it; a free text's words come from ``template`` (``"{site_host}"``).
     ``tracking`` is extra letter spacing in em (0.05 = 5% of the size between letters).
+    An ``optional`` text is left out (the last optional one first) when its block cannot
+    hold every text at its role's size: a text is never set smaller to make room.
     """
 
     field: str
@@ -149,6 +193,7 @@ class TextStyle:
     tracking: float = 0.0
     template: str | None = None
     max_items: int | None = None
+    optional: bool = False
 
     @property
     def floor_size(self) -> int:
@@ -216,47 +261,76 @@ def _steps(high: int, low: int, step: int) -> list[int]:
 
 @dataclass(frozen=True)
 class Block:
-    """A box holding one or more texts stacked top to bottom."""
+    """A box holding one or more texts stacked top to bottom.
+
+    ``show`` says when it is drawn: ``always``, only over her ``photo``, or only on a
+    ``placeholder`` card (the hero numeral and its caption stand where a photo would). A block
+    that ``yields`` may share room with others and is left out when their text reaches into
+    its box (the hero gives way to a long name).
+    """
 
     name: str
     box: Box
     align: str
     valign: str
     texts: tuple[TextStyle, ...]
+    show: str = "always"
+    yields: bool = False
+
+    def shown(self, with_photo: bool) -> bool:
+        """Whether the block is drawn on a card with (or without) a photo."""
+        return self.show == "always" or (self.show == "photo") == with_photo
 
 
 @dataclass(frozen=True)
 class Placeholder:
-    """Drawn in the photo frame without a photo: her given name, large, on a fill that varies.
+    """The photo frame's fill on a card without a photo, one of ``fills`` per woman.
 
-    ``fills`` are chosen per woman (by her id, the same on every format), so a feed of cards
-    without photos does not look like one card repeated.
+    The fill is chosen by her place in the appeal's list (the same on every format), so
+    neighbours in a grid never share a colour; the fills must differ visibly (``validate``
+    measures it).
     """
 
     fills: tuple[RGB, ...]
-    style: TextStyle
-    align: str
-    valign: str
-    padding_x: int
-    padding_y: int
 
-    def text_box(self, frame: Box) -> Box:
-        """Where the name may be set: the frame less its padding."""
-        return Box(
-            frame.x + self.padding_x,
-            frame.y + self.padding_y,
-            frame.w - 2 * self.padding_x,
-            frame.h - 2 * self.padding_y,
-        )
+
+@dataclass(frozen=True)
+class Fade:
+    """A dark gradient over her photo, so white text on it keeps its contrast.
+
+    ``top`` is the opacity at the frame's top edge, fading to ``middle`` over ``top_height``
+    px; ``bottom`` the opacity at its bottom edge, fading over ``bottom_height`` px; ``middle``
+    the least opacity anywhere (an even veil where text covers the whole photo).
+    """
+
+    colour: RGB
+    top: float
+    top_height: int
+    bottom: float
+    bottom_height: int
+    middle: float = 0.0
+
+    def alpha_at(self, y: int, frame: Box) -> float:
+        """The fade's opacity on row ``y`` of the canvas (both ends may overlap: the darker wins)."""
+        out = self.middle
+        if self.top_height:
+            out = max(out, self.top * max(0.0, 1 - (y - frame.y) / self.top_height))
+        if self.bottom_height:
+            out = max(out, self.bottom * max(0.0, 1 - (frame.bottom - 1 - y) / self.bottom_height))
+        return out
 
 
 @dataclass(frozen=True)
 class PhotoFrame:
-    """Where the photo goes (cover-fit, corners rounded by ``radius``), or the placeholder."""
+    """Where the photo goes (cover-fit around her ``photo_focus``, corners rounded by ``radius``).
+
+    Without a photo the frame is filled from ``placeholder``; over a photo ``fade`` is drawn.
+    """
 
     box: Box
     radius: int
     placeholder: Placeholder
+    fade: Fade | None = None
 
 
 @dataclass(frozen=True)
@@ -448,6 +522,7 @@ _TEXT_KEYS = (
     "max_items",
     "last_resort_size",
     "last_resort_lines",
+    "optional",
 )
 
 
@@ -528,6 +603,7 @@ class _Parser:
         max_items = r.int_(table, "max_items", where, 1, 10, default=None)
         if max_items is not None and field != "hashtags":
             r.bad(join_key(where, "max_items"), "only the hashtags field takes max_items")
+        optional = r.get(table, "optional", where, bool, default=False)
         values = (field, font, size, min_size, max_lines, leading, colour, space, step, transform, tracking)
         if any(v is None for v in values) or (free and "text" in table and template is None):
             return None
@@ -548,6 +624,7 @@ class _Parser:
             tracking,  # type: ignore[arg-type]
             template,
             max_items,
+            bool(optional),
         )
 
     def shapes(self, data: Mapping[str, Any]) -> list[Shape]:
@@ -600,13 +677,14 @@ class _Parser:
     def photo(self, data: Mapping[str, Any]) -> PhotoFrame | None:
         r = self.r
         table = r.get(data, "photo", "", dict) or {}
-        r.known(table, "photo", ("box", "radius", "placeholder"))
+        r.known(table, "photo", ("box", "radius", "placeholder", "fade"))
         box = r.box(table, "box", "photo", self.canvas)
         radius = r.int_(table, "radius", "photo", 0, 2000, default=0)
         if box and radius and radius * 2 > min(box.w, box.h):
             r.bad("photo.radius", f"{radius} is more than half the box's shorter side")
         ph = r.get(table, "placeholder", "photo", dict) or {}
         where = "photo.placeholder"
+        r.known(ph, where, ("fills",))
         fills_raw = r.get(ph, "fills", where, list)
         fills: list[RGB] = []
         for k, value in enumerate(fills_raw or []):
@@ -617,46 +695,43 @@ class _Parser:
                 fills.append(colour)
         if fills_raw is not None and not fills_raw:
             r.bad(join_key(where, "fills"), "needs at least one colour")
-        layout_keys = ("fills", "align", "valign", "padding")
-        align = r.choice(ph, "align", where, ALIGNS, default="left")
-        valign = r.choice(ph, "valign", where, VALIGNS, default="bottom")
-        padding = self.padding(ph, where, box)
-        style = self.text_style({k: v for k, v in ph.items() if k not in layout_keys}, where, free=False)
-        if box and radius is not None and fills and style and align and valign and padding is not None:
-            return PhotoFrame(box, radius, Placeholder(tuple(fills), style, align, valign, *padding))
+        fade = self.fade(table, box)
+        if box and radius is not None and fills:
+            return PhotoFrame(box, radius, Placeholder(tuple(fills)), fade)
         return None
 
-    def padding(self, table: Mapping[str, Any], where: str, box: Box | None) -> tuple[int, int] | None:
-        """``padding = 40`` or ``[x, y]``: the margin kept free inside the photo frame."""
-        value = table.get("padding", 0)
-        key = join_key(where, "padding")
-        if isinstance(value, int) and not isinstance(value, bool):
-            pad = (value, value)
-        elif (
-            isinstance(value, list)
-            and len(value) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-        ):
-            pad = (value[0], value[1])
-        else:
-            self.r.bad(key, "must be a whole number of pixels or [x, y]")
+    def fade(self, table: Mapping[str, Any], box: Box | None) -> Fade | None:
+        """``[photo.fade]``: the dark gradient drawn over her photo (none when absent)."""
+        r = self.r
+        fade = r.get(table, "fade", "photo", dict, default=None)
+        if fade is None:
             return None
-        if min(pad) < 0 or (box and (pad[0] * 2 >= box.w or pad[1] * 2 >= box.h)):
-            self.r.bad(key, f"{value} leaves no room inside the photo box")
+        where = "photo.fade"
+        r.known(fade, where, ("colour", "top", "top_height", "bottom", "bottom_height", "middle"))
+        colour = r.colour(fade, "colour", where, self.palette)
+        top = r.num(fade, "top", where, 0.0, 1.0, default=0.0)
+        bottom = r.num(fade, "bottom", where, 0.0, 1.0, default=0.0)
+        middle = r.num(fade, "middle", where, 0.0, 1.0, default=0.0)
+        limit = box.h if box else 4000
+        top_h = r.int_(fade, "top_height", where, 0, limit, default=0)
+        bottom_h = r.int_(fade, "bottom_height", where, 0, limit, default=0)
+        if None in (colour, top, bottom, top_h, bottom_h, middle):
             return None
-        return pad
+        return Fade(colour, float(top), top_h, float(bottom), bottom_h, float(middle))  # type: ignore[arg-type]
 
     def blocks(self, data: Mapping[str, Any]) -> list[Block]:
         r = self.r
         out: list[Block] = []
-        placed: dict[str, str] = {}
+        placed: dict[tuple[str, str], str] = {}
         for i, table in enumerate(r.get(data, "block", "", list) or []):
             where = join_key("block", i)
             if not isinstance(table, dict):
                 r.bad(where, "must be a table ([[block]])")
                 continue
-            r.known(table, where, ("name", "box", "align", "valign", "text"))
+            r.known(table, where, ("name", "box", "align", "valign", "text", "show", "yields"))
             bname = r.get(table, "name", where, str, default=f"block{i + 1}")
+            show = r.choice(table, "show", where, SHOWS, default="always")
+            yields = r.get(table, "yields", where, bool, default=False)
             bbox = r.box(table, "box", where, self.canvas)
             align = r.choice(table, "align", where, ALIGNS, default="left")
             valign = r.choice(table, "valign", where, VALIGNS, default="top")
@@ -669,18 +744,29 @@ class _Parser:
                 style = self.text_style(text_t, twhere)
                 if style is None:
                     continue
-                if style.field in placed:
-                    key = "field" if style.template is None else "name"
-                    r.bad(join_key(twhere, key), f"{style.field} is already placed in {placed[style.field]}")
-                placed[style.field] = twhere
+                # A field may appear once on a photo card and once on a placeholder card.
+                for mode in ("photo", "placeholder") if show == "always" else (show,):
+                    if (style.field, mode) in placed:
+                        key = "field" if style.template is None else "name"
+                        r.bad(
+                            join_key(twhere, key),
+                            f"{style.field} is already placed in {placed[style.field, mode]}",
+                        )
+                        break
+                for mode in ("photo", "placeholder") if show == "always" else (show,):
+                    placed[style.field, mode] = twhere
                 styles.append(style)
             if not styles and not any(p.field and p.field.startswith(where) for p in r.problems):
                 r.bad(join_key(where, "text"), "a block needs at least one [[block.text]]")
-            if bbox and align and valign and styles:
-                out.append(Block(bname, bbox, align, valign, tuple(styles)))
-        for field in REQUIRED_FIELDS:
-            if field not in placed:
-                r.bad("block", f"no [[block.text]] places the field {field!r}")
+            if bbox and align and valign and styles and show:
+                out.append(Block(bname, bbox, align, valign, tuple(styles), show, bool(yields)))
+        for mode, card in (("photo", "a card with a photo"), ("placeholder", "a card without a photo")):
+            for field in REQUIRED_FIELDS:
+                if (field, mode) not in placed:
+                    r.bad("block", f"no [[block.text]] places the field {field!r} on {card}")
+            for group in ONE_OF_FIELDS:
+                if not any((field, mode) in placed for field in group):
+                    r.bad("block", f"{card} places none of {' or '.join(group)}")
         return out
 
 
@@ -737,70 +823,83 @@ def parse_layout(data: Mapping[str, Any], source: str, name: str, theme: Theme) 
 
 
 def check_geometry(layout: Layout) -> list[Problem]:
-    """What a layout's numbers alone show is wrong: illegible sizes, hidden text, overlaps.
+    """What a layout's numbers alone show is wrong: hidden text, overlaps.
 
-      - every text (and the placeholder's name) is set at ``min_legible_size`` or larger in its
-    normal range, and never below ``LAST_RESORT_PX`` even in its last resort;
-      - every text block lies inside the format's ``TEXT_AREAS``;
-      - no two elements overlap: text blocks, images and the photo frame each own their box
-        (shapes are backgrounds and may lie under anything).
+    - every text block lies inside the format's ``TEXT_AREAS``;
+    - no two elements drawn on the same card overlap: text blocks and images each own their
+      box (shapes are backgrounds and may lie under anything; a block may lie over the photo
+      frame, and a photo-only block may share room with a placeholder-only one).
+
+    Legibility needs the fonts: see ``legibility_problems``.
 
     Returns:
-          One problem per finding, naming the layout file and the element.
+        One problem per finding, naming the layout file and the element.
 
     """
     out: list[Problem] = []
-    floor = min_legible_size(layout.name)
-    last_floor = min_legible_size(layout.name, LAST_RESORT_PX)
 
     def bad(key: str, message: str) -> None:
         out.append(Problem(layout.source, message, field=key))
 
+    x0, y0, x1, y1 = TEXT_AREAS[layout.name]
+    area = Box(x0, y0, x1 - x0, y1 - y0)
     for i, block in enumerate(layout.blocks):
-        for j, style in enumerate(block.texts):
-            if style.min_size < floor:
-                bad(
-                    f"block[{i}].text[{j}].min_size",
-                    f"{style.field} may be set at {style.min_size} px: below {floor} px, "
-                    f"{LEGIBLE_PX} px on a phone showing the card {PHONE_WIDTH} px wide",
-                )
-            if style.floor_size < last_floor:
-                bad(
-                    f"block[{i}].text[{j}].last_resort_size",
-                    f"{style.field} may be set at {style.floor_size} px: below {last_floor} px, "
-                    f"{LAST_RESORT_PX} px on a phone showing the card {PHONE_WIDTH} px wide "
-                    "(the floor of a last resort)",
-                )
-        x0, y0, x1, y1 = TEXT_AREAS[layout.name]
-        if not Box(x0, y0, x1 - x0, y1 - y0).contains(
-            (block.box.x, block.box.y, block.box.right, block.box.bottom)
-        ):
+        if not area.contains((block.box.x, block.box.y, block.box.right, block.box.bottom)):
             bad(
                 f"block[{i}].box",
                 f"block {block.name!r} reaches outside the area where {layout.name} text is seen "
                 f"(x {x0}..{x1}, y {y0}..{y1})",
             )
-    x0, y0, x1, y1 = TEXT_AREAS[layout.name]
-    area = Box(x0, y0, x1 - x0, y1 - y0)
-    ph = layout.photo.placeholder
-    if ph.style.floor_size < floor:
-        bad("photo.placeholder.min_size", f"{ph.style.floor_size} px is below the legible {floor} px")
-    name_box = ph.text_box(layout.photo.box)
-    if not area.contains((name_box.x, name_box.y, name_box.right, name_box.bottom)):
-        bad(
-            "photo.placeholder.padding",
-            f"the placeholder's name may reach outside the area where {layout.name} text is seen "
-            f"(x {x0}..{x1}, y {y0}..{y1})",
-        )
-    elements: list[tuple[str, str, Box]] = [("photo", "the photo frame", layout.photo.box)]
-    elements += [(f"image[{i}]", f"image {im.name!r}", im.box) for i, im in enumerate(layout.images)]
-    elements += [(f"block[{i}]", f"block {b.name!r}", b.box) for i, b in enumerate(layout.blocks)]
+    elements: list[tuple[str, str, Box, str]] = [
+        (f"image[{i}]", f"image {im.name!r}", im.box, "always") for i, im in enumerate(layout.images)
+    ]
+    # A block that yields is left out when another's text reaches into it: it may overlap.
+    elements += [
+        (f"block[{i}]", f"block {b.name!r}", b.box, b.show) for i, b in enumerate(layout.blocks) if not b.yields
+    ]
     for a in range(len(elements)):
         for b in range(a + 1, len(elements)):
-            key_a, label_a, box_a = elements[a]
-            key_b, label_b, box_b = elements[b]
-            if box_a.overlaps(box_b):
+            key_a, label_a, box_a, show_a = elements[a]
+            key_b, label_b, box_b, show_b = elements[b]
+            together = "always" in (show_a, show_b) or show_a == show_b
+            if together and box_a.overlaps(box_b):
                 bad(f"{key_b}.box", f"{label_b} overlaps {label_a} ({key_a})")
+    return out
+
+
+def legibility_problems(layout: Layout, x_ratio: Mapping[str, float]) -> list[Problem]:
+    """Every text of ``layout`` whose x-height on a phone may fall under ``MIN_X_HEIGHT``.
+
+    A text is judged at the smallest size it may ever take (its ``last_resort_size``, else its
+    ``min_size``), shown at its format's ``DISPLAY_WIDTH``.
+
+    Args:
+        layout: A validated layout.
+        x_ratio: Font role -> the font's x-height as a fraction of its size (measured from the
+            font by ``cards.x_height_ratio``).
+
+    Returns:
+        One problem per text that is too small, naming the layout file and the key to change.
+
+    """
+    out: list[Problem] = []
+    for i, block in enumerate(layout.blocks):
+        for j, style in enumerate(block.texts):
+            ratio = x_ratio[style.font]
+            size = style.floor_size
+            seen = x_height_at_display(layout.name, size, ratio)
+            if seen < MIN_X_HEIGHT:
+                key = "last_resort_size" if style.last_resort_size is not None else "min_size"
+                need = min_legible_size(layout.name, ratio)
+                out.append(
+                    Problem(
+                        layout.source,
+                        f"{style.field} may be set at {size} px: an x-height of {seen:.1f} pt on a "
+                        f"phone showing the card {DISPLAY_WIDTH[layout.name]} pt wide; at least "
+                        f"{MIN_X_HEIGHT:g} pt ({need} px in {style.font}) is needed",
+                        field=f"block[{i}].text[{j}].{key}",
+                    )
+                )
     return out
 
 

@@ -14,16 +14,16 @@ import hashlib
 import io
 import re
 import struct
-import tomllib
 import unicodedata
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from PIL import Image, ImageDraw, ImageFont, features
 
 from campaign_kit import facts
@@ -33,14 +33,19 @@ from campaign_kit.locale import Locale
 from campaign_kit.render.card_layout import (
     FORMATS,
     RGB,
+    Box,
+    Fade,
     ImageElement,
     Layout,
+    legibility_problems,
     load_layout,
 )
+from campaign_kit.render.jpeg import encode_jpeg
 from campaign_kit.render.photos import load_photo, photo_path
 from campaign_kit.render.png import encode_png
 from campaign_kit.render.typeset import CardPlan, Span, plan_card
 from campaign_kit.roster import Person
+from campaign_kit.templating import render, render_module
 
 #: Where a project keeps its layouts, fonts and images (relative to the project root).
 DEFAULT_TEMPLATES = Path("templates")
@@ -60,179 +65,138 @@ class CardContent:
     Attributes:
         person_id: Her roster id (names her in errors and in output paths).
         lang: The card's language (``en``, ``be``, ``ru``).
-        message: The appeal's message, first on the card: ``Her 2 children are waiting for her``.
-        name: Her name in the card language's script, as lists print it: ``ABLAB Hanna``.
-        other_name: Her name in the other script: ``АБЛАБ Анна``.
-        spoken_name: Her name as a sentence says it, for alt text: ``Hanna Ablab``.
-        given: Her given name in the card's script, set large where there is no photo.
-        status: The status line: ``Sentenced to 11 years in a penal colony``.
-        children: ``Mother of 2 children``, or empty when she has no minor children.
-        hashtags: The appeal's tags with ``#``, appeal tags first.
-        org_name: The organisation's name in the card's language.
-        appeal_title: The appeal's title in the card's language.
-        cta: The call to action: ``Write to her · belaruswomen.org``.
+        label: Who she is, first on the card: ``Political prisoner · Belarus``.
+        hero: The large numeral of a card without a photo: ``2`` (children), ``11`` (years).
+        hero_caption: What the numeral counts: ``children are waiting for her``.
+        name: Her full name as a sentence says it, in the card language's script: ``Hanna Ablab``.
+        other_name: Her name in the other script: ``АБЛАБ Ганна``.
+        status: Why she is there, the second read: ``Sentenced to 11 years in a penal colony``.
+        fact: The appeal's fact as a line: ``Her 2 children are waiting for her``.
+        held: Since when she is held: ``Held since 12 March 2021 · 1,353 days`` (or empty).
+        cta: The one action, the posts' own, with the address: ``Share her story: belaruswomen.org``.
+        action: The action alone, where the post beside the card links: ``Share her story``.
+        org_name: The organisation's name, beside its mark.
+        series: Her place in the appeal's list: ``7 / 27``.
         as_of: ``List correct as of 24 November 2026`` (empty without a date).
         site_host: The organisation's site without ``https://``: ``belaruswomen.org``.
         site_url: The site's full address.
+        appeal_title: The appeal's title in the card's language.
+        hashtags: The appeal's tags with ``#``, appeal tags first.
         photo: Her photo's file name in the photo folder, or ``None``.
         photo_focus: The point of the photo to keep in view, or ``None``.
-        photo_credit: ``Photo: …`` when her photo has a credit, else empty.
-        variant: Picks the placeholder's colour: stable for her, different between women.
+        photo_credit: ``Photo: family archive`` in the card's language, when credited.
+        photo_alt: What her photo shows, in the card's language (from the roster).
+        variant: Picks the placeholder's colour: her place in the list, so neighbours differ.
+        alt: Alt text per format name, in ``FORMATS`` order (see ``alt_text``).
 
     """
 
     person_id: str
     lang: str
-    message: str
+    label: str
     name: str
-    other_name: str
-    spoken_name: str
-    given: str
     status: str
-    children: str
-    hashtags: tuple[str, ...]
+    cta: str
     org_name: str
-    appeal_title: str
-    cta: str = ""
+    action: str = ""
+    hero: str = ""
+    hero_caption: str = ""
+    other_name: str = ""
+    fact: str = ""
+    held: str = ""
+    series: str = ""
     as_of: str = ""
     site_host: str = ""
     site_url: str = ""
+    appeal_title: str = ""
+    hashtags: tuple[str, ...] = ()
     photo: str | None = None
     photo_focus: tuple[float, float] | None = None
     photo_credit: str = ""
+    photo_alt: str = ""
     variant: int = 0
+    alt: tuple[tuple[str, str], ...] = ()
 
     def texts(self) -> dict[str, str]:
         """The card's texts by layout field name (``card_layout.FIELDS``)."""
         return {
-            "message": self.message,
+            "label": self.label,
+            "hero": self.hero,
+            "hero_caption": self.hero_caption,
             "name": self.name,
             "other_name": self.other_name,
             "status": self.status,
-            "children": self.children,
-            "org_name": self.org_name,
-            "appeal_title": self.appeal_title,
+            "fact": self.fact,
+            "held": self.held,
             "cta": self.cta,
+            "action": self.action,
+            "org_name": self.org_name,
+            "series": self.series,
             "as_of": self.as_of,
             "photo_credit": self.photo_credit if self.photo else "",
             "site_host": self.site_host,
             "site_url": self.site_url,
+            "appeal_title": self.appeal_title,
             "hashtags": " ".join(self.hashtags),
         }
 
-
-@dataclass(frozen=True)
-class CardWords:
-    """``cards/words.toml`` for one language: the card's own phrases."""
-
-    source: str
-    message: tuple[tuple[str, str], ...]
-    no_children: str
-    cta: str
-    as_of: str
-    photo_credit: str
-
-    def message_for(self, lang: str, children: int | None) -> str:
-        """The message for a mother of ``children`` (``no_children`` for none or unknown)."""
-        if not children:
-            return self.no_children
-        try:
-            return facts.plural(lang, children, dict(self.message), f"{self.source}: {lang}.message")
-        except TemplateError as exc:
-            raise RenderError(exc.message) from None
+    @property
+    def extension(self) -> str:
+        """The card files' extension: ``jpg`` over a photo, ``png`` for a drawn card."""
+        return "jpg" if self.photo else "png"
 
 
-_WORD_KEYS = ("message", "no_children", "cta", "as_of", "photo_credit")
-_WORD_PLACEHOLDERS = {
-    "message": ("n",),
-    "no_children": (),
-    "cta": ("site_host", "site_url"),
-    "as_of": ("date",),
-    "photo_credit": ("credit",),
-}
-_PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+#: What ``templates/cards/words/<lang>.j2`` must set (each a string; empty leaves it off).
+WORD_NAMES = (
+    "label",
+    "hero",
+    "hero_caption",
+    "fact",
+    "held",
+    "cta",
+    "action",
+    "series",
+    "as_of",
+    "photo_credit",
+)
 
 
-def _language_table(path: str, lang: str, what: str) -> dict[str, Any]:
-    """One language's table of a per-language words file (``words.toml``, ``alt.toml``)."""
-    try:
-        data: dict[str, Any] = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOML errors, huge ints
-        raise RenderError(f"{path}: cannot be read: {exc}") from None
-    table = data.get(lang)
-    if not isinstance(table, dict):
-        raise RenderError(f"{path}: no [{lang}] table with {what}")
-    return table
+def words_template(lang: str) -> str:
+    """The card words template of ``lang``: ``cards/words/<lang>.j2``."""
+    return f"cards/words/{lang}.j2"
 
 
-@lru_cache(maxsize=32)
-def _card_words(path: str, mtime_ns: int, lang: str) -> CardWords:
-    table = _language_table(path, lang, "the card wording")
-    problems: list[Problem] = []
-    for key in table:
-        if key not in _WORD_KEYS:
-            problems.append(
-                Problem(path, f"unknown key (expected one of {', '.join(_WORD_KEYS)})", field=f"{lang}.{key}")
-            )
-    message = table.get("message")
-    if not isinstance(message, dict) or not message or not all(isinstance(v, str) for v in message.values()):
-        problems.append(
-            Problem(
-                path,
-                'must be a table of plural forms (one, few, many, other, or an exact "=N")',
-                field=f"{lang}.message",
-            )
-        )
-        message = {}
-    for key in _WORD_KEYS[1:]:
-        if not isinstance(table.get(key), str):
-            problems.append(Problem(path, "missing or not a string", field=f"{lang}.{key}"))
-    texts = [(f"message.{k}", "message", v) for k, v in message.items()]
-    texts += [(k, k, table[k]) for k in _WORD_KEYS[1:] if isinstance(table.get(k), str)]
-    for where, kind, text in texts:
-        for name in _PLACEHOLDER_RE.findall(text):
-            if name not in _WORD_PLACEHOLDERS[kind]:
-                known = ", ".join(f"{{{n}}}" for n in _WORD_PLACEHOLDERS[kind]) or "none"
-                problems.append(
-                    Problem(path, f"unknown placeholder {{{name}}} (known: {known})", field=f"{lang}.{where}")
-                )
-    if problems:
-        raise RenderError(
-            f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the card wording",
-            problems,
-        )
-    return CardWords(
-        path,
-        tuple(message.items()),
-        table["no_children"],
-        table["cta"],
-        table["as_of"],
-        table["photo_credit"],
-    )
+def alt_template(lang: str) -> str:
+    """The card alt text template of ``lang``: ``cards/alt/<lang>.txt.j2``."""
+    return f"cards/alt/{lang}.txt.j2"
 
 
-def card_words(templates_dir: Path, lang: str) -> CardWords:
-    """The card wording of ``lang`` from ``templates_dir/cards/words.toml`` (cached per process).
+def _held(person: Person, as_of: date | None, date_locale: str) -> dict[str, Any]:
+    """Since when she is held, for the words template: ``since`` (a date as prose) and ``days``.
 
-    Raises:
-        RenderError: the file is missing or unreadable, lacks the language, or has a bad key.
-
+    The days are counted up to the roster's ``as_of`` date (never today's: a rebuild gives the
+    same card); a date known only to the month or year gives no count of days.
     """
-    path = templates_dir / "cards" / "words.toml"
-    try:
-        mtime = path.stat().st_mtime_ns
-    except OSError:
-        raise RenderError(f"{path}: file not found") from None
-    return _card_words(str(path), mtime, lang)
+    none = {"since": "", "days": None, "days_text": "", "precision": None}
+    detained = person.detained_on
+    if detained is None or person.status == "released":
+        return none
+    if detained.day is not None:
+        since = facts.long_date(detained.earliest(), date_locale)
+        days = (as_of - detained.earliest()).days if as_of is not None else None
+        if days is None or days < 0:
+            return {**none, "since": since, "precision": "day"}
+        text = format_decimal(days, locale=date_locale)
+        return {"since": since, "days": days, "days_text": text, "precision": "day"}
+    if detained.month is not None:
+        # "MMMM" is the month's form inside a date ("с марта 2021"), not the standalone one.
+        since = format_date(detained.earliest(), format="MMMM y", locale=date_locale)
+        return {**none, "since": since, "precision": "month"}
+    return {**none, "since": str(detained.year), "precision": "year"}
 
 
-def _fill(template: str, values: Mapping[str, str]) -> str:
-    return _PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], template)
-
-
-def _variant(person_id: str) -> int:
-    # Stable across runs and processes (unlike hash()), spread across women.
-    return int.from_bytes(hashlib.sha256(person_id.encode("utf-8")).digest()[:4], "big")
+def _in_language(pairs: tuple[tuple[str, str], ...], lang: str) -> str:
+    return dict(pairs).get(lang, "")
 
 
 def card_content(
@@ -243,28 +207,34 @@ def card_content(
     *,
     as_of: date | None = None,
     templates_dir: Path = DEFAULT_TEMPLATES,
+    number: int = 0,
+    count: int = 0,
 ) -> CardContent:
     """Collect the words of ``person``'s card in ``locale``'s language.
 
-    This is the one place a card's words come from her record: the layout and the drawing
-    only see the content.
+    This is the one place a card's words come from her record: ``templates/cards/words/<lang>.j2``
+    writes them (Jinja, like every other text), the layout and the drawing only see the content.
 
     Args:
         person: The woman.
         campaign: The campaign (organisation name, site, campaign-wide hashtags).
-        appeal: The appeal the card belongs to (title, its hashtags).
+        appeal: The appeal the card belongs to (title, its hashtags, what it is about).
         locale: The card's language.
-        as_of: The date the list is correct as of (the roster's); ``None`` leaves it off.
-        templates_dir: Holds ``cards/words.toml`` (the message, call to action, credit line).
+        as_of: The roster's date: the list is correct as of it, days held are counted to it.
+        templates_dir: Holds ``cards/words/`` and ``cards/alt/``.
+        number: Her place in the appeal's list (1-based; 0 when unknown: no series mark).
+        count: How many women the appeal's list has.
 
     Returns:
         The card's content.
 
     Raises:
-        RenderError: the campaign lacks the organisation name or appeal title in this
-            language, or the card wording is missing or bad.
+        RenderError: the campaign lacks the organisation name or appeal title in this language.
+        TemplateError: the words or alt text template is missing or broken.
 
     """
+    from campaign_kit.context import person_view
+
     lang = locale.lang
     try:
         org_name = campaign.org_name[lang]
@@ -273,37 +243,75 @@ def card_content(
         raise RenderError(
             f"{campaign.path}: no organisation name or title of appeal {appeal.key!r} in language {lang!r}"
         ) from None
-    words = card_words(templates_dir, lang)
     site_url = campaign.site_url
     site_host = re.sub(r"\Ahttps?://(www\.)?", "", site_url).rstrip("/")
-    # The name forms (Latin, Belarusian, Russian) are the locale file's choice.
-    given = locale.name_parts(person)[1]
-    # Only an appeal about mothers speaks of her children, on the card as in the texts.
-    children = facts.children_stated(appeal, person)
-    credit = _fill(words.photo_credit, {"credit": person.photo_credit}) if person.photo_credit else ""
-    date_text = facts.long_date(as_of, locale.date_locale) if as_of else ""
-    return CardContent(
+    about_children = facts.about_children(appeal)
+    view = person_view(person, number, locale, about_children, as_of)
+    credit = _in_language(person.photo_credits, lang) or (person.photo_credit or "")
+    context = {
+        "lang": lang,
+        "t": locale,
+        "p": view,
+        "org": {"name": org_name, "site_url": site_url, "site_host": site_host},
+        "appeal": {"key": appeal.key, "title": title, "about_children": about_children},
+        "card": {"number": number, "count": count, "photo": person.photo is not None},
+        "held": _held(person, as_of, locale.date_locale),
+        "as_of_text": facts.long_date(as_of, locale.date_locale) if as_of else "",
+        "credit": credit if person.photo else "",
+    }
+    words = render_module(templates_dir, words_template(lang), context)
+    missing = [name for name in WORD_NAMES if name not in words]
+    if missing:
+        raise TemplateError(
+            f"{templates_dir / words_template(lang)}: does not set {', '.join(missing)} "
+            f"(a card words file sets {', '.join(WORD_NAMES)})"
+        )
+    said = {name: _fold(str(words[name])) for name in WORD_NAMES}
+    content = CardContent(
         person_id=person.id,
         lang=lang,
-        message=words.message_for(lang, children),
-        name=locale.name(person),
-        other_name=locale.other_name(person),
-        spoken_name=locale.prose_name(person),
-        given=given,
-        status=locale.status(person),
-        children=locale.mother_of(children),
-        hashtags=tuple(f"#{tag}" for tag in campaign.appeal_hashtags(appeal)),
+        label=said["label"],
+        hero=said["hero"],
+        hero_caption=said["hero_caption"],
+        name=view["prose_name"],
+        other_name=view["other_name"],
+        status=view["status_line"],
+        fact=said["fact"],
+        held=said["held"],
+        cta=said["cta"],
+        action=said["action"],
         org_name=org_name,
-        appeal_title=title,
-        cta=_fill(words.cta, {"site_host": site_host, "site_url": site_url}),
-        as_of=_fill(words.as_of, {"date": date_text}) if date_text else "",
+        series=said["series"],
+        as_of=said["as_of"],
         site_host=site_host,
         site_url=site_url,
+        appeal_title=title,
+        hashtags=tuple(f"#{tag}" for tag in campaign.appeal_hashtags(appeal)),
         photo=person.photo,
         photo_focus=person.photo_focus,
-        photo_credit=credit,
-        variant=_variant(person.id),
+        photo_credit=said["photo_credit"],
+        photo_alt=_in_language(person.photo_alt, lang),
+        variant=_variant(person.id, number),
     )
+    alts = tuple((fmt, alt_text(content, fmt, templates_dir=templates_dir)) for fmt in FORMATS)
+    return replace(content, alt=alts)
+
+
+_BLANKS_RE = re.compile(r"[ \t\r\n]+")
+
+
+def _fold(text: str) -> str:
+    """Ordinary whitespace (a template's line breaks) folded to one space; no-break spaces kept."""
+    return _BLANKS_RE.sub(" ", text).strip(" ")
+
+
+def _variant(person_id: str, number: int) -> int:
+    # Her place in the list, shifted by one each row of three: in a three-wide grid (Instagram's
+    # profile) no card shares its fill with the one beside it or the one above it. Without a
+    # place, a stable spread by id (unlike hash(), the same in every process).
+    if number:
+        return (number - 1) + (number - 1) // 3
+    return int.from_bytes(hashlib.sha256(person_id.encode("utf-8")).digest()[:4], "big")
 
 
 # --- fonts --------------------------------------------------------------------------------
@@ -581,15 +589,22 @@ def _background(layout: Layout, images_dir: str, fill: RGB | None) -> Image.Imag
             _paint(image, shape.box, shape.fill, shape.kind, shape.radius)
         if shape.outline is not None and shape.outline_width:
             _paint(image, shape.box, shape.outline, shape.kind, shape.radius, shape.outline_width)
+    if fill is not None:
+        _paint(image, layout.photo.box, fill, radius=layout.photo.radius)
+    _paste_images(image, layout, images_dir)
+    return image
+
+
+def _paste_images(image: Image.Image, layout: Layout, images_dir: str, over: Box | None = None) -> None:
+    """Paste the layout's images (the logo); with ``over``, only those lying over that box."""
     for element in layout.images:
+        if over is not None and not element.box.overlaps(over):
+            continue
         im, at = _fitted_image(element, Path(images_dir))
         if element.colour is not None:
             image.paste(Image.new("RGB", im.size, element.colour), at, im.getchannel("A"))
         else:
             image.paste(im, at, im)
-    if fill is not None:
-        _paint(image, layout.photo.box, fill, radius=layout.photo.radius)
-    return image
 
 
 @lru_cache(maxsize=16)
@@ -631,18 +646,23 @@ def plan(
 
 def _plan(content: CardContent, layout: Layout, fonts: dict[str, str], with_photo: bool) -> CardPlan:
     texts = content.texts()
+    fact_moves = ""
     if not with_photo:
         texts["photo_credit"] = ""
+        # Where the hero numeral and its caption say the fact, the line would say it twice.
+        shows_hero = any(s.field == "hero_caption" for b in layout.blocks if b.shown(False) for s in b.texts)
+        if shows_hero and content.hero and content.hero_caption:
+            fact_moves, texts["fact"] = texts["fact"], ""
     card = plan_card(
         layout,
         texts,
         _PillowMeasure(fonts),
         who=f"{content.person_id} ({content.lang})",
-        placeholder=content.given,
         variant=content.variant,
         with_photo=with_photo,
+        fact_moves=fact_moves,
     )
-    for line in (*card.lines, *card.placeholder):
+    for line in card.lines:
         key = (line.text, fonts[line.font])
         if key not in _CHECKED:
             check_glyphs(
@@ -685,6 +705,7 @@ def draw_card(
     fonts = _font_paths(layout.fonts, str(fonts_dir))
     images = str(_images_dir(fonts_dir, images_dir))
     _require_contrast(layout, images)
+    _require_legible(layout, fonts)
     photo = None
     if content.photo is not None:
         frame = layout.photo.box
@@ -695,13 +716,31 @@ def draw_card(
         box = card.photo_box
         mask = _photo_mask((box.w, box.h), layout.photo.radius) if layout.photo.radius else None
         image.paste(photo, (box.x, box.y), mask)
-    for line in (*card.placeholder, *card.lines):
+        if layout.photo.fade is not None:
+            _draw_fade(image, layout.photo.fade, box)
+        # A mark on the panel (the logo of a landscape card) stays over her photo.
+        _paste_images(image, layout, images, over=box)
+    for line in card.lines:
         mask, (left, top) = _text_mask(fonts[line.font], line.size, line.text, line.tracking)
         x, y = line.x + left, line.y + top
         image.paste(line.colour, (x, y, x + mask.width, y + mask.height), mask)
     if debug:
         _draw_overlay(image, layout, card)
     return image
+
+
+@lru_cache(maxsize=16)
+def _fade_layer(fade: Fade, size: tuple[int, int], frame: Box) -> tuple[Image.Image, Image.Image]:
+    """The fade's colour and its opacity mask for a frame, made once per process."""
+    w, h = size
+    column = Image.new("L", (1, h))
+    column.putdata([round(255 * fade.alpha_at(frame.y + y, frame)) for y in range(h)])
+    return Image.new("RGB", size, fade.colour), column.resize(size, Image.Resampling.NEAREST)
+
+
+def _draw_fade(image: Image.Image, fade: Fade, frame: Box) -> None:
+    colour, mask = _fade_layer(fade, (frame.w, frame.h), frame)
+    image.paste(colour, (frame.x, frame.y), mask)
 
 
 def _draw_overlay(image: Image.Image, layout: Layout, card: CardPlan) -> None:
@@ -774,19 +813,47 @@ def contrast_behind(image: Image.Image, box: tuple[int, int, int, int], colour: 
     return min((contrast(colour, pixel) for _count, pixel in colours), default=21.0)
 
 
+def _behind_block(layout: Layout, images_dir: str, show: str, box: Box) -> list[Image.Image]:
+    """Every background a block showing ``show`` may be drawn on.
+
+    On a card without a photo: the canvas with each placeholder fill. Over a photo: the fade
+    over the worst photo there can be, all white and all black (one of them is the worst for
+    any text colour); a block clear of the photo frame sees just the canvas.
+    """
+    out: list[Image.Image] = []
+    if show != "photo":
+        out += [_background(layout, images_dir, fill) for fill in layout.photo.placeholder.fills]
+    if show != "placeholder":
+        if box.overlaps(layout.photo.box):
+            out += [_photo_background(layout, images_dir, pixel) for pixel in ((255,) * 3, (0,) * 3)]
+        else:
+            out.append(_background(layout, images_dir, None))
+    return out
+
+
+@lru_cache(maxsize=32)
+def _photo_background(layout: Layout, images_dir: str, pixel: RGB) -> Image.Image:
+    """The background with a one-colour photo in the frame and the fade over it."""
+    image = _background(layout, images_dir, pixel).copy()
+    if layout.photo.fade is not None:
+        _draw_fade(image, layout.photo.fade, layout.photo.box)
+    return image
+
+
 def layout_contrast_problems(layout: Layout, images_dir: str) -> list[Problem]:
     """Every text of ``layout`` whose colour has less than 4.5:1 against what is behind its box.
 
-    The background is drawn as a card draws it (canvas, shapes, the logo); each block's whole
-    box is judged, since a text may be set anywhere in it. The placeholder's name is judged
-    against each of its fills.
+    The background is drawn as a card draws it (canvas, shapes, the logo, the placeholder
+    fills, the fade over the worst photo); each block's whole box is judged, since a text may
+    be set anywhere in it. The placeholder fills must also differ visibly from each other
+    (``MIN_FILL_DISTANCE``): a grid of cards must not read as one colour.
     """
     out: list[Problem] = []
-    plain = _background(layout, images_dir, None)
     for i, block in enumerate(layout.blocks):
         box = (block.box.x, block.box.y, block.box.right, block.box.bottom)
+        backgrounds = _behind_block(layout, images_dir, block.show, block.box)
         for j, style in enumerate(block.texts):
-            ratio = contrast_behind(plain, box, style.colour)
+            ratio = min(contrast_behind(bg, box, style.colour) for bg in backgrounds)
             if ratio < MIN_CONTRAST:
                 out.append(
                     Problem(
@@ -796,19 +863,44 @@ def layout_contrast_problems(layout: Layout, images_dir: str) -> list[Problem]:
                         field=f"block[{i}].text[{j}].colour",
                     )
                 )
-    ph = layout.photo.placeholder
-    for k, fill in enumerate(ph.fills):
-        ratio = contrast(ph.style.colour, fill)
-        if ratio < MIN_CONTRAST:
-            out.append(
-                Problem(
-                    layout.source,
-                    f"the placeholder's name has contrast {ratio:.2f}:1 on fill {k + 1}; "
-                    f"at least {MIN_CONTRAST}:1 is needed",
-                    field=f"photo.placeholder.fills[{k}]",
+    fills = layout.photo.placeholder.fills
+    for a in range(len(fills)):
+        for b in range(a + 1, len(fills)):
+            distance = colour_distance(fills[a], fills[b])
+            if distance < MIN_FILL_DISTANCE:
+                out.append(
+                    Problem(
+                        layout.source,
+                        f"fills {a + 1} and {b + 1} differ by only {distance:.0f} (CIELAB ΔE); at least "
+                        f"{MIN_FILL_DISTANCE} is needed so neighbours in a grid look different",
+                        field=f"photo.placeholder.fills[{b}]",
+                    )
                 )
-            )
     return out
+
+
+#: The least CIELAB distance (ΔE*76) between two placeholder fills: about twice what a viewer
+#: needs to tell two flat colours apart side by side at a glance.
+MIN_FILL_DISTANCE = 25
+
+
+def _lab(colour: RGB) -> tuple[float, float, float]:
+    r, g, b = (_channel(v) for v in colour)
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    fx, fy, fz = f(x), f(y), f(z)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def colour_distance(a: RGB, b: RGB) -> float:
+    """The CIELAB distance (ΔE*76) of two sRGB colours: 0 for the same, about 2.3 just noticeable."""
+    la, lb = _lab(a), _lab(b)
+    return sum((p - q) ** 2 for p, q in zip(la, lb, strict=True)) ** 0.5
 
 
 @lru_cache(maxsize=64)
@@ -821,10 +913,40 @@ def _require_contrast(layout: Layout, images_dir: str) -> None:
         )
 
 
+@cache
+def x_height_ratio(font_path: str) -> float:
+    """The font's x-height as a fraction of its size, measured from its "x" as the layout engine sets it."""
+    size = 1000
+    top = _font(font_path, size).getbbox("x", anchor="ls")[1]
+    return -float(top) / size
+
+
+def layout_legibility_problems(layout: Layout, fonts: dict[str, str]) -> list[Problem]:
+    """``card_layout.legibility_problems`` with each font role's x-height measured from its font."""
+    ratios = {role: x_height_ratio(path) for role, path in fonts.items()}
+    return legibility_problems(layout, ratios)
+
+
+def _require_legible(layout: Layout, fonts: dict[str, str]) -> None:
+    key = (layout, tuple(sorted(fonts.items())))
+    if key in _LEGIBLE:
+        return
+    problems = layout_legibility_problems(layout, fonts)
+    if problems:
+        n = len(problems)
+        raise RenderError(
+            f"{layout.source}: {n} text{'s' if n != 1 else ''} too small to read on a phone", problems
+        )
+    _LEGIBLE.add(key)
+
+
+_LEGIBLE: set[tuple[Layout, tuple[tuple[str, str], ...]]] = set()
+
+
 def check_layouts(
     templates_dir: Path = DEFAULT_TEMPLATES, fonts_dir: Path = DEFAULT_FONTS, images_dir: Path | None = None
 ) -> list[Problem]:
-    """Every problem of the card layouts, for ``validate``: keys, geometry, images, contrast.
+    """Every problem of the card layouts, for ``validate``: keys, geometry, images, contrast, legibility.
 
     Returns:
         One problem per finding (an empty list when every format is fine).
@@ -835,7 +957,8 @@ def check_layouts(
     for fmt in FORMATS:
         try:
             layout = load_layout(templates_dir, fmt)
-            _font_paths(layout.fonts, str(fonts_dir))
+            fonts = _font_paths(layout.fonts, str(fonts_dir))
+            out.extend(layout_legibility_problems(layout, fonts))
             out.extend(layout_contrast_problems(layout, images))
         except CampaignKitError as exc:
             out.extend(exc.problems or [Problem(str(templates_dir / "cards" / f"{fmt}.toml"), exc.message)])
@@ -898,7 +1021,7 @@ def render_card(
     fonts_dir: Path = DEFAULT_FONTS,
     images_dir: Path | None = None,
 ) -> bytes:
-    """Render one card as PNG bytes.
+    """Render one card: PNG bytes, or JPEG bytes for a card over her photo (``content.extension``).
 
     Args:
         content: The card's words (see ``card_content``).
@@ -909,7 +1032,7 @@ def render_card(
         images_dir: Holds the layouts' images (the logo); default: the folder above ``fonts_dir``.
 
     Returns:
-        The PNG file's bytes; identical inputs give identical bytes.
+        The file's bytes; identical inputs give identical bytes.
 
     Raises:
         FitError: a text cannot fit (naming the person, format and field).
@@ -920,112 +1043,41 @@ def render_card(
     image = draw_card(
         content, fmt, photo_root, templates_dir=templates_dir, fonts_dir=fonts_dir, images_dir=images_dir
     )
-    return encode_png(image)
+    # Over a photo, a JPEG (a tenth of the PNG, within Bluesky's limit); drawn cards stay PNG.
+    return encode_jpeg(image) if content.photo else encode_png(image)
 
 
 # --- alt text -----------------------------------------------------------------------------
 
-#: What alt text may say. No initials (read out as letters) and no hashtags (the post has
-#: them): the alt text leads with the message and names her once.
-ALT_KEYS = (
-    "message",
-    "name",
-    "status",
-    "children",
-    "org_name",
-    "appeal_title",
-    "site_host",
-    "cta",
-    "as_of",
-    "picture",
-)
-_ALT_FIELDS = ("parts", "photo", "placeholder")
 
+def alt_text(content: CardContent, fmt: str, *, templates_dir: Path = DEFAULT_TEMPLATES) -> str:
+    """The alt text of ``content``'s ``fmt`` card: what that card says, her name first.
 
-@dataclass(frozen=True)
-class _AltWording:
-    source: str
-    parts: tuple[str, ...]
-    photo: str
-    placeholder: str
-
-
-@lru_cache(maxsize=32)
-def _alt_wording(path: str, mtime_ns: int, lang: str) -> _AltWording:
-    table = _language_table(path, lang, "the alt text wording")
-    for key in table:
-        if key not in _ALT_FIELDS:
-            raise RenderError(f"{path}: {lang}.{key}: unknown key (expected one of {', '.join(_ALT_FIELDS)})")
-    parts = table.get("parts")
-    if not isinstance(parts, list) or not parts or not all(isinstance(p, str) for p in parts):
-        raise RenderError(f"{path}: {lang}.parts: must be a list of strings")
-    for key in ("photo", "placeholder"):
-        if not isinstance(table.get(key), str):
-            raise RenderError(f"{path}: {lang}.{key}: missing or not a string")
-    for key, text in [
-        *((f"parts[{i}]", p) for i, p in enumerate(parts)),
-        ("photo", table["photo"]),
-        ("placeholder", table["placeholder"]),
-    ]:
-        for name in _PLACEHOLDER_RE.findall(text):
-            if name not in ALT_KEYS:
-                raise RenderError(
-                    f"{path}: {lang}.{key}: unknown placeholder {{{name}}} (known: {', '.join(ALT_KEYS)})"
-                )
-    return _AltWording(path, tuple(parts), table["photo"], table["placeholder"])
-
-
-def alt_wording(templates_dir: Path, lang: str) -> object:
-    """Check and load ``templates_dir/cards/alt.toml``'s wording of ``lang`` (for ``validate``).
+    Written by ``templates/cards/alt/<lang>.txt.j2``, which is told the format and which
+    texts its layout places (``fields``), so it says what the card says and nothing it does
+    not. Her name is written as a sentence says it (``Hanna Ablab``): screen readers spell out
+    all-capital words letter by letter. Whitespace is folded to single spaces.
 
     Raises:
-        RenderError: the file is missing, unreadable, lacks the language or has a bad key.
+        RenderError: the format's layout is bad.
+        TemplateError: the template is missing or broken.
 
     """
-    path = templates_dir / "cards" / "alt.toml"
-    try:
-        mtime = path.stat().st_mtime_ns
-    except OSError:
-        raise RenderError(f"{path}: file not found") from None
-    return _alt_wording(str(path), mtime, lang)
-
-
-def alt_text(content: CardContent, *, templates_dir: Path = DEFAULT_TEMPLATES) -> str:
-    """The card's alt text in its language: what the card says, message first.
-
-    Her name is written once, as a sentence says it (``Hanna Ablab``): screen readers spell
-    out all-capital words letter by letter. A part whose values are all empty is left out.
-
-    Args:
-        content: The card's words.
-        templates_dir: Holds ``cards/alt.toml`` (the wording per language).
-
-    Raises:
-        RenderError: ``alt.toml`` is missing, unreadable, or lacks this language.
-
-    """
-    wording = alt_wording(templates_dir, content.lang)
-    assert isinstance(wording, _AltWording)
-    values = {
-        "message": content.message.rstrip(". "),
-        "name": content.spoken_name,
-        "status": content.status.rstrip(". "),
-        "children": content.children.rstrip(". "),
-        "org_name": content.org_name,
-        "appeal_title": content.appeal_title,
-        "site_host": content.site_host,
-        "cta": content.cta.rstrip(". "),
-        "as_of": content.as_of.rstrip(". "),
+    layout = load_layout(templates_dir, fmt)
+    with_photo = content.photo is not None
+    # Only the texts the card always shows: an optional one may give way to a long name, and
+    # the alt text must never say what the card does not.
+    fields = [
+        s.field for b in layout.blocks if b.shown(with_photo) and not b.yields for s in b.texts if not s.optional
+    ]
+    context = {
+        "lang": content.lang,
+        "format": fmt,
+        "fields": fields,
+        "photo": with_photo,
+        "c": content.texts() | {"photo_alt": content.photo_alt},
     }
-    picture = wording.photo if content.photo else wording.placeholder
-    values["picture"] = _fill(picture, values)
-    out = []
-    for part in wording.parts:
-        names = _PLACEHOLDER_RE.findall(part)
-        if names and not any(values[name] for name in names):
-            continue
-        out.append(_fill(part, values))
-    return " ".join(" ".join(out).split())
+    return _fold(render(templates_dir, alt_template(content.lang), context))
 
 
 __all__ = [
@@ -1034,7 +1086,6 @@ __all__ = [
     "alt_text",
     "card_content",
     "card_dependencies",
-    "card_words",
     "check_glyphs",
     "check_layouts",
     "contrast",

@@ -32,7 +32,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,12 +67,13 @@ class CardRef:
     Attributes:
         paths: Card format (``"landscape"``) -> path relative to the cycle's output folder
             (``"cards/en/ablab-hanna/landscape.png"``).
-        alt_text: The card renderer's alt text, or None to let the post templates write one.
+        alt_texts: Card format -> the card renderer's alt text of that card (each format says
+            something of its own); a format without one lets the post templates write one.
 
     """
 
     paths: Mapping[str, str]
-    alt_text: str | None = None
+    alt_texts: Mapping[str, str] = field(default_factory=dict)
 
 
 # --- the drop-order mechanism ---------------------------------------------------------------
@@ -398,8 +399,9 @@ def render_person_posts(
             ref = cards.get((lang, person["id"]))
             fmt = PLATFORMS[platform].card_format
             card = ref.paths.get(fmt) if ref else paths.card(lang, person["id"], fmt)
+            own_alt = ref.alt_texts.get(fmt) if ref else None
             alt = (
-                _alt_text(templates_dir, context, person, platform, ref.alt_text if ref else None, alt_cache)
+                _alt_text(templates_dir, context, person, platform, own_alt, alt_cache)
                 if card
                 else None
             )

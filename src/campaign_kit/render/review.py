@@ -108,7 +108,7 @@ KNOWN_POST_KEYS = frozenset(
 )
 NEWSLETTER_WIDTHS = (("Phone", 375), ("Desktop", 640))
 
-CARD_RE = re.compile(r"cards/([^/]+)/([^/]+)/([^/]+)\.png\Z")
+CARD_RE = re.compile(r"cards/([^/]+)/([^/]+)/([^/]+)\.(?:png|jpg)\Z")
 LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
 TOKEN_RE = re.compile(r"[^a-z0-9]+")
 # Attributes through which an e-mail client fetches an image (absolute or relative); links

@@ -374,7 +374,6 @@ class CardPlan:
     layout: str
     lines: tuple[PlacedLine, ...]
     photo_box: Box
-    placeholder: tuple[PlacedLine, ...]
     placeholder_fill: RGB | None
     boxes: tuple[tuple[str, Box], ...]
 
@@ -397,6 +396,29 @@ def _fit_error(who: str, layout: Layout, block: Block, style: TextStyle, text: s
 
 
 def plan_block(
+    block: Block, texts: Mapping[str, str], measure: Measure, layout: Layout, who: str
+) -> list[PlacedLine]:
+    """Fit and place a block's texts; optional texts are left out, last first, when they must be.
+
+    See ``_plan_block`` for the fitting; a text marked ``optional`` is dropped (with its
+    spacing) before any text would fail, so a long name takes the room of "Held since".
+
+    Raises:
+        FitError: the block cannot be set even without its optional texts.
+
+    """
+    texts = dict(texts)
+    optional = [s.field for s in block.texts if s.optional and texts.get(s.field, "").strip()]
+    while True:
+        try:
+            return _plan_block(block, texts, measure, layout, who)
+        except FitError:
+            if not optional:
+                raise
+            texts[optional.pop()] = ""
+
+
+def _plan_block(
     block: Block, texts: Mapping[str, str], measure: Measure, layout: Layout, who: str
 ) -> list[PlacedLine]:
     """Fit and place a block's texts, stacked, every line inside the block's box.
@@ -601,36 +623,17 @@ def placeholder_fill(layout: Layout, variant: int) -> RGB:
     return fills[variant % len(fills)]
 
 
-def place_placeholder(layout: Layout, text: str, measure: Measure) -> tuple[PlacedLine, ...]:
-    """Set the placeholder's name as large as it fits inside the photo frame, less padding.
-
-    Returns:
-        The placed lines; none when the name cannot fit even at the placeholder's smallest
-        size (a given name at the roster's caps): the frame then shows its fill alone. The
-        name is on the card in full beside it, so nothing she is called is lost.
-
-    """
-    ph = layout.photo.placeholder
-    box = ph.text_box(layout.photo.box)
-    block = Block("placeholder", box, ph.align, ph.valign, (ph.style,))
-    text = _transform(text, ph.style)
-    fitted = fit_text(text, ph.style, box.w, box.h, measure)
-    if fitted is None:
-        return ()
-    return tuple(_place(block, [(ph.style, text)], [fitted]))
-
-
 def plan_card(
     layout: Layout,
     texts: Mapping[str, str],
     measure: Measure,
     *,
     who: str,
-    placeholder: str = "",
     variant: int = 0,
     with_photo: bool = False,
+    fact_moves: str = "",
 ) -> CardPlan:
-    """Plan a whole card: every text fitted and placed in its block, and the placeholder.
+    """Plan a whole card: every text fitted and placed in its block.
 
     Args:
         layout: The format's layout.
@@ -638,24 +641,47 @@ def plan_card(
             out with its spacing. Free texts of the layout are filled in from these.
         measure: Font measurements.
         who: The person, for error messages (her id).
-        placeholder: Set large in the photo frame when there is no photo (her given name).
-        variant: Chooses the placeholder's fill (stable per woman).
-        with_photo: Whether a photo fills the frame (no placeholder then).
+        variant: Chooses the placeholder's fill (her place in the list).
+        with_photo: Whether a photo fills the frame (the blocks shown over a photo are set,
+            else the placeholder's).
+        fact_moves: The fact line that the hero's caption says instead (left out of ``texts``);
+            it is set after all when the hero gives way to a long name.
 
     Raises:
         FitError: a text cannot fit, naming ``who``, the format and the field.
 
     """
     resolved = resolve_texts(layout, texts)
+    shown = [b for b in layout.blocks if b.shown(with_photo)]
+    placed: dict[int, list[PlacedLine]] = {}
+    for k, block in enumerate(shown):
+        if not block.yields:
+            placed[k] = plan_block(block, resolved, measure, layout, who)
+    taken = [line.bbox for got in placed.values() for line in got]
+    yielding = [(k, b) for k, b in enumerate(shown) if b.yields]
+    # The blocks that yield are one picture (the numeral and its caption): if text reaches into
+    # any of them, all give way together.
+    crowded = any(
+        x0 < b.box.right and b.box.x < x1 and y0 < b.box.bottom and b.box.y < y1
+        for _, b in yielding
+        for x0, y0, x1, y1 in taken
+    )
+    left_out: set[str] = set()
+    for k, block in yielding:
+        if crowded:
+            left_out.update(style.field for style in block.texts)
+        else:
+            placed[k] = plan_block(block, resolved, measure, layout, who)
+    if fact_moves and "hero_caption" in left_out and texts.get("fact") != fact_moves:
+        # The hero gave way to her name: the fact it carried goes back on its line.
+        return plan_card(
+            layout, {**texts, "fact": fact_moves}, measure, who=who, variant=variant, with_photo=with_photo
+        )
     lines: list[PlacedLine] = []
     boxes: list[tuple[str, Box]] = []
-    for block in layout.blocks:
-        lines.extend(plan_block(block, resolved, measure, layout, who))
-        boxes.extend((style.field, block.box) for style in block.texts)
-    placed: tuple[PlacedLine, ...] = ()
-    fill = None
-    if not with_photo:
-        fill = placeholder_fill(layout, variant)
-        if placeholder.strip():
-            placed = place_placeholder(layout, placeholder, measure)
-    return CardPlan(layout.name, tuple(lines), layout.photo.box, placed, fill, tuple(boxes))
+    for k, block in enumerate(shown):
+        if k in placed:
+            lines.extend(placed[k])
+            boxes.extend((style.field, block.box) for style in block.texts)
+    fill = None if with_photo else placeholder_fill(layout, variant)
+    return CardPlan(layout.name, tuple(lines), layout.photo.box, fill, tuple(boxes))
