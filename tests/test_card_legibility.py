@@ -1,15 +1,15 @@
-"""Every real card measured: its smallest text on a phone, overlaps, and contrast.
+"""Phone legibility as a checked rule, contrast, and where text may go, with the real fonts.
 
-For each woman on the roster, in every language and format, with her placeholder and with a
-photo, the plan (the real fonts, no pixels drawn) gives every line's size and box; the format's
-background, drawn as a card draws it, gives what is behind each line. The figures the issue
-asks for are asserted: the smallest text at 360 px wide is at least 12 px, no two elements
-overlap, and every text has at least 4.5:1 against every pixel behind it.
+Every text's x-height at the width a phone shows the card (390 pt in a feed, 310 pt for the
+landscape and link cards X and Bluesky inset) must reach 9 pt; texts stay inside Instagram's
+3:4 grid tile and a story's safe zone; every text keeps 4.5:1 against what is behind it. The
+women are a fixture roster made here (never the live roster.json).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,10 +17,18 @@ import pytest
 from campaign_kit.config import load_campaign
 from campaign_kit.locale import load_locale
 from campaign_kit.render import cards
-from campaign_kit.render.card_layout import FORMATS, PHONE_WIDTH, TEXT_AREAS, Box
+from campaign_kit.render.card_layout import (
+    DISPLAY_WIDTH,
+    FORMATS,
+    MIN_X_HEIGHT,
+    TEXT_AREAS,
+    Box,
+    min_legible_size,
+    x_height_at_display,
+)
 from campaign_kit.render.cards import CardContent, card_content, contrast_behind, plan
-from campaign_kit.roster import load_roster
-from conftest import SAMPLE_ROSTER, copy_project
+from campaign_kit.roster import PartialDate, validate_roster_data
+from conftest import person, roster_doc
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -28,20 +36,71 @@ FONTS = REPO / "assets" / "fonts"
 ASSETS = str(REPO / "assets")
 KW = {"templates_dir": TEMPLATES, "fonts_dir": FONTS}
 LANGS = ("en", "be", "ru")
-
 CAMPAIGN = load_campaign(REPO / "campaign.toml")
 APPEAL = CAMPAIGN.appeal("mothers")
-ROSTER = load_roster(SAMPLE_ROSTER)
+
+WOMEN = [
+    person(),
+    person(
+        id="shablinskaya-ivanova-katsiaryna",
+        surname_latin="SHABLINSKAYA-IVANOVA",
+        given_latin="Katsiaryna",
+        surname_be="ШАБЛІНСКАЯ-ІВАНОВА",
+        given_be="Кацярына",
+        surname_ru="ШАБЛИНСКАЯ-ИВАНОВА",
+        given_ru="Екатерина",
+        sentence_months=None,
+        children=3,
+        detained_on="2021-03-12",
+    ),
+    person(
+        id="sharenda-panasiuk-palina",
+        surname_latin="SHARENDA-PANASIUK",
+        given_latin="Palina",
+        surname_be="ШАРЭНДА-ПАНАСЮК",
+        given_be="Паліна",
+        surname_ru="ШАРЕНДА-ПАНАСЮК",
+        given_ru="Полина",
+        status="compulsory_treatment",
+        sentence_months=None,
+        facility=None,
+        children=1,
+    ),
+    person(
+        id="kazakova-viktoryia",
+        surname_latin="KAZAKOVA",
+        given_latin="Viktoryia",
+        surname_be="КАЗАКОВА",
+        given_be="Вікторыя",
+        surname_ru="КАЗАКОВА",
+        given_ru="Виктория",
+        status="pre_trial",
+        sentence_months=None,
+        facility=None,
+        children=5,
+        detained_on="2024-11",
+    ),
+]
+ROSTER, _PROBLEMS = validate_roster_data(roster_doc(WOMEN), "roster.json")
+assert ROSTER is not None, _PROBLEMS
 
 
 def contents() -> list[CardContent]:
     out = []
     for lang in LANGS:
         locale = load_locale(TEMPLATES, lang)
-        for person in ROSTER.people:
-            c = card_content(person, CAMPAIGN, APPEAL, locale, as_of=ROSTER.as_of, templates_dir=TEMPLATES)
+        for n, woman in enumerate(ROSTER.people, start=1):
+            c = card_content(
+                woman,
+                CAMPAIGN,
+                APPEAL,
+                locale,
+                as_of=ROSTER.as_of,
+                templates_dir=TEMPLATES,
+                number=n,
+                count=27,
+            )
             out.append(c)
-            # The same card with a (credited) photo: the credit line is one more text.
             out.append(dataclasses.replace(c, photo="her.jpg", photo_credit="Photo: Viasna"))
     return out
 
@@ -53,107 +112,184 @@ def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-@pytest.mark.parametrize("fmt", list(FORMATS))
-def test_every_card_legible_apart_and_in_contrast(fmt: str) -> None:
+def x_ratios(fmt: str) -> dict[str, float]:
     layout = cards.load_layout(TEMPLATES, fmt)
-    scale = PHONE_WIDTH / layout.width
+    fonts = cards._font_paths(layout.fonts, str(FONTS))
+    return {role: cards.x_height_ratio(path) for role, path in fonts.items()}
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_text_reaches_9pt_x_height_at_its_display_width(fmt: str) -> None:
+    layout = cards.load_layout(TEMPLATES, fmt)
+    ratios = x_ratios(fmt)
+    assert 0.45 < ratios["text"] < 0.6  # Inter's x-height, measured from its "x"
+    assert cards.layout_legibility_problems(layout, cards._font_paths(layout.fonts, str(FONTS))) == []
+    smallest = min(
+        x_height_at_display(fmt, style.floor_size, ratios[style.font])
+        for b in layout.blocks
+        for style in b.texts
+    )
+    assert smallest >= MIN_X_HEIGHT, f"{fmt}: {smallest:.2f} pt"
+    # And on every planned card, at the size each line was actually set.
+    for c in CONTENTS:
+        for line in plan(c, fmt, **KW).lines:
+            seen = x_height_at_display(fmt, line.size, ratios[line.font])
+            assert seen >= MIN_X_HEIGHT, (c.person_id, c.lang, line.field, seen)
+
+
+def test_the_platform_display_widths() -> None:
+    assert DISPLAY_WIDTH == {"square": 390, "portrait": 390, "story": 390, "landscape": 310, "link": 310}
+    # 9 pt of x-height in Inter is 46 px on a 1080-px card and 86 px on the 1600-px landscape.
+    ratio = x_ratios("square")["text"]
+    assert min_legible_size("square", ratio) == 46
+    assert min_legible_size("landscape", ratio) == 86
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_card_inside_its_visible_area_apart_and_in_contrast(fmt: str) -> None:
+    layout = cards.load_layout(TEMPLATES, fmt)
     x0, y0, x1, y1 = TEXT_AREAS[fmt]
     area = Box(x0, y0, x1 - x0, y1 - y0)
-    photo = layout.photo.box
-    photo_bbox = (photo.x, photo.y, photo.right, photo.bottom)
     images = [(im.box.x, im.box.y, im.box.right, im.box.bottom) for im in layout.images]
-    smallest = 1000.0
-    worst_contrast = 21.0
     checked = 0
     for c in CONTENTS:
         card = plan(c, fmt, **KW)
         behind = cards._background(layout, ASSETS, card.placeholder_fill)
-        lines = [*card.placeholder, *card.lines]
-        assert card.lines, (c.person_id, c.lang)
-        for line in lines:
-            smallest = min(smallest, line.size * scale)
+        fields = {line.field for line in card.lines}
+        assert {"label", "name", "status", "org_name"} <= fields, (c.person_id, c.lang, fields)
+        assert fields & {"fact", "hero_caption"} or fmt in ("landscape", "link")
+        for line in card.lines:
             assert area.contains(line.bbox), (c.person_id, c.lang, line.field, "outside the visible area")
-            ratio = contrast_behind(behind, line.bbox, line.colour)
-            worst_contrast = min(worst_contrast, ratio)
-            assert ratio >= 4.5, (c.person_id, c.lang, line.field, round(ratio, 2))
+            if c.photo is None:
+                ratio = contrast_behind(behind, line.bbox, line.colour)
+                assert ratio >= 4.5, (c.person_id, c.lang, line.field, round(ratio, 2))
             for image in images:
                 assert not overlap(line.bbox, image), (c.person_id, c.lang, line.field, "on the logo")
-            if line.field != "placeholder":
-                assert not overlap(line.bbox, photo_bbox), (c.person_id, c.lang, line.field, "on the photo")
             checked += 1
-        # Lines of different texts never touch (a line's box spans the font's whole ascent
-        # and descent); the lines of one text follow each other down the card.
         for i, a in enumerate(card.lines):
             for b in card.lines[i + 1 :]:
                 if a.field != b.field:
                     assert not overlap(a.bbox, b.bbox), (c.person_id, c.lang, a.text, b.text)
                 else:
                     assert b.y > a.y
-        assert sum(1 for line in card.lines if line.field == "name") >= 1
-        fields = {line.field for line in card.lines}
-        assert {"message", "name", "other_name", "status"} <= fields
-        assert ("credit" in fields) == (c.photo is not None)
-    assert smallest >= 12, f"{fmt}: smallest text {smallest:.1f} px at {PHONE_WIDTH} px wide"
-    assert worst_contrast >= 4.5
-    assert checked > 900
+    assert checked > 150
 
 
-def test_a_low_contrast_layout_is_refused(tmp_path: Path) -> None:
-    import shutil
+def test_square_text_stays_inside_instagrams_grid_tile_and_story_inside_its_safe_zone() -> None:
+    assert TEXT_AREAS["square"] == (135, 0, 945, 1080)  # 3:4 of 1080 tall: 810 wide, centred
+    assert TEXT_AREAS["story"][1:4:2] == (250, 1580)  # under the top bar, above the reply bar
+    for fmt in ("square", "portrait", "story"):
+        layout = cards.load_layout(TEMPLATES, fmt)
+        x0, y0, x1, y1 = TEXT_AREAS[fmt]
+        for block in layout.blocks:
+            assert (
+                x0 <= block.box.x and block.box.right <= x1 and y0 <= block.box.y and block.box.bottom <= y1
+            )
 
+
+def fixture_templates(tmp_path: Path) -> Path:
     shutil.copytree(TEMPLATES / "cards", tmp_path / "cards")
-    path = tmp_path / "cards" / "square.toml"
+    return tmp_path
+
+
+def test_a_layout_whose_text_is_under_9pt_is_refused(tmp_path: Path) -> None:
+    templates = fixture_templates(tmp_path)
+    path = templates / "cards" / "square.toml"
+    text = path.read_text(encoding="utf-8")
+    # The organisation's name at 40 px: an x-height of 7.9 pt at 390 pt wide.
+    i = text.index('field = "org_name"')
     path.write_text(
-        path.read_text(encoding="utf-8").replace('colour = "muted"', 'colour = "#BBBBBB"', 1),
-        encoding="utf-8",
+        text[:i] + text[i:].replace("size = 46\n  min_size = 46", "size = 40\n  min_size = 40", 1)
     )
-    problems = cards.check_layouts(tmp_path, FONTS, REPO / "assets")
-    assert len(problems) == 1
-    assert problems[0].field == "block[0].text[2].colour" and "contrast 1.9" in problems[0].message
-    with pytest.raises(cards.RenderError, match="too little contrast"):
+    problems = cards.check_layouts(templates, FONTS, REPO / "assets")
+    assert len(problems) == 1, problems
+    assert problems[0].field.endswith(".min_size") and "x-height of 7.9 pt" in problems[0].message
+    assert "390 pt wide" in problems[0].message and "46 px" in problems[0].message
+    with pytest.raises(cards.RenderError, match="too small to read on a phone"):
         cards.draw_card(
-            CONTENTS[0], "square", REPO / "assets" / "photos", templates_dir=tmp_path, fonts_dir=FONTS
+            CONTENTS[0], "square", REPO / "assets" / "photos", templates_dir=templates, fonts_dir=FONTS
         )
 
 
-def test_text_on_a_red_shape_is_judged_against_the_red(tmp_path: Path) -> None:
-    import shutil
-
-    shutil.copytree(TEMPLATES / "cards", tmp_path / "cards")
-    path = tmp_path / "cards" / "link.toml"
+def test_landscape_is_judged_at_310pt(tmp_path: Path) -> None:
+    templates = fixture_templates(tmp_path)
+    path = templates / "cards" / "landscape.toml"
     text = path.read_text(encoding="utf-8")
-    # A red panel under the footer: the red site name on red cannot be read.
-    path.write_text(text + '\n[[shape]]\nbox = [640, 530, 560, 100]\nfill = "red"\n', encoding="utf-8")
-    problems = cards.check_layouts(tmp_path, FONTS, REPO / "assets")
-    assert [p.field for p in problems] == ["block[1].text[0].colour"]
-    assert "contrast 1.00:1" in problems[0].message
+    i = text.index('field = "org_name"')
+    # 85 px would be plenty on a square; on a landscape inset to 310 pt it is 8.99 pt.
+    path.write_text(
+        text[:i] + text[i:].replace("size = 86\n  min_size = 86", "size = 85\n  min_size = 85", 1)
+    )
+    problems = cards.check_layouts(templates, FONTS, REPO / "assets")
+    assert [p.field for p in problems] == ["block[1].text[0].min_size"]
+    assert "310 pt wide" in problems[0].message
+
+
+def test_a_low_contrast_layout_is_refused(tmp_path: Path) -> None:
+    templates = fixture_templates(tmp_path)
+    path = templates / "cards" / "portrait.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('colour = "muted"', 'colour = "#BBBBBB"', 1))
+    problems = cards.check_layouts(templates, FONTS, REPO / "assets")
+    assert len(problems) == 1 and problems[0].field.endswith(".colour"), problems
+    assert "contrast 1.9" in problems[0].message
+
+
+def test_fills_that_look_alike_are_refused(tmp_path: Path) -> None:
+    templates = fixture_templates(tmp_path)
+    path = templates / "cards" / "square.toml"
+    # Wine and slate: 1.12:1 apart in luminance, one colour in a grid.
+    text = path.read_text(encoding="utf-8").replace(
+        'fills = ["slate", "red", "pine"]', 'fills = ["#6E1423", "#27313D"]'
+    )
+    path.write_text(text)
+    problems = cards.check_layouts(templates, FONTS, REPO / "assets")
+    assert [p.field for p in problems] == ["photo.placeholder.fills[1]"]
+    assert "differ by only" in problems[0].message
+
+
+def test_text_over_a_photo_is_judged_against_the_fade_over_the_worst_photo(tmp_path: Path) -> None:
+    templates = fixture_templates(tmp_path)
+    path = templates / "cards" / "square.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("top = 0.9\n", "top = 0.3\n", 1))  # too light a veil under the label
+    problems = cards.check_layouts(templates, FONTS, REPO / "assets")
+    assert [p.field for p in problems] == ["block[0].text[0].colour"]
+
+
+def test_held_since_is_optional_and_left_out_before_anything_else() -> None:
+    woman = dataclasses.replace(ROSTER.people[1], detained_on=PartialDate(2021, 3, 12))
+    c = card_content(
+        woman, CAMPAIGN, APPEAL, load_locale(TEMPLATES, "ru"), as_of=ROSTER.as_of, templates_dir=TEMPLATES
+    )
+    assert c.held
+    for fmt in FORMATS:
+        fields = {line.field for line in plan(c, fmt, **KW).lines}
+        assert {"label", "name", "status", "org_name"} <= fields, fmt
 
 
 def test_validate_lists_every_layout_problem(tmp_path: Path) -> None:
+    import json
 
     from campaign_kit.checks import check_project
     from campaign_kit.project import Project
 
-    copy_project(tmp_path)
+    json.dump(roster_doc(WOMEN), (tmp_path / "roster.json").open("w", encoding="utf-8"))
+    shutil.copy(REPO / "campaign.toml", tmp_path / "campaign.toml")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    shutil.copytree(REPO / "assets", tmp_path / "assets")
     assert check_project(Project(tmp_path)).problems == []
     square = tmp_path / "templates" / "cards" / "square.toml"
     text = square.read_text(encoding="utf-8")
-    text = text.replace('colour = "muted"', 'colour = "#CCCCCC"', 1)  # too pale on white
-    text = text.replace("box = [135, 984, 56, 56]", "box = [300, 984, 56, 56]")  # logo under the footer
-    text = text.replace('valign = "top"\n', 'valign = "top"\nsize = 40\n', 1)  # unknown key
-    square.write_text(text, encoding="utf-8")
-    words = tmp_path / "templates" / "cards" / "words.toml"
-    words.write_text(
-        words.read_text(encoding="utf-8").replace("her · {site_host}", "her · {site}", 1), encoding="utf-8"
-    )
+    bad = text.replace('colour = "muted"', 'colour = "#CCCCCC"', 1)  # too pale on white
+    bad = bad.replace("box = [171, 966, 72, 72]", "box = [300, 966, 72, 72]")  # logo under the org name
+    bad = bad.replace('valign = "top"\n', 'valign = "top"\nsize = 40\n', 1)  # unknown key
+    square.write_text(bad, encoding="utf-8")
     found = {(Path(p.path).name, p.field) for p in check_project(Project(tmp_path)).problems}
     assert ("square.toml", "block[0].size") in found
-    assert ("words.toml", "en.cta") in found
-    fixed = text.replace('valign = "top"\nsize = 40\n', 'valign = "top"\n', 1)
+    fixed = bad.replace('valign = "top"\nsize = 40\n', 'valign = "top"\n', 1)
     square.write_text(fixed, encoding="utf-8")
     found = {(Path(p.path).name, p.field) for p in check_project(Project(tmp_path)).problems}
-    assert ("square.toml", "block[1].box") in found  # the overlap with the logo
-    # Contrast is judged once the geometry is sound.
-    square.write_text(fixed.replace("box = [300, 984, 56, 56]", "box = [135, 984, 56, 56]"), encoding="utf-8")
+    assert any(f == "square.toml" and k.endswith(".box") for f, k in found)  # the overlap with the logo
+    square.write_text(fixed.replace("box = [300, 966, 72, 72]", "box = [171, 966, 72, 72]"), encoding="utf-8")
     found = {(Path(p.path).name, p.field) for p in check_project(Project(tmp_path)).problems}
-    assert ("square.toml", "block[0].text[2].colour") in found
+    assert any(f == "square.toml" and k.endswith(".colour") for f, k in found)

@@ -147,8 +147,8 @@ def test_content_in_each_language() -> None:
     assert (be.other_name, ru.other_name) == ("ABLAB Hanna", "ABLAB Hanna")
     assert (en.label, be.label, ru.label) == (
         "Political prisoner · Belarus",
-        "Палітычная вязніца · Беларусь",
-        "Политическая заключённая · Беларусь",
+        "Палітвязніца · Беларусь",
+        "Политзаключённая · Беларусь",
     )
     assert en.status == "Sentenced to 11 years in a penal colony"
     assert ru.status == "Приговорена к 11 годам колонии"
@@ -272,6 +272,7 @@ def test_placeholder_fills_differ_between_neighbours_in_a_grid() -> None:
     # Every two fills differ visibly (CIELAB), not just in name.
     fills = layout.photo.placeholder.fills
     assert min(cards.colour_distance(a, b) for a in fills for b in fills if a != b) >= cards.MIN_FILL_DISTANCE
+    assert min(cards.contrast(a, b) for a in fills for b in fills if a != b) >= cards.MIN_FILL_CONTRAST
     card = plan(content_n(ABLAB, "en", 1, 27), "square", **KW)
     assert plan(content_n(ABLAB, "en", 1, 27), "portrait", **KW).placeholder_fill == card.placeholder_fill
 

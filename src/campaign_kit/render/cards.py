@@ -867,12 +867,14 @@ def layout_contrast_problems(layout: Layout, images_dir: str) -> list[Problem]:
     for a in range(len(fills)):
         for b in range(a + 1, len(fills)):
             distance = colour_distance(fills[a], fills[b])
-            if distance < MIN_FILL_DISTANCE:
+            ratio = contrast(fills[a], fills[b])
+            if distance < MIN_FILL_DISTANCE or ratio < MIN_FILL_CONTRAST:
                 out.append(
                     Problem(
                         layout.source,
-                        f"fills {a + 1} and {b + 1} differ by only {distance:.0f} (CIELAB ΔE); at least "
-                        f"{MIN_FILL_DISTANCE} is needed so neighbours in a grid look different",
+                        f"fills {a + 1} and {b + 1} differ by only {distance:.0f} (CIELAB ΔE) and "
+                        f"{ratio:.2f}:1 in lightness; at least {MIN_FILL_DISTANCE} and "
+                        f"{MIN_FILL_CONTRAST}:1 are needed so neighbours in a grid look different",
                         field=f"photo.placeholder.fills[{b}]",
                     )
                 )
@@ -882,6 +884,9 @@ def layout_contrast_problems(layout: Layout, images_dir: str) -> list[Problem]:
 #: The least CIELAB distance (ΔE*76) between two placeholder fills: about twice what a viewer
 #: needs to tell two flat colours apart side by side at a glance.
 MIN_FILL_DISTANCE = 25
+#: And the least lightness contrast between them: dark fills of different hues (wine and
+#: slate, 1.12:1) still read as one colour in a grid of thumbnails.
+MIN_FILL_CONTRAST = 1.25
 
 
 def _lab(colour: RGB) -> tuple[float, float, float]:
@@ -1068,7 +1073,11 @@ def alt_text(content: CardContent, fmt: str, *, templates_dir: Path = DEFAULT_TE
     # Only the texts the card always shows: an optional one may give way to a long name, and
     # the alt text must never say what the card does not.
     fields = [
-        s.field for b in layout.blocks if b.shown(with_photo) and not b.yields for s in b.texts if not s.optional
+        s.field
+        for b in layout.blocks
+        if b.shown(with_photo) and not b.yields
+        for s in b.texts
+        if not s.optional
     ]
     context = {
         "lang": content.lang,
