@@ -474,11 +474,11 @@ def test_placeholder_fill_and_blocks_shown_by_mode() -> None:
 def test_a_yielding_block_gives_way_to_a_long_name_and_the_fact_comes_back() -> None:
     hero = Block(
         "hero",
-        Box(20, 20, 300, 150),
+        Box(20, 20, 300, 200),
         "left",
         "top",
         (style("hero", 100, 100, 1),),
-        True and "placeholder",
+        "placeholder",
         yields=True,
     )
     name = Block("name", Box(20, 20, 600, 360), "left", "bottom", (style("name", 60, 60, 4),))

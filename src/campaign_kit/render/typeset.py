@@ -672,7 +672,7 @@ def plan_card(
             left_out.update(style.field for style in block.texts)
         else:
             placed[k] = plan_block(block, resolved, measure, layout, who)
-    if fact_moves and "hero_caption" in left_out and texts.get("fact") != fact_moves:
+    if fact_moves and left_out and texts.get("fact") != fact_moves:
         # The hero gave way to her name: the fact it carried goes back on its line.
         return plan_card(
             layout, {**texts, "fact": fact_moves}, measure, who=who, variant=variant, with_photo=with_photo
