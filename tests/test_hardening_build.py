@@ -117,11 +117,16 @@ def test_a_real_photo_is_reencoded_without_metadata(project: Path):
             cycle=parse_cycle("2026-W48"), out=project / "out", languages=("en",), only=("cards",), jobs=1
         ),
     )
+    folder = project / "out/mothers/2026-W48/cards/en/ablab-hanna"
+    assert not list(folder.glob("*.png"))  # a card over a photo is a JPEG
     for fmt, size in SIZES.items():
-        data = (project / "out/mothers/2026-W48/cards/en/ablab-hanna" / f"{fmt}.png").read_bytes()
+        data = (folder / f"{fmt}.jpg").read_bytes()
         assert b"Exif" not in data and b"Camera maker" not in data and str(project).encode() not in data
+        assert len(data) <= 976_000  # within Bluesky's image limit
         with Image.open(io.BytesIO(data)) as im:
-            assert im.size == size and not im.info.get("exif")
+            assert im.format == "JPEG" and im.size == size and not im.info.get("exif")
+    manifest = json.loads((project / "out/mothers/2026-W48/manifest.json").read_text(encoding="utf-8"))
+    assert "cards/en/ablab-hanna/square.jpg" in json.dumps(manifest)
 
 
 HOSTILE = "<b>&\"'{{ 7*7 }}{% raw %}=1+"

@@ -123,17 +123,12 @@ def add_polish(root: Path) -> None:
     t = root / "templates"
     (t / "locale" / "pl.toml").write_text(POLISH, encoding="utf-8")
     shutil.copytree(t / "posts" / "en", t / "posts" / "pl")
-    # Every appeal's own words, in Polish (English text here: a translator would write Polish).
+    # Every appeal's own words, and the card words and alt text, in Polish (English text here:
+    # a translator would write Polish).
     words = [p.parent for p in t.glob("appeals/*/*/words/en.j2")]
-    for folder in [t / "posts" / "thread", *words]:
+    for folder in [t / "posts" / "thread", *words, t / "cards" / "words", t / "cards" / "alt"]:
         src = next(folder.glob("en.*"))
         shutil.copy(src, src.with_name(src.name.replace("en.", "pl.", 1)))
-    for name in ("alt.toml", "words.toml"):
-        # The card wording: English text under [pl] (a translator would write Polish here).
-        text = (t / "cards" / name).read_text(encoding="utf-8")
-        en_tables = text[text.index("[en]") : text.index("[be]")]
-        polish = en_tables.replace("[en]", "[pl]").replace("[en.", "[pl.")
-        (t / "cards" / name).write_text(text + "\n" + polish, encoding="utf-8")
     add_polish_to_campaign(root)
 
 
@@ -235,7 +230,8 @@ def test_a_language_without_its_files_names_what_is_missing(project: Path) -> No
         messages
     )
     assert any("appeal/words/pl.j2: missing" in m for m in messages)
-    assert any("alt.toml: no [pl] table" in m for m in messages)
+    assert any("cards/words/pl.j2: missing" in m for m in messages)
+    assert any("cards/alt/pl.txt.j2: missing" in m for m in messages)
     assert "has no templates" not in out
 
 

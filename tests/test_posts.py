@@ -474,10 +474,12 @@ def test_tidy():
 def test_cards_and_alt_text():
     ref = CardRef(
         paths={
-            "landscape": "cards/en/ablab-hanna/landscape.png",
+            "square": "cards/en/ablab-hanna/square.png",
             "portrait": "cards/en/ablab-hanna/portrait.png",
+            "landscape": "cards/en/ablab-hanna/landscape.png",
         },
-        alt_text="Share card: Hanna Ablab.",
+        # Each format's own alt text: it says what that card says.
+        alt_texts={"square": "Hanna Ablab, square.", "portrait": "Hanna Ablab, portrait."},
     )
     posts = [
         p
@@ -487,10 +489,10 @@ def test_cards_and_alt_text():
         if p.kind == "post"
     ]
     by = {(p.id, p.platform): p for p in posts}
-    assert by[("ablab-hanna", "x")].card == "cards/en/ablab-hanna/landscape.png"
-    assert by[("ablab-hanna", "x")].alt_text == "Share card: Hanna Ablab."
+    assert by[("ablab-hanna", "x")].card == "cards/en/ablab-hanna/square.png"
+    assert by[("ablab-hanna", "x")].alt_text == "Hanna Ablab, square."
     assert by[("ablab-hanna", "instagram")].card == "cards/en/ablab-hanna/portrait.png"
-    assert by[("ablab-hanna", "facebook")].card is None  # the renderer made no square card
+    assert by[("ablab-hanna", "threads")].alt_text == "Hanna Ablab, portrait."
     assert by[("ablab-hanna", "telegram")].alt_text is None
     # No card reference: the path the card renderer writes, and the template's alt text.
     own = by[("bahovik-ivanna", "threads")]
@@ -500,7 +502,7 @@ def test_cards_and_alt_text():
 
 
 def test_alt_text_over_the_platform_limit_falls_back_to_the_template():
-    ref = CardRef(paths={"landscape": "cards/en/ablab-hanna/landscape.png"}, alt_text="x" * 1001)
+    ref = CardRef(paths={"square": "cards/en/ablab-hanna/square.png"}, alt_texts={"square": "x" * 1001})
     posts = posts_for(ROSTER, ("ablab-hanna",), langs=("en",), cards={("en", "ablab-hanna"): ref})
     x = next(p for p in posts if p.platform == "x" and p.kind == "post")
     bsky = next(p for p in posts if p.platform == "bluesky" and p.kind == "post")

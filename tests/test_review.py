@@ -686,6 +686,7 @@ def test_cards_outline_what_the_platform_shows(cycle: tuple[Path, str]) -> None:
     _folder, page = cycle
     assert page.count('class="crop" style="inset: 0.00% 12.50% 0.00% 12.50%"') == 2 * 3
     assert page.count('class="crop" style="inset: 0.00% 3.15% 0.00% 3.15%"') == 2 * 3
-    assert page.count('class="crop" style="inset: 13.02% 5.93% 13.02% 5.93%"') == 2 * 3
+    # The story: 250 px under its top bar, everything below y 1580 under the reply bar.
+    assert page.count('class="crop" style="inset: 13.02% 5.93% 17.71% 5.93%"') == 2 * 3
     assert page.count('class="crop"') == 3 * 2 * 3
     assert page.count("Dashed: Instagram grid crop") == 2 * 2 * 3
