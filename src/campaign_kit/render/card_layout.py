@@ -854,9 +854,8 @@ def check_geometry(layout: Layout) -> list[Problem]:
         (f"image[{i}]", f"image {im.name!r}", im.box, "always") for i, im in enumerate(layout.images)
     ]
     # A block that yields is left out when another's text reaches into it: it may overlap.
-    elements += [
-        (f"block[{i}]", f"block {b.name!r}", b.box, b.show) for i, b in enumerate(layout.blocks) if not b.yields
-    ]
+    blocks = [(i, b) for i, b in enumerate(layout.blocks) if not b.yields]
+    elements += [(f"block[{i}]", f"block {b.name!r}", b.box, b.show) for i, b in blocks]
     for a in range(len(elements)):
         for b in range(a + 1, len(elements)):
             key_a, label_a, box_a, show_a = elements[a]
