@@ -162,8 +162,9 @@ def presence_problems(templates: Path, campaign: Campaign) -> list[Problem]:
             )
         problems.append(Problem(str(templates / name), message))
     problems += words_problems(templates, campaign)
-    # Card layouts and their wording (layout files, words.toml, alt.toml per language) are
-    # checked by checks.check_card_layouts.
+    # Card layouts are checked by checks.check_card_layouts; their words (cards/words/<lang>.j2,
+    # cards/alt/<lang>.txt.j2) are templates like these: required per language above and
+    # trial-rendered by render_problems.
     return problems
 
 

@@ -1001,8 +1001,8 @@ def card_dependencies(
 ) -> tuple[Path, ...]:
     """The files a card of ``fmt`` is drawn from, for a build's cache key.
 
-    Her content and her photo file come on top of these. ``cards/alt.toml`` is not among them:
-    it changes the alt text, never the pixels (``words.toml`` reaches the pixels through the
+    Her content and her photo file come on top of these. ``cards/alt/`` is not among them:
+    it changes the alt text, never the pixels (``cards/words/`` reaches the pixels through the
     content).
 
     Raises:

@@ -400,11 +400,7 @@ def render_person_posts(
             fmt = PLATFORMS[platform].card_format
             card = ref.paths.get(fmt) if ref else paths.card(lang, person["id"], fmt)
             own_alt = ref.alt_texts.get(fmt) if ref else None
-            alt = (
-                _alt_text(templates_dir, context, person, platform, own_alt, alt_cache)
-                if card
-                else None
-            )
+            alt = _alt_text(templates_dir, context, person, platform, own_alt, alt_cache) if card else None
             posts.append(
                 Post(
                     kind="post",
