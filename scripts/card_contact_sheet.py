@@ -127,7 +127,7 @@ def main() -> None:
 
     first = people[0]
     rows = [
-        row([draw(content(first, lang, 1), fmt, photos) for fmt in cards.FORMATS], 420)
+        row([draw(content(first, lang, 1), fmt, photos) for fmt in cards.FORMATS], 300)
         for lang in campaign.languages
     ]
     stack(rows).save(args.out / "contact-sheet-formats.png", optimize=True)
@@ -144,7 +144,7 @@ def main() -> None:
             detained_on=PartialDate(2021, 3, 12),
         )
         rows = [
-            row([draw(content(with_photo, lang, 1), fmt, Path(tmp)) for fmt in cards.FORMATS], 420)
+            row([draw(content(with_photo, lang, 1), fmt, Path(tmp)) for fmt in cards.FORMATS], 300)
             for lang in campaign.languages
         ]
     stack(rows).save(args.out / "contact-sheet-photo.png", optimize=True)
