@@ -661,3 +661,33 @@ def test_letter_spacing_with_the_real_fonts() -> None:
     assert [ch for ch, _ in pens] == list("HANNA")
     mask, _ = cards._text_mask(path, 60, "HANNA", 0.1)
     assert mask.width == spaced.width
+
+
+def test_roster_photo_alt_and_credit_per_language_are_validated() -> None:
+    from campaign_kit.roster import validate_roster_data
+    from conftest import person, roster_doc
+
+    good = person(
+        photo="ablab-hanna.jpg",
+        photo_alt={
+            "en": "Hanna in a red scarf",
+            "be": "Ганна ў чырвонай хустцы",
+            "ru": "Анна в красном платке",
+        },
+        photo_credit={"en": "family archive", "ru": "семейный архив"},
+    )
+    roster, problems = validate_roster_data(roster_doc([good]))
+    assert roster is not None, problems
+    woman = roster.people[0]
+    assert dict(woman.photo_alt)["be"] == "Ганна ў чырвонай хустцы"
+    assert dict(woman.photo_credits) == {"en": "family archive", "ru": "семейный архив"}
+    for bad, field in [
+        ({"photo_alt": "Hanna"}, "photo_alt"),
+        ({"photo_alt": {"en": "line one\nline two"}}, "photo_alt.en"),
+        ({"photo_alt": {"english": "Hanna"}}, "photo_alt.english"),
+        ({"photo_alt": {"en": "x" * 301}}, "photo_alt.en"),
+        ({"photo_credit": {"en": ""}}, "photo_credit.en"),
+        ({"photo": None, "photo_alt": {"en": "Hanna"}}, "photo_alt"),
+    ]:
+        roster, problems = validate_roster_data(roster_doc([{**good, **bad}]))
+        assert roster is None and any(p.field == field for p in problems), (bad, problems)

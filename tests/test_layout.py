@@ -650,14 +650,14 @@ def test_bad_layouts_name_file_and_key() -> None:
     msg = bad("square", lambda d: d["canvas"].update(width=1000))
     assert "templates/cards/square.toml" in msg and "canvas" in msg and "1080×1080" in msg
 
-    msg = bad("portrait", lambda d: d["block"][5]["text"][0].update(size="big"))
-    assert "block[5].text[0].size" in msg
+    msg = bad("portrait", lambda d: d["block"][6]["text"][0].update(size="big"))
+    assert "block[6].text[0].size" in msg
 
-    msg = bad("portrait", lambda d: d["block"][5]["text"][0].update(colour="blue"))
-    assert "block[5].text[0].colour" in msg and "'blue'" in msg
+    msg = bad("portrait", lambda d: d["block"][6]["text"][0].update(colour="blue"))
+    assert "block[6].text[0].colour" in msg and "'blue'" in msg
 
-    msg = bad("portrait", lambda d: d["block"][5]["text"][0].update(sise=80))
-    assert "block[5].text[0].sise" in msg and "unknown key" in msg
+    msg = bad("portrait", lambda d: d["block"][6]["text"][0].update(sise=80))
+    assert "block[6].text[0].sise" in msg and "unknown key" in msg
 
     msg = bad("link", lambda d: d["block"][0].update(box=[500, 52, 900, 100]))
     assert "block[0].box" in msg and "outside" in msg
