@@ -252,11 +252,11 @@ def test_changes_since_the_approval_are_listed(built: tuple[Path, Path], tmp_pat
     approve(folder, "Alena K.")
     posts_path = folder / "posts.json"
     original = posts_path.read_bytes()
-    card = next(folder.glob("cards/en/*/landscape.*"))
+    posts = json.loads(original)
+    post = next(p for p in posts if p["platform"] == "bluesky" and p["kind"] == "post")
+    card = folder / post["card"]  # the card that post carries (the approval covers it)
     card_bytes = card.read_bytes()
     try:
-        posts = json.loads(original)
-        post = next(p for p in posts if p["platform"] == "bluesky" and p["kind"] == "post")
         post["text"] += " changed"
         posts_path.write_text(json.dumps(posts, ensure_ascii=False), "utf-8")
         card.write_bytes(card_bytes + b"\0")
