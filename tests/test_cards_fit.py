@@ -180,7 +180,8 @@ def check_plans(c: CardContent, must_fit: bool = True) -> None:
         for field in ("label", "name", "status", "org_name"):
             text = c.texts()[field]
             lines = by_field[field]
-            assert rebuilt([line.text for line in lines]) == " ".join(text.split()), (fmt, field)
+            # Lines break only at ordinary spaces: no-break spaces stay inside a line.
+            assert rebuilt([line.text for line in lines]) == " ".join(text.split(" ")), (fmt, field)
             style = layout.style(field)
             assert len(lines) <= style.most_lines
             assert all(line.size >= style.floor_size for line in lines), (fmt, field)

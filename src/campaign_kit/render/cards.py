@@ -266,7 +266,8 @@ def card_content(
             f"{templates_dir / words_template(lang)}: does not set {', '.join(missing)} "
             f"(a card words file sets {', '.join(WORD_NAMES)})"
         )
-    said = {name: _fold(str(words[name])) for name in WORD_NAMES}
+    # The language's typography (no-break spaces, dashes, quotes), as every other text has it.
+    said = {name: locale.typeset(_fold(str(words[name]))) for name in WORD_NAMES}
     content = CardContent(
         person_id=person.id,
         lang=lang,
@@ -275,7 +276,7 @@ def card_content(
         hero_caption=said["hero_caption"],
         name=view["prose_name"],
         other_name=view["other_name"],
-        status=view["status_line"],
+        status=locale.typeset(view["status_line"]),
         fact=said["fact"],
         held=said["held"],
         cta=said["cta"],
