@@ -10,6 +10,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from campaign_kit.render import review
 from review_project import build_project, made_up_people, make_project
 
@@ -156,3 +158,41 @@ def test_a_preview_newsletter_is_framed_from_its_file_not_inlined(tmp_path: Path
     assert "srcdoc=" not in page
     for lang in ("en", "be", "ru"):
         assert page.count(f'src="newsletter/{lang}.html"') == 2  # phone and desktop frames
+
+
+def test_long_threads_are_cut_into_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(review, "THREAD_PARTS_PAGE", 100)
+    contexts = {"en": {"lang": "en", "people": [], "featured": []}}
+    posts = [
+        {
+            "id": None,
+            "kind": "thread",
+            "platform": platform,
+            "lang": "en",
+            "text": f"{platform} part {i}",
+            "length": 10,
+            "limit": 300,
+            "part": i,
+            "parts": 150,
+        }
+        for platform in ("bluesky", "mastodon")
+        for i in range(1, 151)
+    ]
+    pages = dict(
+        review.review_files(
+            templates_dir=review_templates(), contexts=contexts, files={}, texts={}, posts=posts
+        )
+    )
+    threads = sorted(name for name in pages if name.startswith("index-threads-en"))
+    assert threads == ["index-threads-en-2.html", "index-threads-en-3.html", "index-threads-en.html"]
+    texts = {name: pages[name].decode() for name in threads}
+    # Every part on exactly one page, 100 at most a page, in order.
+    for platform in ("bluesky", "mastodon"):
+        for i in range(1, 151):
+            where = [n for n, t in texts.items() if f">\n{platform} part {i}</pre>" in t]
+            assert len(where) == 1, (platform, i)
+    assert all(t.count("<article") <= 100 for t in texts.values())
+    assert "Bluesky thread, parts 101 to 150 of 150" in texts["index-threads-en-2.html"]
+    overview = pages["index.html"].decode()
+    for name in threads:
+        assert f'href="{name}"' in overview

@@ -37,6 +37,8 @@ THREADS_PAGE = "index-threads-{lang}.html"
 # More roll-call parts than this (the 27 mothers' threads have about 60) and the threads leave
 # index.html for a page per language: at 1,500 women they are 4,000 parts and 6 MB.
 THREAD_PARTS_INLINE = 200
+# Roll-call parts on one threads page at most (about 1.5 MB of page).
+THREAD_PARTS_PAGE = 1000
 # A list longer than its limit (posts near their limit, women, files) shows its first LIST_FIRST
 # entries and its count on the overview, and the whole list on a page of its own: at 15,000
 # women the near-limit list alone was 27,715 posts and most of a 10-19 MB overview.
@@ -251,16 +253,25 @@ def review_outputs(
     # pages of their own) each language's threads get a page, and the overview links them.
     threads_pages = []
     for block in page["threads"] if split_threads else ():
-        href = THREADS_PAGE.format(lang=block["code"])
-        count = sum(group["count"] for group in block["groups"])
-        threads_pages.append(
-            {"href": href, "english": block["english"], "count": count, "block": block, "key": "threads"}
-        )
-        where[block["anchor"]] = href
-        for group in block["groups"]:
-            where[group["anchor"]] = href
-            for post in group["posts"]:
-                where[post["id"]] = href
+        # A language's threads past THREAD_PARTS_PAGE parts go on several pages: at 15,000
+        # women one page would pass the template's 16 M character limit and fail the build.
+        pieces = _thread_pieces(block, THREAD_PARTS_PAGE)
+        for n, piece in enumerate(pieces, start=1):
+            href = (
+                THREADS_PAGE.format(lang=block["code"])
+                if n == 1
+                else f"index-threads-{block['code']}-{n}.html"
+            )
+            english = block["english"] if len(pieces) == 1 else f"{block['english']} {n}/{len(pieces)}"
+            count = sum(group["count"] for group in piece["groups"])
+            threads_pages.append(
+                {"href": href, "english": english, "count": count, "block": piece, "key": "threads"}
+            )
+            where.setdefault(block["anchor"], href)
+            for group in piece["groups"]:
+                where.setdefault(group["anchor"], href)
+                for post in group["posts"]:
+                    where[post["id"]] = href
     for item in [*page["attention"], *page["attention_threads"]]:
         target = item["href"].lstrip("#")
         if target in where:
@@ -291,6 +302,29 @@ def review_outputs(
     for listed in lists:
         view = {**page, **nav, **_ONLY_WOMEN, "women": [], "part": listed, listed["key"]: listed["items"]}
         yield listed["href"], _page(templates_dir, view)
+
+
+def _thread_pieces(block: dict[str, Any], size: int) -> list[dict[str, Any]]:
+    """``block``'s thread groups cut into pages of at most ``size`` parts, in order."""
+    pieces: list[dict[str, Any]] = []
+    groups: list[dict[str, Any]] = []
+    room = size
+    for group in block["groups"]:
+        posts = group["posts"]
+        start = 0
+        while start < len(posts):
+            if room == 0:
+                pieces.append({**block, "groups": groups})
+                groups, room = [], size
+            part = posts[start : start + room]
+            title = group["title"]
+            if len(part) < len(posts):
+                title = f"{group['title']}, parts {start + 1} to {start + len(part)} of {len(posts)}"
+            groups.append({**group, "title": title, "posts": part, "count": len(part)})
+            start += len(part)
+            room -= len(part)
+    pieces.append({**block, "groups": groups})
+    return pieces
 
 
 def _pager(parts: list[dict[str, Any]], current: dict[str, Any] | None = None) -> list[dict[str, Any]]:
