@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from campaign_kit import kinds
@@ -96,3 +97,82 @@ def test_only_the_cli_imports_click():
 def test_every_kind_module_is_registered():
     modules = {p.stem for p in (SRC / "kinds").glob("*.py")} - {"__init__", "base"}
     assert modules == {k.__class__.__module__.rsplit(".", 1)[1] for k in kinds.REGISTRY}
+
+
+# --- one home per fact ---------------------------------------------------------------------
+
+
+def _trees() -> dict[str, ast.AST]:
+    return {name: ast.parse(path.read_text("utf-8")) for name, path in _modules().items()}
+
+
+def _calls(tree: ast.AST, owner: str, names: set[str]) -> bool:
+    """Whether ``tree`` calls ``owner.<one of names>`` (``json.loads``, ``os.replace``)."""
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in names
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == owner
+        for node in ast.walk(tree)
+    )
+
+
+POST_LIMIT_NAME = re.compile(r"MAX_(CHARS|GRAPHEMES|BYTES|ALT|DESCRIPTION|CAPTION|MESSAGE|TEXT)|LIMIT")
+
+
+def _limit_constants(tree: ast.AST) -> bool:
+    """A module-level post or upload limit typed in (``MAX_CHARS = 500``, ``MEDIA_LIMIT = 16 << 20``)."""
+    for node in getattr(tree, "body", []):
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            named = any(isinstance(t, ast.Name) and POST_LIMIT_NAME.search(t.id) for t in targets)
+            value = node.value
+            literal = value is not None and all(
+                isinstance(n, ast.Constant | ast.BinOp | ast.operator) for n in ast.walk(value)
+            )
+            if named and literal:
+                return True
+    return False
+
+
+def _card_format_table(tree: ast.AST) -> bool:
+    """A dict literal of card formats and pixel sizes (``{"square": (1080, 1080), ...}``)."""
+    return any(
+        isinstance(node, ast.Dict)
+        and any(isinstance(k, ast.Constant) and k.value == "square" for k in node.keys)
+        and all(isinstance(v, ast.Tuple) for v in node.values)
+        for node in ast.walk(tree)
+    )
+
+
+def _defines(tree: ast.AST, pattern: str) -> bool:
+    return any(
+        isinstance(node, ast.FunctionDef | ast.ClassDef) and re.fullmatch(pattern, node.name)
+        for node in getattr(tree, "body", [])
+    )
+
+
+def test_each_fact_has_one_home() -> None:
+    trees = _trees()
+    publishing = ("campaign_kit.publish", "campaign_kit.esp", "campaign_kit.render.posts")
+    homes = {
+        # Platform limits: the publishers and the posts read platforms.PLATFORMS.
+        "platform limits": {
+            name
+            for name, tree in trees.items()
+            if (name.startswith(publishing) and _limit_constants(tree))
+            or _defines(tree, r"\w+_length|x_weighted_length")
+        },
+        "card formats": {name for name, tree in trees.items() if _card_format_table(tree)},
+        "totals": {name for name, tree in trees.items() if _defines(tree, r"Totals|\w*totals|sentence_band")},
+        "JSON reading": {name for name, tree in trees.items() if _calls(tree, "json", {"loads", "load"})},
+        "atomic writing": {name for name, tree in trees.items() if _calls(tree, "os", {"replace", "rename"})},
+    }
+    assert homes == {
+        "platform limits": {"campaign_kit.platforms"},
+        "card formats": {"campaign_kit.render.card_layout"},
+        "totals": {"campaign_kit.facts"},
+        "JSON reading": {"campaign_kit.jsonstrict"},
+        "atomic writing": {"campaign_kit.output"},
+    }

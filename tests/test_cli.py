@@ -179,3 +179,31 @@ def test_validate_names_broken_campaign_and_locale_files(project: Path):
     assert result.exit_code == 1
     [problem] = json.loads(result.stdout)["problems"]
     assert problem["path"].endswith("ru.toml") and "[years] lacks the plural forms few" in problem["message"]
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["build", "--cycle", "2026-48"], "--cycle"),
+        (["stats", "--cycle", "2026-W99"], "--cycle"),
+        (["preview", "--cycle", "2026-48"], "--cycle"),
+        (["release", "ablab-hanna", "--on", "2024-13"], "--on"),
+        (["build", "--lang", "xx", "--dry-run"], "--lang"),
+        (["build", "--lang", "e!"], "--lang"),
+        (["build", "--only", "posters"], "--only"),
+        (["publish", "--platform", "x"], "--platform"),
+    ],
+)
+def test_bad_option_values_are_usage_errors(project: Path, args: list[str], named: str):
+    result = CliRunner().invoke(cli, [*args, "--project", str(project)])
+    assert result.exit_code == 2, result.output
+    assert named in result.stderr and "Traceback" not in result.output
+    assert (project / "roster.json").read_bytes() == SAMPLE_ROSTER.read_bytes()
+
+
+def test_release_dry_run_writes_nothing(project: Path):
+    before = (project / "roster.json").read_bytes()
+    result = run("release", "ablab-hanna", "--on", "2024-12", "--dry-run", "--project", str(project))
+    assert result.exit_code == 0, result.output
+    assert "would change ablab-hanna" in result.stderr
+    assert (project / "roster.json").read_bytes() == before

@@ -208,7 +208,7 @@ def test_release_keeps_history_and_every_count_follows(project: Path):
     code, _, err = run("release", "nobody", "--on", "2024", "--project", str(project))
     assert code == 1 and 'no woman with id "nobody"' in err
     code, _, err = run("release", "bahovik-ivanna", "--on", "2024-13", "--project", str(project))
-    assert code == 1 and "not a date" in err and "Traceback" not in err
+    assert code == 2 and "not a date" in err and "Traceback" not in err  # a bad option value
 
 
 def test_merge_reports_every_change_and_overwrites_nothing_silently(project: Path, tmp_path: Path):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,30 +17,36 @@ from typing import Any, TypeVar
 
 import click
 
-from campaign_kit import __version__, kinds
+from campaign_kit import __version__, jsonstrict, kinds
 from campaign_kit.config import load_campaign
-from campaign_kit.errors import CampaignKitError, ImportListError, RosterError
+from campaign_kit.errors import CampaignKitError, ImportListError, OptionError, RosterError
 from campaign_kit.importers import parse_list, write_roster_file
+from campaign_kit.platforms import PUBLISHED
 from campaign_kit.project import Project
 from campaign_kit.roster import STATUSES, check_roster_data, dump_roster, load_roster
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def handle_errors(func: F) -> F:
-    """Turn the core's expected errors into Click's exit-1 message, with no traceback."""
+class _Funnel(click.Group):
+    """The one error funnel: every command's expected failures become Click's, with no traceback.
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    A ``CampaignKitError`` is ``Error: <message>`` and exit 1; an ``OptionError`` (an option
+    value the inputs do not allow, ``--lang xx``) is a usage error, exit 2; Ctrl-C exits 130.
+    Subgroups (``newsletter``) run inside this one, so they share it.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, translating the core's errors."""
         try:
-            return func(*args, **kwargs)
+            return super().invoke(ctx)
+        except OptionError as exc:
+            raise click.BadParameter(exc.message, ctx=ctx, param_hint=exc.option) from None
         except CampaignKitError as exc:
             raise click.ClickException(str(exc)) from None
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
 
 
 class SafePath(click.Path):
@@ -67,6 +73,80 @@ def _check_until(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
+class CycleType(click.ParamType):
+    """``--cycle``: an ISO week such as ``2026-W48`` (a bad one is a usage error, exit 2)."""
+
+    name = "cycle"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The week's canonical id (``2026-W48``)."""
+        from campaign_kit.cycles import parse_cycle
+
+        try:
+            return parse_cycle(str(value)).id
+        except CampaignKitError as exc:
+            self.fail(exc.message, param, ctx)
+
+
+class PartialDateType(click.ParamType):
+    """``--on``: a date as the roster writes it, ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The date as given, once it is a real one."""
+        from campaign_kit.roster import PartialDate
+
+        if PartialDate.parse(str(value)) is None:
+            self.fail(f"{value!r} is not a date in YYYY, YYYY-MM or YYYY-MM-DD form", param, ctx)
+        return str(value)
+
+
+class ListType(click.ParamType):
+    """A comma-separated list (``en,be``; ``bluesky,mastodon``), each item checked.
+
+    ``choices`` limits the items to a fixed set; otherwise each must match ``pattern``.
+    Duplicates collapse; an empty list is a usage error.
+    """
+
+    name = "list"
+
+    def __init__(self, choices: tuple[str, ...] | None = None, pattern: str | None = None) -> None:
+        self.choices = choices
+        self.pattern = re.compile(pattern) if pattern else None
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """A tuple of the distinct items, in the order given."""
+        if isinstance(value, tuple):
+            return value
+        items = tuple(dict.fromkeys(v.strip() for v in str(value).split(",") if v.strip()))
+        if not items:
+            self.fail("must not be empty", param, ctx)
+        if self.choices is not None:
+            bad = [v for v in items if v not in self.choices]
+            if bad:
+                self.fail(f"{', '.join(bad)} (choose from {', '.join(self.choices)})", param, ctx)
+        elif self.pattern is not None:
+            bad = [v for v in items if not self.pattern.fullmatch(v)]
+            if bad:
+                shown = ", ".join(b[:20] for b in bad)
+                self.fail(f"{shown} is not a language code like en or be", param, ctx)
+        return items
+
+
+LANGUAGES = ListType(pattern=r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+
+
+def roster_option(what: str) -> Callable[[F], F]:
+    """``--roster``: spelt once, one type, for every command that reads or writes the roster."""
+    return click.option(
+        "--roster",
+        "roster_path",
+        type=SafePath(dir_okay=False, path_type=Path),
+        help=f"The roster to {what} (default: roster.json in the project).",
+    )
+
+
 def emit_json(data: Any) -> None:
     """Write ``data`` as JSON to stdout (stable keys, UTF-8)."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -85,7 +165,7 @@ appeal_option = click.option(
     "--appeal", default=None, help="Appeal name (default: the first in campaign.toml)."
 )
 cycle_option = click.option(
-    "--cycle", "cycle_id", default=None, help="ISO week, e.g. 2026-W48 (default: now)."
+    "--cycle", "cycle_id", type=CycleType(), default=None, help="ISO week, e.g. 2026-W48 (default: now)."
 )
 built_out_option = click.option(
     "--out",
@@ -96,7 +176,7 @@ built_out_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Funnel, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="campaign-kit")
 def cli() -> None:
     """Turn roster.json and templates into a week's campaign kit.
@@ -112,15 +192,9 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option(
-    "--roster",
-    "roster_path",
-    type=SafePath(dir_okay=False, path_type=Path),
-    help="The roster to check (default: roster.json in the project).",
-)
+@roster_option("check")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON on stdout.")
 @project_option
-@handle_errors
 def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None:
     """Check roster.json, campaign.toml, templates and card layouts; list every problem.
 
@@ -168,14 +242,8 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
 @click.option("--appeal", default=None, help="Appeal name from campaign.toml (default: the first).")
 @cycle_option
 @click.option("--json", "as_json", is_flag=True, help="Print the totals as JSON on stdout.")
-@click.option(
-    "--roster",
-    "roster_path",
-    type=SafePath(dir_okay=False, path_type=Path),
-    help="The roster to count (default: roster.json in the project).",
-)
+@roster_option("count")
 @project_option
-@handle_errors
 def stats(
     appeal: str | None, cycle_id: str | None, as_json: bool, roster_path: Path | None, project_dir: Path
 ) -> None:
@@ -256,14 +324,8 @@ def stats(
     help="Only women with this status (repeatable).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON on stdout.")
-@click.option(
-    "--roster",
-    "roster_path",
-    type=SafePath(dir_okay=False, path_type=Path),
-    help="The roster to list (default: roster.json in the project).",
-)
+@roster_option("list")
 @project_option
-@handle_errors
 def list_women(
     appeal: str | None, statuses: tuple[str, ...], as_json: bool, roster_path: Path | None, project_dir: Path
 ) -> None:
@@ -328,7 +390,6 @@ def list_women(
     help="Merge into the existing roster (-o): add new women, report every changed field.",
 )
 @click.option("--dry-run", is_flag=True, help="With --merge: report the changes, write nothing.")
-@handle_errors
 def import_list(
     file: Path,
     output: Path,
@@ -390,7 +451,7 @@ def import_list(
         click.echo(f"suggestion: {note}", err=True)
     text_out = dump_roster(result.people, date)
     # The list's own spellings are kept as published; what a person should look at is said.
-    for warning in check_roster_data(json.loads(text_out), str(output))[2]:
+    for warning in check_roster_data(jsonstrict.loads(text_out), str(output))[2]:
         click.echo(f"warning: {warning}", err=True)
     if str(output) == "-":
         click.echo(text_out, nl=False)
@@ -416,11 +477,18 @@ def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str) -
 @cli.command()
 @click.option("--appeal", default=None, help="Appeal name from campaign.toml (default: the first).")
 @click.option(
-    "--cycle", "cycle_id", default=None, help="ISO week to build, e.g. 2026-W48 (default: the current week)."
+    "--cycle",
+    "cycle_id",
+    type=CycleType(),
+    default=None,
+    help="ISO week to build, e.g. 2026-W48 (default: the current week).",
 )
-@click.option("--lang", "langs", default=None, help="Languages, comma-separated (default: all).")
+@click.option(
+    "--lang", "langs", type=LANGUAGES, default=None, help="Languages, comma-separated (default: all)."
+)
 @click.option(
     "--only",
+    type=ListType(kinds.BUILDABLE),
     default=None,
     help=f"Parts to build, comma-separated: {','.join(kinds.BUILDABLE)} (default: all).",
 )
@@ -464,12 +532,11 @@ def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str) -
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary (or plan) as JSON.")
 @project_option
-@handle_errors
 def build(
     appeal: str | None,
     cycle_id: str | None,
-    langs: str | None,
-    only: str | None,
+    langs: tuple[str, ...] | None,
+    only: tuple[str, ...] | None,
     everyone: bool,
     feature: tuple[str, ...],
     reselect: bool,
@@ -494,7 +561,7 @@ def build(
         campaign-kit build --cycle 2026-W49 --feature ablab-hanna --reselect
 
     """
-    from campaign_kit.build import KINDS, BuildOptions
+    from campaign_kit.build import BuildOptions
     from campaign_kit.build import build as run_build
     from campaign_kit.cycles import current_cycle, parse_cycle
 
@@ -503,8 +570,8 @@ def build(
     options = BuildOptions(
         cycle=parse_cycle(cycle_id) if cycle_id else current_cycle(),
         appeal=appeal,
-        languages=_csv_option(langs, None, "--lang"),
-        only=_csv_option(only, KINDS, "--only") or KINDS,
+        languages=langs,
+        only=only or kinds.BUILDABLE,
         everyone=everyone,
         feature=tuple(feature),
         reselect=reselect,
@@ -577,7 +644,6 @@ def _resolve_cycle_folder(
     help="Port for --serve (0 picks a free one).",
 )
 @project_option
-@handle_errors
 def preview(
     appeal: str | None, cycle_id: str | None, out: Path, serve: bool, port: int, project_dir: Path
 ) -> None:
@@ -676,7 +742,6 @@ def _host_port(value: str) -> tuple[str, int]:
 @click.option("--lang", default=None, help="Which language's newsletter (default: the first).")
 @built_out_option
 @project_option
-@handle_errors
 def send_test(
     to: str,
     smtp: str,
@@ -770,10 +835,16 @@ def _with_nl_options(func: F) -> F:
     "--esp", required=True, type=click.Choice(["listmonk", "mailchimp", "brevo"]), help="The email platform."
 )
 @_with_nl_options
+@click.option("--dry-run", is_flag=True, help="Check and list what would be written; write nothing.")
 @project_option
-@handle_errors
 def newsletter_export(
-    esp: str, appeal: str | None, cycle_id: str | None, lang: str | None, out: Path, project_dir: Path
+    esp: str,
+    appeal: str | None,
+    cycle_id: str | None,
+    lang: str | None,
+    out: Path,
+    dry_run: bool,
+    project_dir: Path,
 ) -> None:
     """Write each language's HTML, text, subject, preheader and From for one platform.
 
@@ -784,13 +855,15 @@ def newsletter_export(
 
     \b
         campaign-kit newsletter export --esp brevo --cycle 2026-W48
+        campaign-kit newsletter export --esp mailchimp --dry-run
 
     """
     from campaign_kit.esp import export
 
     _, key, cycle, out_dir, langs = _newsletter_target(project_dir, appeal, cycle_id, out, lang)
-    for rel in export(out_dir / key / cycle, out_dir, langs, esp):
-        click.echo(str(out_dir / key / cycle / rel), err=True)
+    for result in export(out_dir / key / cycle, out_dir, langs, esp, dry_run=dry_run):
+        shown = out_dir / key / cycle / result.path
+        click.echo(f"{result.action:<10} {shown}" if dry_run else str(shown), err=True)
 
 
 @newsletter_group.command("push")
@@ -803,7 +876,6 @@ def newsletter_export(
 )
 @_with_nl_options
 @project_option
-@handle_errors
 def newsletter_push(
     esp: str,
     at: str | None,
@@ -865,10 +937,16 @@ STATUS_EVERY = 2.0
 @click.option("--by", "by", required=True, help="Who reviewed the kit (recorded in approval.json).")
 @built_out_option
 @click.option("--json", "as_json", is_flag=True, help="Print the approval as JSON.")
+@click.option("--dry-run", is_flag=True, help="Run every check and show the approval; write nothing.")
 @project_option
-@handle_errors
 def approve(
-    appeal: str | None, cycle_id: str | None, by: str, out: Path, as_json: bool, project_dir: Path
+    appeal: str | None,
+    cycle_id: str | None,
+    by: str,
+    out: Path,
+    as_json: bool,
+    dry_run: bool,
+    project_dir: Path,
 ) -> None:
     """Record that this exact kit was reviewed: every post to send, its text, alt text and card.
 
@@ -880,16 +958,22 @@ def approve(
 
     \b
         campaign-kit approve --cycle 2026-W48 --by "Alena K."
+        campaign-kit approve --cycle 2026-W48 --by "Alena K." --dry-run
 
     """
     from campaign_kit.publish.approval import approval_summary
 
     key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
-    approval = _approver(project_dir, out_dir / key / cycle)(by)
+    if dry_run:
+        from campaign_kit.publish.approval import approve as record
+
+        approval = record(out_dir / key / cycle, by, dry_run=True)
+    else:
+        approval = _approver(project_dir, out_dir / key / cycle)(by)
     if as_json:
         emit_json(approval_summary(approval))
     click.echo(
-        f"{key} {cycle}: approved by {approval.by} at {approval.at} "
+        f"{key} {cycle}: {'would be ' if dry_run else ''}approved by {approval.by} at {approval.at} "
         f"({len(approval.posts)} posts, {len(approval.files)} cards, approval {approval.id[:12]})",
         err=True,
     )
@@ -901,10 +985,17 @@ def approve(
 @click.option(
     "--platform",
     "platform_list",
+    type=ListType(PUBLISHED),
     default=None,
     help="Platforms, comma-separated: bluesky,mastodon,telegram (required, except with --status).",
 )
-@click.option("--lang", "langs", default=None, help="Only these languages, comma-separated (default: all).")
+@click.option(
+    "--lang",
+    "langs",
+    type=LANGUAGES,
+    default=None,
+    help="Only these languages, comma-separated (default: all).",
+)
 @click.option(
     "--until",
     "until",
@@ -948,12 +1039,11 @@ def approve(
 @built_out_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @project_option
-@handle_errors
 def publish(
     appeal: str | None,
     cycle_id: str | None,
-    platform_list: str | None,
-    langs: str | None,
+    platform_list: tuple[str, ...] | None,
+    langs: tuple[str, ...] | None,
     until: str | None,
     everything: bool,
     at: str | None,
@@ -993,7 +1083,7 @@ def publish(
     folder = out_dir / key / cycle
     if platform_list is None and not show_status:
         raise click.UsageError("give --platform, e.g. --platform bluesky,mastodon,telegram")
-    platforms = runner.parse_platforms(platform_list or ",".join(runner.PLATFORMS))
+    platforms = platform_list or PUBLISHED
     if show_status:
         data = runner.status(folder, platforms)
         if as_json:
@@ -1039,10 +1129,10 @@ def publish(
             folder,
             platforms,
             os.environ,
-            langs=_csv_option(langs, None, "--lang"),
+            langs=langs,
             at=runner.parse_at(at) if at else None,
             dry_run=dry_run,
-            visibility=runner.mastodon_visibility(campaign_path),
+            visibility=campaign.mastodon_visibility if campaign else "public",
             resolve=runner.parse_resolve(resolve),
             restart_threads=restart_threads,
             progress=tell,
@@ -1119,7 +1209,6 @@ def _print_plan(report: Any) -> None:
 @click.argument("account")
 @click.option("--forget", is_flag=True, help="Delete the stored secret from the system keyring instead.")
 @project_option
-@handle_errors
 def login(account: str, forget: bool, project_dir: Path) -> None:
     """Store an account's secret in the system keyring, asked for without echo.
 
@@ -1161,12 +1250,7 @@ def login(account: str, forget: bool, project_dir: Path) -> None:
 
 
 @cli.command()
-@click.option(
-    "--roster",
-    "roster_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The roster to migrate (default: roster.json in the project).",
-)
+@roster_option("migrate")
 @click.option(
     "-o",
     "--output",
@@ -1176,7 +1260,6 @@ def login(account: str, forget: bool, project_dir: Path) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="List the suggested Belarusian forms; write nothing.")
 @project_option
-@handle_errors
 def migrate(roster_path: Path | None, output: Path | None, dry_run: bool, project_dir: Path) -> None:
     """Rewrite a schema 1 roster.json as schema 2 (Latin, Belarusian and Russian names).
 
@@ -1265,17 +1348,16 @@ def _merge_list(result: Any, output: Path, group: str, dry_run: bool, as_of: dt.
 
 @cli.command()
 @click.argument("person_id", metavar="ID")
-@click.option("--on", "on", required=True, help="Release date: YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--source", default=None, help="A link to the published news of her release.")
 @click.option(
-    "--roster",
-    "roster_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The roster to update (default: roster.json in the project).",
+    "--on", "on", required=True, type=PartialDateType(), help="Release date: YYYY, YYYY-MM or YYYY-MM-DD."
 )
+@click.option("--source", default=None, help="A link to the published news of her release.")
+@roster_option("update")
+@click.option("--dry-run", is_flag=True, help="Check and say what would change; write nothing.")
 @project_option
-@handle_errors
-def release(person_id: str, on: str, source: str | None, roster_path: Path | None, project_dir: Path) -> None:
+def release(
+    person_id: str, on: str, source: str | None, roster_path: Path | None, dry_run: bool, project_dir: Path
+) -> None:
     """Record that a woman was released: status, date and history in one step.
 
     Her sentence stays in her history; appeals leave her out and every count follows.
@@ -1284,6 +1366,7 @@ def release(person_id: str, on: str, source: str | None, roster_path: Path | Non
 
     \b
         campaign-kit release ablab-hanna --on 2024-12 --source https://spring96.org/en/news/117000
+        campaign-kit release ablab-hanna --on 2024-12 --dry-run
 
     """
     from campaign_kit.output import write_file_atomic
@@ -1295,10 +1378,8 @@ def release(person_id: str, on: str, source: str | None, roster_path: Path | Non
     except OSError as exc:
         raise RosterError(f"{path}: cannot be read ({exc.strerror})") from None
     update = record_release(raw, str(path), person_id, on, source)
+    if dry_run:
+        click.echo(f"{path}: would change {update.changes[0]} (dry run: nothing written)", err=True)
+        return
     write_file_atomic(path, update.text.encode("utf-8"))
     click.echo(f"{path}: {update.changes[0]}", err=True)
-
-
-def main() -> None:
-    """Entry point for ``python -m campaign_kit``."""
-    cli(prog_name="campaign-kit")

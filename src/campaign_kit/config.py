@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_kit.errors import ConfigError
-from campaign_kit.platforms import PLATFORMS
+from campaign_kit.platforms import MASTODON_VISIBILITIES, PLATFORMS
 from campaign_kit.roster import STATUSES, text_problems
 from campaign_kit.schedule import Account, Schedule, parse_accounts, parse_schedule
 from campaign_kit.toml_reader import TomlReader
@@ -138,6 +138,8 @@ class Campaign:
     accounts: tuple[Account, ...] = ()
     # [roster] max_unchecked_days: a featured woman's record older than this stops `approve`.
     max_unchecked_days: int = 30
+    # ``[publish.mastodon] visibility``: who sees the statuses publish posts.
+    mastodon_visibility: str = "public"
 
     def appeal(self, key: str) -> Appeal:
         """Return appeal ``key`` or raise ``ConfigError`` naming the ones that exist."""
@@ -394,6 +396,12 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
     known_platforms = tuple(p for p in platforms if p in KNOWN_PLATFORMS)
     schedule = parse_schedule(r, data, known_platforms)
     accounts = parse_accounts(r, data, languages, known_platforms)
+    publishing = r.get(data, "publish", "", dict, default={}) or {}
+    mastodon = r.get(publishing, "mastodon", "publish", dict, default={}) or {}
+    visibility = r.get(mastodon, "visibility", "publish.mastodon", str, default="public") or "public"
+    if visibility not in MASTODON_VISIBILITIES:
+        known = ", ".join(MASTODON_VISIBILITIES)
+        r.bad("publish.mastodon.visibility", f"{visibility[:40]!r} is not one of {known}")
 
     org = r.get(data, "organisation", "", dict) or {}
     org_name = r.per_language(org, "name", "organisation", languages)
@@ -500,6 +508,7 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
         digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         schedule=schedule,
         accounts=accounts,
+        mastodon_visibility=visibility,
     )
 
 

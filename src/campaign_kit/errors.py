@@ -74,6 +74,21 @@ class CampaignKitError(Exception):
         return "\n".join(lines)
 
 
+class OptionError(CampaignKitError):
+    """A command-line option's value is not one the inputs allow (``--lang xx``): bad usage.
+
+    The CLI reports it as Click reports a bad option value, with exit code 2.
+
+    Attributes:
+        option: The option, as typed (``--lang``).
+
+    """
+
+    def __init__(self, message: str, option: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
 class RosterError(CampaignKitError):
     """``roster.json`` cannot be read or is not valid (see ``problems``)."""
 

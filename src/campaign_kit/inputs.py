@@ -19,7 +19,7 @@ from typing import Any
 from campaign_kit.config import Appeal, Campaign, load_campaign
 from campaign_kit.context import appeal_context
 from campaign_kit.cycles import Cycle, appeal_people, select_featured
-from campaign_kit.errors import BuildError
+from campaign_kit.errors import BuildError, OptionError
 from campaign_kit.facts import Totals, appeal_totals
 from campaign_kit.locale import load_locale
 from campaign_kit.manifest import Previous, featured_history
@@ -151,9 +151,10 @@ def load_inputs(project: Project, choice: Choice, previous: Previous) -> Inputs:
     asked = choice.languages or campaign.languages
     unknown = [lang for lang in asked if lang not in campaign.languages]
     if unknown:
-        raise BuildError(
-            f"language {', '.join(unknown)} is not in {campaign.path} "
-            f"(languages: {', '.join(campaign.languages)})"
+        raise OptionError(
+            f"{', '.join(unknown)} is not a language of {campaign.path} "
+            f"(languages: {', '.join(campaign.languages)})",
+            "--lang",
         )
     held = set(asked) | {lang for lang in previous.languages if lang in campaign.languages}
     languages = tuple(lang for lang in campaign.languages if lang in held)

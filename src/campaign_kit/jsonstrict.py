@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
+
+from campaign_kit.errors import CampaignKitError
 
 # CPython's default limit on int <-> str conversion (sys.get_int_max_str_digits()).
 MAX_INT_DIGITS = 4300
@@ -113,3 +116,31 @@ def loads(text: str | bytes) -> Any:
         raise
     except ValueError as exc:  # float conversion and similar corner cases
         raise JSONError(str(exc)) from None
+
+
+def read_file(path: Path, error: type[CampaignKitError], *, missing_ok: bool = False, hint: str = "") -> Any:
+    """Read and parse the JSON file at ``path``: the one reader of the tool's JSON files.
+
+    Args:
+        path: The file (a manifest, posts.json, approval.json, the ledger).
+        error: The error the caller's command reports (``BuildError``, ``PublishError``...).
+        missing_ok: Return None when the file does not exist, instead of raising.
+        hint: Added to the "not found" message ("; build the cycle first").
+
+    Raises:
+        error: the file is missing (unless ``missing_ok``), unreadable, not UTF-8, or not
+            JSON this module accepts; the message names the file.
+
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise error(f"{path}: not found{hint}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        return loads(raw)
+    except (JSONError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot be read ({exc})") from None

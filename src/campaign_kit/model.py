@@ -9,13 +9,12 @@ file names or text.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from campaign_kit import paths
+from campaign_kit import jsonstrict, paths
 from campaign_kit.errors import BuildError
 
 
@@ -297,12 +296,7 @@ class BuiltCycle:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BuildError(f"{path}: not found; build the cycle first") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise BuildError(f"{path}: cannot be read ({exc})") from None
+    return jsonstrict.read_file(path, BuildError, hint="; build the cycle first")
 
 
 def read_cycle(folder: Path) -> BuiltCycle:

@@ -352,8 +352,27 @@ def _write_error(dest: Path, exc: OSError) -> BuildError:
     return BuildError(f"{dest}: cannot write ({exc.strerror})")
 
 
+def write_in_folder(folder_fd: int, name: str, data: bytes) -> None:
+    """Replace ``name`` in the open folder ``folder_fd`` with ``data``: the one atomic write.
+
+    The part file is made exclusively (O_EXCL|O_NOFOLLOW) under a name no other writer uses,
+    flushed to disk, renamed over ``name`` (a link there is replaced, never written through),
+    and the folder is flushed after the rename, so a power cut leaves the old file or the new.
+
+    Raises:
+        OSError: the write failed (the part file is removed first).
+
+    """
+    part = f".{name}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
+    _write_in(folder_fd, folder_fd, part, name, (data,))
+    os.fsync(folder_fd)
+
+
 def write_file_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, never following a link (``import-list -o``).
+    """Write ``data`` to ``path`` atomically and durably, never following a link.
+
+    For a single file outside a build (``import-list -o``, ``release``); the publish ledger
+    and approval go through ``write_in_folder`` on a folder reached without links.
 
     The temporary file is created exclusively beside ``path`` under a name no other writer
     uses, so a planted ``.<name>.tmp`` (file or link) is never written through, and a link at
@@ -371,9 +390,8 @@ def write_file_atomic(path: Path, data: bytes) -> None:
     try:
         if _is_link_at(folder_fd, path.name):
             raise _symlink_error(path)
-        part = f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
         try:
-            _write_in(folder_fd, folder_fd, part, path.name, (data,))
+            write_in_folder(folder_fd, path.name, data)
         except OSError as exc:
             raise _write_error(path, exc) from None
     finally:

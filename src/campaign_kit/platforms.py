@@ -978,6 +978,8 @@ class Platform:
 
 # The platforms ``campaign-kit publish`` speaks to; the others get text and cards to post by hand.
 PUBLISHED = ("bluesky", "mastodon", "telegram")
+# Who sees a Mastodon status (campaign.toml ``[publish.mastodon] visibility``).
+MASTODON_VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 PLATFORMS: dict[str, Platform] = {
     p.name: p

@@ -144,11 +144,6 @@ class PartialDate:
             return None
         return cls(year, month, day)  # type: ignore[arg-type]
 
-    @classmethod
-    def of(cls, date: dt.date) -> PartialDate:
-        """A full date."""
-        return cls(date.year, date.month, date.day)
-
     def earliest(self) -> dt.date:
         """The first day it can be."""
         return dt.date(self.year, self.month or 1, self.day or 1)

@@ -596,11 +596,3 @@ def _with_line(exc: BaseException, where: Path, message: str) -> str:
     if found is None:
         return f"{where}: {message}"
     return f"{found[0]}: line {found[1]}: {message}"
-
-
-def template_files(templates_dir: Path, prefix: str = "") -> list[Path]:
-    """Every file under ``templates_dir/prefix``, sorted (for digests and checks)."""
-    root = templates_dir / prefix
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.rglob("*") if p.is_file())

@@ -21,7 +21,7 @@ from campaign_kit import jsonstrict
 from campaign_kit.config import ESP_TAGS, KNOWN_ESPS
 from campaign_kit.errors import EspError
 from campaign_kit.esp.template_syntax import escape_html, escape_text
-from campaign_kit.output import BuildLock, Writer, read_nofollow
+from campaign_kit.output import BuildLock, Writer, WriteResult, read_nofollow
 
 EXPORT_DIR = "esp"
 # What each platform calls the fields of a campaign, for the JSON a person (or a script)
@@ -162,24 +162,29 @@ def translate(handoff: Handoff, esp: str) -> tuple[str, str]:
     return convert(html, escape_html), convert(txt, escape_text)
 
 
-def export(folder: Path, out_root: Path, languages: tuple[str, ...], esp: str) -> list[str]:
-    """Write the hand-off files of every language for ``esp``; return their relative paths.
+def export(
+    folder: Path, out_root: Path, languages: tuple[str, ...], esp: str, dry_run: bool = False
+) -> list[WriteResult]:
+    """Write the hand-off files of every language for ``esp``; say what happened to each.
 
     Args:
         folder: The cycle folder (``out/<appeal>/<cycle>``) of a send build.
         out_root: The ``out/`` folder (temporary files for the atomic writes).
         languages: The languages to export.
         esp: ``listmonk``, ``mailchimp`` or ``brevo``.
+        dry_run: Check and report (``create``, ``overwrite``, ``identical``); write nothing.
 
     Raises:
         EspError: see ``load_handoffs`` and ``translate``; nothing is written then.
 
     """
     with BuildLock(out_root, f"{folder.parent.name}-{folder.name}"):
-        return _export(folder, out_root, languages, esp)
+        return _export(folder, out_root, languages, esp, dry_run)
 
 
-def _export(folder: Path, out_root: Path, languages: tuple[str, ...], esp: str) -> list[str]:
+def _export(
+    folder: Path, out_root: Path, languages: tuple[str, ...], esp: str, dry_run: bool
+) -> list[WriteResult]:
     handoffs = load_handoffs(folder, languages)
     files: dict[str, bytes] = {}
     for h in handoffs:
@@ -204,6 +209,6 @@ def _export(folder: Path, out_root: Path, languages: tuple[str, ...], esp: str) 
         files[f"{rel}.html"] = html.encode("utf-8")
         files[f"{rel}.txt"] = txt.encode("utf-8")
         files[f"{rel}.json"] = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    writer = Writer(out_root, folder)
+    writer = Writer(out_root, folder, dry_run=dry_run)
     writer.prepare()
-    return [writer.write(rel, data).path for rel, data in files.items()]
+    return [writer.write(rel, data) for rel, data in files.items()]

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from campaign_kit import jsonstrict
 from campaign_kit.config import Campaign
 from campaign_kit.errors import EspError
 from campaign_kit.esp.export import EXPORT_DIR, load_handoffs, translate
@@ -123,14 +124,14 @@ class Client:
             # A dropped or cut-off answer: no traceback for a server's doing.
             raise EspError(f"{where}: no complete answer ({type(exc).__name__})") from None
         try:
-            return json.loads(raw.decode("utf-8"))["data"]
-        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+            return jsonstrict.loads(raw)["data"]
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
             raise EspError(f"{where}: the answer is not listmonk's JSON") from None
 
     def _message(self, raw: bytes) -> str:
         try:
-            text = str(json.loads(raw.decode("utf-8")).get("message", ""))
-        except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            text = str(jsonstrict.loads(raw).get("message", ""))
+        except (UnicodeDecodeError, ValueError, AttributeError):
             text = raw[:200].decode("utf-8", "replace")
         return self._clean(text)
 

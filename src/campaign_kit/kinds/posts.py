@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from campaign_kit import paths
+from campaign_kit import jsonstrict, paths
 from campaign_kit.errors import BuildError
 from campaign_kit.kinds.base import Inputs, Plan, Rendered, Unit, cache_key
 from campaign_kit.model import Post
@@ -68,8 +67,8 @@ class PostsKind:
         if data is None:
             return []
         try:
-            raw = json.loads(data)
-        except ValueError:
+            raw = jsonstrict.loads(data)
+        except (ValueError, UnicodeDecodeError):
             raise BuildError(f"{paths.POSTS_JSON}: not JSON") from None
         if not isinstance(raw, list) or not all(isinstance(p, dict) for p in raw):
             raise BuildError(f"{paths.POSTS_JSON}: must be a list of posts")

@@ -360,8 +360,10 @@ def _approved_posts(folder: Path, kit: Kit, card_sha: Mapping[str, str]) -> dict
     return posts
 
 
-def approve(folder: Path, by: str, now: dt.datetime | None = None) -> Approval:
+def approve(folder: Path, by: str, now: dt.datetime | None = None, dry_run: bool = False) -> Approval:
     """Record that the kit in ``folder`` was reviewed by ``by``; write ``approval.json``.
+
+    With ``dry_run`` every check runs and the approval is returned, but nothing is written.
 
     Raises:
         ApprovalError: The name is empty or odd; a build is running; the folder is not the
@@ -397,7 +399,8 @@ def approve(folder: Path, by: str, now: dt.datetime | None = None) -> Approval:
             threads=thread_digests(list(build.kit.items), posts),
         )
         approval = dataclasses.replace(approval, id=_digest(_body(approval)))
-        write_json_atomic(folder / paths.APPROVAL, approval.record())
+        if not dry_run:
+            write_json_atomic(folder / paths.APPROVAL, approval.record())
         return approval
     finally:
         lock.__exit__(None, None, None)

@@ -22,7 +22,7 @@ from typing import Any
 
 from campaign_kit import jsonstrict
 from campaign_kit.errors import PublishError
-from campaign_kit.output import digest_nofollow, folder_nofollow, read_nofollow
+from campaign_kit.output import digest_nofollow, folder_nofollow, read_nofollow, write_in_folder
 
 LOCK = ".publish.lock"
 
@@ -69,32 +69,18 @@ def read_json(path: Path) -> Any:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` to ``path`` so a reader (or a kill) sees the old file or the new, never half.
 
-    ``path`` lies directly in a cycle folder. The bytes are flushed to disk before the rename
-    and the folder after it: the ledger must survive a power cut between a remote call and
-    the next one. The temporary file is made with O_EXCL|O_NOFOLLOW inside the folder's
-    descriptor, and the rename happens there too, so nothing is written through a link.
+    ``path`` lies directly in a cycle folder, reached from ``out/`` without links; the write is
+    ``output.write_in_folder`` (flushed before and after the rename: the ledger must survive a
+    power cut between a remote call and the next one; nothing is written through a link).
     """
     folder = path.parent
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    tmp = f".{path.name}.{os.getpid()}.tmp"
     with folder_nofollow(out_root_of(folder), _below_out(folder)) as fd:
         if fd is None:
             raise PublishError(f"{folder}: not found; build the cycle first")
         try:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp, dir_fd=fd)  # a killed run's leftover (a pid is reused), or planted
-            out = os.open(
-                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=fd
-            )
-            with os.fdopen(out, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path.name, src_dir_fd=fd, dst_dir_fd=fd)
-            os.fsync(fd)
+            write_in_folder(fd, path.name, text.encode("utf-8"))  # the one atomic writer
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp, dir_fd=fd)
             raise PublishError(f"{path}: cannot be written ({exc.strerror})") from None
 
 

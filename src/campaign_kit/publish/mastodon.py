@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_kit.errors import PublishError
-from campaign_kit.platforms import image_bytes, post_problems
+from campaign_kit.platforms import MASTODON_VISIBILITIES, image_bytes, post_problems
 from campaign_kit.publish.cycle import Item, Kit
 from campaign_kit.publish.remote import (
     Refused,
@@ -27,7 +27,7 @@ from campaign_kit.publish.remote import (
 
 MEDIA_LIMIT = image_bytes("mastodon")  # the one table: platforms.py
 IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)  # Mastodon keeps keys for 3,600 s
-VISIBILITIES = ("public", "unlisted", "private", "direct")
+VISIBILITIES = MASTODON_VISIBILITIES
 
 
 def idempotency_key(appeal: str, cycle: str, key: str) -> str:

@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,20 +137,6 @@ def parse_until(value: str, zone: dt.tzinfo) -> dt.datetime:
             f"--until: {value!r} is not an ISO 8601 time like 2026-11-25T12:00 or 2026-11-25T12:00+02:00"
         ) from None
     return until if until.tzinfo is not None else until.replace(tzinfo=zone)
-
-
-def mastodon_visibility(campaign_toml: Path) -> str:
-    """``[publish.mastodon] visibility`` from campaign.toml (default ``public``)."""
-    try:
-        data = tomllib.loads(campaign_toml.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return "public"
-    except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOML errors, huge ints
-        raise PublishError(f"{campaign_toml}: cannot be read ({exc})") from None
-    value = data.get("publish", {}).get("mastodon", {}).get("visibility", "public")
-    if not isinstance(value, str):
-        raise PublishError(f'{campaign_toml}: field "publish.mastodon.visibility" must be a string')
-    return value
 
 
 def parse_resolve(values: tuple[str, ...]) -> dict[str, str | None]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from urllib3.exceptions import NewConnectionError
 
+from campaign_kit import jsonstrict
 from campaign_kit.errors import PublishError
 from campaign_kit.platforms import image_bytes, post_problems
 from campaign_kit.publish.cycle import Item, Kit
@@ -82,8 +83,8 @@ class Telegram:
                     raise Transient(message) from None
                 raise uncertain(f"no complete answer ({type(exc).__name__})") from None
             try:
-                body = json.loads(raw)
-            except ValueError:
+                body = jsonstrict.loads(raw)
+            except (ValueError, UnicodeDecodeError):
                 body = None
             if not isinstance(body, dict) or not isinstance(body.get("ok"), bool):
                 ctype = response.headers.get("Content-Type", "?").split(";")[0]

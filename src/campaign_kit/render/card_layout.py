@@ -210,10 +210,6 @@ class TextStyle:
         """Whether settings beyond the normal range exist."""
         return self.floor_size < self.min_size or self.most_lines > self.max_lines
 
-    def sizes(self) -> list[int]:
-        """Candidate sizes of the normal range, largest first, always ending at ``min_size``."""
-        return _steps(self.size, self.min_size, self.step)
-
     def normal(self) -> TextStyle:
         """The style without its last resort: only the normal range."""
         if not self.has_last_resort:
@@ -953,8 +949,3 @@ def load_layout(templates_dir: Path, fmt: str) -> Layout:
     theme = _load_theme(str(theme_path), _mtime(theme_path))
     path = cards / f"{fmt}.toml"
     return _load_layout(str(path), _mtime(path), fmt, theme)
-
-
-def load_layouts(templates_dir: Path) -> dict[str, Layout]:
-    """Every format's layout, validated (for ``validate``-style checks before a build)."""
-    return {fmt: load_layout(templates_dir, fmt) for fmt in FORMATS}

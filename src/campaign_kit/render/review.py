@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 
 from campaign_kit import jsonstrict, paths, templating
 from campaign_kit.platforms import PLATFORMS
+from campaign_kit.render.card_layout import FORMATS
 
 TEMPLATE = "review/index.html"
 REVIEW_INDEX = paths.REVIEW
@@ -59,13 +60,7 @@ PAGER_ALL = 15
 CHUNK_CHARS = 1 << 18
 
 # Formats in the order a reviewer compares them, with their pixel sizes (DESIGN.md, "Card formats").
-CARD_FORMATS: dict[str, tuple[int, int]] = {
-    "square": (1080, 1080),
-    "portrait": (1080, 1350),
-    "story": (1080, 1920),
-    "landscape": (1600, 900),
-    "link": (1200, 630),
-}
+CARD_FORMATS = FORMATS  # the one list: card_layout.py (its order is the page's)
 # Where each platform shows a card's text (Instagram's 3:4 profile grid, a story's safe zone),
 # outlined on the card so a reviewer sees what the crop keeps: from the card layouts' own rule.
 CROP_LABELS = {"square": "Instagram grid crop", "portrait": "Instagram grid crop", "story": "story safe zone"}
