@@ -76,7 +76,7 @@ def build(project: Project, options: BuildOptions, progress: Progress | None = N
     check_out_root(options.out, project)
     campaign = load_campaign(project.campaign)
     key = campaign.appeal(options.appeal or next(iter(campaign.appeals))).key
-    target = options.out / key / options.cycle.id
+    target = paths.cycle_folder(options.out, key, options.cycle.id)
     choice = Choice(
         cycle=options.cycle,
         out=options.out,

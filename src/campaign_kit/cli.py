@@ -618,17 +618,19 @@ def build(
 
 
 def _resolve_cycle_folder(
-    project_dir: Path, appeal: str | None, cycle_id: str | None, out: Path
-) -> tuple[str, str, Path]:
+    project_dir: Path, appeal: str | None, cycle_id: str | None, out: Path, campaign: Any = None
+) -> tuple[str, str, Path, Path]:
+    """The appeal's key, the cycle's id, the output root and the cycle folder, built once."""
+    from campaign_kit import paths
     from campaign_kit.cycles import current_cycle, parse_cycle
     from campaign_kit.output import check_out_root
 
-    campaign = load_campaign(Project(project_dir).campaign)
+    campaign = campaign or load_campaign(Project(project_dir).campaign)
     chosen = campaign.appeal(appeal or next(iter(campaign.appeals)))
     cycle = parse_cycle(cycle_id) if cycle_id else current_cycle()
     out = out if out.is_absolute() else project_dir / out
     check_out_root(out, Project(project_dir))
-    return chosen.key, cycle.id, out
+    return chosen.key, cycle.id, out, paths.cycle_folder(out, chosen.key, cycle.id)
 
 
 @cli.command()
@@ -659,7 +661,7 @@ def preview(
     from campaign_kit.preview import serve as serve_folder
     from campaign_kit.render.review_status import refresh_status
 
-    key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
+    key, cycle, out_dir, folder = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
     page = review_path(out_dir, key, cycle)
     templates = Project(project_dir).templates
     if not serve:
@@ -767,10 +769,10 @@ def send_test(
     from campaign_kit.sending import send_test as send
 
     host, port = _host_port(smtp)
-    key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
     campaign = load_campaign(Project(project_dir).campaign)
+    key, cycle, out_dir, folder = _resolve_cycle_folder(project_dir, appeal, cycle_id, out, campaign)
     language = lang or campaign.languages[0]
-    eml = out_dir / key / cycle / "newsletter" / f"{language}.eml"
+    eml = folder / "newsletter" / f"{language}.eml"
     try:
         data = eml.read_bytes()
     except OSError:
@@ -809,11 +811,11 @@ def newsletter_group() -> None:
 
 def _newsletter_target(
     project_dir: Path, appeal: str | None, cycle_id: str | None, out: Path, lang: str | None
-) -> tuple[Any, str, str, Path, tuple[str, ...]]:
-    campaign = load_campaign(Project(project_dir).campaign)
-    key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
+) -> tuple[Any, str, str, Path, Path, tuple[str, ...]]:
+    campaign = load_campaign(Project(project_dir).campaign)  # once: the folder and languages share it
+    key, cycle, out_dir, folder = _resolve_cycle_folder(project_dir, appeal, cycle_id, out, campaign)
     langs = _csv_option(lang, campaign.languages, "--lang") or campaign.languages
-    return campaign, key, cycle, out_dir, langs
+    return campaign, key, cycle, out_dir, folder, langs
 
 
 _nl_options = [
@@ -860,9 +862,9 @@ def newsletter_export(
     """
     from campaign_kit.esp import export
 
-    _, key, cycle, out_dir, langs = _newsletter_target(project_dir, appeal, cycle_id, out, lang)
-    for result in export(out_dir / key / cycle, out_dir, langs, esp, dry_run=dry_run):
-        shown = out_dir / key / cycle / result.path
+    _, key, cycle, out_dir, folder, langs = _newsletter_target(project_dir, appeal, cycle_id, out, lang)
+    for result in export(folder, out_dir, langs, esp, dry_run=dry_run):
+        shown = folder / result.path
         click.echo(f"{result.action:<10} {shown}" if dry_run else str(shown), err=True)
 
 
@@ -902,11 +904,13 @@ def newsletter_push(
     """
     from campaign_kit.esp import listmonk
 
-    campaign, key, cycle, out_dir, langs = _newsletter_target(project_dir, appeal, cycle_id, out, lang)
+    campaign, key, cycle, out_dir, folder, langs = _newsletter_target(
+        project_dir, appeal, cycle_id, out, lang
+    )
     when = listmonk.parse_at(at, dt.datetime.now(dt.UTC)) if at else None
     client = listmonk.client_from_env()
     pushed = listmonk.push(
-        folder=out_dir / key / cycle,
+        folder=folder,
         out_root=out_dir,
         campaign=campaign,
         appeal=key,
@@ -963,13 +967,13 @@ def approve(
     """
     from campaign_kit.publish.approval import approval_summary
 
-    key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
+    key, cycle, out_dir, folder = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
     if dry_run:
         from campaign_kit.publish.approval import approve as record
 
-        approval = record(out_dir / key / cycle, by, dry_run=True)
+        approval = record(folder, by, dry_run=True)
     else:
-        approval = _approver(project_dir, out_dir / key / cycle)(by)
+        approval = _approver(project_dir, folder)(by)
     if as_json:
         emit_json(approval_summary(approval))
     click.echo(
@@ -1079,8 +1083,7 @@ def publish(
 
     if until is not None and everything:
         raise click.UsageError("give --until or --everything, not both")
-    key, cycle, out_dir = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
-    folder = out_dir / key / cycle
+    key, cycle, out_dir, folder = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
     if platform_list is None and not show_status:
         raise click.UsageError("give --platform, e.g. --platform bluesky,mastodon,telegram")
     platforms = platform_list or PUBLISHED

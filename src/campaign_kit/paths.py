@@ -7,6 +7,8 @@ cycle folder and made only of validated ids, language codes and fixed names.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 MANIFEST = "manifest.json"
 REVIEW = "index.html"
 POSTS_JSON = "posts.json"
@@ -21,6 +23,11 @@ STATUS = "status.html"
 NOT_BUILT = frozenset({APPROVAL, LEDGER, STATUS})
 # Folders other commands write into a cycle (``newsletter export``/``push``): a build keeps them.
 NOT_BUILT_DIRS = frozenset({"esp"})
+
+
+def cycle_folder(out: Path, appeal: str, cycle: str) -> Path:
+    """``out/<appeal>/<cycle>``: where a cycle's kit is built, read, approved and published."""
+    return out / appeal / cycle
 
 
 def card(lang: str, person_id: str, card_format: str, ext: str = "png") -> str:
