@@ -197,3 +197,13 @@ def wait_for_children(proc: subprocess.Popen[bytes], at_least: int = 1, limit: f
         seen |= children_of(proc.pid)
         time.sleep(0.02)
     return seen if len(seen) >= at_least else set()
+
+
+def build_texts(root: Path, appeal: str, out: Path, *extra: str, cycle: str = CYCLE) -> Path:
+    """Build ``appeal``'s texts (posts, appeal, newsletter: no cards) for ``cycle``; its folder."""
+    code, _, err = run_cli(
+        "build", "--project", str(root), "--appeal", appeal, "--cycle", cycle, "--out", str(out),
+        "--only", "posts,appeal,newsletter", *extra,
+    )  # fmt: skip
+    assert code == 0, (appeal, err)
+    return out / appeal / cycle

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from campaign_kit.cli import cli
 from conftest import copy_project, person, plain, write_roster
+from fixtures import build_texts
 
 # A word about mothers or children, in English, Belarusian or Russian (not "last-child" in CSS
 # or "appendChild" in the page's script).
@@ -86,22 +87,7 @@ def kits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = root.parent / "out"
     built = {}
     for key in MEMBERS:
-        code, _, err = run(
-            "build",
-            "--project",
-            str(root),
-            "--appeal",
-            key,
-            "--cycle",
-            "2026-W48",
-            "--out",
-            str(out),
-            "--only",
-            "posts,appeal,newsletter",
-            "--all",
-        )
-        assert code == 0, (key, err)
-        built[key] = out / key / "2026-W48"
+        built[key] = build_texts(root, key, out, "--all", cycle="2026-W48")
     built["_project"] = root
     return built
 

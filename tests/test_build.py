@@ -216,10 +216,11 @@ def test_bad_options_are_usage_errors(project: Path):
     for args in (["--only", "cards,videos"], ["--jobs", "0"], ["--asset-base-url", "http://x"]):
         result = runner.invoke(cli, ["build", "--project", str(project), *args])
         assert result.exit_code == 2, args
+    # A value the option's type or the inputs refuse is bad usage too (exit 2), named.
     result = runner.invoke(cli, ["build", "--project", str(project), "--cycle", "2026-W60"])
-    assert result.exit_code == 1 and "has no week 60" in result.stderr
+    assert result.exit_code == 2 and "has no week 60" in result.stderr and "--cycle" in result.stderr
     result = runner.invoke(cli, ["build", "--project", str(project), "--lang", "de"])
-    assert result.exit_code == 1 and "language de is not in" in result.stderr
+    assert result.exit_code == 2 and "de is not a language of" in result.stderr and "--lang" in result.stderr
 
 
 def test_template_error_names_the_file_and_writes_nothing(project: Path):

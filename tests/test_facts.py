@@ -11,7 +11,7 @@ import pytest
 
 from campaign_kit import facts
 from campaign_kit.render.review import SENTENCE_LABELS, STATUS_LABELS
-from fixtures import CYCLE, run_cli, tiny_people, tiny_project
+from fixtures import CYCLE, build_texts, run_cli, tiny_people, tiny_project
 
 APPEALS = ("mothers", "retirement-age", "serious-illness", "long-sentences")
 
@@ -30,20 +30,7 @@ def _expected(appeal: str) -> dict[str, object]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tiny_project(tmp_path_factory.mktemp("facts") / "proj")
     for appeal in APPEALS:
-        code, _, err = run_cli(
-            "build",
-            "--project",
-            str(root),
-            "--out",
-            str(root / "out"),
-            "--appeal",
-            appeal,
-            "--cycle",
-            CYCLE,
-            "--only",
-            "posts,appeal,newsletter",
-        )
-        assert code == 0, err
+        build_texts(root, appeal, root / "out")
     return root
 
 
