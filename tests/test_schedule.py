@@ -350,9 +350,7 @@ def test_a_send_build_writes_the_plan_with_absolute_images(tmp_path: Path):
     folder = tmp_path / "out" / "mothers" / "2026-W13"
     rows = list(csv.DictReader(io.StringIO((folder / "schedule.csv").read_text("utf-8-sig"), newline="")))
     bluesky = next(r for r in rows if r["platform"] == "bluesky" and r["lang"] == "en")
-    assert (
-        bluesky["image"] == "https://cdn.example.org/kit/mothers/2026-W13/cards/en/ablab-hanna/landscape.png"
-    )
+    assert bluesky["image"] == "https://cdn.example.org/kit/mothers/2026-W13/cards/en/ablab-hanna/square.png"
     assert (bluesky["due"], bluesky["account"]) == ("2026-03-23T10:00:00+02:00", "bluesky:belaruswomen.org")
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     assert "calendar.ics" in json.dumps(manifest["files"])
@@ -367,5 +365,5 @@ def test_a_send_build_writes_the_plan_with_absolute_images(tmp_path: Path):
     assert (folder / "calendar.ics").read_bytes() == before
     local = list(csv.DictReader(io.StringIO((folder / "schedule.csv").read_text("utf-8-sig"), newline="")))
     assert next(r for r in local if r["platform"] == "bluesky" and r["lang"] == "en")["image"] == (
-        "cards/en/ablab-hanna/landscape.png"
+        "cards/en/ablab-hanna/square.png"
     )
