@@ -16,6 +16,12 @@ SHARED = REPO.parent / "shared"
 # roster.json changes with the news (a release, a new name) and only tests/test_shipped.py
 # reads it. Goldens are made from this copy.
 SAMPLE_ROSTER = REPO / "tests" / "data" / "roster.json"
+# The staleness rule (checked_on, [roster] max_unchecked_days) compares records with today. The
+# sample roster is frozen, so the suite pins "today" a little after its as_of (set in the
+# environment, so the CLI run in a subprocess sees it too): a test that approves it must not start
+# failing 30 days after 2026-11-24.
+SAMPLE_TODAY = "2026-12-07"
+os.environ["CAMPAIGN_KIT_TODAY"] = SAMPLE_TODAY
 
 
 def in_ci() -> bool:

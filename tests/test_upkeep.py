@@ -386,3 +386,19 @@ def test_stale_records_are_listed_by_stats_and_stop_approve(project: Path):
     code, _, err = run("approve", "--project", str(project), "--cycle", "2026-W48", "--by", "Alena K.")
     assert code == 1 and "ablab-hanna" in err and "max_unchecked_days = 30" in err
     assert not (folder / "approval.json").exists()
+
+
+def test_the_staleness_rule_reads_today_from_the_clock(monkeypatch):
+    """CAMPAIGN_KIT_TODAY moves the day the staleness rule counts from (and a bad one is named)."""
+    import datetime as dt
+
+    from campaign_kit import clock
+    from campaign_kit.errors import ConfigError
+
+    monkeypatch.setenv("CAMPAIGN_KIT_TODAY", "2027-03-01")
+    assert clock.today() == dt.date(2027, 3, 1)
+    monkeypatch.setenv("CAMPAIGN_KIT_TODAY", "")
+    assert clock.today() == dt.date.today()
+    monkeypatch.setenv("CAMPAIGN_KIT_TODAY", "2027-13-01")
+    with pytest.raises(ConfigError, match="CAMPAIGN_KIT_TODAY"):
+        clock.today()

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from campaign_kit import __version__, jsonstrict, kinds
+from campaign_kit import __version__, clock, jsonstrict, kinds
 from campaign_kit.config import load_campaign
 from campaign_kit.errors import CampaignKitError, ImportListError, OptionError, RosterError
 from campaign_kit.importers import parse_list, write_roster_file
@@ -274,7 +274,7 @@ def stats(
     from campaign_kit.upkeep import stale_records
 
     members = [p.id for p in appeal_members(roster, chosen, roster.as_of)]
-    stale = stale_records(roster, campaign.max_unchecked_days, dt.date.today(), members)
+    stale = stale_records(roster, campaign.max_unchecked_days, clock.today(), members)
     if as_json:
         emit_json(
             {
@@ -708,7 +708,7 @@ def _approver(project_dir: Path, folder: Path) -> Callable[[str], Any]:
                 load_roster(project.roster),
                 featured,
                 load_campaign(project.campaign).max_unchecked_days,
-                dt.date.today(),
+                clock.today(),
             )
         approval = record(folder, by)
         problem = refresh_status(folder, Project(project_dir).templates)
