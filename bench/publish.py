@@ -34,34 +34,33 @@ from test_publish_servers import FakeMastodon, FakeTelegram, platform_env, start
 CYCLE = "2026-W49"
 
 
+def build_approved_kit(root: Path, cycle: str, lang: str, appeal: str = "mothers") -> Path:
+    """The repository's project copied into ``root``, built for ``cycle`` in ``lang`` and approved.
+
+    Returns the cycle folder; exits with the build's output when the build fails.
+    """
+    for name in ("roster.json", "campaign.toml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "assets", root / "assets")
+    out = root / "out"
+    built = CliRunner().invoke(
+        cli, ["build", "--project", str(root), "--cycle", cycle, "--lang", lang, "--out", str(out)]
+    )
+    if built.exit_code:
+        sys.exit(built.output)
+    folder = out / appeal / cycle
+    approval.approve(folder, "bench")
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", default="en,be,ru")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
         root = Path(tmp)
-        for name in ("roster.json", "campaign.toml"):
-            shutil.copy(REPO / name, root / name)
-        shutil.copytree(REPO / "templates", root / "templates")
-        shutil.copytree(REPO / "assets", root / "assets")
-        built = CliRunner().invoke(
-            cli,
-            [
-                "build",
-                "--project",
-                str(root),
-                "--cycle",
-                CYCLE,
-                "--lang",
-                args.lang,
-                "--out",
-                str(root / "out"),
-            ],
-        )
-        if built.exit_code:
-            sys.exit(built.output)
-        folder = root / "out" / "mothers" / CYCLE
-        approval.approve(folder, "bench")
+        folder = build_approved_kit(root, CYCLE, args.lang)
         try:
             pds = start_pds()
         except BaseException as exc:  # pytest.skip outside pytest

@@ -24,7 +24,6 @@ import collections
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -36,11 +35,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from click.testing import CliRunner  # noqa: E402
 
-from campaign_kit.cli import cli  # noqa: E402
-from campaign_kit.publish import approval  # noqa: E402
 from fault_proxy import FaultProxy  # noqa: E402
+from publish import build_approved_kit  # noqa: E402 (bench/publish.py builds and approves the kit)
 from test_publish_servers import FakeMastodon, FakeTelegram, platform_env, start_pds  # noqa: E402
 
 CYCLE = "2026-W49"
@@ -161,28 +158,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="bench-publish-faults-") as tmp:
         root = Path(tmp)
-        for name in ("roster.json", "campaign.toml"):
-            shutil.copy(REPO / name, root / name)
-        shutil.copytree(REPO / "templates", root / "templates")
-        shutil.copytree(REPO / "assets", root / "assets")
-        built = CliRunner().invoke(
-            cli,
-            [
-                "build",
-                "--project",
-                str(root),
-                "--cycle",
-                CYCLE,
-                "--lang",
-                args.lang,
-                "--out",
-                str(root / "out"),
-            ],
-        )
-        if built.exit_code:
-            sys.exit(built.output)
-        folder = root / "out" / APPEAL / CYCLE
-        approval.approve(folder, "bench")
+        folder = build_approved_kit(root, CYCLE, args.lang, APPEAL)
         try:
             pds = start_pds()
         except BaseException as exc:  # pytest.skip outside pytest
