@@ -13,8 +13,9 @@ import hashlib
 from typing import Any
 
 from campaign_kit.errors import PublishError
-from campaign_kit.platforms import extract_urls, find_hashtags, image_bytes, post_problems
+from campaign_kit.platforms import extract_urls, find_hashtags
 from campaign_kit.publish.cycle import Item, Kit
+from campaign_kit.publish.publisher import Intent, Publisher, Remote
 from campaign_kit.publish.remote import (
     Refused,
     RetryPolicy,
@@ -26,7 +27,6 @@ from campaign_kit.publish.remote import (
 )
 
 COLLECTION = "app.bsky.feed.post"
-BLOB_LIMIT = image_bytes("bluesky")  # the one table: platforms.py
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _WEEK_US = 7 * 24 * 3600 * 1_000_000
 
@@ -118,7 +118,7 @@ def parse_post_ref(value: str) -> str:
     return key
 
 
-class Bluesky:
+class Bluesky(Publisher):
     """Publishes items to one Bluesky account.
 
     Args:
@@ -129,26 +129,19 @@ class Bluesky:
     """
 
     name = "bluesky"
+    alt_noun = "alt text"
 
     def __init__(self, env: dict[str, str], secrets: Secrets, retry: RetryPolicy) -> None:
+        super().__init__(secrets, retry)
         self.handle = env["CAMPAIGN_KIT_BLUESKY_HANDLE"]
         self._password = env["CAMPAIGN_KIT_BLUESKY_PASSWORD"]
         self.pds = env["CAMPAIGN_KIT_BLUESKY_PDS"].rstrip("/")
-        self.secrets = secrets
-        self.retry = retry
         self._client: Any = None
         self.did = ""
 
     def _call(self, what: str, fn: Any) -> Any:
         """Log in, upload: calls that make no post (only ``send``'s write may land a post)."""
-
-        def classify(exc: Exception, what: str, secrets: Secrets) -> Exception:
-            out = _classify(exc, what, secrets)
-            if isinstance(out, Transient):
-                out.maybe_sent = False
-            return out
-
-        return self.retry.call_sdk(what, fn, classify, self.secrets)
+        return self.call_sdk(what, fn, lambda exc, what: _classify(exc, what, self.secrets), posts=False)
 
     def client(self) -> Any:
         """The logged-in SDK client (logs in on first use)."""
@@ -175,21 +168,11 @@ class Bluesky:
             self._client = client
         return self._client
 
-    def check(self, item: Item, kit: Kit) -> None:
-        """Check the post fits Bluesky's limits, without the network."""
-        problems = post_problems("bluesky", item.post.api_text, item.post.alt_text if item.card else None)
-        if problems:
-            raise PublishError(f"bluesky: post {item.key}: {'; '.join(problems)}")
-        if item.card:
-            if not item.post.alt_text:
-                raise PublishError(f"bluesky: post {item.key} has a card without alt text")
-            kit.card_image(item.card, BLOB_LIMIT)
-
-    def intent(self, item: Item, kit: Kit, now: dt.datetime) -> dict[str, Any]:
+    def intent(self, item: Item, kit: Kit, now: dt.datetime) -> Intent:
         """What the ledger records before the call: the record key and the record's createdAt."""
         return {"rkey": record_key(kit.appeal, kit.cycle, item.remote_key), "created_at": _stamp(now)}
 
-    def refresh(self, intent: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    def refresh(self, intent: Intent, now: dt.datetime) -> Intent:
         """A resumed post (not out, the PDS says) is written as of now: a fresh createdAt.
 
         createdAt is when the post says it was made; a post first tried days ago and out today
@@ -226,7 +209,7 @@ class Bluesky:
             )
         return {"uri": found.uri, "cid": found.cid, "rkey": rkey}
 
-    def recover(self, item: Item, intent: dict[str, Any]) -> dict[str, Any] | None:
+    def recover(self, item: Item, intent: Intent) -> Remote | None:
         """Ask the PDS whether the record key is taken: the post is out (its URI) or not (None)."""
         rkey = intent["rkey"]
         found = self._call_lookup(f"bluesky: look up post {item.key}", rkey)
@@ -235,7 +218,7 @@ class Bluesky:
     def _call_lookup(self, what: str, rkey: str) -> Any:
         return self.retry.call(what, lambda: self._get(rkey))
 
-    def resolve(self, item: Item, ref: str) -> dict[str, Any]:
+    def resolve(self, item: Item, ref: str) -> Remote:
         """``--resolve KEY=sent:REF``: the post a person found, read back for its URI and CID.
 
         Replies need the parent's CID, so a post settled by hand is looked up on the PDS.
@@ -250,13 +233,8 @@ class Bluesky:
         return {"uri": found.uri, "cid": found.cid, "rkey": rkey, "resolved_by_hand": True}
 
     def send(
-        self,
-        item: Item,
-        kit: Kit,
-        intent: dict[str, Any],
-        root: dict[str, Any] | None,
-        parent: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+        self, item: Item, kit: Kit, intent: Intent, root: Remote | None, parent: Remote | None
+    ) -> Remote:
         """Upload the card, write the post record under its record key; return its URI and CID."""
         from atproto_client import models
 
@@ -264,7 +242,7 @@ class Bluesky:
         post = item.post
         embed = None
         if item.card:
-            card = kit.card_image(item.card, BLOB_LIMIT)
+            card = kit.card_image(item.card, self.image_limit)
             blob = self._call(
                 f"bluesky: upload card of {item.key}", lambda: client.com.atproto.repo.upload_blob(card.data)
             ).blob

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from campaign_kit.errors import PublishError
-from campaign_kit.platforms import MASTODON_VISIBILITIES, image_bytes, post_problems
+from campaign_kit.platforms import MASTODON_VISIBILITIES
 from campaign_kit.publish.cycle import Item, Kit
+from campaign_kit.publish.publisher import Intent, Publisher, Remote
 from campaign_kit.publish.remote import (
     Refused,
     RetryPolicy,
@@ -25,7 +26,6 @@ from campaign_kit.publish.remote import (
     retry_after_seconds,
 )
 
-MEDIA_LIMIT = image_bytes("mastodon")  # the one table: platforms.py
 IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)  # Mastodon keeps keys for 3,600 s
 VISIBILITIES = MASTODON_VISIBILITIES
 
@@ -100,7 +100,7 @@ def parse_status_ref(value: str) -> str:
     return sid
 
 
-class Mastodon:
+class Mastodon(Publisher):
     """Publishes items to one Mastodon account.
 
     Args:
@@ -114,6 +114,7 @@ class Mastodon:
     """
 
     name = "mastodon"
+    alt_noun = "a description"
 
     def __init__(
         self,
@@ -126,10 +127,9 @@ class Mastodon:
     ) -> None:
         if visibility not in VISIBILITIES:
             raise PublishError(f"mastodon: visibility {visibility!r} is not one of {', '.join(VISIBILITIES)}")
+        super().__init__(secrets, retry)
         self.url = env["CAMPAIGN_KIT_MASTODON_URL"].rstrip("/")
         self._token = env["CAMPAIGN_KIT_MASTODON_TOKEN"]
-        self.secrets = secrets
-        self.retry = retry
         self.visibility = visibility
         self.at = at
         self.templates = templates
@@ -178,39 +178,28 @@ class Mastodon:
 
     def _call(self, what: str, fn: Any, posts: bool = False) -> Any:
         """Call Mastodon.py through the retry policy; ``posts``: the call makes a status."""
-
-        def classify(exc: Exception, what: str, secrets: Secrets) -> Exception:
-            out = _classify(exc, what, secrets, self._last_headers)
-            if isinstance(out, Transient) and not posts:
-                out.maybe_sent = False  # a lost upload or lookup is no post
-            return out
-
         self._last_headers = {}
-        return self.retry.call_sdk(what, fn, classify, self.secrets)
+        return self.call_sdk(
+            what, fn, lambda exc, what: _classify(exc, what, self.secrets, self._last_headers), posts
+        )
 
     def check(self, item: Item, kit: Kit) -> None:
-        """Check the post fits Mastodon's limits, without the network."""
-        problems = post_problems("mastodon", item.post.api_text, item.post.alt_text if item.card else None)
-        if problems:
-            raise PublishError(f"mastodon: post {item.key}: {'; '.join(problems)}")
-        if item.card:
-            if not item.post.alt_text:
-                raise PublishError(f"mastodon: post {item.key} has a card without a description")
-            kit.card_image(item.card, MEDIA_LIMIT)
+        """Check the post as every platform does, and that no reply is to be scheduled."""
+        super().check(item, kit)
         if self.at is not None and item.parent is not None:
             raise PublishError(
                 f"mastodon: post {item.key} replies to another; Mastodon cannot schedule a reply "
                 "to a status not yet posted, so publish the thread without --at"
             )
 
-    def intent(self, item: Item, kit: Kit, now: dt.datetime) -> dict[str, Any]:
+    def intent(self, item: Item, kit: Kit, now: dt.datetime) -> Intent:
         """What the ledger records before the call: the Idempotency-Key and when it was first used."""
         return {
             "idempotency_key": idempotency_key(kit.appeal, kit.cycle, item.remote_key),
             "first_sent_at": now.isoformat(),
         }
 
-    def recover(self, item: Item, intent: dict[str, Any]) -> dict[str, Any] | None:
+    def recover(self, item: Item, intent: Intent) -> Remote | None:
         """Within Mastodon's idempotency window, sending again is safe: return None to do so.
 
         The window counts from the first try (``first_sent_at`` is never renewed): after it,
@@ -225,11 +214,7 @@ class Mastodon:
             )
         return None
 
-    def refresh(self, intent: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-        """A resumed status keeps its key, its first try's time and its uploaded card."""
-        return intent
-
-    def resolve(self, item: Item, ref: str) -> dict[str, Any]:
+    def resolve(self, item: Item, ref: str) -> Remote:
         """``--resolve KEY=sent:REF``: the status a person found (its id or link), read back.
 
         A token with only the write scopes the README asks for may not read statuses (403):
@@ -249,13 +234,8 @@ class Mastodon:
         return {"id": str(status["id"]), "url": url, "resolved_by_hand": True}
 
     def send(
-        self,
-        item: Item,
-        kit: Kit,
-        intent: dict[str, Any],
-        root: dict[str, Any] | None,
-        parent: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+        self, item: Item, kit: Kit, intent: Intent, root: Remote | None, parent: Remote | None
+    ) -> Remote:
         """Upload the card with its description and focus, then post the status; return its id."""
         api = self.connect()
         post = item.post
@@ -265,7 +245,7 @@ class Mastodon:
             # not have let it through): reuse it, leave no orphan media behind.
             media_ids = [intent["media_id"]]
         elif item.card:
-            card = kit.card_image(item.card, MEDIA_LIMIT)
+            card = kit.card_image(item.card, self.image_limit)
             media = self._call(
                 f"mastodon: upload card of {item.key}",
                 lambda: api.media_post(

@@ -19,6 +19,7 @@ from campaign_kit.publish.approval import Approval, approved_kit, changes, read_
 from campaign_kit.publish.cycle import Item, Kit, load_cycle
 from campaign_kit.publish.files import publish_lock
 from campaign_kit.publish.ledger import DONE, FAILED, SENDING, UNCERTAIN, Ledger
+from campaign_kit.publish.publisher import Publisher
 from campaign_kit.publish.remote import (
     DEFAULTS,
     ENV,
@@ -161,11 +162,11 @@ def make_publishers(
     visibility: str,
     at: dt.datetime | None,
     templates: Path | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Publisher]:
     """One publisher per platform, from the environment (PublishError naming missing variables)."""
     if at is not None and platforms != ("mastodon",):
         raise PublishError("--at: only Mastodon schedules posts; use it with --platform mastodon alone")
-    out: dict[str, Any] = {}
+    out: dict[str, Publisher] = {}
     for name in platforms:
         env = read_env(name, environ, secrets)
         out[name] = make_publisher(name, env, secrets, retry, visibility, at, templates)
@@ -180,7 +181,7 @@ def make_publisher(
     visibility: str = "public",
     at: dt.datetime | None = None,
     templates: Path | None = None,
-) -> Any:
+) -> Publisher:
     """One platform's publisher for one account, from its settings (``read_env``'s form)."""
     from campaign_kit.publish.bluesky import Bluesky
     from campaign_kit.publish.mastodon import Mastodon
@@ -570,7 +571,7 @@ def _row(item: Item, route: Route | None, report: Report, state: str | None) -> 
 
 
 def _apply_resolve(
-    ledger: Ledger, items: list[Item], resolve: Mapping[str, str | None], publishers: Mapping[str, Any]
+    ledger: Ledger, items: list[Item], resolve: Mapping[str, str | None], publishers: Mapping[str, Publisher]
 ) -> None:
     """Settle ``--resolve`` verdicts; ``publishers``: item key -> the publisher of its account."""
     by_key = {i.key: i for i in items}
@@ -599,7 +600,7 @@ def _publish_one(
     item: Item,
     kit: Kit,
     ledger: Ledger,
-    pub: Any,
+    pub: Publisher,
     report: Report,
     tell: Progress,
     approval: Approval | None = None,

@@ -21,14 +21,12 @@ from urllib3.exceptions import NewConnectionError
 
 from campaign_kit import jsonstrict
 from campaign_kit.errors import PublishError
-from campaign_kit.platforms import image_bytes, post_problems
 from campaign_kit.publish.cycle import Item, Kit
+from campaign_kit.publish.publisher import Intent, Publisher, Remote
 from campaign_kit.publish.remote import Refused, RetryPolicy, Secrets, Transient, Uncertain
 
-PHOTO_LIMIT = image_bytes("telegram")  # the one table: platforms.py
 
-
-class Telegram:
+class Telegram(Publisher):
     """Publishes items to one Telegram chat or channel through a bot.
 
     Args:
@@ -41,11 +39,10 @@ class Telegram:
     name = "telegram"
 
     def __init__(self, env: dict[str, str], secrets: Secrets, retry: RetryPolicy) -> None:
+        super().__init__(secrets, retry)
         self._token = env["CAMPAIGN_KIT_TELEGRAM_TOKEN"]
         self.chat = env["CAMPAIGN_KIT_TELEGRAM_CHAT"]
         self.api = env["CAMPAIGN_KIT_TELEGRAM_API"].rstrip("/")
-        self.secrets = secrets
-        self.retry = retry
         self._session: Any = None
 
     def _request(self, what: str, method: str, data: dict[str, Any], files: dict[str, Any] | None) -> Any:
@@ -108,31 +105,18 @@ class Telegram:
 
         return self.retry.call(what, attempt)
 
-    def check(self, item: Item, kit: Kit) -> None:
-        """Check the caption or message fits, counted in UTF-16 units, without the network."""
-        # A photo's caption may hold 1,024 UTF-16 units, a message 4,096 (platforms.py).
-        problems = post_problems("telegram", item.post.api_text, media=bool(item.card))
-        if problems:
-            raise PublishError(f"telegram: post {item.key}: {'; '.join(problems)}")
-        if item.card:
-            kit.card_image(item.card, PHOTO_LIMIT)
-
-    def intent(self, item: Item, kit: Kit, now: dt.datetime) -> dict[str, Any]:
+    def intent(self, item: Item, kit: Kit, now: dt.datetime) -> Intent:
         """What the ledger records before the call (Telegram offers nothing to repeat safely)."""
         return {"first_sent_at": now.isoformat()}
 
-    def refresh(self, intent: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-        """Never reached for Telegram (recover() makes every unconfirmed send uncertain)."""
-        return intent
-
-    def resolve(self, item: Item, ref: str) -> dict[str, Any]:
+    def resolve(self, item: Item, ref: str) -> Remote:
         """``--resolve KEY=sent:ID``: the message id (or its t.me link) a person found in the chat."""
         mid = ref.strip().rstrip("/").rsplit("/", 1)[-1].split("?")[0]
         if not mid.isdigit():
             raise PublishError(f"--resolve: {ref!r} is not a Telegram message id or t.me link")
         return {"id": mid, "chat": self.chat, "resolved_by_hand": True}
 
-    def recover(self, item: Item, intent: dict[str, Any]) -> dict[str, Any] | None:
+    def recover(self, item: Item, intent: Intent) -> Remote | None:
         """A bot cannot look a message up: an unconfirmed send is uncertain."""
         raise Uncertain(
             f"telegram: post {item.key} was sent at {intent['first_sent_at']} and not confirmed; "
@@ -141,19 +125,14 @@ class Telegram:
         )
 
     def send(
-        self,
-        item: Item,
-        kit: Kit,
-        intent: dict[str, Any],
-        root: dict[str, Any] | None,
-        parent: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+        self, item: Item, kit: Kit, intent: Intent, root: Remote | None, parent: Remote | None
+    ) -> Remote:
         """Send the photo with its caption (or the text), replying to ``parent``; return the message id."""
         data: dict[str, Any] = {"chat_id": self.chat, "_key": item.key}
         if parent:
             data["reply_parameters"] = json.dumps({"message_id": int(parent["id"])})
         if item.card:
-            card = kit.card_image(item.card, PHOTO_LIMIT)
+            card = kit.card_image(item.card, self.image_limit)
             data["caption"] = item.post.api_text
             files = {"photo": (item.card.rsplit("/", 1)[-1], card.data, card.mime)}
             result = self._request(f"telegram: post {item.key}", "sendPhoto", data, files)
