@@ -8,11 +8,15 @@ file names or text.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from campaign_kit import jsonstrict, paths
 from campaign_kit.errors import BuildError
@@ -30,6 +34,38 @@ def _opt(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where
     if value is not None and not isinstance(value, kind):
         raise BuildError(f"{where}: field {key!r} is of the wrong type")
     return value
+
+
+P = TypeVar("P")
+
+
+@functools.cache
+def _record_fields(cls: type) -> tuple[tuple[str, type, bool, bool], ...]:
+    """Each field of the dataclass ``cls``: name, JSON type, may be null, read as a tuple."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        kind, optional = hints[f.name], False
+        if isinstance(kind, types.UnionType) and type(None) in kind.__args__:
+            (kind,) = (a for a in kind.__args__ if a is not type(None))
+            optional = True
+        array = typing.get_origin(kind) is tuple
+        out.append((f.name, list if array else kind, optional, array))
+    return tuple(out)
+
+
+def _from_record(cls: type[P], data: Mapping[str, Any], where: str, **given: Any) -> P:
+    """A product from its JSON record: each field not ``given`` read as its annotation says.
+
+    A ``str``/``int``/``bool`` field must be there with that type; ``X | None`` may be null or
+    absent; ``tuple[...]`` is a JSON array. BuildError names the first field that is not so.
+    """
+    values = dict(given)
+    for name, kind, optional, array in _record_fields(cls):
+        if name not in given:
+            value = (_opt if optional else _get)(data, name, kind, where)
+            values[name] = tuple(value) if array and value is not None else value
+    return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -61,28 +97,12 @@ class Card:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (a ``manifest.json`` ``products.cards`` record)."""
-        return {
-            "person_id": self.person_id,
-            "lang": self.lang,
-            "format": self.format,
-            "path": self.path,
-            "alt_text": self.alt_text,
-            "width": self.width,
-            "height": self.height,
-        }
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "card") -> Card:
         """Read a card back from :meth:`to_dict`'s form; BuildError if it is malformed."""
-        return cls(
-            person_id=_get(data, "person_id", str, where),
-            lang=_get(data, "lang", str, where),
-            format=_get(data, "format", str, where),
-            path=_get(data, "path", str, where),
-            alt_text=_get(data, "alt_text", str, where),
-            width=_get(data, "width", int, where),
-            height=_get(data, "height", int, where),
-        )
+        return _from_record(cls, data, where)
 
 
 @dataclass(frozen=True)
@@ -170,25 +190,7 @@ class Post:
                 due = None
             if due is None or due.tzinfo is None:
                 raise BuildError(f"{where}: field 'due' is not an ISO 8601 time with an offset") from None
-        return cls(
-            kind=_get(data, "kind", str, where),
-            id=_opt(data, "id", str, where),
-            platform=_get(data, "platform", str, where),
-            lang=_get(data, "lang", str, where),
-            text=_get(data, "text", str, where),
-            api_text=_get(data, "api_text", str, where),
-            length=_get(data, "length", int, where),
-            limit=_get(data, "limit", int, where),
-            alt_text=_opt(data, "alt_text", str, where),
-            card=_opt(data, "card", str, where),
-            date=date,
-            dropped=tuple(_get(data, "dropped", list, where)),
-            part=_opt(data, "part", int, where),
-            parts=_opt(data, "parts", int, where),
-            ids=tuple(_get(data, "ids", list, where)),
-            due=due,
-            account=_opt(data, "account", str, where),
-        )
+        return _from_record(cls, data, where, date=date, due=due)
 
 
 @dataclass(frozen=True)
@@ -205,16 +207,12 @@ class AppealText:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (a ``manifest.json`` ``products.appeal`` record)."""
-        return {"lang": self.lang, "txt": self.txt, "html": self.html}
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "appeal") -> AppealText:
         """Read an appeal text back from :meth:`to_dict`'s form."""
-        return cls(
-            lang=_get(data, "lang", str, where),
-            txt=_get(data, "txt", str, where),
-            html=_get(data, "html", str, where),
-        )
+        return _from_record(cls, data, where)
 
 
 @dataclass(frozen=True)
@@ -256,13 +254,7 @@ class NewsletterIssue:
         files = _get(data, "files", dict, where)
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
             raise BuildError(f"{where}: field 'files' must map extensions to paths")
-        return cls(
-            lang=_get(data, "lang", str, where),
-            subject=_get(data, "subject", str, where),
-            preheader=_get(data, "preheader", str, where),
-            files=files,
-            send=_get(data, "send", bool, where),
-        )
+        return _from_record(cls, data, where, files=files)
 
 
 # What a kind may publish for the kinds after it, by the manifest section that holds it.

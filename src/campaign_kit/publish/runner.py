@@ -77,23 +77,8 @@ class Report:
     restarted: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "published": self.published,
-            "already": self.already,
-            "recovered": self.recovered,
-            "uncertain": self.uncertain,
-            "blocked": self.blocked,
-            "planned": self.planned,
-            "not_due": self.not_due,
-            "no_account": self.no_account,
-            "left": self.left,
-            "next_due": self.next_due,
-            "posts": self.rows,
-            "stopped": self.stopped,
-            "outdated": self.outdated,
-            "restarted": self.restarted,
-        }
+        """JSON-ready form (``rows`` under the name ``posts``)."""
+        return {"posts" if k == "rows" else k: v for k, v in dataclasses.asdict(self).items()}
 
 
 def parse_platforms(value: str) -> tuple[str, ...]:

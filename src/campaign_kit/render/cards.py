@@ -31,6 +31,7 @@ from campaign_kit.config import Appeal, Campaign
 from campaign_kit.errors import CampaignKitError, Problem, RenderError, TemplateError
 from campaign_kit.locale import Locale
 from campaign_kit.render.card_layout import (
+    FIELDS,
     FORMATS,
     RGB,
     Box,
@@ -118,25 +119,10 @@ class CardContent:
     alt: tuple[tuple[str, str], ...] = ()
 
     def texts(self) -> dict[str, str]:
-        """The card's texts by layout field name (``card_layout.FIELDS``)."""
-        return {
-            "label": self.label,
-            "hero": self.hero,
-            "hero_caption": self.hero_caption,
-            "name": self.name,
-            "other_name": self.other_name,
-            "status": self.status,
-            "fact": self.fact,
-            "held": self.held,
-            "cta": self.cta,
-            "action": self.action,
-            "org_name": self.org_name,
-            "series": self.series,
-            "as_of": self.as_of,
+        """The card's texts by layout field name (``card_layout.FIELDS``, in its order)."""
+        return {name: getattr(self, name) for name in FIELDS} | {
+            # Credit only a photo the card shows.
             "photo_credit": self.photo_credit if self.photo else "",
-            "site_host": self.site_host,
-            "site_url": self.site_url,
-            "appeal_title": self.appeal_title,
             "hashtags": " ".join(self.hashtags),
         }
 
