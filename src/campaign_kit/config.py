@@ -11,7 +11,7 @@ from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
 
-from campaign_kit.errors import ConfigError
+from campaign_kit.errors import ConfigError, reading
 from campaign_kit.platforms import MASTODON_VISIBILITIES, PLATFORMS
 from campaign_kit.roster import STATUSES, text_problems
 from campaign_kit.schedule import Account, Schedule, parse_accounts, parse_schedule
@@ -514,12 +514,8 @@ def parse_campaign(text: str, path: str = "campaign.toml") -> Campaign:
 
 def load_campaign(path: Path) -> Campaign:
     """Read and validate ``path`` (see ``parse_campaign``)."""
-    try:
+    with reading(path, ConfigError):
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

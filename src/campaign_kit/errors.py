@@ -7,7 +7,10 @@ anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,27 @@ class CampaignKitError(Exception):
             return self.message
         lines = [self.message] + [f"  {p}" for p in self.problems]
         return "\n".join(lines)
+
+
+@contextmanager
+def reading(
+    path: Path | str,
+    error: type[CampaignKitError],
+    *,
+    missing: str = "file not found",
+    unreadable: str = "cannot be read",
+) -> Iterator[None]:
+    """Turn the system's failure to open or read ``path`` in the block into ``error``.
+
+    The one place a missing or unreadable input file becomes a message naming it, never a
+    traceback: ``<path>: <missing>``, or ``<path>: <unreadable> (<the system's reason>)``.
+    """
+    try:
+        yield
+    except FileNotFoundError:
+        raise error(f"{path}: {missing}") from None
+    except OSError as exc:
+        raise error(f"{path}: {unreadable} ({exc.strerror or exc})") from None
 
 
 class OptionError(CampaignKitError):

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from campaign_kit.errors import CampaignKitError
+from campaign_kit.errors import CampaignKitError, reading
 
 # CPython's default limit on int <-> str conversion (sys.get_int_max_str_digits()).
 MAX_INT_DIGITS = 4300
@@ -132,14 +132,13 @@ def read_file(path: Path, error: type[CampaignKitError], *, missing_ok: bool = F
             JSON this module accepts; the message names the file.
 
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        if missing_ok:
-            return None
-        raise error(f"{path}: not found{hint}") from None
-    except OSError as exc:
-        raise error(f"{path}: cannot be read ({exc.strerror})") from None
+    with reading(path, error, missing=f"not found{hint}"):
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            if missing_ok:
+                return None
+            raise
     try:
         return loads(raw)
     except (JSONError, UnicodeDecodeError) as exc:

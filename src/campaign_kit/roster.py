@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_kit import jsonstrict
-from campaign_kit.errors import Problem, RosterError
+from campaign_kit.errors import Problem, RosterError, reading
 from campaign_kit.names import alphabet_problems, latin_matches, passport_latin
 
 # The schema this version writes; schema 1 (one Cyrillic form, the Russian) still loads, with
@@ -1047,12 +1047,8 @@ def load_roster(path: Path, photos_root: Path | None = None) -> Roster:
 
     """
     shown = str(path)
-    try:
+    with reading(shown, RosterError):
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise RosterError(f"{shown}: file not found") from None
-    except OSError as exc:
-        raise RosterError(f"{shown}: cannot be read ({exc.strerror})") from None
     roster, problems = parse_roster(raw, shown, photos_root)
     if roster is None:
         n = len(problems)

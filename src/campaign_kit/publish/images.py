@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from campaign_kit.errors import ApprovalError, PublishError
+from campaign_kit.errors import ApprovalError, PublishError, reading
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,8 @@ def load_card(path: Path, limit: int) -> CardImage:
         PublishError: The card is missing or not an image, or cannot be brought under ``limit``.
 
     """
-    try:
+    with reading(path, PublishError, missing="card not found; build the cycle again"):
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise PublishError(f"{path}: card not found; build the cycle again") from None
-    except OSError as exc:
-        raise PublishError(f"{path}: cannot be read ({exc.strerror})") from None
     return card_from_bytes(data, str(path), limit)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from campaign_kit.errors import PhotoError
+from campaign_kit.errors import PhotoError, reading
 from campaign_kit.render.typeset import cover_crop
 
 #: The largest photo decoded, in pixels (a 48-megapixel phone photo is 8000×6000). Anything
@@ -67,12 +67,8 @@ def load_photo(path: Path, size: tuple[int, int], focus: tuple[float, float] | N
         PhotoError: missing, unreadable, not an image, corrupt or truncated, or too large.
 
     """
-    try:
+    with reading(path, PhotoError, missing="photo not found", unreadable="photo cannot be read"):
         stat = path.stat()
-    except FileNotFoundError:
-        raise PhotoError(f"{path}: photo not found") from None
-    except OSError as exc:
-        raise PhotoError(f"{path}: photo cannot be read ({exc.strerror})") from None
     return _load(str(path), stat.st_mtime_ns, stat.st_size, size, focus).copy()
 
 
@@ -80,10 +76,8 @@ def load_photo(path: Path, size: tuple[int, int], focus: tuple[float, float] | N
 def _load(
     path: str, mtime_ns: int, file_size: int, size: tuple[int, int], focus: tuple[float, float] | None
 ) -> Image.Image:
-    try:
+    with reading(path, PhotoError, missing="photo not found", unreadable="photo cannot be read"):
         data = Path(path).read_bytes()
-    except OSError as exc:
-        raise PhotoError(f"{path}: photo cannot be read ({exc.strerror or exc})") from None
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its own limit and twice that; make every bomb an error.
