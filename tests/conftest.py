@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -16,6 +17,11 @@ SHARED = REPO.parent / "shared"
 # roster.json changes with the news (a release, a new name) and only tests/test_shipped.py
 # reads it. Goldens are made from this copy.
 SAMPLE_ROSTER = REPO / "tests" / "data" / "roster.json"
+TEMPLATES = REPO / "templates"
+FONTS = REPO / "assets" / "fonts"
+PHOTOS = REPO / "assets" / "photos"
+# The folders every card call takes: ``plan(content, fmt, **CARD_DIRS)``.
+CARD_DIRS = {"templates_dir": TEMPLATES, "fonts_dir": FONTS}
 # The staleness rule (checked_on, [roster] max_unchecked_days) compares records with today. The
 # sample roster is frozen, so the suite pins "today" a little after its as_of (set in the
 # environment, so the CLI run in a subprocess sees it too): a test that approves it must not start
@@ -118,6 +124,31 @@ def person(**over: Any) -> dict[str, Any]:
     return rec
 
 
+def named(pid: str, latin: str, be: str, ru: str, **over: Any) -> dict[str, Any]:
+    """``person(**over)`` with id ``pid`` and names written as on a list: "SURNAME Given".
+
+    Each of ``latin``, ``be`` and ``ru`` is split at its first space (surnames are hyphenated,
+    never spaced), so a record of made-up names fits on a line.
+    """
+    (sl, gl), (sb, gb), (sr, gr) = (name.split(" ", 1) for name in (latin, be, ru))
+    names = {"surname_latin": sl, "given_latin": gl, "surname_be": sb, "given_be": gb}
+    return person(id=pid, **names, surname_ru=sr, given_ru=gr, **over)
+
+
+def released(on: str, sentenced_on: str, sentence_months: int) -> dict[str, Any]:
+    """The fields of a woman released ``on`` a date, after a sentence passed ``sentenced_on``."""
+    return {
+        "status": "released",
+        "sentence_months": None,
+        "facility": None,
+        "released_on": on,
+        "history": [
+            {"status": "sentenced", "on": sentenced_on, "sentence_months": sentence_months, "source": None},
+            {"status": "released", "on": on, "sentence_months": None, "source": None},
+        ],
+    }
+
+
 def roster_doc(people: list[dict[str, Any]], as_of: str = "2026-11-24") -> dict[str, Any]:
     return {"schema": 2, "as_of": as_of, "people": people}
 
@@ -157,25 +188,39 @@ def plain(text: str) -> str:
     return text.replace("\u00a0", " ")
 
 
-def make_ctx(lang: str, roster: Any = None, featured: int = 5) -> dict[str, Any]:
-    """The real appeal's template context in ``lang``, featuring the first ``featured`` women."""
+def make_ctx(
+    lang: str,
+    roster: Any = None,
+    featured: int | Sequence[Any] = 5,
+    *,
+    campaign: Any = None,
+    appeal: str = "mothers",
+    cycle: str = "2026-W48",
+    templates: Path = TEMPLATES,
+) -> dict[str, Any]:
+    """An appeal's real template context in ``lang`` (default: the mothers appeal, 2026-W48).
+
+    ``roster`` defaults to the sample roster and ``campaign`` to the repo's campaign.toml;
+    ``featured`` is the women featured, or how many of the appeal's group come first.
+    """
     from campaign_kit.config import load_campaign
     from campaign_kit.context import appeal_context
     from campaign_kit.cycles import parse_cycle
     from campaign_kit.roster import load_roster
 
-    campaign = load_campaign(REPO / "campaign.toml")
+    campaign = campaign or load_campaign(REPO / "campaign.toml")
     roster = roster or load_roster(SAMPLE_ROSTER)
-    appeal = campaign.appeal("mothers")
-    people = roster.in_group(appeal.group)
+    chosen = campaign.appeal(appeal)
+    if isinstance(featured, int):
+        featured = roster.in_group(chosen.group)[:featured]
     return appeal_context(
         campaign=campaign,
-        appeal=appeal,
+        appeal=chosen,
         roster=roster,
         lang=lang,
-        cycle=parse_cycle("2026-W48"),
-        featured=list(people[:featured]),
-        templates_dir=REPO / "templates",
+        cycle=parse_cycle(cycle),
+        featured=list(featured),
+        templates_dir=templates,
     )
 
 

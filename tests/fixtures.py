@@ -9,141 +9,49 @@ noticing. The names are invented (Latin forms are the Belarusian passport transl
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-from conftest import REPO, person
+from conftest import copy_project, named, released
 
 AS_OF = "2026-11-24"
 CYCLE = "2026-W48"
 
 
-def _named(
-    pid: str, latin: tuple[str, str], be: tuple[str, str], ru: tuple[str, str], **over: Any
-) -> dict[str, Any]:
-    return person(
-        id=pid,
-        surname_latin=latin[0],
-        given_latin=latin[1],
-        surname_be=be[0],
-        given_be=be[1],
-        surname_ru=ru[0],
-        given_ru=ru[1],
-        **over,
-    )
-
-
 def tiny_people() -> list[dict[str, Any]]:
     """Nine women: every status, every appeal, one released woman who once was in three appeals."""
+    gone = {"sentence_months": None, "facility": None}  # no term, no place held (or none known)
+    old = {"children": None, "groups": []}  # in the age and illness appeals by her record alone
     return [
         # mothers + long-sentences
-        _named(
-            "dub-hanna", ("DUB", "Hanna"), ("ДУБ", "Ганна"), ("ДУБ", "Анна"), sentence_months=132, children=2
-        ),
-        _named(
-            "lapa-alena",
-            ("LAPA", "Alena"),
-            ("ЛАПА", "Алена"),
-            ("ЛАПА", "Елена"),
-            status="pre_trial",
-            sentence_months=None,
-            facility="pre_trial_centre",
-            children=1,
-        ),
+        named("dub-hanna", "DUB Hanna", "ДУБ Ганна", "ДУБ Анна", sentence_months=132, children=2),
+        named("lapa-alena", "LAPA Alena", "ЛАПА Алена", "ЛАПА Елена",
+              status="pre_trial", sentence_months=None, facility="pre_trial_centre", children=1),
         # mothers + serious-illness
-        _named(
-            "taran-maryna",
-            ("TARAN", "Maryna"),
-            ("ТАРАН", "Марына"),
-            ("ТАРАН", "Марина"),
-            status="compulsory_treatment",
-            sentence_months=None,
-            facility="psychiatric_hospital",
-            children=3,
-            health="Diabetes, without the insulin she needs",
-        ),
+        named("taran-maryna", "TARAN Maryna", "ТАРАН Марына", "ТАРАН Марина",
+              status="compulsory_treatment", sentence_months=None, facility="psychiatric_hospital",
+              children=3, health="Diabetes, without the insulin she needs"),
         # mothers (a term served at home)
-        _named(
-            "haran-iryna",
-            ("HARAN", "Iryna"),
-            ("ГАРАН", "Ірына"),
-            ("ГАРАН", "Ирина"),
-            status="restricted_freedom",
-            sentence_months=36,
-            facility=None,
-            children=1,
-        ),
+        named("haran-iryna", "HARAN Iryna", "ГАРАН Ірына", "ГАРАН Ирина",
+              status="restricted_freedom", sentence_months=36, facility=None, children=1),
         # retirement-age (house arrest)
-        _named(
-            "maroz-volha",
-            ("MAROZ", "Volha"),
-            ("МАРОЗ", "Вольга"),
-            ("МОРОЗ", "Ольга"),
-            status="house_arrest",
-            sentence_months=None,
-            facility=None,
-            children=None,
-            groups=[],
-            born_on="1960-03-02",
-        ),
+        named("maroz-volha", "MAROZ Volha", "МАРОЗ Вольга", "МОРОЗ Ольга",
+              status="house_arrest", **gone, **old, born_on="1960-03-02"),
         # retirement-age + serious-illness (status unknown)
-        _named(
-            "baran-ala",
-            ("BARAN", "Ala"),
-            ("БАРАН", "Ала"),
-            ("БАРАН", "Алла"),
-            status="unknown",
-            sentence_months=None,
-            facility=None,
-            children=None,
-            groups=[],
-            born_on="1950",
-            health="Heart disease",
-        ),
+        named("baran-ala", "BARAN Ala", "БАРАН Ала", "БАРАН Алла",
+              status="unknown", **gone, **old, born_on="1950", health="Heart disease"),
         # retirement-age + serious-illness (sentenced, term not known)
-        _named(
-            "panas-tamara",
-            ("PANAS", "Tamara"),
-            ("ПАНАС", "Тамара"),
-            ("ПАНАС", "Тамара"),
-            sentence_months=None,
-            children=None,
-            groups=[],
-            born_on="1955-07",
-            health="Cancer",
-        ),
+        named("panas-tamara", "PANAS Tamara", "ПАНАС Тамара", "ПАНАС Тамара",
+              sentence_months=None, **old, born_on="1955-07", health="Cancer"),
         # long-sentences only
-        _named(
-            "kamar-nina",
-            ("KAMAR", "Nina"),
-            ("КАМАР", "Ніна"),
-            ("КОМАР", "Нина"),
-            sentence_months=180,
-            facility="prison",
-            children=None,
-            groups=[],
-        ),
+        named("kamar-nina", "KAMAR Nina", "КАМАР Ніна", "КОМАР Нина",
+              sentence_months=180, facility="prison", **old),
         # released: once in mothers and long-sentences; counted as released there, nowhere else
-        _named(
-            "sava-liudmila",
-            ("SAVA", "Liudmila"),
-            ("САВА", "Людміла"),
-            ("САВА", "Людмила"),
-            status="released",
-            sentence_months=None,
-            facility=None,
-            children=2,
-            detained_on="2021-05",
-            released_on="2025-09",
-            history=[
-                {"status": "sentenced", "on": "2021-05", "sentence_months": 150},
-                {"status": "released", "on": "2025-09"},
-            ],
-        ),
-    ]
+        named("sava-liudmila", "SAVA Liudmila", "САВА Людміла", "САВА Людмила",
+              children=2, detained_on="2021-05", **released("2025-09", "2021-05", 150)),
+    ]  # fmt: skip
 
 
 def write_tiny_roster(root: Path, people: list[dict[str, Any]] | None = None) -> Path:
@@ -156,10 +64,7 @@ def write_tiny_roster(root: Path, people: list[dict[str, Any]] | None = None) ->
 
 def tiny_project(root: Path) -> Path:
     """A project at ``root``: the shipped campaign, templates and assets, with the tiny roster."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "campaign.toml", root / "campaign.toml")
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "assets", root / "assets")
+    copy_project(root, roster=None)
     write_tiny_roster(root)
     return root
 
