@@ -124,6 +124,29 @@ def person(**over: Any) -> dict[str, Any]:
     return rec
 
 
+def made_person(**over: Any) -> Any:
+    """A ``roster.Person`` made here, not read from a file: ABLAB Hanna, 11 years, two children.
+
+    ``over`` changes fields. Without ``surname_be``/``given_be`` she is a schema 1 record (no
+    Belarusian form), as a roster read before ``migrate`` gives.
+    """
+    from campaign_kit.roster import Person
+
+    fields: dict[str, Any] = {
+        "id": "ablab-hanna",
+        "surname_latin": "ABLAB",
+        "given_latin": "Hanna",
+        "surname_cyrillic": "АБЛАБ",
+        "given_cyrillic": "Анна",
+        "status": "sentenced",
+        "children": 2,
+        "groups": ("mothers",),
+        "sentence_months": 132,
+        "facility": "penal_colony",
+    }
+    return Person(**(fields | over))
+
+
 def named(pid: str, latin: str, be: str, ru: str, **over: Any) -> dict[str, Any]:
     """``person(**over)`` with id ``pid`` and names written as on a list: "SURNAME Given".
 
@@ -135,8 +158,8 @@ def named(pid: str, latin: str, be: str, ru: str, **over: Any) -> dict[str, Any]
     return person(id=pid, **names, surname_ru=sr, given_ru=gr, **over)
 
 
-def released(on: str, sentenced_on: str, sentence_months: int) -> dict[str, Any]:
-    """The fields of a woman released ``on`` a date, after a sentence passed ``sentenced_on``."""
+def released(on: str, sentenced_on: str, sentence_months: int, source: str | None = None) -> dict[str, Any]:
+    """The fields of a woman released ``on`` a date (``source`` says so), sentenced ``sentenced_on``."""
     return {
         "status": "released",
         "sentence_months": None,
@@ -144,7 +167,7 @@ def released(on: str, sentenced_on: str, sentence_months: int) -> dict[str, Any]
         "released_on": on,
         "history": [
             {"status": "sentenced", "on": sentenced_on, "sentence_months": sentence_months, "source": None},
-            {"status": "released", "on": on, "sentence_months": None, "source": None},
+            {"status": "released", "on": on, "sentence_months": None, "source": source},
         ],
     }
 

@@ -12,20 +12,15 @@ import subprocess
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesParser
-from pathlib import Path
 
 import pytest
 
-from campaign_kit.context import appeal_context
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import NewsletterError
 from campaign_kit.render.email import PLACEHOLDER_TO, build_eml, cycle_date, proof_eml, transfer_encoding
 from campaign_kit.render.newsletter import render_newsletter
-from campaign_kit.roster import load_roster
-from conftest import SAMPLE_ROSTER, require_tool, send_campaign
+from conftest import TEMPLATES, make_ctx, require_tool, send_campaign
 
-REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = REPO / "templates"
 LANGS = ("en", "be", "ru")
 CAMPAIGN = send_campaign()
 CYCLE = parse_cycle("2026-W48")
@@ -33,20 +28,13 @@ BASE = "https://belaruswomen.org/campaign-kit"
 
 
 def letter(lang: str, **kw):
-    roster = load_roster(SAMPLE_ROSTER)
-    appeal = CAMPAIGN.appeal("mothers")
-    people = roster.in_group(appeal.group)
-    ctx = appeal_context(
-        campaign=CAMPAIGN,
-        appeal=appeal,
-        roster=roster,
-        lang=lang,
-        cycle=CYCLE,
-        featured=list(people[:5]),
-        templates_dir=TEMPLATES,
-    )
     return render_newsletter(
-        ctx, TEMPLATES, settings=CAMPAIGN.newsletter, asset_base_url=BASE, send=True, **kw
+        make_ctx(lang, campaign=CAMPAIGN),
+        TEMPLATES,
+        settings=CAMPAIGN.newsletter,
+        asset_base_url=BASE,
+        send=True,
+        **kw,
     )
 
 
@@ -143,18 +131,7 @@ def test_message_id_follows_content_and_domain(letters, emls):
 def test_to_and_mailchimp_unsubscribe():
     settings = dataclasses.replace(CAMPAIGN.newsletter, unsubscribe="*|UNSUB|*")
     campaign = dataclasses.replace(CAMPAIGN, newsletter=settings)
-    roster = load_roster(SAMPLE_ROSTER)
-    appeal = CAMPAIGN.appeal("mothers")
-    ctx = appeal_context(
-        campaign=campaign,
-        appeal=appeal,
-        roster=roster,
-        lang="en",
-        cycle=CYCLE,
-        featured=[],
-        templates_dir=TEMPLATES,
-    )
-    nl = render_newsletter(ctx, TEMPLATES, settings=settings)
+    nl = render_newsletter(make_ctx("en", featured=0, campaign=campaign), TEMPLATES, settings=settings)
     msg = parse(build_eml(nl, campaign, to="Proof <me@example.net>", date=cycle_date(CYCLE)))
     assert msg["To"] == "Proof <me@example.net>"
     assert msg["List-Unsubscribe"].startswith("<*|UNSUB|*>, <mailto:")

@@ -24,14 +24,13 @@ from hypothesis import strategies as st
 from campaign_kit import jsonstrict
 from campaign_kit.cli import cli
 from campaign_kit.config import load_campaign, parse_campaign
-from campaign_kit.context import appeal_context
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import ConfigError, NewsletterError
 from campaign_kit.preview import serve
 from campaign_kit.render.email import build_eml, cycle_date
 from campaign_kit.render.newsletter import render_newsletter
-from campaign_kit.roster import load_roster, parse_roster
-from conftest import REPO, SAMPLE_ROSTER, person, roster_doc
+from campaign_kit.roster import parse_roster
+from conftest import REPO, TEMPLATES, make_ctx, person, roster_doc
 
 CAMPAIGN_TEXT = (REPO / "campaign.toml").read_text(encoding="utf-8")
 CYCLE = parse_cycle("2026-W48")
@@ -91,18 +90,8 @@ def test_a_non_ascii_display_name_is_fine():
 
 
 def _letter(campaign):
-    roster = load_roster(SAMPLE_ROSTER)
-    appeal = campaign.appeal("mothers")
-    ctx = appeal_context(
-        campaign=campaign,
-        appeal=appeal,
-        roster=roster,
-        lang="en",
-        cycle=CYCLE,
-        featured=[],
-        templates_dir=REPO / "templates",
-    )
-    return render_newsletter(ctx, REPO / "templates", settings=campaign.newsletter)
+    ctx = make_ctx("en", featured=0, campaign=campaign)
+    return render_newsletter(ctx, TEMPLATES, settings=campaign.newsletter)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from campaign_kit.config import load_campaign
-from campaign_kit.context import appeal_context
 from campaign_kit.cycles import appeal_members, parse_cycle
 from campaign_kit.locale import load_locale
 from campaign_kit.render.appeal import render_appeal
@@ -23,7 +22,7 @@ from campaign_kit.render.newsletter import render_newsletter
 from campaign_kit.render.posts import render_posts
 from campaign_kit.roster import Roster, validate_roster_data
 from campaign_kit.typography import DEFAULTS, NBSP, typeset
-from conftest import REPO, person, plain, roster_doc, send_campaign
+from conftest import REPO, make_ctx, named, plain, roster_doc, send_campaign
 
 TEMPLATES = REPO / "templates"
 LANGS = ("en", "be", "ru")
@@ -31,19 +30,9 @@ APPEALS = ("mothers", "retirement-age", "serious-illness", "long-sentences")
 CYCLE = parse_cycle("2026-W50")
 
 
-def woman(pid: str, latin: tuple[str, str], be: tuple[str, str], ru: tuple[str, str], **over: Any) -> dict:
+def woman(pid: str, latin: str, be: str, ru: str, **over: Any) -> dict:
     """A fictional woman (never a real one: these rosters are the tests' own)."""
-    rec = person(
-        id=pid,
-        surname_latin=latin[0],
-        given_latin=latin[1],
-        surname_be=be[0],
-        given_be=be[1],
-        surname_ru=ru[0],
-        given_ru=ru[1],
-        groups=[],
-        children=None,
-    )
+    rec = named(pid, latin, be, ru, groups=[], children=None)
     rec.update(over)
     if rec["status"] != "sentenced" and rec["status"] != "restricted_freedom":
         rec.pop("sentence_months", None)
@@ -55,30 +44,30 @@ def woman(pid: str, latin: tuple[str, str], be: tuple[str, str], ru: tuple[str, 
 def every_status() -> list[dict]:
     """Every status and facility, ages 57-86, terms 2-25 years; mothers of 1 to 4 children."""
     return [
-        woman("kavaleva-alena", ("KAVALEVA", "Alena"), ("КАВАЛЕВА", "Алена"), ("КОВАЛЕВА", "Елена"),
+        woman("kavaleva-alena", "KAVALEVA Alena", "КАВАЛЕВА Алена", "КОВАЛЕВА Елена",
               sentence_months=132, children=2, groups=["mothers"], born_on="1960-03-01", health="Diabetes"),
-        woman("zhuk-tamara", ("ZHUK", "Tamara"), ("ЖУК", "Тамара"), ("ЖУК", "Тамара"),
+        woman("zhuk-tamara", "ZHUK Tamara", "ЖУК Тамара", "ЖУК Тамара",
               status="house_arrest", children=1, groups=["mothers"], born_on="1950-05-02",
               health="Heart disease"),
         # 58 on 7 December 2026, the cycle's Monday: 57 on the roster's as_of (E4/B5/R5).
-        woman("harbuz-nina", ("HARBUZ", "Nina"), ("ГАРБУЗ", "Ніна"), ("ГАРБУЗ", "Нина"),
+        woman("harbuz-nina", "HARBUZ Nina", "ГАРБУЗ Ніна", "ГАРБУЗ Нина",
               status="pre_trial", facility="pre_trial_centre", born_on="1968-12-07"),
-        woman("lis-vera", ("LIS", "Vera"), ("ЛІС", "Вера"), ("ЛИС", "Вера"),
+        woman("lis-vera", "LIS Vera", "ЛІС Вера", "ЛИС Вера",
               status="restricted_freedom", sentence_months=132, children=3, groups=["mothers"],
               born_on="1955-01-10"),
-        woman("baran-iryna", ("BARAN", "Iryna"), ("БАРАН", "Ірына"), ("БАРАН", "Ирина"),
+        woman("baran-iryna", "BARAN Iryna", "БАРАН Ірына", "БАРАН Ирина",
               status="unknown", born_on="1940-07-07", health="Cancer"),
-        woman("sava-volha", ("SAVA", "Volha"), ("САВА", "Вольга"), ("САВА", "Ольга"),
+        woman("sava-volha", "SAVA Volha", "САВА Вольга", "САВА Ольга",
               status="pre_trial", facility="pre_trial_centre", children=4, groups=["mothers"]),
-        woman("moroz-hanna", ("MAROZ", "Hanna"), ("МАРОЗ", "Ганна"), ("МОРОЗ", "Анна"),
+        woman("moroz-hanna", "MAROZ Hanna", "МАРОЗ Ганна", "МОРОЗ Анна",
               status="compulsory_treatment", facility="psychiatric_hospital", children=1,
               groups=["mothers"], born_on="1961-02-02", health="Epilepsy"),
-        woman("kot-liudmila", ("KOT", "Liudmila"), ("КОТ", "Людміла"), ("КОТ", "Людмила"),
+        woman("kot-liudmila", "KOT Liudmila", "КОТ Людміла", "КОТ Людмила",
               sentence_months=None, facility="prison", children=2, groups=["mothers"],
               born_on="1945-09-09", health="Asthma"),
-        woman("bely-tatsiana", ("BIELAYA", "Tatsiana"), ("БЕЛАЯ", "Таццяна"), ("БЕЛАЯ", "Татьяна"),
+        woman("bely-tatsiana", "BIELAYA Tatsiana", "БЕЛАЯ Таццяна", "БЕЛАЯ Татьяна",
               sentence_months=300, facility="penal_colony", children=1, groups=["mothers"]),
-        woman("navumava-daria", ("NAVUMAVA", "Daria"), ("НАВУМАВА", "Дар’я"), ("НАУМОВА", "Дарья"),
+        woman("navumava-daria", "NAVUMAVA Daria", "НАВУМАВА Дар’я", "НАУМОВА Дарья",
               status="released", released_on="2025-06", children=2, groups=["mothers"],
               history=[{"status": "sentenced", "on": "2022", "sentence_months": 48, "source": None},
                        {"status": "released", "on": "2025-06", "sentence_months": None, "source": None}]),
@@ -95,15 +84,7 @@ def context(roster: Roster, appeal_key: str, lang: str, campaign: Any = None) ->
     campaign = campaign or load_campaign(REPO / "campaign.toml")
     appeal = campaign.appeal(appeal_key)
     people = appeal_members(roster, appeal, roster.as_of)
-    return appeal_context(
-        campaign=campaign,
-        appeal=appeal,
-        roster=roster,
-        lang=lang,
-        cycle=CYCLE,
-        featured=list(people[:5]),
-        templates_dir=TEMPLATES,
-    )
+    return make_ctx(lang, roster, people[:5], campaign=campaign, appeal=appeal_key, cycle=CYCLE.id)
 
 
 def texts(roster: Roster, appeal_key: str, lang: str) -> dict[str, str]:

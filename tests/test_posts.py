@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign_kit.config import load_campaign
-from campaign_kit.context import appeal_context
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import FitError, TemplateError
 from campaign_kit.platforms import PLATFORMS, measure
@@ -33,7 +32,7 @@ from campaign_kit.render.posts import (
     tidy,
 )
 from campaign_kit.roster import MAX_NAME_LEN, MAX_WORD_LEN, Roster, load_roster, validate_roster_data
-from conftest import REPO, SAMPLE_ROSTER, person, plain, roster_doc
+from conftest import REPO, SAMPLE_ROSTER, make_ctx, person, plain, roster_doc
 
 THREAD_PLATFORMS = [name for name, p in PLATFORMS.items() if p.thread]
 
@@ -49,18 +48,7 @@ SITE = "https://belaruswomen.org"
 def contexts(roster: Roster, featured_ids=None, langs=LANGS, templates=TEMPLATES):
     people = roster.in_group(APPEAL.group)
     featured = [p for p in people if featured_ids is None or p.id in featured_ids]
-    return {
-        lang: appeal_context(
-            campaign=CAMPAIGN,
-            appeal=APPEAL,
-            roster=roster,
-            lang=lang,
-            cycle=CYCLE,
-            featured=featured,
-            templates_dir=templates,
-        )
-        for lang in langs
-    }
+    return {lang: make_ctx(lang, roster, featured, campaign=CAMPAIGN, templates=templates) for lang in langs}
 
 
 # The name form each shipped language prints (its locale file's name_form).

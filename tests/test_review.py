@@ -12,7 +12,6 @@ import html.parser
 import io
 import json
 import re
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -22,24 +21,16 @@ import pytest
 from PIL import Image
 
 from campaign_kit.config import load_campaign
-from campaign_kit.context import appeal_context
-from campaign_kit.cycles import parse_cycle, select_featured
+from campaign_kit.cycles import select_featured
 from campaign_kit.errors import BuildError
 from campaign_kit.render import review
 from campaign_kit.render.review_status import write_status
 from campaign_kit.roster import load_roster
-from conftest import SAMPLE_ROSTER
+from conftest import REPO, SAMPLE_ROSTER, TEMPLATES, make_ctx
+from images import CARD_SIZES
+from review_project import serve_in_thread
 
-REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = REPO / "templates"
 LANGS = ("en", "be", "ru")
-FORMATS = {
-    "square": (1080, 1080),
-    "portrait": (1080, 1350),
-    "story": (1080, 1920),
-    "landscape": (1600, 900),
-    "link": (1200, 630),
-}
 LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "telegram": 1024}
 ASSET_BASE = "https://belaruswomen.org/campaign-kit/"
 # Text that is easy to mangle on its way to the clipboard: markup, entities, quotes, emoji,
@@ -56,40 +47,34 @@ def _png(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
 
 
 def _post(
-    pid: str, platform: str, lang: str, text: str, alt: str, length: int | None = None, **extra: Any
+    pid: str,
+    platform: str,
+    lang: str,
+    text: str,
+    alt: str | None = None,
+    length: int | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    return {
+    """A posts.json entry; with ``alt``, her square card and its alt text; ``extra`` adds or overrides."""
+    post = {
         "id": pid,
         "platform": platform,
         "lang": lang,
         "text": text,
         "length": len(text) if length is None else length,
-        "limit": LIMITS[platform],
-        "alt_text": alt,
-        "card": f"cards/{lang}/{pid}/square.png",
-        **extra,
+        "limit": LIMITS.get(platform),
     }
+    if alt is not None:
+        post |= {"alt_text": alt, "card": f"cards/{lang}/{pid}/square.png"}
+    return post | extra
 
 
 def make_contexts(n_featured: int = 2) -> dict[str, dict[str, Any]]:
     """Real template contexts from the repo's roster and campaign.toml (2026-W48)."""
     roster = load_roster(SAMPLE_ROSTER)
     campaign = load_campaign(REPO / "campaign.toml")
-    appeal = campaign.appeal("mothers")
-    featured = select_featured(roster.in_group(appeal.group), n_featured, {})
-    cycle = parse_cycle("2026-W48")
-    return {
-        lang: appeal_context(
-            campaign=campaign,
-            appeal=appeal,
-            roster=roster,
-            lang=lang,
-            cycle=cycle,
-            featured=featured,
-            templates_dir=TEMPLATES,
-        )
-        for lang in LANGS
-    }
+    featured = select_featured(roster.in_group(campaign.appeal("mothers").group), n_featured, {})
+    return {lang: make_ctx(lang, roster, featured, campaign=campaign) for lang in LANGS}
 
 
 def make_cycle(
@@ -107,7 +92,7 @@ def make_cycle(
         pid = person["id"]
         for lang in LANGS:
             view = next(v for v in contexts[lang]["people"] if v["id"] == pid)
-            for i, (fmt, size) in enumerate(FORMATS.items()):
+            for i, (fmt, size) in enumerate(CARD_SIZES.items()):
                 blobs[f"cards/{lang}/{pid}/{fmt}.png"] = _png(size, (180, 30 + 40 * i, 40 + 60 * n))
             alt = f"{view['name']}. {view['status_line']}. {view['mother_of']}."
             base = f"{view['name']}: {view['status_line']}. {view['mother_of']}. #FreeBelarusWomen"
@@ -238,7 +223,7 @@ def test_page_shows_totals_women_cards_posts_appeal_and_newsletter(cycle: tuple[
     for person in ctx["en"]["featured"]:
         assert person["name_latin"] in page and person["name_cyrillic"] in page
         for lang in LANGS:
-            for fmt in FORMATS:
+            for fmt in CARD_SIZES:
                 assert f'src="cards/{lang}/{person["id"]}/{fmt}.png"' in page
     parsed = parse(page)
     imgs = [a for t, a in parsed.tags if t == "img"]
@@ -324,17 +309,9 @@ def test_hostile_name_stays_text(tmp_path: Path) -> None:
 def test_hostile_post_fields_stay_text(tmp_path: Path) -> None:
     contexts = make_contexts(1)
     pid = contexts["en"]["featured"][0]["id"]
-    evil = {
-        "id": pid,
-        "platform": '"><script>x()</script>',
-        "lang": "en",
-        "text": "</pre><script>x()</script>",
-        "alt_text": "</pre><b>",
-        "length": 5,
-        "limit": 9,
-        "card": "javascript:alert(1)",
-        "note": "<i>extra</i>",
-    }
+    platform, text, alt = '"><script>x()</script>', "</pre><script>x()</script>", "</pre><b>"
+    hostile = {"card": "javascript:alert(1)", "note": "<i>extra</i>"}
+    evil = _post(pid, platform, "en", text, alt, length=5, limit=9, **hostile)
     page = render_cycle(tmp_path / "c", contexts=contexts, extra_posts=[evil])
     assert page.count("<script") == 1
     assert "&lt;/pre&gt;&lt;script&gt;x()" in page and "&lt;i&gt;extra&lt;/i&gt;" in page
@@ -486,21 +463,10 @@ def test_tolerates_odd_posts_json(tmp_path: Path) -> None:
 def test_unknown_post_keys_are_shown() -> None:
     contexts = make_contexts(1)
     pid = contexts["en"]["featured"][0]["id"]
-    post = {
-        "id": pid,
-        "platform": "x",
-        "lang": "en",
-        "text": "hi",
-        "length": 2,
-        "limit": 280,
-        "dropped": ["hashtags", "link"],
-        "date": "2026-11-24",
-        "ids": [pid],
-        "reviewer_note": ["a", 1],
-        "weighted": True,
-        "nested": {"b": 1},
-        "empty": None,
-    }
+    known = {"dropped": ["hashtags", "link"], "date": "2026-11-24", "ids": [pid]}
+    post = _post(
+        pid, "x", "en", "hi", **known, reviewer_note=["a", 1], weighted=True, nested={"b": 1}, empty=None
+    )
     view = review.review_view(contexts=contexts, files={}, texts={"posts.json": json.dumps([post]).encode()})
     shown = view["women"][0]["languages"][0]["posts"][0]
     assert shown["extras"] == [
@@ -530,25 +496,6 @@ def test_review_path(tmp_path: Path) -> None:
     for appeal, cyc in (("..", "2026-W48"), ("mothers", "../../etc"), ("", "x")):
         with pytest.raises(BuildError):
             preview.review_path(tmp_path, appeal, cyc)
-
-
-def serve_in_thread(folder: Path) -> tuple[str, threading.Event, threading.Thread]:
-    """Start preview.serve on a free port in a thread; return its URL and the stop switch."""
-    from campaign_kit import preview
-
-    ready, stop = threading.Event(), threading.Event()
-    urls: list[str] = []
-
-    def on_ready(url: str) -> None:
-        urls.append(url)
-        ready.set()
-
-    thread = threading.Thread(
-        target=preview.serve, args=(folder, 0, on_ready), kwargs={"stop": stop}, daemon=True
-    )
-    thread.start()
-    assert ready.wait(10), "preview.serve did not start"
-    return urls[0], stop, thread
 
 
 def test_serve_serves_the_folder_only(tmp_path: Path) -> None:

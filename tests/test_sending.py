@@ -13,23 +13,18 @@ import threading
 import time
 from email import policy
 from email.parser import BytesParser
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from campaign_kit.context import appeal_context
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import SendError
 from campaign_kit.render.email import build_eml, cycle_date
 from campaign_kit.render.newsletter import render_newsletter
-from campaign_kit.roster import load_roster
 from campaign_kit.sending import readdress, send_test
-from conftest import SAMPLE_ROSTER, add_postal_address, send_campaign
+from conftest import TEMPLATES, add_postal_address, make_ctx, send_campaign
 
-REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = REPO / "templates"
 CAMPAIGN = send_campaign()
 CYCLE = parse_cycle("2026-W48")
 TO = "proof@mail.test"
@@ -37,20 +32,8 @@ TO = "proof@mail.test"
 
 @pytest.fixture(scope="module")
 def letter():
-    roster = load_roster(SAMPLE_ROSTER)
-    appeal = CAMPAIGN.appeal("mothers")
-    people = roster.in_group(appeal.group)
-    ctx = appeal_context(
-        campaign=CAMPAIGN,
-        appeal=appeal,
-        roster=roster,
-        lang="ru",
-        cycle=CYCLE,
-        featured=list(people[:5]),
-        templates_dir=TEMPLATES,
-    )
     return render_newsletter(
-        ctx,
+        make_ctx("ru", campaign=CAMPAIGN),
         TEMPLATES,
         settings=CAMPAIGN.newsletter,
         asset_base_url="https://belaruswomen.org/campaign-kit",
