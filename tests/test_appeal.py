@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -13,10 +12,8 @@ from campaign_kit import facts
 from campaign_kit.locale import load_locale
 from campaign_kit.render.appeal import render_appeal
 from campaign_kit.roster import Roster, load_roster
-from conftest import HOSTILE, SAMPLE_ROSTER, hostile_roster, make_ctx, plain
+from conftest import HOSTILE, REPO, SAMPLE_ROSTER, TEMPLATES, hostile_roster, make_ctx, plain
 
-REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = REPO / "templates"
 SEED = REPO.parent / "shared" / "seed" / "mothers-of-minor-children.txt"
 LANGS = ("en", "be", "ru")
 

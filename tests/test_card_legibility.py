@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,59 +29,23 @@ from campaign_kit.render.card_layout import (
 )
 from campaign_kit.render.cards import CardContent, card_content, contrast_behind, plan
 from campaign_kit.roster import PartialDate, validate_roster_data
-from conftest import person, roster_doc
+from conftest import CARD_DIRS, FONTS, PHOTOS, REPO, TEMPLATES, named, person, roster_doc
 
-REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = REPO / "templates"
-FONTS = REPO / "assets" / "fonts"
 ASSETS = str(REPO / "assets")
-KW = {"templates_dir": TEMPLATES, "fonts_dir": FONTS}
 LANGS = ("en", "be", "ru")
 CAMPAIGN = load_campaign(REPO / "campaign.toml")
 APPEAL = CAMPAIGN.appeal("mothers")
 
 WOMEN = [
     person(),
-    person(
-        id="shablinskaya-ivanova-katsiaryna",
-        surname_latin="SHABLINSKAYA-IVANOVA",
-        given_latin="Katsiaryna",
-        surname_be="ШАБЛІНСКАЯ-ІВАНОВА",
-        given_be="Кацярына",
-        surname_ru="ШАБЛИНСКАЯ-ИВАНОВА",
-        given_ru="Екатерина",
-        sentence_months=None,
-        children=3,
-        detained_on="2021-03-12",
-    ),
-    person(
-        id="sharenda-panasiuk-palina",
-        surname_latin="SHARENDA-PANASIUK",
-        given_latin="Palina",
-        surname_be="ШАРЭНДА-ПАНАСЮК",
-        given_be="Паліна",
-        surname_ru="ШАРЕНДА-ПАНАСЮК",
-        given_ru="Полина",
-        status="compulsory_treatment",
-        sentence_months=None,
-        facility=None,
-        children=1,
-    ),
-    person(
-        id="kazakova-viktoryia",
-        surname_latin="KAZAKOVA",
-        given_latin="Viktoryia",
-        surname_be="КАЗАКОВА",
-        given_be="Вікторыя",
-        surname_ru="КАЗАКОВА",
-        given_ru="Виктория",
-        status="pre_trial",
-        sentence_months=None,
-        facility=None,
-        children=5,
-        detained_on="2024-11",
-    ),
-]
+    named("shablinskaya-ivanova-katsiaryna", "SHABLINSKAYA-IVANOVA Katsiaryna", "ШАБЛІНСКАЯ-ІВАНОВА Кацярына",
+          "ШАБЛИНСКАЯ-ИВАНОВА Екатерина", sentence_months=None, children=3, detained_on="2021-03-12"),
+    named("sharenda-panasiuk-palina", "SHARENDA-PANASIUK Palina", "ШАРЭНДА-ПАНАСЮК Паліна",
+          "ШАРЕНДА-ПАНАСЮК Полина", status="compulsory_treatment", sentence_months=None, facility=None,
+          children=1),
+    named("kazakova-viktoryia", "KAZAKOVA Viktoryia", "КАЗАКОВА Вікторыя", "КАЗАКОВА Виктория",
+          status="pre_trial", sentence_months=None, facility=None, children=5, detained_on="2024-11"),
+]  # fmt: skip
 ROSTER, _PROBLEMS = validate_roster_data(roster_doc(WOMEN), "roster.json")
 assert ROSTER is not None, _PROBLEMS
 
@@ -132,7 +97,7 @@ def test_every_text_reaches_9pt_x_height_at_its_display_width(fmt: str) -> None:
     assert smallest >= MIN_X_HEIGHT, f"{fmt}: {smallest:.2f} pt"
     # And on every planned card, at the size each line was actually set.
     for c in CONTENTS:
-        for line in plan(c, fmt, **KW).lines:
+        for line in plan(c, fmt, **CARD_DIRS).lines:
             seen = x_height_at_display(fmt, line.size, ratios[line.font])
             assert seen >= MIN_X_HEIGHT, (c.person_id, c.lang, line.field, seen)
 
@@ -153,7 +118,7 @@ def test_every_card_inside_its_visible_area_apart_and_in_contrast(fmt: str) -> N
     images = [(im.box.x, im.box.y, im.box.right, im.box.bottom) for im in layout.images]
     checked = 0
     for c in CONTENTS:
-        card = plan(c, fmt, **KW)
+        card = plan(c, fmt, **CARD_DIRS)
         behind = cards._background(layout, ASSETS, card.placeholder_fill)
         fields = {line.field for line in card.lines}
         assert {"label", "name", "status", "org_name"} <= fields, (c.person_id, c.lang, fields)
@@ -187,72 +152,59 @@ def test_square_text_stays_inside_instagrams_grid_tile_and_story_inside_its_safe
             )
 
 
-def fixture_templates(tmp_path: Path) -> Path:
+def edited_layout(tmp_path: Path, fmt: str, old: str, new: str, after: str = "") -> tuple[Path, list[Any]]:
+    """Check a copy of the card layouts whose ``fmt`` has its first ``old`` past ``after`` made ``new``.
+
+    Returns the copy's templates folder and what ``check_layouts`` found in it.
+    """
     shutil.copytree(TEMPLATES / "cards", tmp_path / "cards")
-    return tmp_path
+    path = tmp_path / "cards" / f"{fmt}.toml"
+    text = path.read_text(encoding="utf-8")
+    i = text.index(after)
+    assert old in text[i:], (fmt, old)
+    path.write_text(text[:i] + text[i:].replace(old, new, 1), encoding="utf-8")
+    return tmp_path, cards.check_layouts(tmp_path, FONTS, REPO / "assets")
+
+
+ORG_NAME = 'field = "org_name"'
 
 
 def test_a_layout_whose_text_is_under_9pt_is_refused(tmp_path: Path) -> None:
-    templates = fixture_templates(tmp_path)
-    path = templates / "cards" / "square.toml"
-    text = path.read_text(encoding="utf-8")
     # The organisation's name at 40 px: an x-height of 7.9 pt at 390 pt wide.
-    i = text.index('field = "org_name"')
-    path.write_text(
-        text[:i] + text[i:].replace("size = 46\n  min_size = 46", "size = 40\n  min_size = 40", 1)
-    )
-    problems = cards.check_layouts(templates, FONTS, REPO / "assets")
+    size_40 = "size = 40\n  min_size = 40"
+    templates, problems = edited_layout(tmp_path, "square", "size = 46\n  min_size = 46", size_40, ORG_NAME)
     assert len(problems) == 1, problems
     assert problems[0].field.endswith(".min_size") and "x-height of 7.9 pt" in problems[0].message
     assert "390 pt wide" in problems[0].message and "46 px" in problems[0].message
     with pytest.raises(cards.RenderError, match="too small to read on a phone"):
-        cards.draw_card(
-            CONTENTS[0], "square", REPO / "assets" / "photos", templates_dir=templates, fonts_dir=FONTS
-        )
+        cards.draw_card(CONTENTS[0], "square", PHOTOS, templates_dir=templates, fonts_dir=FONTS)
 
 
 def test_landscape_is_judged_at_310pt(tmp_path: Path) -> None:
-    templates = fixture_templates(tmp_path)
-    path = templates / "cards" / "landscape.toml"
-    text = path.read_text(encoding="utf-8")
-    i = text.index('field = "org_name"')
     # 85 px would be plenty on a square; on a landscape inset to 310 pt it is 8.99 pt.
-    path.write_text(
-        text[:i] + text[i:].replace("size = 86\n  min_size = 86", "size = 85\n  min_size = 85", 1)
-    )
-    problems = cards.check_layouts(templates, FONTS, REPO / "assets")
+    size_85 = "size = 85\n  min_size = 85"
+    _, problems = edited_layout(tmp_path, "landscape", "size = 86\n  min_size = 86", size_85, ORG_NAME)
     assert [p.field for p in problems] == ["block[1].text[0].min_size"]
     assert "310 pt wide" in problems[0].message
 
 
 def test_a_low_contrast_layout_is_refused(tmp_path: Path) -> None:
-    templates = fixture_templates(tmp_path)
-    path = templates / "cards" / "portrait.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('colour = "muted"', 'colour = "#BBBBBB"', 1))
-    problems = cards.check_layouts(templates, FONTS, REPO / "assets")
+    _, problems = edited_layout(tmp_path, "portrait", 'colour = "muted"', 'colour = "#BBBBBB"')
     assert len(problems) == 1 and problems[0].field.endswith(".colour"), problems
     assert "contrast 1.9" in problems[0].message
 
 
 def test_fills_that_look_alike_are_refused(tmp_path: Path) -> None:
-    templates = fixture_templates(tmp_path)
-    path = templates / "cards" / "square.toml"
     # Wine and slate: 1.12:1 apart in luminance, one colour in a grid.
-    text = path.read_text(encoding="utf-8").replace(
-        'fills = ["slate", "red", "pine"]', 'fills = ["#6E1423", "#27313D"]'
-    )
-    path.write_text(text)
-    problems = cards.check_layouts(templates, FONTS, REPO / "assets")
+    wine_slate = 'fills = ["#6E1423", "#27313D"]'
+    _, problems = edited_layout(tmp_path, "square", 'fills = ["slate", "red", "pine"]', wine_slate)
     assert [p.field for p in problems] == ["photo.placeholder.fills[1]"]
     assert "differ by only" in problems[0].message
 
 
 def test_text_over_a_photo_is_judged_against_the_fade_over_the_worst_photo(tmp_path: Path) -> None:
-    templates = fixture_templates(tmp_path)
-    path = templates / "cards" / "square.toml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("top = 0.9\n", "top = 0.3\n", 1))  # too light a veil under the label
-    problems = cards.check_layouts(templates, FONTS, REPO / "assets")
+    # Too light a veil under the label.
+    _, problems = edited_layout(tmp_path, "square", "top = 0.9\n", "top = 0.3\n")
     assert [p.field for p in problems] == ["block[0].text[0].colour"]
 
 
@@ -263,7 +215,7 @@ def test_held_since_is_optional_and_left_out_before_anything_else() -> None:
     )
     assert c.held
     for fmt in FORMATS:
-        fields = {line.field for line in plan(c, fmt, **KW).lines}
+        fields = {line.field for line in plan(c, fmt, **CARD_DIRS).lines}
         assert {"label", "name", "status", "org_name"} <= fields, fmt
 
 

@@ -29,13 +29,8 @@ from campaign_kit.render.cards import (
     render_card,
 )
 from campaign_kit.roster import Person, load_roster
-from conftest import SAMPLE_ROSTER, cyrillic_forms
+from conftest import CARD_DIRS, FONTS, PHOTOS, REPO, SAMPLE_ROSTER, TEMPLATES, cyrillic_forms
 
-REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = REPO / "templates"
-FONTS = REPO / "assets" / "fonts"
-PHOTOS = REPO / "assets" / "photos"
-KW = {"templates_dir": TEMPLATES, "fonts_dir": FONTS}
 LANGS = ("en", "be", "ru")
 
 CAMPAIGN = load_campaign(REPO / "campaign.toml")
@@ -273,7 +268,9 @@ def test_as_of_date_series_and_photo_credit_in_each_language() -> None:
 
 def test_placeholder_fills_differ_between_neighbours_in_a_grid() -> None:
     layout = cards.load_layout(TEMPLATES, "square")
-    fill = {n: plan(content_n(ABLAB, "en", n, 27), "square", **KW).placeholder_fill for n in range(1, 28)}
+    fill = {
+        n: plan(content_n(ABLAB, "en", n, 27), "square", **CARD_DIRS).placeholder_fill for n in range(1, 28)
+    }
     assert set(fill.values()) == set(layout.photo.placeholder.fills)
     for n in range(1, 28):
         if n % 3 and n + 1 <= 27:
@@ -284,15 +281,16 @@ def test_placeholder_fills_differ_between_neighbours_in_a_grid() -> None:
     fills = layout.photo.placeholder.fills
     assert min(cards.colour_distance(a, b) for a in fills for b in fills if a != b) >= cards.MIN_FILL_DISTANCE
     assert min(cards.contrast(a, b) for a in fills for b in fills if a != b) >= cards.MIN_FILL_CONTRAST
-    card = plan(content_n(ABLAB, "en", 1, 27), "square", **KW)
-    assert plan(content_n(ABLAB, "en", 1, 27), "portrait", **KW).placeholder_fill == card.placeholder_fill
+    card = plan(content_n(ABLAB, "en", 1, 27), "square", **CARD_DIRS)
+    portrait = plan(content_n(ABLAB, "en", 1, 27), "portrait", **CARD_DIRS)
+    assert portrait.placeholder_fill == card.placeholder_fill
 
 
 def test_the_hero_numeral_says_the_fact_once() -> None:
-    card = plan(content(ABLAB, "en"), "square", **KW)
+    card = plan(content(ABLAB, "en"), "square", **CARD_DIRS)
     by_field = {line.field: line.text for line in card.lines}
     assert by_field["hero"] == "2" and "fact" not in by_field
-    with_photo = plan(content(ABLAB, "en"), "square", with_photo=True, **KW)
+    with_photo = plan(content(ABLAB, "en"), "square", with_photo=True, **CARD_DIRS)
     fields = {line.field for line in with_photo.lines}
     assert "hero" not in fields and "fact" in fields
 
@@ -377,7 +375,7 @@ def test_long_names_fit_every_format_and_language(fmt: str) -> None:
             for with_photo in (False, True):
                 c = content(person, lang)
                 try:
-                    card = plan(c, fmt, with_photo=with_photo, **KW)
+                    card = plan(c, fmt, with_photo=with_photo, **CARD_DIRS)
                 except FitError as err:
                     # At 9 pt x-height in a 310-pt feed a name longer than any on the roster
                     # may leave no room: the card is refused, naming her, never set smaller.
@@ -447,7 +445,7 @@ def test_any_plausible_name_fits_or_fails_loudly(
     )
     c = content(p, lang)
     try:
-        card = plan(c, fmt, **KW)
+        card = plan(c, fmt, **CARD_DIRS)
     except FitError as err:
         assert f"w ({lang}):" in str(err) and fmt in str(err)
         return
@@ -457,14 +455,14 @@ def test_any_plausible_name_fits_or_fails_loudly(
 
 def test_debug_overlay_draws_the_boxes() -> None:
     c = content(ABLAB, "en")
-    plain = draw_card(c, "square", PHOTOS, **KW)
-    debug = draw_card(c, "square", PHOTOS, debug=True, **KW)
+    plain = draw_card(c, "square", PHOTOS, **CARD_DIRS)
+    debug = draw_card(c, "square", PHOTOS, debug=True, **CARD_DIRS)
     block = cards.load_layout(TEMPLATES, "square").blocks[0].box
     assert plain.getpixel((block.x, block.y)) != debug.getpixel((block.x, block.y))
 
 
 def test_hyphenated_surname_wraps_at_the_hyphen() -> None:
-    card = plan(content(LONGEST[3], "ru"), "square", **KW)
+    card = plan(content(LONGEST[3], "ru"), "square", **CARD_DIRS)
     names = [line.text for line in card.lines if line.field == "name"]
     assert len(names) > 1 and any(line.endswith("-") for line in names[:-1])
     joined = "".join(n if n.endswith("-") else n + " " for n in names).strip()
@@ -474,7 +472,7 @@ def test_hyphenated_surname_wraps_at_the_hyphen() -> None:
 def test_impossible_name_is_a_fit_error_naming_person_format_field() -> None:
     huge = woman("impossible", "A" * 80, "Hanna", "АБЛАБ", "Анна")
     with pytest.raises(FitError) as err:
-        plan(content(huge, "en"), "link", **KW)
+        plan(content(huge, "en"), "link", **CARD_DIRS)
     msg = str(err.value)
     assert "impossible (en): link card: name" in msg and "does not fit" in msg
 
@@ -492,7 +490,7 @@ def test_every_woman_of_the_sample_roster_fits_every_format_at_her_roles_sizes()
         layout = cards.load_layout(TEMPLATES, fmt)
         for n, person in enumerate(roster.people, start=1):
             for lang in LANGS:
-                card = plan(content_n(person, lang, n, len(roster.people)), fmt, **KW)
+                card = plan(content_n(person, lang, n, len(roster.people)), fmt, **CARD_DIRS)
                 sizes: dict[str, list[int]] = {}
                 for line in card.lines:
                     sizes.setdefault(line.field, []).append(line.size)
@@ -508,7 +506,7 @@ def test_every_woman_of_the_sample_roster_fits_every_format_at_her_roles_sizes()
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_png_size_chunks_and_determinism(fmt: str) -> None:
     c = content(LONGEST[0], "be")
-    png = render_card(c, fmt, PHOTOS, **KW)
+    png = render_card(c, fmt, PHOTOS, **CARD_DIRS)
     with Image.open(io.BytesIO(png)) as im:
         assert im.size == FORMATS[fmt] and im.mode == "RGB"
         assert not im.getexif() and "dpi" not in im.info
@@ -516,14 +514,14 @@ def test_png_size_chunks_and_determinism(fmt: str) -> None:
     assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND"
     assert set(kinds) <= {b"IHDR", b"IDAT", b"IEND"}, kinds  # no tEXt/iTXt/zTXt/eXIf/tIME
     cards._text_mask.cache_clear()  # a fresh rasterisation gives the same bytes
-    assert render_card(c, fmt, PHOTOS, **KW) == png
-    image = draw_card(c, fmt, PHOTOS, **KW)
+    assert render_card(c, fmt, PHOTOS, **CARD_DIRS) == png
+    image = draw_card(c, fmt, PHOTOS, **CARD_DIRS)
     assert image.info == {} and cards.encode_png(image) == png
 
 
 def test_different_women_different_cards() -> None:
-    a = render_card(content(ABLAB, "en"), "link", PHOTOS, **KW)
-    b = render_card(content(LONGEST[2], "en"), "link", PHOTOS, **KW)
+    a = render_card(content(ABLAB, "en"), "link", PHOTOS, **CARD_DIRS)
+    b = render_card(content(LONGEST[2], "en"), "link", PHOTOS, **CARD_DIRS)
     assert a != b
 
 
@@ -540,7 +538,7 @@ def test_card_with_photo_is_a_jpeg_with_her_pixels_and_no_metadata(tmp_path: Pat
     c = dataclasses.replace(content(ABLAB, "en"), photo="ablab-hanna.jpg", photo_focus=(0.5, 0.3))
     assert c.extension == "jpg" and content(ABLAB, "en").extension == "png"
     for fmt in FORMATS:
-        data = render_card(c, fmt, tmp_path, **KW)
+        data = render_card(c, fmt, tmp_path, **CARD_DIRS)
         assert data[:3] == b"\xff\xd8\xff" and len(data) <= 976_000, (fmt, len(data))
         assert b"Exif" not in data and b"GPS" not in data and b"ICC_PROFILE" not in data
         assert str(tmp_path).encode() not in data and b"ablab-hanna" not in data
@@ -557,14 +555,14 @@ def test_card_with_photo_is_a_jpeg_with_her_pixels_and_no_metadata(tmp_path: Pat
         with Image.open(io.BytesIO(data)) as im:
             assert im.format == "JPEG" and im.size == FORMATS[fmt] and not im.getexif()
             assert im.info.get("progressive") is None
-        assert render_card(c, fmt, tmp_path, **KW) == data  # deterministic
-    data = render_card(c, "portrait", tmp_path, **KW)
+        assert render_card(c, fmt, tmp_path, **CARD_DIRS) == data  # deterministic
+    data = render_card(c, "portrait", tmp_path, **CARD_DIRS)
     frame = cards.load_layout(TEMPLATES, "portrait").photo.box
     with Image.open(io.BytesIO(data)) as im:
         # Her photo in the middle of the frame, under the fade's lightest part.
         r, g, b = im.getpixel((frame.x + frame.w // 2, frame.y + frame.h // 2))
         assert g > r + 20 and g > b + 20
-    card = plan(c, "portrait", **KW)
+    card = plan(c, "portrait", **CARD_DIRS)
     assert card.placeholder_fill is None and "hero" not in {line.field for line in card.lines}
 
 
@@ -581,7 +579,7 @@ def test_jpeg_encoder_keeps_quality_and_refuses_what_cannot_fit() -> None:
 def test_missing_photo_is_a_photo_error(tmp_path: Path) -> None:
     c = dataclasses.replace(content(ABLAB, "en"), photo="nobody.jpg")
     with pytest.raises(PhotoError, match=r"nobody\.jpg"):
-        render_card(c, "square", tmp_path, **KW)
+        render_card(c, "square", tmp_path, **CARD_DIRS)
 
 
 # --- fonts --------------------------------------------------------------------------------
@@ -604,7 +602,7 @@ def test_missing_glyph_is_a_render_error_naming_the_character() -> None:
         check_glyphs("Hanna 中", FONTS / "Inter-Regular.otf", "ablab-hanna: square card: name")
     c = dataclasses.replace(content(ABLAB, "en"), status="Sentenced \u2603")
     with pytest.raises(RenderError) as err:
-        render_card(c, "square", PHOTOS, **KW)
+        render_card(c, "square", PHOTOS, **CARD_DIRS)
     msg = str(err.value)
     assert "ablab-hanna" in msg and "square" in msg and "status" in msg and "SNOWMAN" in msg
 
@@ -622,7 +620,7 @@ def test_bad_layout_file_is_a_render_error(tmp_path: Path) -> None:
 
 
 def test_card_dependencies_for_cache_keys() -> None:
-    deps = cards.card_dependencies("link", **KW)
+    deps = cards.card_dependencies("link", **CARD_DIRS)
     assert deps[:2] == (TEMPLATES / "cards" / "link.toml", TEMPLATES / "cards" / "theme.toml")
     assert {p.name for p in deps[2:]} == {
         "InterDisplay-Bold.otf",
@@ -644,20 +642,20 @@ def test_missing_font_file(tmp_path: Path) -> None:
 def test_logo_stripe_and_panel_pixels() -> None:
     c = content(ABLAB, "en")
     story = cards.load_layout(TEMPLATES, "story")
-    image = draw_card(c, "story", PHOTOS, **KW)
+    image = draw_card(c, "story", PHOTOS, **CARD_DIRS)
     red = (179, 32, 42)
     logo = story.images[0].box
     logo_pixels = image.crop((logo.x, logo.y, logo.right, logo.bottom)).getcolors(100_000)
     assert logo_pixels and any(colour == red for _, colour in logo_pixels)  # the mark, painted red
     stripe = story.shapes[0].box
     assert image.getpixel((stripe.x + 10, stripe.y + stripe.h // 2)) == red  # white-red-white
-    fill = plan(c, "story", **KW).placeholder_fill
+    fill = plan(c, "story", **CARD_DIRS).placeholder_fill
     frame = story.photo.box
     assert image.getpixel((frame.x + 4, frame.y + 4)) == fill
     # On a landscape card the mark sits on the panel, painted white, over a photo too.
     landscape = cards.load_layout(TEMPLATES, "landscape")
     mark = landscape.images[0].box
-    wide = draw_card(c, "landscape", PHOTOS, **KW)
+    wide = draw_card(c, "landscape", PHOTOS, **CARD_DIRS)
     assert any(
         colour == (255, 255, 255)
         for _, colour in wide.crop((mark.x, mark.y, mark.right, mark.bottom)).getcolors(100_000)

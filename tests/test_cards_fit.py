@@ -14,7 +14,6 @@ pixels, and every inked pixel is checked to lie in a text box or the photo frame
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,13 +27,8 @@ from campaign_kit.locale import load_locale
 from campaign_kit.render import cards
 from campaign_kit.render.cards import FORMATS, CardContent, card_content, draw_card, plan
 from campaign_kit.roster import MAX_NAME_LEN, MAX_WORD_LEN, Person, validate_roster_data
-from conftest import person, roster_doc
+from conftest import CARD_DIRS, PHOTOS, REPO, TEMPLATES, made_person, person, roster_doc
 
-REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = REPO / "templates"
-FONTS = REPO / "assets" / "fonts"
-PHOTOS = REPO / "assets" / "photos"
-KW = {"templates_dir": TEMPLATES, "fonts_dir": FONTS}
 LANGS = ("en", "be", "ru")
 
 CAMPAIGN = load_campaign(REPO / "campaign.toml")
@@ -168,7 +162,7 @@ def check_plans(c: CardContent, must_fit: bool = True) -> None:
     for fmt in FORMATS:
         layout = cards.load_layout(TEMPLATES, fmt)
         try:
-            card = plan(c, fmt, **KW)
+            card = plan(c, fmt, **CARD_DIRS)
         except FitError as err:
             assert not must_fit, (fmt, c.lang, str(err))
             assert f"{c.person_id} ({c.lang}): {fmt} card:" in str(err)
@@ -201,27 +195,15 @@ def test_every_valid_name_fits_or_is_refused_by_name(lang: str, woman: Person) -
 
 # Names as long as real ones: two hyphenated surnames, a double given name, everyday letters.
 REAL_LONG = [
-    Person(
-        id="w",
-        surname_latin=s_l,
-        given_latin=g_l,
-        surname_cyrillic=s_c,
-        given_cyrillic=g_c,
-        surname_be=s_c,
-        given_be=g_c,
-        status="sentenced",
-        children=4,
-        groups=("mothers",),
-        sentence_months=months,
-        facility="penal_colony",
-    )
+    made_person(id="w", surname_latin=s_l, given_latin=g_l, children=4, sentence_months=months,
+                surname_cyrillic=s_c, given_cyrillic=g_c, surname_be=s_c, given_be=g_c)
     for s_l, g_l, s_c, g_c, months in [
         ("SHABLINSKAYA-IVANOVA", "Katsiaryna", "ШАБЛИНСКАЯ-ИВАНОВА", "Екатерина", 66),
         ("VAITSIAKHOVICH-SHCHARBATSEVICH", "Aliaksandra", "ВОЙТЕХОВИЧ-ЩЕРБАЦЕВИЧ", "Александра", 283),
         ("SHARENDA-PANASIUK", "Anastasiya-Mariya", "ШАРЕНДА-ПАНАСЮК", "Анастасия-Мария", None),
         ("DANILIUK-KAVALEUSKAYA", "Katsiaryna", "ДАНИЛЮК-КОВАЛЕВСКАЯ", "Екатерина", 359),
     ]
-]
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -290,8 +272,8 @@ def test_sixty_character_titles_and_organisation_names_fit_or_are_refused(lang: 
 def inked_outside(c: CardContent, fmt: str) -> int:
     """Pixels the text changed outside every layout box and the photo frame (should be 0)."""
     layout = cards.load_layout(TEMPLATES, fmt)
-    drawn = draw_card(c, fmt, PHOTOS, **KW)
-    fill = plan(c, fmt, **KW).placeholder_fill
+    drawn = draw_card(c, fmt, PHOTOS, **CARD_DIRS)
+    fill = plan(c, fmt, **CARD_DIRS).placeholder_fill
     diff = ImageChops.difference(drawn, cards._background(layout, str(REPO / "assets"), fill)).convert("L")
     allowed = Image.new("L", drawn.size, 0)
     pen = ImageDraw.Draw(allowed)

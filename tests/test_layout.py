@@ -41,9 +41,7 @@ from campaign_kit.render.typeset import (
     resolve_texts,
     tokens,
 )
-
-REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = REPO / "templates"
+from conftest import TEMPLATES
 
 
 class Mono:
@@ -188,13 +186,14 @@ def test_measures_are_few() -> None:
     assert m.calls < 30
 
 
+def word_lists(alphabet: str, longest: int, most: int) -> st.SearchStrategy[list[str]]:
+    """Lists of 1 to ``most`` words, each of 1 to ``longest`` letters of ``alphabet``."""
+    return st.lists(st.text(alphabet=alphabet, min_size=1, max_size=longest), min_size=1, max_size=most)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
-    words=st.lists(
-        st.text(alphabet="ABCDEFGHIJKLMNOPRSTUVYZабвгдеёжзіўАБВГДЕЁЖЗІЎ", min_size=1, max_size=14),
-        min_size=1,
-        max_size=4,
-    ),
+    words=word_lists("ABCDEFGHIJKLMNOPRSTUVYZабвгдеёжзіўАБВГДЕЁЖЗІЎ", longest=14, most=4),
     hyphens=st.lists(st.booleans(), min_size=4, max_size=4),
     width=st.integers(300, 1500),
     height=st.integers(60, 600),
@@ -273,11 +272,7 @@ def test_the_last_resort_sets_an_extreme_name_in_more_lines() -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(
-    words=st.lists(
-        st.text(alphabet="ABCDEFGHIJKLMNOPRSTUVWZабвгдеёжзіўАБВЖШЩЮ", min_size=1, max_size=20),
-        min_size=1,
-        max_size=5,
-    ),
+    words=word_lists("ABCDEFGHIJKLMNOPRSTUVWZабвгдеёжзіўАБВЖШЩЮ", longest=20, most=5),
     width=st.integers(300, 1500),
     height=st.integers(60, 600),
 )
@@ -313,7 +308,7 @@ def mono_width(line: str) -> float:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    words=st.lists(st.text(alphabet="WMiaЖж", min_size=1, max_size=8), min_size=1, max_size=9),
+    words=word_lists("WMiaЖж", longest=8, most=9),
     seps=st.lists(st.sampled_from([" ", "-"]), min_size=9, max_size=9),
     n=st.integers(1, 5),
     glue=st.booleans(),
@@ -646,6 +641,11 @@ def bad(fmt: str, mutate: Any) -> str:
     return str(err.value)
 
 
+def muted_text(name: str, text: str) -> dict[str, Any]:
+    """A layout's text entry: ``text`` in the text font at 46 px, muted."""
+    return {"name": name, "text": text, "font": "text", "size": 46, "min_size": 46, "colour": "muted"}
+
+
 def test_bad_layouts_name_file_and_key() -> None:
     msg = bad("square", lambda d: d["canvas"].update(width=1000))
     assert "templates/cards/square.toml" in msg and "canvas" in msg and "1080×1080" in msg
@@ -683,34 +683,10 @@ def test_bad_layouts_name_file_and_key() -> None:
     msg = bad("square", lambda d: d["block"][5]["text"][0].update(font="serif"))
     assert "'serif'" in msg and "font role" in msg
 
-    msg = bad(
-        "square",
-        lambda d: d["block"][5]["text"].append(
-            {
-                "name": "credit",
-                "text": "Photo: {credit}",
-                "font": "text",
-                "size": 46,
-                "min_size": 46,
-                "colour": "muted",
-            }
-        ),
-    )
+    msg = bad("square", lambda d: d["block"][5]["text"].append(muted_text("credit", "Photo: {credit}")))
     assert "block[5].text[4].text" in msg and "unknown placeholder {credit}" in msg
 
-    msg = bad(
-        "square",
-        lambda d: d["block"][5]["text"].append(
-            {
-                "name": "status",
-                "text": "{status}",
-                "font": "text",
-                "size": 46,
-                "min_size": 46,
-                "colour": "muted",
-            }
-        ),
-    )
+    msg = bad("square", lambda d: d["block"][5]["text"].append(muted_text("status", "{status}")))
     assert "block[5].text[4].name" in msg
 
     msg = bad("square", lambda d: d["block"][5]["text"][2].update(optional="yes"))

@@ -14,10 +14,8 @@ from campaign_kit.render import newsletter as nl_mod
 from campaign_kit.render.mjml_check import GMAIL_CLIP_BYTES, html_problems, mjml_problems
 from campaign_kit.render.newsletter import CardImage, card_url, render_newsletter
 from campaign_kit.roster import load_roster
-from conftest import HOSTILE, SAMPLE_ROSTER, hostile_roster, make_ctx, plain, send_campaign
+from conftest import HOSTILE, SAMPLE_ROSTER, TEMPLATES, hostile_roster, make_ctx, plain, send_campaign
 
-REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = REPO / "templates"
 LANGS = ("en", "be", "ru")
 BASE = "https://belaruswomen.org/campaign-kit"
 CAMPAIGN = send_campaign()
@@ -202,28 +200,12 @@ def test_empty_context_value_is_refused():
         render("en", card=lambda pid: CardImage(f"cards/en/{pid}/link.png", " "))
 
 
-def test_missing_preheader_is_refused(templates_copy):
-    _edit(templates_copy / "newsletter" / "meta.txt", "{{ w.preheader.strip() }}\n", "")
-    with pytest.raises(NewsletterError, match="preheader is missing"):
-        render("en", templates=templates_copy)
-
-
 def test_preheader_must_reach_the_html(templates_copy):
     path = templates_copy / "newsletter" / "newsletter.mjml"
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"<mj-raw><div style=\"display:none.*?</mj-raw>", "", text)
     path.write_text(text, encoding="utf-8")
     with pytest.raises(NewsletterError, match="preheader is not in the HTML"):
-        render("en", templates=templates_copy)
-
-
-def test_unknown_mjml_in_a_template_is_refused(templates_copy):
-    _edit(
-        templates_copy / "newsletter" / "newsletter.mjml",
-        '<mj-text css-class="ck-muted" color="#5a5a5a" font-size="14px"',
-        '<mj-text css-class="ck-muted" colour="#5a5a5a" font-size="14px"',
-    )
-    with pytest.raises(NewsletterError, match='unknown attribute "colour" on <mj-text>'):
         render("en", templates=templates_copy)
 
 
@@ -249,14 +231,30 @@ def test_a_roll_call_too_long_for_gmail_becomes_a_link(templates_copy):
     assert "27" in letter.html and "53" in letter.html
 
 
-def test_oversized_html_is_refused(templates_copy):
-    # What cannot shrink (here the featured women, repeated) is refused, never clipped.
-    _edit(
-        templates_copy / "newsletter" / "newsletter.mjml",
-        "{% for p in featured_cards %}",
-        "{% for p in featured_cards * 60 %}",
-    )
-    with pytest.raises(NewsletterError, match="Gmail clips"):
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        pytest.param("meta.txt", "{{ w.preheader.strip() }}\n", "", "preheader is missing", id="preheader"),
+        pytest.param(
+            "newsletter.mjml",
+            '<mj-text css-class="ck-muted" color="#5a5a5a" font-size="14px"',
+            '<mj-text css-class="ck-muted" colour="#5a5a5a" font-size="14px"',
+            'unknown attribute "colour" on <mj-text>',
+            id="unknown-mjml",
+        ),
+        # What cannot shrink (here the featured women, repeated) is refused, never clipped.
+        pytest.param(
+            "newsletter.mjml",
+            "{% for p in featured_cards %}",
+            "{% for p in featured_cards * 60 %}",
+            "Gmail clips",
+            id="oversized-html",
+        ),
+    ],
+)
+def test_a_template_edit_the_newsletter_cannot_carry_is_refused(templates_copy, name, old, new, message):
+    _edit(templates_copy / "newsletter" / name, old, new)
+    with pytest.raises(NewsletterError, match=message):
         render("en", templates=templates_copy)
 
 

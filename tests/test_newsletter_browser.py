@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from campaign_kit.render.newsletter import render_newsletter
-from conftest import make_ctx, send_campaign
+from conftest import REPO, make_ctx, send_campaign
 from test_review_browser import ARGS, CHROMIUM
 from test_review_browser import browser as browser  # noqa: F401 - the shared fixture
 
 pytestmark = pytest.mark.browser
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
