@@ -8,11 +8,11 @@ assets) is the repository's, as a team would use it.
 from __future__ import annotations
 
 import json
-import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
-from conftest import REPO, person, roster_doc
+from conftest import copy_project, person, roster_doc
 
 # Latin -> Cyrillic letters that are the same in both Cyrillic alphabets and transliterate back.
 _LETTERS = {"K": "К", "A": "А", "L": "Л", "M": "М", "N": "Н", "R": "Р", "S": "С", "T": "Т", "D": "Д"}
@@ -51,10 +51,7 @@ def made_up_people(n: int, **over: Any) -> list[dict[str, Any]]:
 
 def make_project(root: Path, people: list[dict[str, Any]]) -> Path:
     """A project in ``root``: the repository's campaign, templates and assets, and ``people``."""
-    root.mkdir(parents=True)
-    shutil.copy(REPO / "campaign.toml", root / "campaign.toml")
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "assets", root / "assets")
+    copy_project(root, roster=None)
     doc = roster_doc(people)
     (root / "roster.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     return root
@@ -74,3 +71,22 @@ def build_project(
         options = BuildOptions(cycle=parse_cycle(CYCLE), out=out, jobs=jobs, everyone=everyone, only=only)
     build(Project(root), options)
     return out / "mothers" / CYCLE
+
+
+def serve_in_thread(folder: Path, **options: Any) -> tuple[str, threading.Event, threading.Thread]:
+    """Start preview.serve (with ``options``) on a free port in a thread: its URL, stop switch, thread."""
+    from campaign_kit import preview
+
+    ready, stop = threading.Event(), threading.Event()
+    urls: list[str] = []
+
+    def on_ready(url: str) -> None:
+        urls.append(url)
+        ready.set()
+
+    thread = threading.Thread(
+        target=preview.serve, args=(folder, 0, on_ready), kwargs={"stop": stop, **options}, daemon=True
+    )
+    thread.start()
+    assert ready.wait(10), "preview.serve did not start"
+    return urls[0], stop, thread

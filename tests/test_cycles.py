@@ -12,22 +12,12 @@ from campaign_kit.cycles import Cycle, current_cycle, parse_cycle, select_featur
 from campaign_kit.errors import BuildError
 from campaign_kit.manifest import featured_history
 from campaign_kit.roster import Person
+from conftest import made_person
 
 
 def people(n: int) -> list[Person]:
-    return [
-        Person(
-            id=f"p{i:02d}",
-            surname_latin="A",
-            given_latin="B",
-            surname_cyrillic="А",
-            given_cyrillic="Б",
-            status="pre_trial",
-            children=1,
-            groups=("mothers",),
-        )
-        for i in range(n)
-    ]
+    """``n`` women in roster order; only their ids tell them apart (all selection looks at)."""
+    return [made_person(id=f"p{i:02d}") for i in range(n)]
 
 
 def test_parse_and_dates():

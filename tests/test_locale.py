@@ -6,8 +6,7 @@ import pytest
 
 from campaign_kit.facts import plural_category
 from campaign_kit.locale import load_locale, title_case_name
-from campaign_kit.roster import Person
-from conftest import REPO
+from conftest import REPO, made_person
 
 NUMBERS = [*range(1, 26), 101, 111]
 T = REPO / "templates"
@@ -58,23 +57,6 @@ WORDS = {
         10: "Маці дзесяцярых дзяцей",
     },
 }
-
-
-def woman(**over) -> Person:
-    base = dict(
-        id="ablab-hanna",
-        surname_latin="ABLAB",
-        given_latin="Hanna",
-        surname_cyrillic="АБЛАБ",
-        given_cyrillic="Анна",
-        status="sentenced",
-        children=2,
-        groups=("mothers",),
-        sentence_months=132,
-        facility="penal_colony",
-    )
-    base.update(over)
-    return Person(**base)
 
 
 @pytest.mark.parametrize("lang", ["en", "be", "ru"])
@@ -149,7 +131,7 @@ def test_mother_of_small_numbers_use_collective_words(lang, n, text):
     ],
 )
 def test_sentence_phrasing_with_cases(months, en, ru, be):
-    p = woman(sentence_months=months)
+    p = made_person(sentence_months=months)
     assert load_locale(T, "en").status(p) == en
     assert load_locale(T, "ru").status(p) == ru
     assert load_locale(T, "be").status(p) == be
@@ -168,12 +150,12 @@ def test_sentence_phrasing_with_cases(months, en, ru, be):
     ],
 )
 def test_other_statuses(status, en, ru, be):
-    p = woman(status=status, sentence_months=None, facility=None)
+    p = made_person(status=status, sentence_months=None, facility=None)
     assert [load_locale(T, lang).status(p) for lang in ("en", "ru", "be")] == [en, ru, be]
 
 
 def test_unknown_term():
-    p = woman(sentence_months=None)
+    p = made_person(sentence_months=None)
     assert load_locale(T, "en").status(p) == "Sentenced to an unknown term in a penal colony"
     # One wording everywhere (editor's review B12/R16), in brackets: no three commas in a row.
     assert load_locale(T, "ru").status(p) == "Приговорена к лишению свободы (срок неизвестен)"
@@ -182,7 +164,7 @@ def test_unknown_term():
 
 
 def test_names_in_the_script_of_the_text():
-    p = woman(
+    p = made_person(
         surname_latin="SHABLINSKAYA-IVANOVA",
         given_latin="Katsiaryna",
         surname_cyrillic="ШАБЛИНСКАЯ-ИВАНОВА",
@@ -220,8 +202,8 @@ def test_a_schema_1_person_cannot_be_named_in_belarusian():
     from campaign_kit.errors import RosterError
 
     with pytest.raises(RosterError, match="no Belarusian name form.*campaign-kit migrate"):
-        load_locale(T, "be").name(woman())
-    assert load_locale(T, "ru").name(woman()) == "АБЛАБ Анна"
+        load_locale(T, "be").name(made_person())
+    assert load_locale(T, "ru").name(made_person()) == "АБЛАБ Анна"
 
 
 def test_locale_file_must_choose_name_forms(tmp_path):

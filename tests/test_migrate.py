@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from campaign_kit.cli import cli
 from campaign_kit.names import latin_matches, passport_latin, suggest_belarusian
 from campaign_kit.roster import parse_roster
-from conftest import SAMPLE_ROSTER, person, roster_doc
+from conftest import SAMPLE_ROSTER, named, person, roster_doc
 
 # The 27 Belarusian forms of issue 13, in roster order (given name, surname).
 ISSUE_13 = (
@@ -86,15 +86,7 @@ def test_the_suggestion_reads_the_latin_back_with_the_russian_soft_signs():
 
 
 def test_validate_warns_with_both_spellings_unless_the_record_marks_the_exception():
-    rec = person(
-        id="pahadaeva-iryna",
-        surname_latin="PAHADAEVA",
-        given_latin="Iryna",
-        surname_be="ПАГАДАЕВА",
-        given_be="Ірына",
-        surname_ru="ПОГАДАЕВА",
-        given_ru="Ирина",
-    )
+    rec = named("pahadaeva-iryna", "PAHADAEVA Iryna", "ПАГАДАЕВА Ірына", "ПОГАДАЕВА Ирина")
     roster, problems = parse_roster(json.dumps(roster_doc([rec]), ensure_ascii=False))
     assert problems == [] and roster is not None
     assert [str(w) for w in roster.warnings] == [
@@ -176,15 +168,7 @@ def test_schema_2_rejects_the_schema_1_field_names_with_a_hint():
 
 
 def test_a_belarusian_spelling_in_a_russian_field_is_a_warning():
-    rec = person(
-        id="lazarchyk-alena",
-        surname_latin="LAZARCHYK",
-        given_latin="Alena",
-        surname_be="ЛАЗАРЧЫК",
-        given_be="Алена",
-        surname_ru="ЛАЗАРЧЫК",
-        given_ru="Елена",
-    )
+    rec = named("lazarchyk-alena", "LAZARCHYK Alena", "ЛАЗАРЧЫК Алена", "ЛАЗАРЧЫК Елена")
     roster, problems = parse_roster(json.dumps(roster_doc([rec]), ensure_ascii=False))
     assert problems == [] and roster is not None
     assert [(w.field, "Russian writes и after ч ш ж щ" in w.message) for w in roster.warnings] == [

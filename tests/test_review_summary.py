@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from campaign_kit.render import review
+from conftest import released
 from review_project import build_project, made_up_people, make_project
 
 
@@ -39,16 +40,7 @@ def test_featured_is_the_recorded_week_even_after_build_all(tmp_path: Path) -> N
 def test_by_status_counts_the_released_women(tmp_path: Path) -> None:
     people = made_up_people(9)
     for rec in people[:2]:
-        rec.update(
-            status="released",
-            sentence_months=None,
-            facility=None,
-            released_on="2025-06-01",
-            history=[
-                {"status": "sentenced", "on": "2022", "sentence_months": 60, "source": None},
-                {"status": "released", "on": "2025-06-01", "sentence_months": None, "source": None},
-            ],
-        )
+        rec.update(released("2025-06-01", "2022", 60))
     root = make_project(tmp_path / "p", people)
     folder = build_project(root, only=("posts",))
     page = (folder / "index.html").read_text("utf-8")

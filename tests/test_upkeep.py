@@ -14,7 +14,7 @@ from campaign_kit.config import Appeal
 from campaign_kit.cycles import appeal_members, appeal_people
 from campaign_kit.errors import BuildError
 from campaign_kit.roster import PartialDate, age_on, parse_roster
-from conftest import person, roster_doc, write_roster
+from conftest import named, person, released, roster_doc, write_roster
 
 ON = dt.date(2026, 11, 23)
 
@@ -48,23 +48,14 @@ def test_partial_dates():
 
 
 def test_schema_2_fields_validate():
-    released = person(
-        status="released",
-        sentence_months=None,
-        facility=None,
-        released_on="2024-12",
-        history=[
-            {"status": "sentenced", "on": "2022", "sentence_months": 132, "source": None},
-            {"status": "released", "on": "2024-12", "sentence_months": None, "source": "https://x.org/a"},
-        ],
-    )
+    freed = person(**released("2024-12", "2022", 132, source="https://x.org/a"))
     roster = roster_of(
         person(id="a-a", born_on="1960-05", health="Has diabetes; needs insulin", children=None),
         person(id="b-b", status="house_arrest", sentence_months=None, facility=None),
         person(id="c-c", status="restricted_freedom", sentence_months=36, facility=None),
         person(id="d-d", status="unknown", sentence_months=None, facility=None),
         person(id="e-e", facility="prison"),
-        released,
+        freed,
     )
     a = roster.by_id("a-a")
     assert (a.born_on, a.children, a.health) == (PartialDate(1960, 5), None, "Has diabetes; needs insulin")
@@ -216,16 +207,7 @@ def test_merge_reports_every_change_and_overwrites_nothing_silently(project: Pat
         project,
         [
             person(photo=None, born_on="1980", health="Asthma"),
-            person(
-                id="bahovik-ivanna",
-                surname_latin="BAHOVIK",
-                given_latin="Ivanna",
-                surname_be="БАГОВІК",
-                given_be="Іванна",
-                surname_ru="БОГОВИК",
-                given_ru="Иванна",
-                sentence_months=24,
-            ),
+            named("bahovik-ivanna", "BAHOVIK Ivanna", "БАГОВІК Іванна", "БОГОВИК Иванна", sentence_months=24),
         ],
     )
     listing = tmp_path / "list.txt"
@@ -282,16 +264,7 @@ def _listing(tmp_path: Path, *lines: str) -> Path:
 def test_merge_reports_a_woman_matching_by_another_name_form_instead_of_adding_her(
     project: Path, tmp_path: Path
 ):
-    volha = person(
-        id="maushuk-volha",
-        surname_latin="MAUSHUK",
-        given_latin="Volha",
-        surname_be="МАЎШУК",
-        given_be="Вольга",
-        surname_ru="МОВШУК",
-        given_ru="Ольга",
-        sentence_months=96,
-    )
+    volha = named("maushuk-volha", "MAUSHUK Volha", "МАЎШУК Вольга", "МОВШУК Ольга", sentence_months=96)
     roster = write_roster(project, [person(), volha])
     listing = _listing(
         tmp_path,
@@ -311,14 +284,7 @@ def test_merge_reports_a_woman_matching_by_another_name_form_instead_of_adding_h
 def test_merge_moves_as_of_refuses_an_older_or_future_list_and_records_a_rearrest(
     project: Path, tmp_path: Path
 ):
-    freed = person(
-        status="released",
-        released_on="2025-06",
-        history=[
-            {"status": "sentenced", "on": "2022", "sentence_months": 132, "source": None},
-            {"status": "released", "on": "2025-06", "sentence_months": None, "source": None},
-        ],
-    )
+    freed = person(**released("2025-06", "2022", 132))
     freed.pop("sentence_months"), freed.pop("facility")
     roster = write_roster(project, [freed])
     listing = _listing(tmp_path, "ABLAB Hanna | АБЛАБ Анна in pre-trial detention: 2 children")
