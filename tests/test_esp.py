@@ -217,24 +217,27 @@ def test_push_creates_tests_and_schedules(built, server, monkeypatch):
     assert again.exit_code == 1 and "only changes drafts" in again.output
 
 
-def test_a_second_push_updates_the_draft(built, server):
-    handler, url = server
-    client = listmonk.client_from_env(_env(url))
+def _push_english(built: Path, client: Any, **kw: Any) -> Any:
+    """``listmonk.push`` of the built project's English newsletter for 2026-W48."""
     from campaign_kit.config import load_campaign
 
-    campaign = load_campaign(built / "campaign.toml")
-    kw = dict(
+    return listmonk.push(
         folder=built / "out" / "mothers" / "2026-W48",
         out_root=built / "out",
-        campaign=campaign,
+        campaign=load_campaign(built / "campaign.toml"),
         appeal="mothers",
         cycle="2026-W48",
         languages=("en",),
         client=client,
-        test_to=("me@example.org",),
+        **kw,
     )
-    first = listmonk.push(**kw)
-    second = listmonk.push(**kw)
+
+
+def test_a_second_push_updates_the_draft(built, server):
+    handler, url = server
+    client = listmonk.client_from_env(_env(url))
+    first = _push_english(built, client, test_to=("me@example.org",))
+    second = _push_english(built, client, test_to=("me@example.org",))
     assert len(handler.campaigns) == 1
     assert first[0].created and not second[0].created
     assert second[0].status == "draft" and second[0].send_at is None
@@ -243,20 +246,9 @@ def test_a_second_push_updates_the_draft(built, server):
 
 def test_listmonk_errors_are_clear_and_never_show_the_token(built, server):
     handler, url = server
-    from campaign_kit.config import load_campaign
-
-    campaign = load_campaign(built / "campaign.toml")
     bad = listmonk.client_from_env({**_env(url), listmonk.TOKEN_ENV: "wrong-token"})
     with pytest.raises(EspError, match="403 invalid API credentials") as info:
-        listmonk.push(
-            folder=built / "out" / "mothers" / "2026-W48",
-            out_root=built / "out",
-            campaign=campaign,
-            appeal="mothers",
-            cycle="2026-W48",
-            languages=("en",),
-            client=bad,
-        )
+        _push_english(built, bad)
     assert "wrong-token" not in str(info.value)
 
 

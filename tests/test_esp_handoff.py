@@ -20,7 +20,7 @@ from campaign_kit.errors import EspError
 from campaign_kit.esp import listmonk
 from campaign_kit.esp.export import Handoff, translate
 from campaign_kit.esp.template_syntax import WORD_JOINER, escape_html, escape_text, has_opener
-from conftest import POSTAL_TOML, REPO, person, write_roster
+from conftest import POSTAL_TOML, REPO, copy_project, person, write_roster
 
 HOSTILE = "Diabetes; {{ .Subscriber.Email }} *|EMAIL|* {% if x %}{{ contact.EMAIL }}{% endif %} {# c #}"
 CYCLE = "2026-W48"
@@ -85,13 +85,10 @@ def test_escapes_are_what_each_language_needs() -> None:
 
 @pytest.fixture(scope="module")
 def send_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("handoff") / "proj"
-    root.mkdir()
+    root = copy_project(tmp_path_factory.mktemp("handoff") / "proj", roster=None)
     (root / "campaign.toml").write_text(
         (REPO / "campaign.toml").read_text(encoding="utf-8") + POSTAL_TOML + LISTMONK_TOML, encoding="utf-8"
     )
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "assets", root / "assets")
     write_roster(root, [person()])
     args = ["build", "--project", str(root), "--cycle", CYCLE, "--only", "newsletter", "--lang", "en"]
     result = CliRunner().invoke(cli, [*args, "--asset-base-url", "https://belaruswomen.org/kit"])
@@ -115,23 +112,15 @@ def send_build(send_built: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(send_built, tmp_path / "proj", symlinks=True))
 
 
+def newsletter(action: str, esp: str, project: Path, env: dict[str, str] | None = None) -> Any:
+    """``campaign-kit newsletter ACTION --esp ESP`` for the project's English newsletter of the week."""
+    args = ["newsletter", action, "--esp", esp, "--project", str(project), "--cycle", CYCLE, "--lang", "en"]
+    return CliRunner().invoke(cli, args, env=env)
+
+
 @pytest.mark.parametrize("esp", KNOWN_ESPS)
 def test_export_hands_each_platform_inert_roster_text(send_build: Path, esp: str) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "newsletter",
-            "export",
-            "--esp",
-            esp,
-            "--project",
-            str(send_build),
-            "--cycle",
-            CYCLE,
-            "--lang",
-            "en",
-        ],
-    )
+    result = newsletter("export", esp, send_build)
     assert result.exit_code == 0, result.output
     out = send_build / "out" / "mothers" / CYCLE / "esp" / esp
     tags = ESP_TAGS[esp]
@@ -233,22 +222,7 @@ def test_push_requires_a_template_id(send_build: Path, two_servers: Any) -> None
     toml = send_build / "campaign.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("template_id = 7\n", ""), encoding="utf-8")
     env = {listmonk.URL_ENV: home_url, listmonk.USER_ENV: "kit-api", listmonk.TOKEN_ENV: "tok-123456"}
-    result = CliRunner().invoke(
-        cli,
-        [
-            "newsletter",
-            "push",
-            "--esp",
-            "listmonk",
-            "--project",
-            str(send_build),
-            "--cycle",
-            CYCLE,
-            "--lang",
-            "en",
-        ],
-        env=env,
-    )
+    result = newsletter("push", "listmonk", send_build, env=env)
     assert result.exit_code == 1 and "template_id" in result.output and "second footer" in result.output
     assert home.seen == []
     assert load_campaign(toml).newsletter.listmonk.get("template_id") is None

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from campaign_kit.cli import cli
 from campaign_kit.locale import load_locale
 from conftest import person, write_roster
+from fixtures import build_texts
 
 POLISH = """\
 # Polskie sformułowania (a fourth language, added as files only).
@@ -170,22 +171,7 @@ def test_a_fourth_language_from_files_alone(project: Path, tmp_path: Path) -> No
         102: "102 kobiety",
     }
     assert t.term(66) == "5 lat 6 miesięcy" and t.term(13) == "1 rok 1 miesiąc"
-    out = tmp_path / "out"
-    code, _, err = run(
-        "build",
-        "--project",
-        str(project),
-        "--out",
-        str(out),
-        "--cycle",
-        "2026-W48",
-        "--lang",
-        "pl",
-        "--only",
-        "posts,appeal,newsletter",
-    )
-    assert code == 0, err
-    cycle = out / "mothers" / "2026-W48"
+    cycle = build_texts(project, "mothers", tmp_path / "out", "--lang", "pl")
     appeal = (cycle / "appeal" / "pl.txt").read_text(encoding="utf-8").replace("\u00a0", " ")
     assert "Matki małoletnich dzieci" in appeal
     assert "1. ABLAB Hanna | АБЛАБ Ганна, skazana na 11 lat kolonii karnej: 2 dzieci" in appeal
@@ -298,22 +284,9 @@ def test_a_missing_shared_template_fails_validate(project: Path) -> None:
 def test_one_woman_one_child_reads_in_every_language(project: Path, tmp_path: Path) -> None:
     """No "These 1 mother", "Этим 1 матери", "1 children" for any count, in any output."""
     write_roster(project, [person(children=1)])
-    out = tmp_path / "out"
-    code, _, err = run(
-        "build",
-        "--project",
-        str(project),
-        "--out",
-        str(out),
-        "--cycle",
-        "2026-W48",
-        "--only",
-        "posts,appeal,newsletter",
-    )
-    assert code == 0, err
     texts = {
         p: p.read_text(encoding="utf-8")
-        for p in (out / "mothers" / "2026-W48").rglob("*")
+        for p in build_texts(project, "mothers", tmp_path / "out").rglob("*")
         if p.suffix in (".txt", ".html", ".mjml")
     }
     assert texts
@@ -330,28 +303,13 @@ def test_one_woman_one_child_reads_in_every_language(project: Path, tmp_path: Pa
 
 @pytest.mark.parametrize("lang", ["be", "ru"])
 def test_cyrillic_outputs_use_their_own_name_forms(lang: str, project: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    code, _, err = run(
-        "build",
-        "--project",
-        str(project),
-        "--out",
-        str(out),
-        "--cycle",
-        "2026-W48",
-        "--lang",
-        lang,
-        "--only",
-        "posts,appeal,newsletter",
-        "--all",
-    )
-    assert code == 0, err
+    cycle = build_texts(project, "mothers", tmp_path / "out", "--lang", lang, "--all")
     roster = json.loads((project / "roster.json").read_text(encoding="utf-8"))["people"]
     other = "ru" if lang == "be" else "be"
     forbidden = "ищъ" if lang == "be" else "іў"
     files = [
         p
-        for p in (out / "mothers" / "2026-W48").rglob("*")
+        for p in cycle.rglob("*")
         if p.suffix in (".txt", ".html", ".mjml") and (p.stem == lang or p.parent.name == lang)
     ]
     assert len(files) >= 10

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ from PIL import Image, ImageCms, PngImagePlugin
 from campaign_kit.errors import PhotoError
 from campaign_kit.render import photos
 from campaign_kit.render.photos import load_photo, photo_path
+from images import png_header_only
 
 RED, BLUE = (220, 0, 0), (0, 0, 220)
 
@@ -119,26 +118,6 @@ def test_gif_is_not_an_allowed_format(tmp_path: Path) -> None:
     Image.new("P", (10, 10)).save(path, "GIF")
     with pytest.raises(PhotoError, match="not a photo in a supported format"):
         load_photo(path, (10, 10))
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that claims ``width``×``height`` pixels but holds almost no data: a bomb's shape."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 def test_bomb_refused_before_decoding(tmp_path: Path) -> None:

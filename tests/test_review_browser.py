@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from conftest import copy_project, require_tool
-from test_review import REPO, make_contexts, render_cycle, serve_in_thread
+from review_project import serve_in_thread
+from test_review import REPO, make_contexts, render_cycle
 
 pytestmark = pytest.mark.browser
 
@@ -405,27 +406,9 @@ def week(tmp_path: Path) -> tuple[Path, Path]:
 
 def serve_project(root: Path, folder: Path) -> tuple[str, Any, Any]:
     """`preview --serve` of ``folder``: live status page, approvals through the CLI's approver."""
-    import threading
-
-    from campaign_kit import preview
     from campaign_kit.cli import _approver
 
-    ready, stop = threading.Event(), threading.Event()
-    urls: list[str] = []
-
-    def on_ready(url: str) -> None:
-        urls.append(url)
-        ready.set()
-
-    thread = threading.Thread(
-        target=preview.serve,
-        args=(folder, 0, on_ready),
-        kwargs={"stop": stop, "templates": root / "templates", "approver": _approver(root, folder)},
-        daemon=True,
-    )
-    thread.start()
-    assert ready.wait(10)
-    return urls[0], stop, thread
+    return serve_in_thread(folder, templates=root / "templates", approver=_approver(root, folder))
 
 
 def status_frame(page: Any) -> Any:

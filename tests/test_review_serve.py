@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from campaign_kit import preview
 from campaign_kit.cli import _approver, cli
 from campaign_kit.render.review_status import write_status
 from campaign_kit.review_state import cycle_state
-from review_project import CYCLE, build_project, made_up_people, make_project
+from review_project import CYCLE, build_project, made_up_people, make_project, serve_in_thread
 
 
 class Served:
@@ -29,26 +27,8 @@ class Served:
 
     def __init__(self, root: Path, folder: Path) -> None:
         self.root, self.folder = root, folder
-        ready, self.stop = threading.Event(), threading.Event()
-        urls: list[str] = []
-
-        def on_ready(url: str) -> None:
-            urls.append(url)
-            ready.set()
-
-        self.thread = threading.Thread(
-            target=preview.serve,
-            args=(folder, 0, on_ready),
-            kwargs={
-                "stop": self.stop,
-                "templates": root / "templates",
-                "approver": _approver(root, folder),
-            },
-            daemon=True,
-        )
-        self.thread.start()
-        assert ready.wait(10)
-        self.url = urls[0]
+        options = {"templates": root / "templates", "approver": _approver(root, folder)}
+        self.url, self.stop, self.thread = serve_in_thread(folder, **options)
         self.port = urllib.parse.urlsplit(self.url).port
 
     def request(

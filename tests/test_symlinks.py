@@ -24,13 +24,18 @@ def run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def _victim_folder(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+def _out_linking_to_victim(tmp_path: Path, rel: str) -> tuple[Path, Path, dict[str, bytes]]:
+    """``tmp_path/out`` with ``rel`` in it a link to a victim folder: (out, victim, the victim's files)."""
     victim = tmp_path / "victim"
     (victim / "en").mkdir(parents=True)
     files = {"keep.txt": b"precious", "en/x.txt": b"not a post", "a.part": b"someone's part"}
-    for rel, data in files.items():
-        (victim / rel).write_bytes(data)
-    return victim, files
+    for name, data in files.items():
+        (victim / name).write_bytes(data)
+    out = tmp_path / "out"
+    link = out / rel
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(victim, target_is_directory=True)
+    return out, victim, files
 
 
 def _unchanged(folder: Path, files: dict[str, bytes]) -> bool:
@@ -45,12 +50,8 @@ def _secret(tmp_path: Path) -> Path:
 
 
 def test_a_linked_posts_folder_is_refused_and_its_target_untouched(tmp_path: Path):
-    out = tmp_path / "out"
-    victim, files = _victim_folder(tmp_path)
-    target = out / "mothers" / CYCLE
-    target.mkdir(parents=True)
-    (target / "posts").symlink_to(victim, target_is_directory=True)
-    w = Writer(out, target)
+    out, victim, files = _out_linking_to_victim(tmp_path, f"mothers/{CYCLE}/posts")
+    w = Writer(out, out / "mothers" / CYCLE)
     w.prepare()
     with pytest.raises(BuildError, match=r"posts: is a symbolic link"):
         w.write("posts/en/x.txt", b"overwritten")
@@ -59,11 +60,7 @@ def test_a_linked_posts_folder_is_refused_and_its_target_untouched(tmp_path: Pat
 
 @pytest.mark.parametrize("linked", ["mothers", f"mothers/{CYCLE}"])
 def test_a_linked_appeal_or_cycle_folder_is_refused(tmp_path: Path, linked: str):
-    out = tmp_path / "out"
-    victim, files = _victim_folder(tmp_path)
-    link = out / linked
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.symlink_to(victim, target_is_directory=True)
+    out, victim, files = _out_linking_to_victim(tmp_path, linked)
     with pytest.raises(BuildError, match="is a symbolic link"):
         Writer(out, out / "mothers" / CYCLE).write("en/x.txt", b"overwritten")
     assert _unchanged(victim, files)
@@ -92,10 +89,7 @@ def test_a_lock_file_hard_linked_to_a_victim_is_refused(tmp_path: Path):
 
 
 def test_a_linked_locks_folder_is_refused(tmp_path: Path):
-    out = tmp_path / "out"
-    out.mkdir()
-    victim, files = _victim_folder(tmp_path)
-    (out / ".locks").symlink_to(victim, target_is_directory=True)
+    out, victim, files = _out_linking_to_victim(tmp_path, ".locks")
     with pytest.raises(BuildError, match=r"\.locks: is a symbolic link"):
         with BuildLock(out, "m-w"):
             pass
@@ -136,10 +130,7 @@ def test_a_build_with_a_linked_appeal_text_stops_before_the_review_page_shows_th
 
 
 def test_a_linked_tmp_folder_is_refused_and_its_part_files_kept(tmp_path: Path):
-    out = tmp_path / "out"
-    out.mkdir()
-    victim, files = _victim_folder(tmp_path)
-    (out / ".tmp").symlink_to(victim, target_is_directory=True)
+    out, victim, files = _out_linking_to_victim(tmp_path, ".tmp")
     w = Writer(out, out / "mothers" / CYCLE)
     with pytest.raises(BuildError, match=r"\.tmp: is a symbolic link"):
         w.prepare()
