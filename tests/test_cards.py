@@ -142,35 +142,32 @@ def chunks(png: bytes) -> list[bytes]:
 
 def test_content_in_each_language() -> None:
     en, be, ru = (content(ABLAB, lang) for lang in LANGS)
-    # Her full name as a sentence says it (the hero of the card), the other script beside it.
-    assert (en.name, be.name, ru.name) == ("Hanna Ablab", "Ганна Аблаб", "Анна Аблаб")
+    in_en_be_ru = {
+        # Her full name as a sentence says it (the hero of the card), the other script beside it.
+        "name": ("Hanna Ablab", "Ганна Аблаб", "Анна Аблаб"),
+        "label": ("Political prisoner · Belarus", "Палітвязніца · Беларусь", "Политзаключённая · Беларусь"),
+        # The appeal's fact: the sentence the card's numeral stands for.
+        "fact": (
+            "Her 2\u00a0children are waiting for her",
+            "Яе чакаюць двое\u00a0дзяцей",
+            "Её ждут двое\u00a0детей",
+        ),
+        # One action, the posts' own ("Share her story: <link>"), with an address people can type.
+        "action": ("Share her story", "Раскажыце пра яе", "Расскажите о\u00a0ней"),
+    }
+    for field, words in in_en_be_ru.items():
+        assert (getattr(en, field), getattr(be, field), getattr(ru, field)) == words, field
     assert (be.other_name, ru.other_name) == ("ABLAB Hanna", "ABLAB Hanna")
-    assert (en.label, be.label, ru.label) == (
-        "Political prisoner · Belarus",
-        "Палітвязніца · Беларусь",
-        "Политзаключённая · Беларусь",
-    )
     # Through the language's typography: a number joined to its noun, a short preposition to
     # the next word.
     assert en.status == "Sentenced to 11\u00a0years in a penal colony"
     assert ru.status == "Приговорена к\u00a011\u00a0годам колонии"
-    # The appeal's fact: a numeral that means something, and the sentence it stands for.
+    # A numeral that means something, and the sentence it stands for.
     assert (en.hero, en.hero_caption) == ("2", "children are waiting for her")
-    assert (en.fact, be.fact, ru.fact) == (
-        "Her 2\u00a0children are waiting for her",
-        "Яе чакаюць двое\u00a0дзяцей",
-        "Её ждут двое\u00a0детей",
-    )
     assert en.hashtags[:2] == ("#Mothers", "#BehindBars")
     assert en.appeal_title == "Mothers of Minor Children"
     assert be.org_name == "Жанчыны — палітычныя вязні Беларусі"
     assert en.site_host == "belaruswomen.org"
-    # One action, the posts' own ("Share her story: <link>"), with an address people can type.
-    assert (en.action, be.action, ru.action) == (
-        "Share her story",
-        "Раскажыце пра яе",
-        "Расскажите о\u00a0ней",
-    )
     assert en.cta == "Share her story: belaruswomen.org"
     assert ru.cta == "Расскажите о\u00a0ней: belaruswomen.org"
     assert en.held == "" and en.series == ""

@@ -344,17 +344,19 @@ def test_many_short_words_split_quickly() -> None:
 
 # --- blocks and cards ---------------------------------------------------------------------
 
-FACTS = Block(
+
+def top_left(name: str, box: Box, *texts: TextStyle, **kw: Any) -> Block:
+    """A block of ``texts`` set from its box's top left corner."""
+    return Block(name, box, "left", "top", texts, **kw)
+
+
+FACTS = top_left(
     "facts",
     Box(84, 800, 912, 400),
-    "left",
-    "top",
-    (
-        style("name", 88, 60),
-        style("other_name", 40, 30, 2, space_before=4),
-        style("status", 38, 34, 3, space_before=30, leading=1.25),
-        style("children", 38, 34, 2, space_before=6, leading=1.25),
-    ),
+    style("name", 88, 60),
+    style("other_name", 40, 30, 2, space_before=4),
+    style("status", 38, 34, 3, space_before=30, leading=1.25),
+    style("children", 38, 34, 2, space_before=6, leading=1.25),
 )
 TEXTS = {
     "name": "SHABLINSKAYA-IVANOVA Katsiaryna",
@@ -386,7 +388,7 @@ def test_empty_text_is_skipped_with_its_spacing() -> None:
 
 
 def test_later_texts_keep_their_size_when_the_name_must_give_way() -> None:
-    tight = Block("facts", Box(84, 800, 912, 330), "left", "top", FACTS.texts)
+    tight = top_left("facts", Box(84, 800, 912, 330), *FACTS.texts)
     lines = plan_block(tight, TEXTS, Mono(), layout_with((tight,)), "x")
     sizes = {line.field: line.size for line in lines}
     roomy = {s.field: fit_text(TEXTS[s.field], s, 912, 10_000, Mono()) for s in FACTS.texts}
@@ -397,17 +399,13 @@ def test_later_texts_keep_their_size_when_the_name_must_give_way() -> None:
         assert tight.box.contains(line.bbox)
 
 
-LAST_RESORT = Block(
+LAST_RESORT = top_left(
     "facts",
     FACTS.box,
-    "left",
-    "top",
-    (
-        replace(FACTS.texts[0], last_resort_size=40, last_resort_lines=5),
-        replace(FACTS.texts[1], last_resort_size=24, last_resort_lines=3),
-        replace(FACTS.texts[2], last_resort_size=28),
-        replace(FACTS.texts[3], last_resort_size=28),
-    ),
+    replace(FACTS.texts[0], last_resort_size=40, last_resort_lines=5),
+    replace(FACTS.texts[1], last_resort_size=24, last_resort_lines=3),
+    replace(FACTS.texts[2], last_resort_size=28),
+    replace(FACTS.texts[3], last_resort_size=28),
 )
 
 
@@ -446,7 +444,7 @@ def test_fit_error_names_the_last_resort_it_tried() -> None:
 
 
 def test_fit_error_names_person_format_and_field() -> None:
-    block = Block("facts", Box(84, 800, 400, 300), "left", "top", FACTS.texts)
+    block = top_left("facts", Box(84, 800, 400, 300), *FACTS.texts)
     with pytest.raises(FitError) as err:
         plan_card(layout_with((block,), "square"), {**TEXTS, "name": "X" * 30}, Mono(), who="some-woman")
     message = str(err.value)
@@ -454,10 +452,8 @@ def test_fit_error_names_person_format_and_field() -> None:
 
 
 def test_placeholder_fill_and_blocks_shown_by_mode() -> None:
-    hero = Block(
-        "hero", Box(20, 20, 300, 200), "left", "top", (style("hero", 120, 120, 1),), show="placeholder"
-    )
-    over = Block("over", Box(20, 240, 300, 100), "left", "top", (style("name", 40, 40, 1),), show="photo")
+    hero = top_left("hero", Box(20, 20, 300, 200), style("hero", 120, 120, 1), show="placeholder")
+    over = top_left("over", Box(20, 240, 300, 100), style("name", 40, 40, 1), show="photo")
     layout = layout_with((hero, over))
     card = plan_card(layout, {"hero": "2", "name": "Hanna"}, Mono(), who="x", variant=3)
     assert card.placeholder_fill == (20, 20, 60)  # fills[3 % 2]
@@ -467,19 +463,10 @@ def test_placeholder_fill_and_blocks_shown_by_mode() -> None:
 
 
 def test_a_yielding_block_gives_way_to_a_long_name_and_the_fact_comes_back() -> None:
-    hero = Block(
-        "hero",
-        Box(20, 20, 300, 200),
-        "left",
-        "top",
-        (style("hero", 100, 100, 1),),
-        "placeholder",
-        yields=True,
-    )
+    hero_box = Box(20, 20, 300, 200)
+    hero = top_left("hero", hero_box, style("hero", 100, 100, 1), show="placeholder", yields=True)
     name = Block("name", Box(20, 20, 600, 360), "left", "bottom", (style("name", 60, 60, 4),))
-    facts = Block(
-        "facts", Box(20, 400, 400, 200), "left", "top", (style("status", 30, 30, 2), style("fact", 30, 30, 2))
-    )
+    facts = top_left("facts", Box(20, 400, 400, 200), style("status", 30, 30, 2), style("fact", 30, 30, 2))
     layout = layout_with((hero, name, facts))
     texts = {"hero": "2", "name": "Hanna Ablab", "status": "Sentenced", "fact": ""}
     card = plan_card(layout, texts, Mono(), who="x", fact_moves="2 children")
@@ -491,16 +478,12 @@ def test_a_yielding_block_gives_way_to_a_long_name_and_the_fact_comes_back() -> 
 
 
 def test_optional_texts_drop_last_first_before_anything_fails() -> None:
-    block = Block(
+    block = top_left(
         "facts",
         Box(0, 0, 600, 140),
-        "left",
-        "top",
-        (
-            style("status", 40, 40, 1),
-            style("cta", 40, 40, 1, optional=True),
-            style("held", 40, 40, 1, optional=True),
-        ),
+        style("status", 40, 40, 1),
+        style("cta", 40, 40, 1, optional=True),
+        style("held", 40, 40, 1, optional=True),
     )
     layout = layout_with((block,))
     texts = {"status": "Sentenced", "cta": "Share her story", "held": "Held since 2021"}
@@ -520,16 +503,12 @@ def test_a_no_break_space_is_never_a_line_break() -> None:
 
 
 def test_free_texts_are_filled_from_fields_and_left_out_when_empty() -> None:
-    block = Block(
+    block = top_left(
         "footer",
         Box(0, 500, 1000, 300),
-        "left",
-        "top",
-        (
-            replace(style("site", 40, 40, 1), template="{site_host}"),
-            replace(style("credit", 40, 40, 1), template="Photo: {photo_credit}"),
-            replace(style("hashtags", 40, 40, 1), max_items=2),
-        ),
+        replace(style("site", 40, 40, 1), template="{site_host}"),
+        replace(style("credit", 40, 40, 1), template="Photo: {photo_credit}"),
+        replace(style("hashtags", 40, 40, 1), max_items=2),
     )
     layout = layout_with((block,))
     texts = {"site_host": "belaruswomen.org", "photo_credit": "", "hashtags": "#A #B #C"}
