@@ -8,7 +8,7 @@ Run from the repository root (needs ``bash scripts/pds.sh install`` once):
 It builds the repository's project for one cycle in a temporary folder, approves it, and
 publishes it in-process with the real publishers: Bluesky to the dev-env PDS started by
 ``scripts/pds.sh`` (blob upload, record write, ledger writes with fsync), Mastodon and
-Telegram to the local stand-ins of ``tests/test_publish_servers.py``. It prints, per
+Telegram to the local stand-ins of ``tests/standins.py``. It prints, per
 platform, posts, seconds and posts per second. Everything stays on 127.0.0.1.
 """
 
@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from campaign_kit.cli import cli  # noqa: E402
 from campaign_kit.publish import approval, runner  # noqa: E402
 from campaign_kit.publish.remote import RetryPolicy  # noqa: E402
-from test_publish_servers import FakeMastodon, FakeTelegram, platform_env, start_pds  # noqa: E402
+from standins import FakeMastodon, FakeTelegram, platform_env, start_pds  # noqa: E402
 
 CYCLE = "2026-W49"
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import os
 import random
 import signal
@@ -38,7 +37,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from fault_proxy import FaultProxy  # noqa: E402
 from publish import build_approved_kit  # noqa: E402 (bench/publish.py builds and approves the kit)
-from test_publish_servers import FakeMastodon, FakeTelegram, platform_env, start_pds  # noqa: E402
+from publish_kit import expected_posts, ledger_entries, wait_for_ledger_writes  # noqa: E402
+from standins import ADDRESS_VARS, FakeMastodon, FakeTelegram, platform_env, start_pds  # noqa: E402
 
 CYCLE = "2026-W49"
 APPEAL = "mothers"
@@ -50,18 +50,8 @@ WRITES = {
     "mastodon": ("/api/v1/statuses", "/api/v2/media"),
     "telegram": ("/sendPhoto", "/sendMessage"),
 }
-
-
-class SlowMastodon(FakeMastodon):
-    def handle(self, *args: Any) -> Any:
-        time.sleep(0.02)
-        return super().handle(*args)
-
-
-class SlowTelegram(FakeTelegram):
-    def handle(self, *args: Any) -> Any:
-        time.sleep(0.02)
-        return super().handle(*args)
+# Each stand-in answers a little late, so kills land inside requests too.
+LATENCY = 0.02
 
 
 def child(folder: Path, resolve: list[str]) -> None:
@@ -82,35 +72,6 @@ def child(folder: Path, resolve: list[str]) -> None:
         print(f"Error: {exc}", file=sys.stderr)
         sys.exit(1)
     sys.exit(3 if report.uncertain else 0)
-
-
-def expected_posts(folder: Path) -> dict[str, dict[str, Any]]:
-    featured = json.loads((folder / "manifest.json").read_text())["featured"]
-    out = {}
-    for p in json.loads((folder / "posts.json").read_text(encoding="utf-8")):
-        if p["platform"] not in PLATFORMS:
-            continue
-        if p["kind"] == "thread":
-            out[f"{p['platform']}:{p['lang']}:thread:{p['part']}"] = p
-        elif p["id"] in featured:
-            out[f"{p['platform']}:{p['lang']}:{p['id']}"] = p
-    return out
-
-
-def ledger(folder: Path) -> dict[str, dict[str, Any]]:
-    path = folder / "published.json"
-    return json.loads(path.read_text(encoding="utf-8"))["entries"] if path.exists() else {}
-
-
-def wait_for_ledger_writes(folder: Path, proc: subprocess.Popen[bytes], count: int) -> None:
-    path = folder / "published.json"
-    last = path.stat().st_mtime_ns if path.exists() else 0
-    deadline = time.monotonic() + 60
-    while count > 0 and time.monotonic() < deadline and proc.poll() is None:
-        now = path.stat().st_mtime_ns if path.exists() else 0
-        if now != last:
-            last, count = now, count - 1
-        time.sleep(0.002)
 
 
 def on_platform(
@@ -163,19 +124,14 @@ def main() -> None:
             pds = start_pds()
         except BaseException as exc:  # pytest.skip outside pytest
             sys.exit(f"no local PDS: {exc}")
-        mastodon, telegram = SlowMastodon().start(), SlowTelegram().start()
-        proxies = {
-            "bluesky": FaultProxy(pds.url).start(),
-            "mastodon": FaultProxy(mastodon.url).start(),
-            "telegram": FaultProxy(telegram.url).start(),
-        }
+        mastodon, telegram = FakeMastodon(delay=LATENCY).start(), FakeTelegram(delay=LATENCY).start()
+        direct = platform_env(pds, mastodon, telegram)
+        proxies = {platform: FaultProxy(direct[var]).start() for platform, var in ADDRESS_VARS.items()}
         try:
             env = {
                 **os.environ,
-                **platform_env(pds, mastodon, telegram),
-                "CAMPAIGN_KIT_BLUESKY_PDS": proxies["bluesky"].url,
-                "CAMPAIGN_KIT_MASTODON_URL": proxies["mastodon"].url,
-                "CAMPAIGN_KIT_TELEGRAM_API": proxies["telegram"].url,
+                **direct,
+                **{var: proxies[platform].url for platform, var in ADDRESS_VARS.items()},
                 "PYTHONPATH": str(REPO / "src"),
             }
             expected = expected_posts(folder)
@@ -210,7 +166,7 @@ def main() -> None:
             def settle() -> list[str]:
                 """What a person does for each uncertain post: look on the platform, then --resolve."""
                 out = []
-                for key, entry in ledger(folder).items():
+                for key, entry in ledger_entries(folder).items():
                     if entry["state"] != "uncertain":
                         continue
                     platform = key.split(":", 1)[0]
@@ -283,7 +239,7 @@ def main() -> None:
                     resolve = settle()
                     settled += len(resolve)
                     run(resolve, kill=True)
-                    entries = ledger(folder)
+                    entries = ledger_entries(folder)
                     if len(entries) == total and all(e["state"] == "done" for e in entries.values()):
                         break
                 # Then runs without faults (and a person settling what is uncertain) finish it.
@@ -294,7 +250,7 @@ def main() -> None:
                     settled += len(resolve)
                     if run(resolve, kill=False) == 0 and not settle():
                         break
-                states.update(e["state"] for e in ledger(folder).values())
+                states.update(e["state"] for e in ledger_entries(folder).values())
                 totals.update(count())
                 posts_counted += total
                 if kills < kills_wanted:

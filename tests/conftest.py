@@ -11,6 +11,9 @@ from typing import Any, NoReturn
 
 import pytest
 
+# The publish tests' fixtures (the platform stand-ins, the PDS) for every module, from one place.
+pytest_plugins = ("publish_kit",)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 # The tests' own copy of a realistic roster (27 women, frozen on 2026-11-24): the shipped

@@ -19,12 +19,13 @@ and the SDK then talks to that address) are rewritten to the proxy's, as a rever
 from __future__ import annotations
 
 import http.client
-import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from standins import LocalServer
 
 KINDS = ("lost", "slow", "5xx", "cut", "html200")
 _HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "upgrade", "host"}
@@ -45,20 +46,12 @@ class Fault:
 
 
 @dataclass
-class FaultProxy:
+class FaultProxy(LocalServer):
     """The proxy: ``arm`` faults, point a client at ``url``; ``log`` lists what happened."""
 
     upstream: str
     faults: list[Fault] = field(default_factory=list)
     log: list[tuple[str, str, str]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def arm(self, kind: str, path: str, delay: float = 3.0, count: int = 1) -> None:
         """Spoil the answer to the next ``count`` requests whose path contains ``path``."""
@@ -80,7 +73,7 @@ class FaultProxy:
                     return fault
         return None
 
-    def start(self) -> FaultProxy:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
         up = urllib.parse.urlsplit(self.upstream)
         assert up.hostname in ("127.0.0.1", "localhost"), self.upstream
@@ -170,17 +163,4 @@ class FaultProxy:
 
             do_GET = do_PUT = do_DELETE = do_POST
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+        return Handler

@@ -3,7 +3,7 @@ approval is bound to every post and card byte, publish sends the bytes it checke
 is never continued under another approval, and nothing under out/ is reached through a link.
 
 Every test builds its own small roster in tmp_path. Mastodon and Telegram are the local
-stand-ins of ``test_publish_servers.py``; the Bluesky test uses the local PDS.
+stand-ins of ``standins.py``; the Bluesky test uses the local PDS.
 """
 
 from __future__ import annotations
@@ -23,13 +23,12 @@ from campaign_kit.errors import ApprovalError, BuildError, PublishError
 from campaign_kit.output import BuildLock
 from campaign_kit.publish import approval, runner
 from campaign_kit.publish.bluesky import record_key
-from campaign_kit.publish.remote import RetryPolicy
-from conftest import REPO, add_postal_address, person, record_as_built, write_roster
+from conftest import add_postal_address, copy_project, person, record_as_built, write_roster
+from publish_kit import CYCLE, build_kit, campaign_kit, folder_of, no_wait, posts_json
+from standins import FakeMastodon, FakeTelegram, platform_env
 from test_esp import BASE, LISTMONK_TOML, server  # noqa: F401  (a fixture)
 from test_esp import _env as esp_env
-from test_publish_servers import FakeMastodon, FakeTelegram, platform_env, start_pds
 
-CYCLE = "2026-W49"
 # Made-up women: one name table, Latin as the Belarusian passport spelling of the Cyrillic.
 NAMES = [
     ("BARAN", "БАРАН"),
@@ -58,32 +57,13 @@ def women() -> list[dict[str, Any]]:
 
 
 def build(root: Path, *extra: str) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "build",
-            "--project",
-            str(root),
-            "--cycle",
-            CYCLE,
-            "--lang",
-            "en",
-            "--out",
-            str(root / "out"),
-            *extra,
-        ],
-        catch_exceptions=False,
-    )
-    assert result.exit_code == 0, result.output
+    build_kit(root, "--lang", "en", *extra)
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project of eight made-up mothers, built once in English."""
-    root = tmp_path_factory.mktemp("approval-base")
-    shutil.copy(REPO / "campaign.toml", root / "campaign.toml")
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "assets", root / "assets")
+    root = copy_project(tmp_path_factory.mktemp("approval-base"), roster=None)
     write_roster(root, women())
     build(root)
     return root
@@ -94,20 +74,6 @@ def proj(base: Path, tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     shutil.copytree(base, root, symlinks=True)
     return root
-
-
-def folder_of(root: Path, appeal: str = "mothers", cycle: str = CYCLE) -> Path:
-    return root / "out" / appeal / cycle
-
-
-def posts_of(root: Path) -> list[dict[str, Any]]:
-    return json.loads((folder_of(root) / "posts.json").read_text(encoding="utf-8"))
-
-
-def cli_run(root: Path, *args: str, env: dict[str, str] | None = None, cycle: str = CYCLE) -> Any:
-    return CliRunner().invoke(
-        cli, [*args, "--project", str(root), "--cycle", cycle], env=env or {}, catch_exceptions=False
-    )
 
 
 def set_children(root: Path, pid: str, children: int) -> None:
@@ -126,50 +92,6 @@ def release(root: Path, pid: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-def no_wait() -> RetryPolicy:
-    return RetryPolicy(sleep=lambda s: None)
-
-
-class RecordingMastodon(FakeMastodon):
-    """The Mastodon stand-in, keeping the sha256 of every media upload."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.uploads: list[str] = []
-
-    def handle(self, path: str, headers: Any, fields: Any, files: Any) -> Any:
-        if path == "/api/v2/media":
-            self.uploads.append(hashlib.sha256(files.get("file", b"")).hexdigest())
-        return super().handle(path, headers, fields, files)
-
-
-class RecordingTelegram(FakeTelegram):
-    """The Telegram stand-in, keeping the sha256 of every photo."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.photos: list[str] = []
-
-    def handle(self, path: str, headers: Any, fields: Any, files: Any) -> Any:
-        if "photo" in files:
-            self.photos.append(hashlib.sha256(files["photo"]).hexdigest())
-        return super().handle(path, headers, fields, files)
-
-
-@pytest.fixture
-def mastodon():
-    fake = RecordingMastodon().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def telegram():
-    fake = RecordingTelegram().start()
-    yield fake
-    fake.stop()
-
-
 def publish(root: Path, platforms: str, env: dict[str, str], **kw: Any) -> runner.Report:
     return runner.publish(folder_of(root), runner.parse_platforms(platforms), env, retry=no_wait(), **kw)
 
@@ -181,27 +103,27 @@ def test_approve_refuses_a_build_with_only_posts_after_the_roster_changed(proj: 
     featured = json.loads((folder_of(proj) / "manifest.json").read_text())["featured"]
     set_children(proj, featured[0], 5)
     build(proj, "--only", "posts")  # the posts say 5 children; the cards still say what they said
-    result = cli_run(proj, "approve", "--by", "Alena K.")
+    result = campaign_kit(proj, "approve", "--by", "Alena K.")
     assert result.exit_code == 1
     assert "cards (another roster.json)" in result.output
     assert "campaign-kit build --appeal mothers --cycle 2026-W49" in result.output
     assert "without --only" in result.output and "Traceback" not in result.output
     assert not (folder_of(proj) / "approval.json").exists()
     build(proj)  # everything from the one roster: approved
-    assert cli_run(proj, "approve", "--by", "Alena K.").exit_code == 0
+    assert campaign_kit(proj, "approve", "--by", "Alena K.").exit_code == 0
 
 
 def test_approve_refuses_a_killed_build(proj: Path, tmp_path: Path) -> None:
     # A build killed after it replaced a card and wrote a new one, before its manifest.
     folder = folder_of(proj)
-    card = next(p["card"] for p in posts_of(proj) if p["card"])
+    card = next(p["card"] for p in posts_json(proj) if p["card"])
     other = tmp_path / "other"
     shutil.copytree(proj, other)
     set_children(other, card.split("/")[2], 4)
     build(other)
     (folder / card).write_bytes((folder_of(other) / card).read_bytes())
     (folder / "cards" / "en" / "late-card.png").write_bytes(b"\x89PNG half")
-    result = cli_run(proj, "approve", "--by", "Alena K.")
+    result = campaign_kit(proj, "approve", "--by", "Alena K.")
     assert result.exit_code == 1
     assert f"{card} differs from its record" in result.output
     assert "cards/en/late-card.png is not in manifest.json" in result.output
@@ -211,18 +133,18 @@ def test_approve_refuses_a_killed_build(proj: Path, tmp_path: Path) -> None:
 
 def test_approve_refuses_a_hand_edited_posts_json(proj: Path) -> None:
     folder = folder_of(proj)
-    posts = posts_of(proj)
+    posts = posts_json(proj)
     target = next(p for p in posts if p["platform"] == "telegram" and p["kind"] == "post")
     target["text"] = target["api_text"] = target["text"].replace("Sentenced", "Released")
     (folder / "posts.json").write_text(json.dumps(posts, ensure_ascii=False), encoding="utf-8")
-    result = cli_run(proj, "approve", "--by", "Alena K.")
+    result = campaign_kit(proj, "approve", "--by", "Alena K.")
     assert result.exit_code == 1 and "posts.json differs from its record" in result.output
     assert not (folder / "approval.json").exists()
 
 
 def test_approve_waits_for_a_running_build(proj: Path) -> None:
     with BuildLock(proj / "out", f"mothers-{CYCLE}"):
-        result = cli_run(proj, "approve", "--by", "Alena K.")
+        result = campaign_kit(proj, "approve", "--by", "Alena K.")
     assert result.exit_code == 1 and "a build of this cycle is running" in result.output
     assert not (folder_of(proj) / "approval.json").exists()
 
@@ -230,7 +152,7 @@ def test_approve_waits_for_a_running_build(proj: Path) -> None:
 def test_approve_records_due_and_account_when_the_posts_carry_them(proj: Path) -> None:
     # The posting plan puts due/account on every post; the approval binds them too.
     folder = folder_of(proj)
-    posts = posts_of(proj)
+    posts = posts_json(proj)
     target = next(p for p in posts if p["platform"] == "bluesky" and p["kind"] == "post")
     target["due"] = "2026-12-01T10:00:00+02:00"
     target["account"] = "bluesky:kit.example"
@@ -267,7 +189,7 @@ def test_an_edited_approval_is_refused(
     data = json.loads(path.read_text(encoding="utf-8"))
     edit(data)
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    result = cli_run(
+    result = campaign_kit(
         proj, "publish", "--platform", "mastodon,telegram", env=platform_env(None, mastodon, telegram)
     )
     assert result.exit_code == 1 and "was changed after it was written" in result.output
@@ -281,26 +203,11 @@ def test_publish_refuses_a_folder_copied_to_another_cycle_or_appeal(
     env = platform_env(None, mastodon, telegram)
     shutil.copytree(folder_of(proj), folder_of(proj, cycle="2026-W50"))
     shutil.copytree(folder_of(proj), folder_of(proj, appeal="long-sentences"))
-    copied = cli_run(proj, "publish", "--platform", "telegram", env=env, cycle="2026-W50")
+    copied = campaign_kit(proj, "publish", "--platform", "telegram", env=env, cycle="2026-W50")
     assert copied.exit_code == 1 and "a copied or renamed cycle folder is never published" in copied.output
-    other = CliRunner().invoke(
-        cli,
-        [
-            "publish",
-            "--project",
-            str(proj),
-            "--appeal",
-            "long-sentences",
-            "--cycle",
-            CYCLE,
-            "--platform",
-            "telegram",
-        ],
-        env=env,
-        catch_exceptions=False,
-    )
+    other = campaign_kit(proj, "publish", "--appeal", "long-sentences", "--platform", "telegram", env=env)
     assert other.exit_code == 1 and "a copied or renamed cycle folder is never published" in other.output
-    again = cli_run(proj, "approve", "--by", "Alena K.", cycle="2026-W50")
+    again = campaign_kit(proj, "approve", "--by", "Alena K.", cycle="2026-W50")
     assert again.exit_code == 1 and "a copied or renamed cycle folder is never approved" in again.output
     assert not telegram.requests
 
@@ -325,7 +232,7 @@ def test_a_rebuild_that_changes_nothing_sent_still_publishes(
 
 
 def test_a_rebuild_during_publish_changes_no_card_that_is_sent(
-    proj: Path, mastodon: RecordingMastodon, telegram: RecordingTelegram
+    proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
     folder = folder_of(proj)
     made = approval.approve(folder, "Alena K.")
@@ -371,7 +278,7 @@ def test_a_card_changed_after_approval_is_named_and_nothing_is_sent(
 
 def thread_parts(root: Path, platform: str) -> list[dict[str, Any]]:
     return sorted(
-        (p for p in posts_of(root) if p["platform"] == platform and p["kind"] == "thread"),
+        (p for p in posts_json(root) if p["platform"] == platform and p["kind"] == "thread"),
         key=lambda p: p["part"],
     )
 
@@ -409,7 +316,7 @@ def test_a_thread_begun_under_one_approval_is_not_continued_under_another(
     second = approval.approve(folder, "Alena K.")
     assert second.threads["mastodon:en:thread"] != first.threads["mastodon:en:thread"]
     before = len(mastodon.statuses)
-    result = cli_run(proj, "publish", "--platform", "mastodon", env=env)
+    result = campaign_kit(proj, "publish", "--platform", "mastodon", env=env)
     assert result.exit_code == 1
     assert "thread mastodon:en:thread was begun under approval" in result.output
     assert "--restart-thread mastodon:en:thread" in result.output and "Traceback" not in result.output
@@ -417,7 +324,7 @@ def test_a_thread_begun_under_one_approval_is_not_continued_under_another(
     statuses = list(mastodon.statuses.values())[before:]
     assert not any(s["text"] in new_thread for s in statuses)  # no part of the new thread went out
     # The person restarts it: the whole roll call as approved now goes out as a new thread.
-    restarted = cli_run(
+    restarted = campaign_kit(
         proj, "publish", "--platform", "mastodon", "--restart-thread", "mastodon:en:thread", env=env
     )
     assert restarted.exit_code == 0, restarted.output
@@ -431,7 +338,7 @@ def test_a_thread_begun_under_one_approval_is_not_continued_under_another(
     ledger = json.loads((folder / "published.json").read_text(encoding="utf-8"))
     abandoned = ledger["threads"]["mastodon:en:thread"]["abandoned"][0]["entries"]
     assert "mastodon:en:thread:1" in abandoned and abandoned["mastodon:en:thread:1"]["state"] == "done"
-    assert cli_run(proj, "publish", "--platform", "mastodon", env=env).exit_code == 0
+    assert campaign_kit(proj, "publish", "--platform", "mastodon", env=env).exit_code == 0
 
 
 def test_a_thread_continues_under_a_new_approval_of_the_same_thread(
@@ -461,13 +368,6 @@ def test_restart_thread_refuses_a_thread_that_is_not_stopped(
         publish(proj, "mastodon", env, restart_threads=("mastodon:xx:thread",))
 
 
-@pytest.fixture(scope="module")
-def pds():
-    running = start_pds()
-    yield running
-    running.stop()
-
-
 def test_a_restarted_bluesky_thread_gets_new_record_keys(
     proj: Path, pds: Any, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
@@ -494,16 +394,16 @@ def test_a_restarted_bluesky_thread_gets_new_record_keys(
 
 
 def test_a_private_photo_linked_in_as_a_card_is_never_approved_or_sent(
-    proj: Path, tmp_path: Path, mastodon: RecordingMastodon, telegram: RecordingTelegram
+    proj: Path, tmp_path: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
     folder = folder_of(proj)
     private = tmp_path / "private-photo.png"
-    card = next(p["card"] for p in posts_of(proj) if p["platform"] == "telegram" and p["card"])
+    card = next(p["card"] for p in posts_json(proj) if p["platform"] == "telegram" and p["card"])
     private.write_bytes((folder / card).read_bytes())  # same bytes: only the link is wrong
     original = (folder / card).read_bytes()
     (folder / card).unlink()
     (folder / card).symlink_to(private)
-    result = cli_run(proj, "approve", "--by", "Alena K.")
+    result = campaign_kit(proj, "approve", "--by", "Alena K.")
     assert result.exit_code == 1 and f"{card}: is a symbolic link" in result.output
     assert not (folder / "approval.json").exists()
     # Linked in after the approval: publish refuses it by name and sends nothing.
@@ -550,7 +450,7 @@ def test_a_linked_cycle_folder_is_not_approved(proj: Path, tmp_path: Path) -> No
     elsewhere = tmp_path / "elsewhere"
     shutil.move(str(folder_of(proj)), elsewhere)
     os.symlink(elsewhere, folder_of(proj), target_is_directory=True)
-    result = cli_run(proj, "approve", "--by", "Alena K.")
+    result = campaign_kit(proj, "approve", "--by", "Alena K.")
     assert result.exit_code == 1 and "is a symbolic link" in result.output
     assert not (elsewhere / "approval.json").exists()
 
@@ -568,11 +468,6 @@ def test_push_sends_nothing_read_through_a_linked_cycle_folder(
     elsewhere = tmp_path / "elsewhere"
     shutil.move(str(folder_of(proj)), elsewhere)
     os.symlink(elsewhere, folder_of(proj), target_is_directory=True)
-    result = CliRunner().invoke(
-        cli,
-        ["newsletter", "push", "--esp", "listmonk", "--lang", "en", "--project", str(proj), "--cycle", CYCLE],
-        env=esp_env(url),
-        catch_exceptions=False,
-    )
+    result = campaign_kit(proj, "newsletter", "push", "--esp", "listmonk", "--lang", "en", env=esp_env(url))
     assert result.exit_code == 1 and "is a symbolic link" in result.output
     assert not handler.log and not (elsewhere / "esp").exists()

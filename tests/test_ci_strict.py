@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import REPO
 
 NEEDS_TOOLS = """
-from test_publish_servers import start_pds
+from standins import start_pds
 from conftest import require_tool
 
 def test_needs_the_pds():

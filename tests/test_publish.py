@@ -2,7 +2,7 @@
 
 Bluesky tests post to a real PDS (``@atproto/dev-env``, started by ``scripts/pds.sh``; they
 skip with the reason when it is not installed). Mastodon and Telegram cannot run here: their
-tests talk to the local stand-ins in ``test_publish_servers.py``, which follow the documented
+tests talk to the local stand-ins in ``standins.py``, which follow the documented
 APIs. Every address is on 127.0.0.1.
 """
 
@@ -14,7 +14,6 @@ import json
 import logging
 import random
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,19 @@ from campaign_kit.publish.ledger import Ledger
 from campaign_kit.publish.remote import RetryPolicy
 from campaign_kit.render.card_layout import load_layout
 from conftest import copy_project, record_as_built
-from test_publish_servers import (
+from publish_kit import (
+    CYCLE,
+    build_kit,
+    campaign_kit,
+    copy_kit,
+    editing_ledger,
+    expected_posts,
+    folder_of,
+    ledger_entries,
+    no_wait,
+    posts_json,
+)
+from standins import (
     MASTODON_TOKEN,
     PDS_PASSWORD,
     TELEGRAM_TOKEN,
@@ -39,80 +50,29 @@ from test_publish_servers import (
     FakeTelegram,
     Pds,
     platform_env,
-    start_pds,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-CYCLE = "2026-W49"
 SECRETS = (PDS_PASSWORD, MASTODON_TOKEN, TELEGRAM_TOKEN, TELEGRAM_TOKEN.split(":")[1])
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repo's project built once for the cycle, in English and Belarusian."""
+    """The tests' sample project built once for the cycle, in English and Belarusian."""
     root = copy_project(tmp_path_factory.mktemp("publish-build"))
-    result = CliRunner().invoke(
-        cli,
-        ["build", "--project", str(root), "--cycle", CYCLE, "--lang", "en,be", "--out", str(root / "out")],
-    )
-    assert result.exit_code == 0, result.output
+    build_kit(root, "--lang", "en,be")
     return root
 
 
 @pytest.fixture
 def proj(built: Path, tmp_path: Path) -> Path:
     """A fresh copy of the built kit (campaign.toml, templates/ and out/) for one test."""
-    root = tmp_path / "proj"
-    root.mkdir()
-    shutil.copy(built / "campaign.toml", root / "campaign.toml")
-    shutil.copytree(built / "templates", root / "templates")
-    shutil.copytree(built / "out" / "mothers", root / "out" / "mothers")
-    return root
-
-
-def folder_of(proj: Path) -> Path:
-    return proj / "out" / "mothers" / CYCLE
-
-
-@pytest.fixture
-def mastodon():
-    fake = FakeMastodon().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def telegram():
-    fake = FakeTelegram().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
-def pds():
-    server = start_pds()
-    yield server
-    server.stop()
-
-
-def run(proj: Path, *args: str, env: dict[str, str] | None = None) -> Any:
-    return CliRunner().invoke(
-        cli, [*args, "--project", str(proj), "--cycle", CYCLE], env=env or {}, catch_exceptions=False
-    )
-
-
-def no_wait() -> RetryPolicy:
-    return RetryPolicy(sleep=lambda s: None)
+    return copy_kit(built, tmp_path / "proj")
 
 
 def publish(proj: Path, platforms: str, env: dict[str, str], **kw: Any) -> runner.Report:
     return runner.publish(
         folder_of(proj), runner.parse_platforms(platforms), env, retry=kw.pop("retry", no_wait()), **kw
     )
-
-
-def posts_json(proj: Path) -> list[dict[str, Any]]:
-    return json.loads((folder_of(proj) / "posts.json").read_text(encoding="utf-8"))
 
 
 def featured_posts(proj: Path, platform: str) -> list[dict[str, Any]]:
@@ -125,7 +85,9 @@ def featured_posts(proj: Path, platform: str) -> list[dict[str, Any]]:
 def test_publish_refuses_an_unapproved_cycle(
     proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    result = run(proj, "publish", "--platform", "mastodon", env=platform_env(None, mastodon, telegram))
+    result = campaign_kit(
+        proj, "publish", "--platform", "mastodon", env=platform_env(None, mastodon, telegram)
+    )
     assert result.exit_code == 1
     assert "not approved" in result.output and "campaign-kit approve" in result.output
     assert not mastodon.requests
@@ -133,7 +95,7 @@ def test_publish_refuses_an_unapproved_cycle(
 
 
 def test_approve_records_every_post_to_send_with_who_and_when(proj: Path) -> None:
-    result = run(proj, "approve", "--by", "Alena K.")
+    result = campaign_kit(proj, "approve", "--by", "Alena K.")
     assert result.exit_code == 0, result.output
     folder = folder_of(proj)
     data = json.loads((folder / "approval.json").read_text(encoding="utf-8"))
@@ -189,8 +151,8 @@ def test_a_changed_card_or_post_is_refused_and_named(
 
 
 def test_approve_rejects_an_empty_or_odd_name(proj: Path) -> None:
-    assert run(proj, "approve", "--by", "  ").exit_code == 1
-    result = run(proj, "approve", "--by", "a\x1bb")
+    assert campaign_kit(proj, "approve", "--by", "  ").exit_code == 1
+    result = campaign_kit(proj, "approve", "--by", "a\x1bb")
     assert result.exit_code == 1 and "control character" in result.output
     assert not (folder_of(proj) / "approval.json").exists()
 
@@ -208,7 +170,7 @@ def test_mastodon_and_telegram_publish_each_post_once_with_image_and_thread(
         encoding="utf-8",
     )
     env = platform_env(None, mastodon, telegram)
-    result = run(proj, "publish", "--platform", "mastodon,telegram", env=env)
+    result = campaign_kit(proj, "publish", "--platform", "mastodon,telegram", env=env)
     assert result.exit_code == 0, result.output
 
     posts = featured_posts(proj, "mastodon")
@@ -253,7 +215,7 @@ def test_mastodon_and_telegram_publish_each_post_once_with_image_and_thread(
 
     # Running again publishes nothing new.
     before = (len(mastodon.statuses), len(telegram.messages))
-    again = run(proj, "publish", "--platform", "mastodon,telegram", env=env)
+    again = campaign_kit(proj, "publish", "--platform", "mastodon,telegram", env=env)
     assert again.exit_code == 0 and "0 published" in again.output
     assert (len(mastodon.statuses), len(telegram.messages)) == before
 
@@ -300,16 +262,15 @@ def test_a_4xx_names_post_and_platform_and_the_rerun_resumes(
         return real_handle(path, *args)
 
     mastodon.handle = refuse_third  # type: ignore[method-assign]
-    result = run(proj, "publish", "--platform", "mastodon", "--lang", "en", env=env)
+    result = campaign_kit(proj, "publish", "--platform", "mastodon", "--lang", "en", env=env)
     assert result.exit_code == 1
     second = featured_posts(proj, "mastodon")[1]
     assert f"mastodon refused post mastodon:en:{second['id']}" in result.output
     assert "File content type is invalid" in result.output and "Traceback" not in result.output
-    ledger = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))
-    assert ledger["entries"][f"mastodon:en:{second['id']}"]["state"] == "failed"
+    assert ledger_entries(folder_of(proj))[f"mastodon:en:{second['id']}"]["state"] == "failed"
     assert len(mastodon.statuses) == 1
     mastodon.handle = real_handle  # type: ignore[method-assign]
-    again = run(proj, "publish", "--platform", "mastodon", "--lang", "en", env=env)
+    again = campaign_kit(proj, "publish", "--platform", "mastodon", "--lang", "en", env=env)
     assert again.exit_code == 0, again.output
     assert len(mastodon.statuses) == first
     assert len({s["text"] for s in mastodon.statuses.values()}) == first
@@ -327,15 +288,15 @@ def test_telegram_unconfirmed_send_is_uncertain_until_resolved(
     Ledger(folder, "mothers", CYCLE).update(
         key, "telegram", "en", "sending", intent={"first_sent_at": "2026-12-01T09:00:00+00:00"}, attempts=1
     )
-    result = run(proj, "publish", "--platform", "telegram", "--lang", "en", env=env)
+    result = campaign_kit(proj, "publish", "--platform", "telegram", "--lang", "en", env=env)
     assert result.exit_code == 1
     assert f"--resolve {key}=sent:MESSAGE_ID" in result.output
     assert post["api_text"] not in [m.get("caption") for m in telegram.messages.values()]
     assert len([m for m in telegram.messages.values() if "photo" in m]) == 4
-    status = run(proj, "publish", "--status", "--platform", "telegram", "--json", env=env)
+    status = campaign_kit(proj, "publish", "--status", "--platform", "telegram", "--json", env=env)
     rows = {r["key"]: r["state"] for r in json.loads(status.output)["posts"]}
     assert rows[key] == "uncertain"
-    settled = run(
+    settled = campaign_kit(
         proj, "publish", "--platform", "telegram", "--lang", "en", "--resolve", f"{key}=unsent", env=env
     )
     assert settled.exit_code == 0, settled.output
@@ -347,19 +308,21 @@ def test_mastodon_at_schedules_and_other_platforms_refuse_it(
 ) -> None:
     approval.approve(folder_of(proj), "Alena K.")
     env = platform_env(None, mastodon, telegram)
-    refused = run(proj, "publish", "--platform", "telegram", "--at", "2099-01-01T09:00:00Z", env=env)
+    refused = campaign_kit(proj, "publish", "--platform", "telegram", "--at", "2099-01-01T09:00:00Z", env=env)
     assert refused.exit_code == 1 and "only Mastodon schedules" in refused.output
     assert not telegram.requests
-    bad = run(proj, "publish", "--platform", "mastodon", "--at", "tomorrow", env=env)
+    bad = campaign_kit(proj, "publish", "--platform", "mastodon", "--at", "tomorrow", env=env)
     assert bad.exit_code == 1 and "ISO 8601" in bad.output
     assert not mastodon.requests
     # Every kit has a Mastodon roll-call thread, and a reply cannot be scheduled: --at
     # schedules the women's posts and leaves the thread for a run on its own day.
-    scheduled = run(proj, "publish", "--platform", "mastodon", "--at", "2099-01-01T09:00:00Z", env=env)
+    scheduled = campaign_kit(
+        proj, "publish", "--platform", "mastodon", "--at", "2099-01-01T09:00:00Z", env=env
+    )
     assert scheduled.exit_code == 0, scheduled.output
     assert "thread parts left for their own day" in scheduled.output
     assert len(mastodon.scheduled) == len(featured_posts(proj, "mastodon")) and not mastodon.statuses
-    later = run(proj, "publish", "--platform", "mastodon", env=env)
+    later = campaign_kit(proj, "publish", "--platform", "mastodon", env=env)
     assert later.exit_code == 0, later.output
     threads = [p for p in posts_json(proj) if p["platform"] == "mastodon" and p["kind"] == "thread"]
     assert sorted(s["text"] for s in mastodon.statuses.values()) == sorted(p["api_text"] for p in threads)
@@ -383,12 +346,12 @@ def test_mastodon_at_schedules_posts(proj: Path, mastodon: FakeMastodon, telegra
 def test_dry_run_and_status_send_nothing(proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram) -> None:
     approval.approve(folder_of(proj), "Alena K.")
     env = platform_env(None, mastodon, telegram)
-    dry = run(proj, "publish", "--platform", "mastodon,telegram", "--dry-run", env=env)
+    dry = campaign_kit(proj, "publish", "--platform", "mastodon,telegram", "--dry-run", env=env)
     assert dry.exit_code == 0, dry.output
     assert "send" in dry.output and "telegram:be:thread:1" in dry.output
     assert not mastodon.requests and not telegram.requests
     assert not (folder_of(proj) / "published.json").exists()
-    status = run(proj, "publish", "--status", "--platform", "mastodon", env=env)
+    status = campaign_kit(proj, "publish", "--status", "--platform", "mastodon", env=env)
     assert status.exit_code == 0 and "approved by Alena K." in status.output and "left" in status.output
 
 
@@ -398,7 +361,7 @@ def test_missing_variables_are_named_never_their_values(
     approval.approve(folder_of(proj), "Alena K.")
     env = platform_env(None, mastodon, telegram)
     del env["CAMPAIGN_KIT_TELEGRAM_CHAT"]
-    result = run(proj, "publish", "--platform", "mastodon,telegram", env=env)
+    result = campaign_kit(proj, "publish", "--platform", "mastodon,telegram", env=env)
     assert result.exit_code == 1 and "CAMPAIGN_KIT_TELEGRAM_CHAT" in result.output
     assert MASTODON_TOKEN not in result.output and not mastodon.requests
 
@@ -417,9 +380,11 @@ def test_no_credential_in_any_output_ledger_or_log(
     outputs = []
     # Rate limits, a refusal, then a wrong token (its error text would hold the URL), then success.
     telegram.faults[:] = [429, 400]
-    outputs.append(run(proj, "publish", "--platform", "mastodon,telegram", "--lang", "en", env=env).output)
     outputs.append(
-        run(
+        campaign_kit(proj, "publish", "--platform", "mastodon,telegram", "--lang", "en", env=env).output
+    )
+    outputs.append(
+        campaign_kit(
             proj,
             "publish",
             "--platform",
@@ -432,9 +397,9 @@ def test_no_credential_in_any_output_ledger_or_log(
         "CAMPAIGN_KIT_MASTODON_TOKEN": MASTODON_TOKEN + "x",
         "CAMPAIGN_KIT_TELEGRAM_TOKEN": TELEGRAM_TOKEN + "x",
     }
-    outputs.append(run(proj, "publish", "--platform", "mastodon,telegram", env=wrong).output)
-    outputs.append(run(proj, "publish", "--platform", "mastodon,telegram", env=env).output)
-    outputs.append(run(proj, "publish", "--status", "--json", env=env).output)
+    outputs.append(campaign_kit(proj, "publish", "--platform", "mastodon,telegram", env=wrong).output)
+    outputs.append(campaign_kit(proj, "publish", "--platform", "mastodon,telegram", env=env).output)
+    outputs.append(campaign_kit(proj, "publish", "--status", "--json", env=env).output)
     assert "401" in outputs[2] or "Unauthorized" in outputs[2] or "invalid" in outputs[2]
     written = [
         p.read_bytes().decode("utf-8", "replace")
@@ -457,20 +422,13 @@ def test_bluesky_publishes_images_alt_facets_langs_and_a_chained_thread(
     approval.approve(folder_of(proj), "Alena K.")
     env = platform_env(pds, mastodon, telegram)
     before = {r["uri"] for r in pds.records()}
-    result = run(proj, "publish", "--platform", "bluesky", env=env)
+    result = campaign_kit(proj, "publish", "--platform", "bluesky", env=env)
     assert result.exit_code == 0, result.output
-    ledger = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))["entries"]
+    ledger = ledger_entries(folder_of(proj))
     records = {r["uri"]: r for r in pds.records() if r["uri"] not in before}
-    expected = [
-        p for p in posts_json(proj) if p["platform"] == "bluesky" and (p["kind"] == "thread" or p["card"])
-    ]
-    featured = json.loads((folder_of(proj) / "manifest.json").read_text())["featured"]
-    expected = [p for p in expected if p["kind"] == "thread" or p["id"] in featured]
+    expected = expected_posts(folder_of(proj), ("bluesky",))
     assert len(records) == len(expected)
-    for post in expected:
-        key = f"bluesky:{post['lang']}:" + (
-            f"thread:{post['part']}" if post["kind"] == "thread" else post["id"]
-        )
+    for key, post in expected.items():
         uri = ledger[key]["remote"]["uri"]
         assert uri.endswith("/" + record_key("mothers", CYCLE, key))
         value = records[uri]["value"]
@@ -505,9 +463,8 @@ def test_bluesky_publishes_images_alt_facets_langs_and_a_chained_thread(
                     assert (got["uri"], got["cid"]) == (want["uri"], want["cid"])
     # A lost "done" (a kill after the write) is found by its record key, not posted again.
     first = next(iter(k for k in ledger if k.startswith("bluesky:en:")))
-    data = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))
-    data["entries"][first]["state"] = "sending"
-    (folder_of(proj) / "published.json").write_text(json.dumps(data), encoding="utf-8")
+    with editing_ledger(folder_of(proj)) as data:
+        data["entries"][first]["state"] = "sending"
     report = publish(proj, "bluesky", env)
     assert report.recovered == [first] and not report.published
     assert len([r for r in pds.records() if r["uri"] not in before]) == len(expected)
@@ -518,7 +475,7 @@ def test_bluesky_wrong_password_is_a_clear_error_without_the_password(
 ) -> None:
     approval.approve(folder_of(proj), "Alena K.")
     env = {**platform_env(pds, mastodon, telegram), "CAMPAIGN_KIT_BLUESKY_PASSWORD": PDS_PASSWORD + "-wrong"}
-    result = run(proj, "publish", "--platform", "bluesky", env=env)
+    result = campaign_kit(proj, "publish", "--platform", "bluesky", env=env)
     assert result.exit_code == 1 and "bluesky" in result.output and "log in" in result.output
     assert PDS_PASSWORD not in result.output and "Traceback" not in result.output
 
@@ -591,7 +548,7 @@ def test_a_telegram_thread_is_sent_as_replies(
 
 
 def test_publish_without_platform_is_a_usage_error(proj: Path) -> None:
-    result = run(proj, "publish")
+    result = campaign_kit(proj, "publish")
     assert result.exit_code == 2 and "--platform" in result.output
     assert "Example" in CliRunner().invoke(cli, ["publish", "--help"]).output
     assert "Example" in CliRunner().invoke(cli, ["approve", "--help"]).output

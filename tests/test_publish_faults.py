@@ -12,28 +12,24 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import json
 import random
-import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
-from campaign_kit.cli import cli
+import publish_kit as kit
 from campaign_kit.errors import PublishError
 from campaign_kit.publish import approval, runner
 from campaign_kit.publish.bluesky import record_key
 from campaign_kit.publish.ledger import Ledger
 from campaign_kit.publish.remote import RetryPolicy, retry_after_seconds
-from conftest import REPO, person, record_as_built, write_roster
-from fault_proxy import KINDS, FaultProxy
-from test_publish_servers import PDS_PASSWORD, FakeMastodon, FakeTelegram, Pds, platform_env, start_pds
-
-CYCLE = "2026-W49"
-APPEAL = "mothers"
+from conftest import copy_project, person, record_as_built, write_roster
+from fault_proxy import KINDS
+from publish_kit import APPEAL, CYCLE, behind_proxy, editing_ledger, folder_of
+from standins import PDS_PASSWORD, FakeMastodon, FakeTelegram, Pds, platform_env
 
 
 def women() -> list[dict[str, Any]]:
@@ -67,38 +63,17 @@ def women() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project of three women, built once for the cycle in English."""
-    root = tmp_path_factory.mktemp("faults-build")
-    shutil.copy(REPO / "campaign.toml", root / "campaign.toml")
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "assets", root / "assets")
+    root = copy_project(tmp_path_factory.mktemp("faults-build"), roster=None)
     write_roster(root, women())
-    result = CliRunner().invoke(
-        cli, ["build", "--project", str(root), "--cycle", CYCLE, "--lang", "en", "--out", str(root / "out")]
-    )
-    assert result.exit_code == 0, result.output
+    kit.build_kit(root, "--lang", "en")
     return root
 
 
 @pytest.fixture
 def proj(built: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "proj"
-    root.mkdir()
-    shutil.copy(built / "campaign.toml", root / "campaign.toml")
-    shutil.copytree(built / "templates", root / "templates")
-    shutil.copytree(built / "out" / APPEAL, root / "out" / APPEAL)
+    root = kit.copy_kit(built, tmp_path / "proj")
     approval.approve(folder_of(root), "Alena K.")
     return root
-
-
-def folder_of(proj: Path) -> Path:
-    return proj / "out" / APPEAL / CYCLE
-
-
-@pytest.fixture(scope="module")
-def pds():
-    server = start_pds()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -115,20 +90,6 @@ def clean_pds(pds: Pds):
         )
 
 
-@pytest.fixture
-def mastodon():
-    fake = FakeMastodon().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def telegram():
-    fake = FakeTelegram().start()
-    yield fake
-    fake.stop()
-
-
 def quick() -> RetryPolicy:
     """No real waits, and a short patience so a slow answer counts as lost."""
     policy = RetryPolicy(sleep=lambda s: None)
@@ -137,30 +98,26 @@ def quick() -> RetryPolicy:
 
 
 def expected(proj: Path, platform: str) -> dict[str, dict[str, Any]]:
-    posts = json.loads((folder_of(proj) / "posts.json").read_text(encoding="utf-8"))
-    featured = json.loads((folder_of(proj) / "manifest.json").read_text())["featured"]
-    out = {}
-    for p in posts:
-        if p["platform"] != platform or p["lang"] != "en":
-            continue
-        if p["kind"] == "thread":
-            out[f"{platform}:en:thread:{p['part']}"] = p
-        elif p["id"] in featured:
-            out[f"{platform}:en:{p['id']}"] = p
-    return out
+    return kit.expected_posts(folder_of(proj), (platform,), ("en",))
 
 
 def entries(proj: Path) -> dict[str, dict[str, Any]]:
-    return json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))["entries"]
+    return kit.ledger_entries(folder_of(proj))
 
 
 def cli_publish(proj: Path, env: dict[str, str], *args: str) -> Any:
-    return CliRunner().invoke(
-        cli,
-        ["publish", "--project", str(proj), "--cycle", CYCLE, "--lang", "en", *args],
-        env=env,
-        catch_exceptions=False,
-    )
+    return kit.campaign_kit(proj, "publish", "--lang", "en", *args, env=env)
+
+
+def publish_spoiled(
+    proj: Path, env: dict[str, str], platform: str, kind: str, path: str, delay: float
+) -> runner.Report:
+    """Publish ``platform`` in English through a proxy that spoils the answer to a ``path`` request."""
+    with behind_proxy(env, platform) as (proxy, proxied):
+        proxy.arm(kind, path, delay=delay)
+        report = runner.publish(folder_of(proj), (platform,), proxied, langs=("en",), retry=quick())
+    assert proxy.fired(kind), proxy.log
+    return report
 
 
 # --- Bluesky, the real PDS behind the proxy ------------------------------------------------------
@@ -170,15 +127,9 @@ def cli_publish(proj: Path, env: dict[str, str], *args: str) -> Any:
 def test_bluesky_a_spoiled_answer_to_a_write_is_found_by_its_record_key(
     kind: str, proj: Path, clean_pds: Pds, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    proxy = FaultProxy(clean_pds.url).start()
-    try:
-        # Slow: longer than the SDK's own default patience (5 s) as well as ours.
-        proxy.arm(kind, "com.atproto.repo.createRecord", delay=6.0)
-        env = {**platform_env(clean_pds, mastodon, telegram), "CAMPAIGN_KIT_BLUESKY_PDS": proxy.url}
-        report = runner.publish(folder_of(proj), ("bluesky",), env, langs=("en",), retry=quick())
-    finally:
-        proxy.stop()
-    assert proxy.fired(kind), proxy.log
+    # Slow: longer than the SDK's own default patience (5 s) as well as ours.
+    env = platform_env(clean_pds, mastodon, telegram)
+    report = publish_spoiled(proj, env, "bluesky", kind, "com.atproto.repo.createRecord", delay=6.0)
     want = expected(proj, "bluesky")
     assert set(report.published) == set(want) and not report.uncertain
     texts = collections.Counter(r["value"]["text"] for r in clean_pds.records())
@@ -196,9 +147,7 @@ def test_bluesky_a_spoiled_answer_to_a_write_is_found_by_its_record_key(
 def test_bluesky_every_answer_lost_leaves_it_sending_and_the_next_run_finds_it(
     proj: Path, clean_pds: Pds, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    proxy = FaultProxy(clean_pds.url).start()
-    try:
-        env = {**platform_env(clean_pds, mastodon, telegram), "CAMPAIGN_KIT_BLUESKY_PDS": proxy.url}
+    with behind_proxy(platform_env(clean_pds, mastodon, telegram), "bluesky") as (proxy, env):
         # The write lands; every answer and every look-up after it is lost, until retries run out.
         proxy.arm("lost", "com.atproto.repo.createRecord", count=20)
         proxy.arm("lost", "com.atproto.repo.getRecord", count=20)
@@ -208,8 +157,6 @@ def test_bluesky_every_answer_lost_leaves_it_sending_and_the_next_run_finds_it(
         assert stuck and all(entries(proj)[k]["state"] == "sending" for k in stuck)
         proxy.faults.clear()
         second = cli_publish(proj, env, "--platform", "bluesky")
-    finally:
-        proxy.stop()
     assert second.exit_code == 0, second.output
     want = expected(proj, "bluesky")
     texts = collections.Counter(r["value"]["text"] for r in clean_pds.records())
@@ -256,20 +203,19 @@ def test_bluesky_resolve_takes_a_link_and_the_thread_replies_to_it(
     first = "bluesky:en:thread:1"
     uri = done[first]["remote"]["uri"]
     # A person settles the first part by hand (as if it had been uncertain): the bsky.app link.
-    data = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))
-    for key in [k for k in data["entries"] if k.startswith("bluesky:en:thread:")]:
-        # What a run records of the approval it sent under (approval, thread digest) stays.
-        marks = {
-            k: v for k, v in data["entries"][key].items() if k in ("approval", "content", "thread_digest")
-        }
-        data["entries"][key] = {
-            "platform": "bluesky",
-            "lang": "en",
-            "state": "uncertain",
-            "reason": "x",
-            **marks,
-        }
-    (folder_of(proj) / "published.json").write_text(json.dumps(data), encoding="utf-8")
+    with editing_ledger(folder_of(proj)) as data:
+        for key in [k for k in data["entries"] if k.startswith("bluesky:en:thread:")]:
+            # What a run records of the approval it sent under (approval, thread digest) stays.
+            marks = {
+                k: v for k, v in data["entries"][key].items() if k in ("approval", "content", "thread_digest")
+            }
+            data["entries"][key] = {
+                "platform": "bluesky",
+                "lang": "en",
+                "state": "uncertain",
+                "reason": "x",
+                **marks,
+            }
     link = f"https://bsky.app/profile/{clean_pds.handle}/post/{uri.rsplit('/', 1)[1]}"
     bad = cli_publish(proj, env, "--platform", "bluesky", "--resolve", f"{first}=sent:3zzzzzzzzzzzz")
     assert bad.exit_code == 1 and "no Bluesky post 3zzzzzzzzzzzz" in bad.output
@@ -312,14 +258,8 @@ def test_bluesky_a_revoked_password_on_resume_is_a_clear_message(
 def test_mastodon_a_spoiled_answer_is_repeated_with_its_idempotency_key(
     kind: str, proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    proxy = FaultProxy(mastodon.url).start()
-    try:
-        proxy.arm(kind, "/api/v1/statuses", delay=2.5)
-        env = {**platform_env(None, mastodon, telegram), "CAMPAIGN_KIT_MASTODON_URL": proxy.url}
-        report = runner.publish(folder_of(proj), ("mastodon",), env, langs=("en",), retry=quick())
-    finally:
-        proxy.stop()
-    assert proxy.fired(kind), proxy.log
+    env = platform_env(None, mastodon, telegram)
+    report = publish_spoiled(proj, env, "mastodon", kind, "/api/v1/statuses", delay=2.5)
     want = expected(proj, "mastodon")
     assert set(report.published) == set(want) and not report.uncertain
     texts = collections.Counter(s["text"] for s in mastodon.statuses.values())
@@ -332,23 +272,18 @@ def test_mastodon_a_spoiled_answer_is_repeated_with_its_idempotency_key(
 def test_mastodon_a_post_that_may_be_out_keeps_its_first_time_past_the_key_window(
     proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    proxy = FaultProxy(mastodon.url).start()
-    try:
-        env = {**platform_env(None, mastodon, telegram), "CAMPAIGN_KIT_MASTODON_URL": proxy.url}
+    with behind_proxy(platform_env(None, mastodon, telegram), "mastodon") as (proxy, env):
         # The status is made, then every answer is a gateway's 502 until retries run out.
         proxy.arm("5xx", "/api/v1/statuses", count=6)
         first = cli_publish(proj, env, "--platform", "mastodon")
         assert first.exit_code == 1 and "may be out" in first.output and "Traceback" not in first.output
-    finally:
-        proxy.stop()
     key = next(k for k, e in entries(proj).items() if e["state"] != "done")
     assert entries(proj)[key]["state"] == "sending"
     # Two hours later Mastodon has forgotten the key: the post is uncertain, never sent again.
-    data = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))
-    data["entries"][key]["intent"]["first_sent_at"] = (
-        dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
-    ).isoformat()
-    (folder_of(proj) / "published.json").write_text(json.dumps(data), encoding="utf-8")
+    with editing_ledger(folder_of(proj)) as data:
+        data["entries"][key]["intent"]["first_sent_at"] = (
+            dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+        ).isoformat()
     env = platform_env(None, mastodon, telegram)
     later = cli_publish(proj, env, "--platform", "mastodon")
     assert later.exit_code == 1 and f"--resolve {key}=sent:" in later.output
@@ -368,9 +303,8 @@ def test_mastodon_a_post_that_may_be_out_keeps_its_first_time_past_the_key_windo
     assert entries(proj)[key]["remote"]["id"] == sid
     # A status Mastodon does not know is refused, naming it.
     other = next(k for k, e in entries(proj).items() if k != key)
-    data = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))
-    data["entries"][other]["state"] = "uncertain"
-    (folder_of(proj) / "published.json").write_text(json.dumps(data), encoding="utf-8")
+    with editing_ledger(folder_of(proj)) as data:
+        data["entries"][other]["state"] = "uncertain"
     unknown = cli_publish(proj, env, "--platform", "mastodon", "--resolve", f"{other}=sent:999")
     assert unknown.exit_code == 1 and "Mastodon has no status 999" in unknown.output
     assert len(mastodon.statuses) == len(expected(proj, "mastodon"))
@@ -402,16 +336,12 @@ def test_mastodon_a_legacy_failed_entry_keeps_its_first_time(
 def test_mastodon_a_retried_status_reuses_the_uploaded_card(
     proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    proxy = FaultProxy(mastodon.url).start()
-    try:
-        env = {**platform_env(None, mastodon, telegram), "CAMPAIGN_KIT_MASTODON_URL": proxy.url}
+    with behind_proxy(platform_env(None, mastodon, telegram), "mastodon") as (proxy, env):
         proxy.arm("refuse", "/api/v1/statuses", count=6)
         first = cli_publish(proj, env, "--platform", "mastodon")
         assert first.exit_code == 1
         second = cli_publish(proj, env, "--platform", "mastodon")
         assert second.exit_code == 0, second.output
-    finally:
-        proxy.stop()
     cards = [p for p in expected(proj, "mastodon").values() if p["card"]]
     assert len(mastodon.media) == len(cards)  # no orphan upload
     assert all(
@@ -421,10 +351,12 @@ def test_mastodon_a_retried_status_reuses_the_uploaded_card(
     )
 
 
+@dataclass(kw_only=True)
 class LimitedMastodon(FakeMastodon):
-    """A stand-in whose 429 says how long to wait, as Mastodon does."""
+    """A stand-in whose 429 (the first answer) says how long to wait, as Mastodon does."""
 
     limit_headers: dict[str, str]
+    faults: list[int] = field(default_factory=lambda: [429])
 
     def fault(self, status: int) -> tuple[int, Any, dict[str, str]]:
         return status, {"error": "Too many requests"}, dict(self.limit_headers)
@@ -440,20 +372,14 @@ class LimitedMastodon(FakeMastodon):
 def test_mastodon_429_waits_as_long_as_the_server_asks(
     headers: dict[str, str], proj: Path, telegram: FakeTelegram
 ) -> None:
-    fake = LimitedMastodon()
     if "X-RateLimit-Reset" in headers:
         headers = {"X-RateLimit-Reset": (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=7.5)).isoformat()}
-    fake.limit_headers = headers
-    fake.start()
-    try:
-        fake.faults[:] = [429]
-        waits: list[float] = []
+    waits: list[float] = []
+    with LimitedMastodon(limit_headers=headers) as fake:
         policy = RetryPolicy(sleep=waits.append)
         runner.publish(
             folder_of(proj), ("mastodon",), platform_env(None, fake, telegram), langs=("en",), retry=policy
         )
-    finally:
-        fake.stop()
     assert len(waits) == 1 and 6.0 <= waits[0] <= 9.0, waits
     assert len(fake.statuses) == len(expected(proj, "mastodon"))
 
@@ -461,14 +387,8 @@ def test_mastodon_429_waits_as_long_as_the_server_asks(
 def test_mastodon_a_long_rate_limit_ends_the_run_with_when_to_come_back(
     proj: Path, telegram: FakeTelegram
 ) -> None:
-    fake = LimitedMastodon()
-    fake.limit_headers = {"Retry-After": "7200"}
-    fake.start()
-    try:
-        fake.faults[:] = [429]
+    with LimitedMastodon(limit_headers={"Retry-After": "7200"}) as fake:
         result = cli_publish(proj, platform_env(None, fake, telegram), "--platform", "mastodon")
-    finally:
-        fake.stop()
     assert (
         result.exit_code == 1
         and "asks to wait 7200 s" in result.output
@@ -485,14 +405,8 @@ def test_mastodon_a_long_rate_limit_ends_the_run_with_when_to_come_back(
 def test_telegram_a_spoiled_answer_is_uncertain_never_sent_twice(
     kind: str, proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    proxy = FaultProxy(telegram.url).start()
-    try:
-        proxy.arm(kind, "/sendPhoto", delay=2.5)
-        env = {**platform_env(None, mastodon, telegram), "CAMPAIGN_KIT_TELEGRAM_API": proxy.url}
-        report = runner.publish(folder_of(proj), ("telegram",), env, langs=("en",), retry=quick())
-    finally:
-        proxy.stop()
-    assert proxy.fired(kind), proxy.log
+    env = platform_env(None, mastodon, telegram)
+    report = publish_spoiled(proj, env, "telegram", kind, "/sendPhoto", delay=2.5)
     want = expected(proj, "telegram")
     uncertain = [k for k, e in entries(proj).items() if e["state"] == "uncertain"]
     assert list(report.uncertain) == uncertain and len(uncertain) == 1
@@ -587,15 +501,9 @@ def test_bluesky_a_card_over_a_million_bytes_goes_out_under_the_limit(
 def test_a_server_answering_only_html_pages_is_a_clear_error(
     platform: str, proj: Path, pds: Pds, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    upstream = pds.url if platform == "bluesky" else mastodon.url
-    var = "CAMPAIGN_KIT_BLUESKY_PDS" if platform == "bluesky" else "CAMPAIGN_KIT_MASTODON_URL"
-    proxy = FaultProxy(upstream).start()
-    try:
+    with behind_proxy(platform_env(pds, mastodon, telegram), platform) as (proxy, env):
         proxy.arm("html200", "/", count=1000)  # log in, version lookup: every answer a web page
-        env = {**platform_env(pds, mastodon, telegram), var: proxy.url}
         with pytest.raises(PublishError) as err:
             runner.publish(folder_of(proj), (platform,), env, langs=("en",), retry=quick())
-    finally:
-        proxy.stop()
     assert "gave up after 6 attempts" in str(err.value) and "unreadable answer" in str(err.value)
     assert not mastodon.statuses

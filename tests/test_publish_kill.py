@@ -1,7 +1,7 @@
 """Exactly once under SIGKILL: ``publish`` is killed at 30 random moments and resumed each time.
 
 Bluesky is the real dev-env PDS (skipped with the reason when it is not installed); Mastodon
-and Telegram are the local stand-ins of ``test_publish_servers.py`` (documented APIs, with a
+and Telegram are the local stand-ins of ``standins.py`` (documented APIs, with a
 little latency so kills land inside requests too). After the kills a last run finishes; a
 Telegram post whose send was killed before its answer is settled as a person would, by
 looking at the chat, with ``--resolve``. Then every post must be out exactly once, and every
@@ -11,7 +11,6 @@ thread chained in order.
 from __future__ import annotations
 
 import collections
-import json
 import os
 import random
 import signal
@@ -19,28 +18,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from campaign_kit.publish import approval
 from campaign_kit.publish.bluesky import record_key
-from test_publish import CYCLE, REPO, built, folder_of, posts_json, proj  # noqa: F401  (fixtures)
-from test_publish_servers import FakeMastodon, FakeTelegram, platform_env, start_pds
+from conftest import REPO
+from publish_kit import CYCLE, count_state, expected_posts, folder_of, ledger_entries, wait_for_ledger_writes
+from standins import FakeMastodon, FakeTelegram, Pds, platform_env
+from test_publish import built, proj  # noqa: F401  (fixtures)
 
 KILLS = 30
-
-
-class SlowMastodon(FakeMastodon):
-    def handle(self, *args: Any) -> Any:
-        time.sleep(0.03)
-        return super().handle(*args)
-
-
-class SlowTelegram(FakeTelegram):
-    def handle(self, *args: Any) -> Any:
-        time.sleep(0.03)
-        return super().handle(*args)
+# Each answer a little late, so kills land inside requests too.
+LATENCY = 0.03
 
 
 def command(project: Path, *extra: str) -> list[str]:
@@ -59,69 +49,24 @@ def command(project: Path, *extra: str) -> list[str]:
     ]
 
 
-def expected_posts(project: Path) -> dict[str, dict[str, Any]]:
-    featured = json.loads((folder_of(project) / "manifest.json").read_text())["featured"]
-    out = {}
-    for p in posts_json(project):
-        if p["platform"] not in ("bluesky", "mastodon", "telegram"):
-            continue
-        if p["kind"] == "thread":
-            out[f"{p['platform']}:{p['lang']}:thread:{p['part']}"] = p
-        elif p["id"] in featured:
-            out[f"{p['platform']}:{p['lang']}:{p['id']}"] = p
-    return out
-
-
-def wait_for_ledger_writes(
-    project: Path, proc: subprocess.Popen[bytes], count: int, timeout: float = 60.0
-) -> None:
-    """Return after ``count`` writes of the ledger by ``proc`` (or when it ends)."""
-    path = folder_of(project) / "published.json"
-    last = path.stat().st_mtime_ns if path.exists() else 0
-    deadline = time.monotonic() + timeout
-    while count > 0 and time.monotonic() < deadline and proc.poll() is None:
-        now = path.stat().st_mtime_ns if path.exists() else 0
-        if now != last:
-            last, count = now, count - 1
-        time.sleep(0.002)
-
-
-def uncertain_count(project: Path) -> int:
-    path = folder_of(project) / "published.json"
-    if not path.exists():
-        return 0
-    entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
-    return sum(e["state"] == "uncertain" for e in entries.values())
-
-
-def done_count(project: Path) -> int:
-    path = folder_of(project) / "published.json"
-    if not path.exists():
-        return 0
-    entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
-    return sum(e["state"] == "done" for e in entries.values())
-
-
-def test_killed_30_times_every_post_is_published_exactly_once(proj: Path) -> None:  # noqa: F811
-    pds = start_pds()
-    mastodon = SlowMastodon().start()
-    telegram = SlowTelegram().start()
-    try:
-        approval.approve(folder_of(proj), "Alena K.")
+def test_killed_30_times_every_post_is_published_exactly_once(proj: Path, pds: Pds) -> None:  # noqa: F811
+    folder = folder_of(proj)
+    with FakeMastodon(delay=LATENCY) as mastodon, FakeTelegram(delay=LATENCY) as telegram:
+        approval.approve(folder, "Alena K.")
         env = {**os.environ, **platform_env(pds, mastodon, telegram), "PYTHONPATH": str(REPO / "src")}
         rng = random.Random(20261202)
         kills = finished_early = 0
         outcomes: collections.Counter[int] = collections.Counter()
         progress: list[int] = []
-        total = len(expected_posts(proj))
+        total = len(expected_posts(folder))
         while kills < KILLS:
             proc = subprocess.Popen(command(proj), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             # Spread the kills over the work that is left, so the run is never over before the
             # last kill: a fast (quiet) machine sends as many posts per second as a slow one
             # sends per ten, and a test that counts on timing fails on one of them.
             # (Telegram posts whose send a kill cut short wait, uncertain, for a person's word.)
-            left = KILLS - kills
-            budget = (2 * (total - done_count(proj) - uncertain_count(proj))) // (left + 1)
+            unsent = total - count_state(folder, "done") - count_state(folder, "uncertain")
+            budget = 2 * unsent // (KILLS - kills + 1)
             if kills % 6 == 0 or budget < 1:
                 # Now and then while it starts (imports, log in), before any post is sent ...
                 time.sleep(rng.uniform(0.0, 0.5 if budget >= 1 else 0.15))
@@ -131,12 +76,12 @@ def test_killed_30_times_every_post_is_published_exactly_once(proj: Path) -> Non
                 # fraction of a request. Counting writes, not seconds, keeps the kills spread
                 # over the whole run whatever the machine's load (importing the SDKs alone
                 # takes seconds on a busy machine).
-                wait_for_ledger_writes(proj, proc, rng.randint(1, min(4, budget)))
+                wait_for_ledger_writes(folder, proc, rng.randint(1, min(4, budget)))
                 time.sleep(rng.uniform(0.0, 0.15))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
-                progress.append(done_count(proj))
+                progress.append(count_state(folder, "done"))
             else:
                 finished_early += 1
             out, err = proc.communicate()
@@ -144,7 +89,7 @@ def test_killed_30_times_every_post_is_published_exactly_once(proj: Path) -> Non
             assert b"Traceback" not in err, err.decode()[-2000:]
             assert finished_early < 3, (
                 f"publish ended {finished_early} times before its kill (exit {proc.returncode}, "
-                f"{kills} kills, {done_count(proj)} of {total} done): {err.decode()[-800:]}"
+                f"{kills} kills, {count_state(folder, 'done')} of {total} done): {err.decode()[-800:]}"
             )
         # The kills landed all along the run, not only while Python was starting.
         assert len(set(progress)) >= 15, progress
@@ -153,10 +98,9 @@ def test_killed_30_times_every_post_is_published_exactly_once(proj: Path) -> Non
             done = subprocess.run(command(proj), env=env, capture_output=True, timeout=300)
             if done.returncode == 0:
                 break
-            ledger = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))
             resolve = []
-            expected = expected_posts(proj)
-            for key, entry in ledger["entries"].items():
+            expected = expected_posts(folder)
+            for key, entry in ledger_entries(folder).items():
                 if entry["state"] != "uncertain":
                     continue
                 assert key.startswith("telegram:"), (key, entry)
@@ -167,9 +111,8 @@ def test_killed_30_times_every_post_is_published_exactly_once(proj: Path) -> Non
             subprocess.run(command(proj, *resolve), env=env, capture_output=True, timeout=300)
         assert done.returncode == 0, done.stderr.decode()[-2000:]
 
-        expected = expected_posts(proj)
-        ledger = json.loads((folder_of(proj) / "published.json").read_text(encoding="utf-8"))["entries"]
-        assert {k for k, e in ledger.items() if e["state"] == "done"} == set(expected)
+        expected = expected_posts(folder)
+        assert {k for k, e in ledger_entries(folder).items() if e["state"] == "done"} == set(expected)
 
         # Bluesky: exactly the expected record keys, each text once, threads chained.
         records = pds.records()
@@ -203,10 +146,6 @@ def test_killed_30_times_every_post_is_published_exactly_once(proj: Path) -> Non
         assert set(captions) == {p["api_text"] for p in tg.values()}
         assert kills == KILLS
         print(f"kills {kills}, done after each: {progress}, exits {dict(outcomes)}")
-    finally:
-        pds.stop()
-        mastodon.stop()
-        telegram.stop()
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

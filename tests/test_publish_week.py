@@ -1,7 +1,7 @@
 """A week posted by the plan: each language from its own account, each post on its day, once.
 
 The real local PDS (``scripts/pds.sh``) holds two Bluesky accounts, one for English and one for
-Belarusian and Russian; Telegram (the stand-in of ``test_publish_servers.py``) carries
+Belarusian and Russian; Telegram (the stand-in of ``standins.py``) carries
 Belarusian and Russian only, so English is skipped there as "no account". ``publish --until``
 simulates the days of the week, as a timer running it every few minutes would see them.
 Every address is on 127.0.0.1.
@@ -11,25 +11,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import keyring
 import pytest
-import requests
 from click.testing import CliRunner
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 from campaign_kit.cli import cli
 from campaign_kit.publish import approval
-from conftest import REPO, person, write_roster
-from test_publish_servers import PDS_PASSWORD, TELEGRAM_CHAT, TELEGRAM_TOKEN, FakeTelegram, Pds, start_pds
-from test_schedule import BASE, strip_tables
+from conftest import copy_project, person, write_roster
+from publish_kit import (
+    CAMPAIGN_TOML,
+    account,
+    build_kit,
+    campaign_kit,
+    folder_of,
+    posts_json,
+    strip_tables,
+    table,
+)
+from standins import PDS_PASSWORD, TELEGRAM_CHAT, TELEGRAM_TOKEN, FakeTelegram, Pds
 
-CYCLE = "2026-W49"  # Monday 30 November to Sunday 6 December 2026
-MONDAY = dt.date(2026, 11, 30)
+MONDAY = dt.date(2026, 11, 30)  # the first day of publish_kit.CYCLE
 SECOND_HANDLE = "kit-by.test"
 
 
@@ -63,17 +69,19 @@ def memory_keyring():
     keyring.set_keyring(before)
 
 
+WOMEN = [
+    ("tsitou-maryia", "TSITOU", "Maryia", "ЦІТОЎ", "Марыя", "ТИТОВ", "Мария"),
+    ("kavaleva-iryna", "KAVALEVA", "Iryna", "КАВАЛЁВА", "Ірына", "КОВАЛЁВА", "Ирина"),
+    ("lukashuk-volha", "LUKASHUK", "Volha", "ЛУКАШУК", "Вольга", "ЛУКАШУК", "Ольга"),
+    ("marozava-alena", "MAROZAVA", "Alena", "МАРОЗАВА", "Алена", "МОРОЗОВА", "Елена"),
+    ("savich-nina", "SAVICH", "Nina", "САВІЧ", "Ніна", "САВИЧ", "Нина"),
+]
+
+
 def women() -> list[dict[str, Any]]:
     """Six mothers: five featured (one a weekday), six in the roll call (a thread of parts)."""
-    names = [
-        ("tsitou-maryia", "TSITOU", "Maryia", "ЦІТОЎ", "Марыя", "ТИТОВ", "Мария"),
-        ("kavaleva-iryna", "KAVALEVA", "Iryna", "КАВАЛЁВА", "Ірына", "КОВАЛЁВА", "Ирина"),
-        ("lukashuk-volha", "LUKASHUK", "Volha", "ЛУКАШУК", "Вольга", "ЛУКАШУК", "Ольга"),
-        ("marozava-alena", "MAROZAVA", "Alena", "МАРОЗАВА", "Алена", "МОРОЗОВА", "Елена"),
-        ("savich-nina", "SAVICH", "Nina", "САВІЧ", "Ніна", "САВИЧ", "Нина"),
-    ]
     out = [person()]
-    for n, (pid, sl, gl, sb, gb, sr, gr) in enumerate(names, start=1):
+    for n, (pid, sl, gl, sb, gb, sr, gr) in enumerate(WOMEN, start=1):
         out.append(
             person(
                 id=pid,
@@ -90,107 +98,48 @@ def women() -> list[dict[str, Any]]:
     return out
 
 
-def campaign_toml(pds: Pds, *, telegram: bool = True) -> str:
-    accounts = f"""
-[schedule]
-timezone = "Europe/Vilnius"
-days = ["mon", "tue", "wed", "thu", "fri"]
-roll_call = "sun"
-[schedule.times]
-bluesky = "10:00"
-telegram = "12:00"
-
-[[accounts]]
-platform = "bluesky"
-langs = ["en"]
-handle = "{pds.handle}"
-service = "{pds.url}"
-secret = "KIT_BSKY_EN"
-
-[[accounts]]
-platform = "bluesky"
-langs = ["be", "ru"]
-handle = "{SECOND_HANDLE}"
-service = "{pds.url}"
-secret = "KIT_BSKY_BY"
-"""
-    if telegram:
-        accounts += f"""
-[[accounts]]
-platform = "telegram"
-langs = ["be", "ru"]
-chat = "{TELEGRAM_CHAT}"
-secret = "KIT_TELEGRAM"
-"""
-    return strip_tables(BASE, "schedule", "accounts") + accounts
+def campaign_toml(pds: Pds) -> str:
+    """The repository's campaign.toml with a posting plan: two Bluesky accounts, one Telegram chat."""
+    plan = (
+        table(
+            "schedule", timezone="Europe/Vilnius", days=["mon", "tue", "wed", "thu", "fri"], roll_call="sun"
+        )
+        + table("schedule.times", bluesky="10:00", telegram="12:00")
+        + account("bluesky", ["en"], handle=pds.handle, service=pds.url, secret="KIT_BSKY_EN")
+        + account("bluesky", ["be", "ru"], handle=SECOND_HANDLE, service=pds.url, secret="KIT_BSKY_BY")
+        + account("telegram", ["be", "ru"], chat=TELEGRAM_CHAT, secret="KIT_TELEGRAM")
+    )
+    return strip_tables(CAMPAIGN_TOML, "schedule", "accounts") + plan
 
 
 @pytest.fixture(scope="module")
-def pds():
-    server = start_pds()
+def pds(pds: Pds) -> Pds:
+    """The module's PDS with a second account, for Belarusian and Russian."""
     from atproto import Client, models
 
-    client = Client(base_url=f"{server.url}/xrpc")
+    client = Client(base_url=f"{pds.url}/xrpc")
     made = client.com.atproto.server.create_account(
         models.ComAtprotoServerCreateAccount.Data(
             handle=SECOND_HANDLE, email="by@kit.test", password=PDS_PASSWORD
         )
     )
-    server.second_did = made.did  # type: ignore[attr-defined]
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def telegram():
-    fake = FakeTelegram().start()
-    yield fake
-    fake.stop()
+    pds.second_did = made.did  # type: ignore[attr-defined]
+    return pds
 
 
 @pytest.fixture
 def proj(tmp_path: Path, pds: Pds) -> Path:
-    root = tmp_path / "proj"
-    root.mkdir()
+    root = copy_project(tmp_path / "proj", roster=None)
     (root / "campaign.toml").write_text(campaign_toml(pds), encoding="utf-8")
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "assets", root / "assets")
     write_roster(root, women())
-    built = CliRunner().invoke(
-        cli, ["build", "--project", str(root), "--cycle", CYCLE, "--out", str(root / "out")]
-    )
-    assert built.exit_code == 0, built.output
+    build_kit(root)
     approval.approve(folder_of(root), "Alena K.")
     return root
 
 
-def folder_of(proj: Path) -> Path:
-    return proj / "out" / "mothers" / CYCLE
-
-
-def posts_json(proj: Path) -> list[dict[str, Any]]:
-    return json.loads((folder_of(proj) / "posts.json").read_text(encoding="utf-8"))
-
-
 def records(pds: Pds, did: str) -> dict[str, dict[str, Any]]:
     """uri -> record value, every post in the repo of ``did``."""
-    out: dict[str, dict[str, Any]] = {}
-    cursor = None
-    while True:
-        params = {"repo": did, "collection": "app.bsky.feed.post", "limit": 100}
-        if cursor:
-            params["cursor"] = cursor
-        page = requests.get(f"{pds.url}/xrpc/com.atproto.repo.listRecords", params=params, timeout=30).json()
-        out.update({r["uri"]: r["value"] for r in page["records"]})
-        cursor = page.get("cursor")
-        if not cursor or not page["records"]:
-            return out
-
-
-def run(proj: Path, *args: str, env: dict[str, str]) -> Any:
-    return CliRunner().invoke(
-        cli, [*args, "--project", str(proj), "--cycle", CYCLE], env=env, catch_exceptions=False
-    )
+    return {r["uri"]: r["value"] for r in pds.records(did)}
 
 
 def test_a_week_goes_out_day_by_day_each_language_from_its_account(
@@ -219,7 +168,9 @@ def test_a_week_goes_out_day_by_day_each_language_from_its_account(
     assert {p["account"] for p in posts if p["platform"] == "telegram" and p["lang"] == "en"} == {None}
 
     # Monday morning, before the first post: nothing due, and it says when.
-    early = run(proj, "publish", "--platform", "bluesky,telegram", "--until", "2026-11-30T09:00", env=env)
+    early = campaign_kit(
+        proj, "publish", "--platform", "bluesky,telegram", "--until", "2026-11-30T09:00", env=env
+    )
     assert early.exit_code == 0, early.output
     assert "the next post is due at 2026-11-30T10:00:00+02:00" in early.output
     assert not telegram.requests
@@ -228,7 +179,9 @@ def test_a_week_goes_out_day_by_day_each_language_from_its_account(
     sent_texts: list[str] = []
     for day in range(7):
         date = MONDAY + dt.timedelta(days=day)
-        result = run(proj, "publish", "--platform", "bluesky,telegram", "--until", f"{date}T23:59", env=env)
+        result = campaign_kit(
+            proj, "publish", "--platform", "bluesky,telegram", "--until", f"{date}T23:59", env=env
+        )
         assert result.exit_code == 0, result.output
         assert "skipped: no account for en on telegram" in result.output
         todays = [p for p in posts if p["date"] == date.isoformat() and p["account"]]
@@ -251,7 +204,7 @@ def test_a_week_goes_out_day_by_day_each_language_from_its_account(
     # Each post went out once, on its account; nothing is left, and a further run sends nothing.
     bluesky_posts = [p for p in posts if p["platform"] == "bluesky"]
     assert sorted(sent_texts) == sorted(p["api_text"] for p in bluesky_posts)
-    done = run(proj, "publish", "--platform", "bluesky,telegram", env=env)
+    done = campaign_kit(proj, "publish", "--platform", "bluesky,telegram", env=env)
     assert done.exit_code == 0 and "nothing left to send" in done.output
     assert {did: set(records(pds, did)) for did in (en_did, by_did)} == seen
 
@@ -279,7 +232,7 @@ def test_a_week_goes_out_day_by_day_each_language_from_its_account(
 
 
 def test_the_dry_run_needs_no_credentials_and_shows_the_plan(proj: Path, pds: Pds) -> None:
-    result = run(
+    result = campaign_kit(
         proj, "publish", "--platform", "bluesky,telegram", "--dry-run", "--until", "2026-12-01", env={}
     )
     assert result.exit_code == 0, result.output
@@ -294,7 +247,7 @@ def test_the_dry_run_needs_no_credentials_and_shows_the_plan(proj: Path, pds: Pd
     assert "next due at 2026-12-02T10:00:00+02:00" in out
     assert PDS_PASSWORD not in out
     assert not (folder_of(proj) / "published.json").exists()
-    as_json = run(proj, "publish", "--platform", "telegram", "--dry-run", "--json", env={})
+    as_json = campaign_kit(proj, "publish", "--platform", "telegram", "--dry-run", "--json", env={})
     data = json.loads(as_json.stdout)
     rows = {r["key"]: r for r in data["posts"]}
     assert all(r["account"] is None for k, r in rows.items() if k.startswith("telegram:en:"))
@@ -305,7 +258,7 @@ def test_a_missing_secret_is_named_and_stops_only_its_account(
     proj: Path, pds: Pds, telegram: FakeTelegram, memory_keyring: MemoryKeyring
 ) -> None:
     env = {"KIT_BSKY_EN": PDS_PASSWORD, "CAMPAIGN_KIT_TELEGRAM_API": telegram.url}
-    result = run(
+    result = campaign_kit(
         proj, "publish", "--platform", "bluesky", "--lang", "be", "--until", "2026-11-30T23:00", env=env
     )
     assert result.exit_code == 1 and "Traceback" not in result.output
@@ -313,7 +266,9 @@ def test_a_missing_secret_is_named_and_stops_only_its_account(
         "its secret KIT_BSKY_BY is neither an environment variable nor in the system keyring" in result.output
     )
     assert "campaign-kit login KIT_BSKY_BY" in result.output
-    ok = run(proj, "publish", "--platform", "bluesky", "--lang", "en", "--until", "2026-11-30T23:00", env=env)
+    ok = campaign_kit(
+        proj, "publish", "--platform", "bluesky", "--lang", "en", "--until", "2026-11-30T23:00", env=env
+    )
     assert ok.exit_code == 0 and "1 published" in ok.output
 
 
@@ -343,14 +298,14 @@ def test_login_finds_the_account_and_refuses_what_it_cannot_store(
 def test_everything_sends_the_whole_week_now_and_once(proj: Path, pds: Pds, telegram: FakeTelegram) -> None:
     env = {"KIT_TELEGRAM": TELEGRAM_TOKEN, "CAMPAIGN_KIT_TELEGRAM_API": telegram.url}
     # The week is not due yet on Monday morning: without --everything nothing goes.
-    early = run(proj, "publish", "--platform", "telegram", "--until", "2026-11-30T08:00", env=env)
+    early = campaign_kit(proj, "publish", "--platform", "telegram", "--until", "2026-11-30T08:00", env=env)
     assert early.exit_code == 0 and not telegram.requests
-    result = run(proj, "publish", "--platform", "telegram", "--everything", env=env)
+    result = campaign_kit(proj, "publish", "--platform", "telegram", "--everything", env=env)
     assert result.exit_code == 0, result.output
     want = [p for p in posts_json(proj) if p["platform"] == "telegram" and p["account"]]
     got = [m.get("caption", m.get("text")) for m in telegram.messages.values()]
     assert sorted(got) == sorted(p["api_text"] for p in want) and len(want) == 5 * 2 + 2
     # In the week's order: Monday's women first, the Sunday roll call last.
     assert got[-1] in {p["api_text"] for p in want if p["kind"] == "thread"}
-    again = run(proj, "publish", "--platform", "telegram", "--everything", env=env)
+    again = campaign_kit(proj, "publish", "--platform", "telegram", "--everything", env=env)
     assert again.exit_code == 0 and len(telegram.messages) == len(want)

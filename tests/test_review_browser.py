@@ -482,7 +482,7 @@ def test_calendar_follows_a_publish_to_the_local_pds(browser: Any, week: tuple[P
     from campaign_kit.publish.cycle import load_cycle
     from campaign_kit.publish.ledger import FAILED, SENDING, UNCERTAIN, Ledger
     from campaign_kit.publish.remote import RetryPolicy
-    from test_publish_servers import FakeMastodon, FakeTelegram, platform_env, start_pds
+    from standins import FakeMastodon, FakeTelegram, platform_env, start_pds
 
     root, folder = week
     approve(folder, "Alena K.")

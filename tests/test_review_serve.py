@@ -267,7 +267,7 @@ def test_preview_without_serve_refreshes_the_status_page(built: tuple[Path, Path
 def test_publish_remakes_the_status_page(tmp_path: Path) -> None:
     """After `publish`, the page on disk shows what went out, with links, and what is left."""
     from campaign_kit.publish.approval import approve
-    from test_publish_servers import FakeMastodon, FakeTelegram, platform_env
+    from standins import FakeMastodon, FakeTelegram, platform_env
 
     root = make_project(tmp_path / "proj", made_up_people(6))
     folder = build_project(root, only=("cards", "posts"))
