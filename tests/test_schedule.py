@@ -21,24 +21,10 @@ from campaign_kit.render.calendar import calendar_ics
 from campaign_kit.render.posts import schedule_csv
 from campaign_kit.schedule import Account, PostingPlan, Schedule, account_for
 from conftest import REPO, person, write_roster
+from publish_kit import CAMPAIGN_TOML as BASE
+from publish_kit import account, strip_tables, table
 
-BASE = (REPO / "campaign.toml").read_text(encoding="utf-8")
 CYCLE = parse_cycle("2026-W13")  # 23-29 March 2026: Europe/Vilnius moves to summer time on the 29th
-
-
-def strip_tables(text: str, *names: str) -> str:
-    """campaign.toml's text without the named tables (and arrays of tables), to set them anew."""
-    out: list[str] = []
-    skipping = False
-    for line in text.splitlines(keepends=True):
-        header = line.strip()
-        if header.startswith("["):
-            skipping = header.strip("[]") in names or any(
-                header.strip("[]").startswith(n + ".") for n in names
-            )
-        if not skipping:
-            out.append(line)
-    return "".join(out)
 
 
 def campaign(extra: str):
@@ -51,27 +37,12 @@ def problems(extra: str) -> list[str]:
     return [f"{p.field}: {p.message}" for p in err.value.problems]
 
 
-PLAN = """
-[schedule]
-timezone = "Europe/Vilnius"
-days = ["mon", "wed", "fri"]
-roll_call = "sun"
-[schedule.times]
-bluesky = "10:00"
-telegram = "12:30"
-
-[[accounts]]
-platform = "bluesky"
-langs = ["en"]
-handle = "belaruswomen.org"
-secret = "CAMPAIGN_KIT_BLUESKY_EN"
-
-[[accounts]]
-platform = "telegram"
-langs = ["be", "ru"]
-chat = "@belaruswomen_by"
-secret = "CAMPAIGN_KIT_TELEGRAM"
-"""
+PLAN = (
+    table("schedule", timezone="Europe/Vilnius", days=["mon", "wed", "fri"], roll_call="sun")
+    + table("schedule.times", bluesky="10:00", telegram="12:30")
+    + account("bluesky", ["en"], handle="belaruswomen.org", secret="CAMPAIGN_KIT_BLUESKY_EN")
+    + account("telegram", ["be", "ru"], chat="@belaruswomen_by", secret="CAMPAIGN_KIT_TELEGRAM")
+)
 
 
 def test_schedule_and_accounts_are_read():
@@ -134,34 +105,11 @@ def test_schedule_mistakes_are_named(extra: str, expected: str):
 
 def test_account_mistakes_are_named_and_a_pasted_secret_is_not_repeated():
     found = problems(
-        """
-[[accounts]]
-platform = "bluesky"
-langs = ["en"]
-handle = "belaruswomen.org"
-secret = "abcd-efgh-ijkl-mnop"
-
-[[accounts]]
-platform = "bluesky"
-langs = ["en", "pl"]
-handle = "not a handle"
-secret = "CAMPAIGN_KIT_BLUESKY_EN2"
-
-[[accounts]]
-platform = "telegram"
-langs = ["be"]
-chat = "my channel"
-
-[[accounts]]
-platform = "mastodon"
-langs = ["ru"]
-secret = "CAMPAIGN_KIT_MASTODON"
-service = "https://bsky.social"
-
-[[accounts]]
-platform = "myspace"
-langs = ["ru"]
-"""
+        account("bluesky", ["en"], handle="belaruswomen.org", secret="abcd-efgh-ijkl-mnop")
+        + account("bluesky", ["en", "pl"], handle="not a handle", secret="CAMPAIGN_KIT_BLUESKY_EN2")
+        + account("telegram", ["be"], chat="my channel")
+        + account("mastodon", ["ru"], secret="CAMPAIGN_KIT_MASTODON", service="https://bsky.social")
+        + account("myspace", ["ru"])
     )
     text = "\n".join(found)
     assert "accounts[0].secret: must be the NAME of an environment variable" in text
@@ -177,19 +125,8 @@ langs = ["ru"]
 
 def test_one_account_per_platform_and_language():
     found = problems(
-        """
-[[accounts]]
-platform = "bluesky"
-langs = ["en", "be"]
-handle = "belaruswomen.org"
-secret = "A_SECRET"
-
-[[accounts]]
-platform = "bluesky"
-langs = ["be"]
-handle = "by.belaruswomen.org"
-secret = "B_SECRET"
-"""
+        account("bluesky", ["en", "be"], handle="belaruswomen.org", secret="A_SECRET")
+        + account("bluesky", ["be"], handle="by.belaruswomen.org", secret="B_SECRET")
     )
     assert found == [
         "accounts[1].langs: bluesky be already has an account (bluesky:belaruswomen.org); "
@@ -199,19 +136,11 @@ secret = "B_SECRET"
 
 def test_http_only_to_this_machine():
     found = problems(
-        """
-[[accounts]]
-platform = "bluesky"
-langs = ["en"]
-handle = "kit.test"
-service = "http://pds.example.org"
-secret = "A_SECRET"
-"""
+        account("bluesky", ["en"], handle="kit.test", service="http://pds.example.org", secret="A_SECRET")
     )
     assert found and found[0].startswith("accounts[0].service: 'http://pds.example.org' must be an https://")
     local = campaign(
-        '[[accounts]]\nplatform = "bluesky"\nlangs = ["en"]\nhandle = "kit.test"\n'
-        'service = "http://127.0.0.1:2583"\nsecret = "A_SECRET"\n'
+        account("bluesky", ["en"], handle="kit.test", service="http://127.0.0.1:2583", secret="A_SECRET")
     )
     assert local.accounts[0].service == "http://127.0.0.1:2583"
 
@@ -316,23 +245,10 @@ def test_due_and_account_round_trip_through_posts_json():
 
 
 def test_publish_options_until_and_everything_are_checked_as_usage(tmp_path: Path):
-    bad = CliRunner().invoke(
-        cli, ["publish", "--project", str(tmp_path), "--platform", "bluesky", "--until", "soon"]
-    )
+    publish = ["publish", "--project", str(tmp_path), "--platform", "bluesky"]
+    bad = CliRunner().invoke(cli, [*publish, "--until", "soon"])
     assert bad.exit_code == 2 and "is not an ISO 8601 time" in bad.output
-    both = CliRunner().invoke(
-        cli,
-        [
-            "publish",
-            "--project",
-            str(tmp_path),
-            "--platform",
-            "bluesky",
-            "--until",
-            "2026-12-01",
-            "--everything",
-        ],
-    )
+    both = CliRunner().invoke(cli, [*publish, "--until", "2026-12-01", "--everything"])
     assert both.exit_code == 2 and "not both" in both.output
 
 
