@@ -127,13 +127,37 @@ def person(**over: Any) -> dict[str, Any]:
     return rec
 
 
+def name_fields(latin: str, be: str, ru: str) -> dict[str, str]:
+    """A record's six name fields from names written as on a list: "SURNAME Given".
+
+    Each of ``latin``, ``be`` and ``ru`` is split at its first space (surnames are hyphenated,
+    never spaced), so a woman with made-up names fits on a line.
+    """
+    (sl, gl), (sb, gb), (sr, gr) = (name.split(" ", 1) for name in (latin, be, ru))
+    return {
+        "surname_latin": sl,
+        "given_latin": gl,
+        "surname_be": sb,
+        "given_be": gb,
+        "surname_ru": sr,
+        "given_ru": gr,
+    }
+
+
 def made_person(**over: Any) -> Any:
     """A ``roster.Person`` made here, not read from a file: ABLAB Hanna, 11 years, two children.
 
-    ``over`` changes fields. Without ``surname_be``/``given_be`` she is a schema 1 record (no
-    Belarusian form), as a roster read before ``migrate`` gives.
+    ``over`` changes fields; ``surname_ru``/``given_ru`` (schema 2's names) set the Russian form,
+    which ``Person`` keeps as ``surname_cyrillic``/``given_cyrillic``. Without
+    ``surname_be``/``given_be`` she is a schema 1 record (no Belarusian form), as a roster read
+    before ``migrate`` gives.
     """
     from campaign_kit.roster import Person
+
+    over = dict(over)
+    for part in ("surname", "given"):
+        if f"{part}_ru" in over:
+            over[f"{part}_cyrillic"] = over.pop(f"{part}_ru")
 
     fields: dict[str, Any] = {
         "id": "ablab-hanna",
@@ -151,14 +175,8 @@ def made_person(**over: Any) -> Any:
 
 
 def named(pid: str, latin: str, be: str, ru: str, **over: Any) -> dict[str, Any]:
-    """``person(**over)`` with id ``pid`` and names written as on a list: "SURNAME Given".
-
-    Each of ``latin``, ``be`` and ``ru`` is split at its first space (surnames are hyphenated,
-    never spaced), so a record of made-up names fits on a line.
-    """
-    (sl, gl), (sb, gb), (sr, gr) = (name.split(" ", 1) for name in (latin, be, ru))
-    names = {"surname_latin": sl, "given_latin": gl, "surname_be": sb, "given_be": gb}
-    return person(id=pid, **names, surname_ru=sr, given_ru=gr, **over)
+    """``person(**over)`` with id ``pid`` and the names of ``name_fields(latin, be, ru)``."""
+    return person(id=pid, **name_fields(latin, be, ru), **over)
 
 
 def released(on: str, sentenced_on: str, sentence_months: int, source: str | None = None) -> dict[str, Any]:

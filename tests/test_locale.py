@@ -6,7 +6,7 @@ import pytest
 
 from campaign_kit.facts import plural_category
 from campaign_kit.locale import load_locale, title_case_name
-from conftest import REPO, made_person
+from conftest import REPO, made_person, name_fields
 
 NUMBERS = [*range(1, 26), 101, 111]
 T = REPO / "templates"
@@ -165,12 +165,9 @@ def test_unknown_term():
 
 def test_names_in_the_script_of_the_text():
     p = made_person(
-        surname_latin="SHABLINSKAYA-IVANOVA",
-        given_latin="Katsiaryna",
-        surname_cyrillic="ШАБЛИНСКАЯ-ИВАНОВА",
-        given_cyrillic="Екатерина",
-        surname_be="ШАБЛІНСКАЯ-ІВАНОВА",
-        given_be="Кацярына",
+        **name_fields(
+            "SHABLINSKAYA-IVANOVA Katsiaryna", "ШАБЛІНСКАЯ-ІВАНОВА Кацярына", "ШАБЛИНСКАЯ-ИВАНОВА Екатерина"
+        )
     )
     en, ru, be = (load_locale(T, lang) for lang in ("en", "ru", "be"))
     assert en.name(p) == "SHABLINSKAYA-IVANOVA Katsiaryna"
