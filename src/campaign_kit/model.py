@@ -16,7 +16,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from campaign_kit import jsonstrict, paths
 from campaign_kit.errors import BuildError
@@ -68,8 +68,24 @@ def _from_record(cls: type[P], data: Mapping[str, Any], where: str, **given: Any
     return cls(**values)
 
 
+class _Record:
+    """A product whose JSON record is its fields by name, in order (``manifest.json``)."""
+
+    # What a malformed record is called in messages when the caller names no place.
+    record_name: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: every field, in order."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str | None = None) -> Self:
+        """Read the product back from :meth:`to_dict`'s form; BuildError if it is malformed."""
+        return _from_record(cls, data, where or cls.record_name)
+
+
 @dataclass(frozen=True)
-class Card:
+class Card(_Record):
     """One share card of one woman in one language and format.
 
     Attributes:
@@ -83,6 +99,8 @@ class Card:
 
     """
 
+    record_name = "card"
+
     person_id: str
     lang: str
     format: str
@@ -95,18 +113,9 @@ class Card:
         """The files the product is made of."""
         return (self.path,)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (a ``manifest.json`` ``products.cards`` record)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "card") -> Card:
-        """Read a card back from :meth:`to_dict`'s form; BuildError if it is malformed."""
-        return _from_record(cls, data, where)
-
 
 @dataclass(frozen=True)
-class Post:
+class Post(_Record):
     """One post, ready to publish.
 
     Attributes:
@@ -133,6 +142,8 @@ class Post:
             its platform and language.
 
     """
+
+    record_name = "post"
 
     kind: str
     id: str | None
@@ -175,8 +186,9 @@ class Post:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "post") -> Post:
+    def from_dict(cls, data: Mapping[str, Any], where: str | None = None) -> Post:
         """Read a post back from :meth:`to_dict`'s form; BuildError if it is malformed."""
+        where = where or cls.record_name
         try:
             date = dt.date.fromisoformat(_get(data, "date", str, where))
         except ValueError:
@@ -194,8 +206,10 @@ class Post:
 
 
 @dataclass(frozen=True)
-class AppealText:
+class AppealText(_Record):
     """The long-form appeal of one language: its plain-text and HTML files."""
+
+    record_name = "appeal"
 
     lang: str
     txt: str
@@ -205,18 +219,9 @@ class AppealText:
         """The files the product is made of."""
         return (self.txt, self.html)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (a ``manifest.json`` ``products.appeal`` record)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "appeal") -> AppealText:
-        """Read an appeal text back from :meth:`to_dict`'s form."""
-        return _from_record(cls, data, where)
-
 
 @dataclass(frozen=True)
-class NewsletterIssue:
+class NewsletterIssue(_Record):
     """One language's newsletter: subject, preheader and its four files.
 
     Attributes:
@@ -227,6 +232,8 @@ class NewsletterIssue:
         send: Built for sending (absolute image URLs from ``--asset-base-url``), not a preview.
 
     """
+
+    record_name = "newsletter"
 
     lang: str
     subject: str
@@ -249,8 +256,9 @@ class NewsletterIssue:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "newsletter") -> NewsletterIssue:
+    def from_dict(cls, data: Mapping[str, Any], where: str | None = None) -> NewsletterIssue:
         """Read a newsletter back from :meth:`to_dict`'s form."""
+        where = where or cls.record_name
         files = _get(data, "files", dict, where)
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
             raise BuildError(f"{where}: field 'files' must map extensions to paths")
