@@ -151,24 +151,12 @@ def render_review(
     )[1]
 
 
-def review_files(
-    *,
-    templates_dir: Path,
-    contexts: Mapping[str, dict[str, Any]],
-    files: Mapping[str, dict[str, Any]],
-    texts: Mapping[str, bytes],
-    posts: Iterable[Mapping[str, Any]] | None = None,
-    page_size: int | None = None,
-) -> Iterator[tuple[str, bytes]]:
-    """:func:`review_outputs` with each page as whole bytes (for tests and small folders)."""
-    for rel, chunks in review_outputs(
-        templates_dir=templates_dir,
-        contexts=contexts,
-        files=files,
-        texts=texts,
-        posts=posts,
-        page_size=page_size,
-    ):
+def review_files(**args: Any) -> Iterator[tuple[str, bytes]]:
+    """:func:`review_outputs` (the same keyword arguments) with each page as whole bytes.
+
+    For tests and small folders: the build streams each page's chunks instead.
+    """
+    for rel, chunks in review_outputs(**args):
         yield rel, b"".join(chunks)
 
 
