@@ -276,14 +276,9 @@ def parse_accounts(
         The accounts without problems, in file order.
 
     """
-    raw = r.get(data, "accounts", "", list, default=[]) or []
     out: list[Account] = []
     taken: dict[tuple[str, str], str] = {}
-    for n, table in enumerate(raw):
-        where = f"accounts[{n}]"
-        if not isinstance(table, dict):
-            r.bad(where, "must be a table ([[accounts]])")
-            continue
+    for _, where, table in r.tables(data, "accounts", "", default=[]):
         before = len(r.problems)
         r.known(table, where, ACCOUNT_KEYS)
         platform = r.get(table, "platform", where, str)

@@ -6,11 +6,13 @@ key in one pass, each named by file and dotted key. Both readers build on ``Toml
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from campaign_kit.errors import Problem
 
+_INDEX = re.compile(r"\[\d+\]")
 KIND_NAMES = {
     int: "a whole number",
     float: "a number",
@@ -84,29 +86,50 @@ class TomlReader:
             return None
         return value
 
+    def tables(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: str,
+        allowed: Sequence[str] | None = None,
+        default: Any = ...,
+    ) -> Iterator[tuple[int, str, Mapping[str, Any]]]:
+        """Each table of the array of tables ``[[key]]``: its index, dotted name and itself.
+
+        An entry that is not a table is a problem, and skipped; with ``allowed``, every
+        unknown key of a table is one too (see :meth:`known`).
+        """
+        name = join_key(where, key)
+        header = _INDEX.sub("", name)  # block[0].text -> [[block.text]]
+        for i, entry in enumerate(self.get(table, key, where, list, default) or []):
+            entry_where = join_key(name, i)
+            if not isinstance(entry, dict):
+                self.bad(entry_where, f"must be a table ([[{header}]])")
+                continue
+            if allowed is not None:
+                self.known(entry, entry_where, allowed)
+            yield i, entry_where, entry
+
+    def _within(self, value: Any, name: str, lo: float, hi: float) -> Any:
+        """``value`` if it is None or in ``lo..hi``; else the problem is recorded, and None."""
+        if value is not None and not lo <= value <= hi:
+            self.bad(name, f"{value} is outside {lo}..{hi}")
+            return None
+        return value
+
     def int_(
         self, table: Mapping[str, Any], key: str, where: str, lo: int, hi: int, default: Any = ...
     ) -> int | None:
         """A whole number in ``lo..hi``."""
-        value = self.get(table, key, where, int, default)
-        if value is None:
-            return None
-        if not lo <= value <= hi:
-            self.bad(join_key(where, key), f"{value} is outside {lo}..{hi}")
-            return None
-        return int(value)
+        value = self._within(self.get(table, key, where, int, default), join_key(where, key), lo, hi)
+        return None if value is None else int(value)
 
     def num(
         self, table: Mapping[str, Any], key: str, where: str, lo: float, hi: float, default: Any = ...
     ) -> float | None:
         """A number (whole or not) in ``lo..hi``."""
-        value = self.get(table, key, where, (int, float), default)
-        if value is None:
-            return None
-        if not lo <= value <= hi:
-            self.bad(join_key(where, key), f"{value} is outside {lo}..{hi}")
-            return None
-        return float(value)
+        value = self._within(self.get(table, key, where, (int, float), default), join_key(where, key), lo, hi)
+        return None if value is None else float(value)
 
     def choice(
         self, table: Mapping[str, Any], key: str, where: str, choices: Sequence[str], default: Any = ...

@@ -626,12 +626,8 @@ class _Parser:
     def shapes(self, data: Mapping[str, Any]) -> list[Shape]:
         r = self.r
         out: list[Shape] = []
-        for i, table in enumerate(r.get(data, "shape", "", list, default=[]) or []):
-            where = join_key("shape", i)
-            if not isinstance(table, dict):
-                r.bad(where, "must be a table ([[shape]])")
-                continue
-            r.known(table, where, ("box", "kind", "fill", "radius", "outline", "outline_width"))
+        keys = ("box", "kind", "fill", "radius", "outline", "outline_width")
+        for _, where, table in r.tables(data, "shape", "", keys, default=[]):
             box = r.box(table, "box", where, self.canvas)
             kind = r.choice(table, "kind", where, SHAPE_KINDS, default="rect")
             fill = r.colour(table, "fill", where, self.palette, default=None)
@@ -651,12 +647,8 @@ class _Parser:
     def images(self, data: Mapping[str, Any]) -> list[ImageElement]:
         r = self.r
         out: list[ImageElement] = []
-        for i, table in enumerate(r.get(data, "image", "", list, default=[]) or []):
-            where = join_key("image", i)
-            if not isinstance(table, dict):
-                r.bad(where, "must be a table ([[image]])")
-                continue
-            r.known(table, where, ("name", "file", "box", "align", "valign", "colour"))
+        keys = ("name", "file", "box", "align", "valign", "colour")
+        for i, where, table in r.tables(data, "image", "", keys, default=[]):
             name = r.get(table, "name", where, str, default=f"image{i + 1}")
             file = r.get(table, "file", where, str)
             if file is not None and not _IMAGE_FILE_RE.match(file):
@@ -719,12 +711,8 @@ class _Parser:
         r = self.r
         out: list[Block] = []
         placed: dict[tuple[str, str], str] = {}
-        for i, table in enumerate(r.get(data, "block", "", list) or []):
-            where = join_key("block", i)
-            if not isinstance(table, dict):
-                r.bad(where, "must be a table ([[block]])")
-                continue
-            r.known(table, where, ("name", "box", "align", "valign", "text", "show", "yields"))
+        keys = ("name", "box", "align", "valign", "text", "show", "yields")
+        for i, where, table in r.tables(data, "block", "", keys):
             bname = r.get(table, "name", where, str, default=f"block{i + 1}")
             show = r.choice(table, "show", where, SHOWS, default="always")
             yields = r.get(table, "yields", where, bool, default=False)
@@ -732,11 +720,7 @@ class _Parser:
             align = r.choice(table, "align", where, ALIGNS, default="left")
             valign = r.choice(table, "valign", where, VALIGNS, default="top")
             styles: list[TextStyle] = []
-            for j, text_t in enumerate(r.get(table, "text", where, list) or []):
-                twhere = join_key(join_key(where, "text"), j)
-                if not isinstance(text_t, dict):
-                    r.bad(twhere, "must be a table ([[block.text]])")
-                    continue
+            for _, twhere, text_t in r.tables(table, "text", where):
                 style = self.text_style(text_t, twhere)
                 if style is None:
                     continue
