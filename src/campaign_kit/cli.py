@@ -239,7 +239,7 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
 
 
 @cli.command()
-@click.option("--appeal", default=None, help="Appeal name from campaign.toml (default: the first).")
+@appeal_option
 @cycle_option
 @click.option("--json", "as_json", is_flag=True, help="Print the totals as JSON on stdout.")
 @roster_option("count")
@@ -475,7 +475,7 @@ def _csv_option(value: str | None, allowed: tuple[str, ...] | None, name: str) -
 
 
 @cli.command()
-@click.option("--appeal", default=None, help="Appeal name from campaign.toml (default: the first).")
+@appeal_option
 @click.option(
     "--cycle",
     "cycle_id",
