@@ -70,12 +70,15 @@ def tiny_project(root: Path) -> Path:
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
-    """Run ``campaign-kit ARGS`` in process: (exit code, stdout, stderr)."""
+    """Run ``campaign-kit ARGS`` in process: (exit code, stdout, stderr).
+
+    An exception the CLI does not turn into a message is raised here, traceback and all.
+    """
     from click.testing import CliRunner
 
     from campaign_kit.cli import cli
 
-    result = CliRunner().invoke(cli, list(args))
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -7,11 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from campaign_kit.cli import cli
 from conftest import copy_project, named, plain, released, write_roster
-from fixtures import build_texts
+from fixtures import build_texts, run_cli
 
 # A word about mothers or children, in English, Belarusian or Russian (not "last-child" in CSS
 # or "appendChild" in the page's script).
@@ -19,11 +17,6 @@ ABOUT_CHILDREN = re.compile(
     r"(?i)(?<![-\w])(mothers?|mum|motherhood|child|children)\b"
     r"|(?<!\w)(мат(ь|ери|ерей|ерям)|мам[аыуе]?|дет(и|ей|ям)|ребён\w*|маці|дзец\w*|дзяц\w*|дзіц\w*)(?!\w)"
 )
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def women() -> list[dict]:
@@ -130,17 +123,17 @@ def test_each_appeal_has_its_own_story_and_roll_call_line(kits):
 
 def test_stats_follow_each_appeal(kits):
     root = kits["_project"]
-    code, out, _ = run("stats", "--project", str(root), "--appeal", "long-sentences", "--json")
+    code, out, _ = run_cli("stats", "--project", str(root), "--appeal", "long-sentences", "--json")
     assert code == 0
     data = json.loads(out)
     # The released woman's 15-year term is kept in her history, so she counts as released here.
     assert (data["women"], data["released"], data["rules"]) == (1, 1, "sentenced to 120 months or more")
-    code, out, _ = run("stats", "--project", str(root), "--appeal", "mothers", "--json")
+    code, out, _ = run_cli("stats", "--project", str(root), "--appeal", "mothers", "--json")
     assert json.loads(out)["children"] == 2
 
 
 def test_an_appeal_with_no_women_fails_clearly(tmp_path: Path, project: Path):
-    code, _, err = run(
+    code, _, err = run_cli(
         "build",
         "--project",
         str(project),
@@ -169,7 +162,7 @@ def test_an_appeal_overrides_shared_templates_file_by_file(project: Path, tmp_pa
     )
     out = tmp_path / "out"
     for key in ("long-sentences", "mothers"):
-        code, _, err = run(
+        code, _, err = run_cli(
             "build",
             "--project",
             str(project),

@@ -8,12 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from campaign_kit.cli import cli
 from campaign_kit.locale import load_locale
 from conftest import person, write_roster
-from fixtures import build_texts
+from fixtures import build_texts, run_cli
 
 POLISH = """\
 # Polskie sformułowania (a fourth language, added as files only).
@@ -114,11 +112,6 @@ other = "ma {n} roku"
 """
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
 def add_polish(root: Path) -> None:
     """Add Polish the way a translator would: a locale file, templates and campaign.toml text."""
     t = root / "templates"
@@ -154,7 +147,7 @@ def add_polish_to_campaign(root: Path) -> None:
 
 def test_a_fourth_language_from_files_alone(project: Path, tmp_path: Path) -> None:
     add_polish(project)
-    code, _, err = run("validate", "--project", str(project))
+    code, _, err = run_cli("validate", "--project", str(project))
     assert code == 0, err
     # Polish has CLDR's one / few / many: 1 kobieta, 2-4 kobiety, 5-21 kobiet, 22-24 kobiety.
     t = load_locale(project / "templates", "pl")
@@ -188,7 +181,7 @@ def test_a_language_for_one_appeal_never_speaks_with_its_words_in_another(projec
     for path in t.glob("appeals/*/*/words/pl.j2"):
         if "/appeals/mothers/" not in str(path):
             path.unlink()
-    code, out, _ = run("validate", "--project", str(project), "--json")
+    code, out, _ = run_cli("validate", "--project", str(project), "--json")
     assert code == 1
     missing = sorted(p["path"] for p in json.loads(out)["problems"])
     assert missing == sorted(
@@ -200,7 +193,7 @@ def test_a_language_for_one_appeal_never_speaks_with_its_words_in_another(projec
     shared = t / "appeal" / "words" / "pl.j2"
     shared.parent.mkdir(parents=True)
     shutil.copy(t / "appeals" / "mothers" / "appeal" / "words" / "pl.j2", shared)
-    code, out, _ = run("validate", "--project", str(project), "--json")
+    code, out, _ = run_cli("validate", "--project", str(project), "--json")
     assert any(
         p["path"] == str(shared) and "shared words file" in p["message"] for p in json.loads(out)["problems"]
     )
@@ -208,7 +201,7 @@ def test_a_language_for_one_appeal_never_speaks_with_its_words_in_another(projec
 
 def test_a_language_without_its_files_names_what_is_missing(project: Path) -> None:
     add_polish_to_campaign(project)
-    code, out, err = run("validate", "--project", str(project), "--json")
+    code, out, err = run_cli("validate", "--project", str(project), "--json")
     assert code == 1
     messages = [f"{p['path']}: {p['message']}" for p in json.loads(out)["problems"]]
     assert any("locale/pl.toml: no locale file for language 'pl'" in m for m in messages)
@@ -227,7 +220,7 @@ def test_undefined_variable_is_found_by_validate_with_file_and_line(project: Pat
     at = next(i for i, line in enumerate(lines) if line == "{{ p.status_line }}")
     lines[at] = "{{ p.status_lnie }}"
     x.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code, out, err = run("validate", "--project", str(project), "--json")
+    code, out, err = run_cli("validate", "--project", str(project), "--json")
     assert code == 1, err
     problems = json.loads(out)["problems"]
     assert [(p["path"], p["line"]) for p in problems] == [(str(x), at + 1)]
@@ -241,7 +234,7 @@ def test_undefined_name_in_an_imported_words_file_names_that_file(project: Path)
     )
     words.write_text(text, encoding="utf-8")
     line = text[: text.index("totls")].count("\n") + 1
-    code, out, _ = run("validate", "--project", str(project), "--json")
+    code, out, _ = run_cli("validate", "--project", str(project), "--json")
     assert code == 1
     problems = json.loads(out)["problems"]
     assert (str(words), line) in [(p["path"], p["line"]) for p in problems]
@@ -255,7 +248,7 @@ def test_syntax_errors_in_every_template_are_all_reported(project: Path) -> None
     ]
     for path in broken:
         path.write_text(path.read_text(encoding="utf-8") + "\n{% if %}\n", encoding="utf-8")
-    code, out, _ = run("validate", "--project", str(project), "--json")
+    code, out, _ = run_cli("validate", "--project", str(project), "--json")
     assert code == 1
     problems = json.loads(out)["problems"]
     assert sorted(p["path"] for p in problems) == sorted(str(p) for p in broken)
@@ -265,7 +258,7 @@ def test_syntax_errors_in_every_template_are_all_reported(project: Path) -> None
 def test_a_broken_card_layout_fails_validate(project: Path) -> None:
     link = project / "templates" / "cards" / "link.toml"
     link.write_text(link.read_text(encoding="utf-8") + "\n[[blocks]\n", encoding="utf-8")
-    code, out, _ = run("validate", "--project", str(project), "--json")
+    code, out, _ = run_cli("validate", "--project", str(project), "--json")
     assert code == 1
     problems = json.loads(out)["problems"]
     assert any(p["path"].endswith("link.toml") and re.search(r"line \d+", p["message"]) for p in problems), (
@@ -275,7 +268,7 @@ def test_a_broken_card_layout_fails_validate(project: Path) -> None:
 
 def test_a_missing_shared_template_fails_validate(project: Path) -> None:
     (project / "templates" / "newsletter" / "meta.txt").unlink()
-    code, out, _ = run("validate", "--project", str(project), "--json")
+    code, out, _ = run_cli("validate", "--project", str(project), "--json")
     assert code == 1
     problems = json.loads(out)["problems"]
     assert [p["path"] for p in problems] == [str(project / "templates" / "newsletter" / "meta.txt")]

@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from campaign_kit.cli import cli
 from campaign_kit.names import latin_matches, passport_latin, suggest_belarusian
 from campaign_kit.roster import parse_roster
 from conftest import SAMPLE_ROSTER, named, person, roster_doc
+from fixtures import run_cli
 
 # The 27 Belarusian forms of issue 13, in roster order (given name, surname).
 ISSUE_13 = (
@@ -21,11 +19,6 @@ ISSUE_13 = (
     "Алеся Сяргеенка; Наталля Сцёпіна; Ксенія Суша; Марыя Успенская; Вольга Вайцяховіч; "
     "Жанна Волкава; Алена Яфрэменка; Вольга Жалабкова"
 )
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def shipped() -> list[dict]:
@@ -107,10 +100,10 @@ def test_schema_1_loads_with_a_warning_and_migrate_rewrites_it(project: Path, tm
     roster = project / "roster.json"
     roster.write_text(json.dumps(as_schema_1(shipped()), ensure_ascii=False, indent=2), encoding="utf-8")
     # It loads: stats count it, and an English-only check would pass with a warning ...
-    code, out, _ = run("stats", "--project", str(project), "--json")
+    code, out, _ = run_cli("stats", "--project", str(project), "--json")
     assert code == 0 and json.loads(out)["women"] == 27
     # ... but this project prints Belarusian forms, so validate says what to do.
-    code, out, err = run("validate", "--project", str(project), "--json")
+    code, out, err = run_cli("validate", "--project", str(project), "--json")
     assert code == 1, out
     found = json.loads(out)
     assert (
@@ -120,7 +113,7 @@ def test_schema_1_loads_with_a_warning_and_migrate_rewrites_it(project: Path, tm
     assert [(p["path"], p["field"]) for p in found["problems"]] == [(str(roster), "schema")]
     assert "no Belarusian name forms, and be print them" in found["problems"][0]["message"]
     # Belarusian texts cannot be built from it, and the message says what to do.
-    code, _, err = run(
+    code, _, err = run_cli(
         "build",
         "--project",
         str(project),
@@ -136,10 +129,10 @@ def test_schema_1_loads_with_a_warning_and_migrate_rewrites_it(project: Path, tm
     assert code == 1 and "no Belarusian name form" in err and "campaign-kit migrate" in err
     assert "Traceback" not in err
     before = roster.read_bytes()
-    code, _, err = run("migrate", "--project", str(project), "--dry-run")
+    code, _, err = run_cli("migrate", "--project", str(project), "--dry-run")
     assert code == 0 and roster.read_bytes() == before
     assert err.count("suggestion: ") == 27
-    code, _, err = run("migrate", "--project", str(project))
+    code, _, err = run_cli("migrate", "--project", str(project))
     assert code == 0, err
     assert "27 records written as schema 2; 27 Belarusian forms suggested, check each" in err
     data = json.loads(roster.read_text(encoding="utf-8"))
@@ -149,10 +142,10 @@ def test_schema_1_loads_with_a_warning_and_migrate_rewrites_it(project: Path, tm
         assert (got["surname_be"], got["given_be"]) == (want["surname_be"], want["given_be"])
         assert got["given_ru"] == want["given_ru"]
     assert not list(project.glob(".roster.json.*"))  # the atomic writer left nothing behind
-    code, out, _ = run("validate", "--project", str(project), "--json")
+    code, out, _ = run_cli("validate", "--project", str(project), "--json")
     assert code == 0
     assert [w["id"] for w in json.loads(out)["warnings"]] == ["pahadaeva-iryna"]
-    code, _, err = run("migrate", "--project", str(project))
+    code, _, err = run_cli("migrate", "--project", str(project))
     assert code == 0 and "already schema 2; nothing to do" in err
 
 

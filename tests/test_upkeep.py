@@ -7,21 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from campaign_kit.cli import cli
 from campaign_kit.config import Appeal
 from campaign_kit.cycles import appeal_members, appeal_people
 from campaign_kit.errors import BuildError
 from campaign_kit.roster import PartialDate, age_on, parse_roster
 from conftest import named, person, released, roster_doc, write_roster
+from fixtures import run_cli
 
 ON = dt.date(2026, 11, 23)
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def roster_of(*records):
@@ -159,10 +153,10 @@ def test_appeal_rules_select_from_the_record():
 
 
 def test_release_keeps_history_and_every_count_follows(project: Path):
-    code, out, _ = run("stats", "--project", str(project), "--json")
+    code, out, _ = run_cli("stats", "--project", str(project), "--json")
     before = json.loads(out)
     assert (before["women"], before["children"], before["released"]) == (27, 53, 0)
-    code, _, err = run(
+    code, _, err = run_cli(
         "release",
         "ablab-hanna",
         "--on",
@@ -189,16 +183,16 @@ def test_release_keeps_history_and_every_count_follows(project: Path):
         },
     ]
     assert rec["sources"] == ["https://spring96.org/en/news/117000"] and "sentence_months" not in rec
-    code, out, _ = run("stats", "--project", str(project), "--json")
+    code, out, _ = run_cli("stats", "--project", str(project), "--json")
     after = json.loads(out)
     assert (after["women"], after["children"], after["released"]) == (26, 51, 1)
     assert after["by_sentence"]["10_years_or_more"] == before["by_sentence"]["10_years_or_more"] - 1
-    assert run("validate", "--project", str(project))[0] == 0
-    code, _, err = run("release", "ablab-hanna", "--on", "2024-12", "--project", str(project))
+    assert run_cli("validate", "--project", str(project))[0] == 0
+    code, _, err = run_cli("release", "ablab-hanna", "--on", "2024-12", "--project", str(project))
     assert code == 1 and "already released" in err
-    code, _, err = run("release", "nobody", "--on", "2024", "--project", str(project))
+    code, _, err = run_cli("release", "nobody", "--on", "2024", "--project", str(project))
     assert code == 1 and 'no woman with id "nobody"' in err
-    code, _, err = run("release", "bahovik-ivanna", "--on", "2024-13", "--project", str(project))
+    code, _, err = run_cli("release", "bahovik-ivanna", "--on", "2024-13", "--project", str(project))
     assert code == 2 and "not a date" in err and "Traceback" not in err  # a bad option value
 
 
@@ -219,10 +213,10 @@ def test_merge_reports_every_change_and_overwrites_nothing_silently(project: Pat
     roster = project / "roster.json"
     before = roster.read_bytes()
     merge = ("import-list", str(listing), "-o", str(roster), "--merge", "--as-of", "2026-12-01")
-    code, _, err = run(*merge, "--dry-run")
+    code, _, err = run_cli(*merge, "--dry-run")
     assert code == 0, err
     assert roster.read_bytes() == before
-    code, _, err = run(*merge)
+    code, _, err = run_cli(*merge)
     assert code == 0, err
     lines = [ln for ln in err.splitlines() if ln.startswith(("changed:", "added:", "kept:"))]
     assert lines == [
@@ -246,7 +240,7 @@ def test_merge_reports_every_change_and_overwrites_nothing_silently(project: Pat
     assert hanna["given_be"] == "Ганна"
     assert [e["sentence_months"] for e in hanna["history"]] == [132, 144]
     assert hanna["history"][-1]["on"] == "2026-12-01" and hanna["checked_on"] == "2026-12-01"
-    code, _, err = run(*merge)
+    code, _, err = run_cli(*merge)
     assert code == 0 and "changed: ablab" not in err
 
 
@@ -272,7 +266,7 @@ def test_merge_reports_a_woman_matching_by_another_name_form_instead_of_adding_h
         # The same woman, her Latin spelt from the Russian form: same МОВШУК Ольга.
         "MOVSHUK Olga | МОВШУК Ольга, sentenced to 8 yrs in a penal colony: 2 children",
     )
-    code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge", "--as-of", "2026-11-24")
+    code, _, err = run_cli("import-list", str(listing), "-o", str(roster), "--merge", "--as-of", "2026-11-24")
     assert code == 0, err
     assert "check: movshuk-olga: possible duplicate of maushuk-volha" in err
     assert "has the Russian name form" in err and "not added" in err
@@ -289,9 +283,9 @@ def test_merge_moves_as_of_refuses_an_older_or_future_list_and_records_a_rearres
     roster = write_roster(project, [freed])
     listing = _listing(tmp_path, "ABLAB Hanna | АБЛАБ Анна in pre-trial detention: 2 children")
     for when, message in (("2026-11-01", "is older"), ("2099-01-01", "is in the future")):
-        code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge", "--as-of", when)
+        code, _, err = run_cli("import-list", str(listing), "-o", str(roster), "--merge", "--as-of", when)
         assert code == 1 and message in err and "Traceback" not in err
-    code, _, err = run("import-list", str(listing), "-o", str(roster), "--merge", "--as-of", "2026-12-01")
+    code, _, err = run_cli("import-list", str(listing), "-o", str(roster), "--merge", "--as-of", "2026-12-01")
     assert code == 0, err
     assert "changed: ablab-hanna: re-arrested: 'released on 2025-06' -> 'pre_trial on 2026-12-01'" in err
     data = json.loads(roster.read_text("utf-8"))
@@ -310,7 +304,7 @@ def test_release_refuses_a_future_date_and_a_placeholder_source(project: Path):
         (("--on", "2099-01"), "in the future"),
         (("--on", "2024-12", "--source", "https://example.org/news"), "looks like a placeholder"),
     ):
-        code, _, err = run("release", "ablab-hanna", *args, "--project", str(project))
+        code, _, err = run_cli("release", "ablab-hanna", *args, "--project", str(project))
         assert code == 1 and message in err and "Traceback" not in err
 
 
@@ -321,7 +315,7 @@ def test_validate_warns_on_future_dates_and_placeholder_sources(project: Path):
     doc = json.loads((project / "roster.json").read_text("utf-8"))
     doc["as_of"] = "2099-01-02"
     (project / "roster.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    code, out, err = run("validate", "--project", str(project), "--json")
+    code, out, err = run_cli("validate", "--project", str(project), "--json")
     warnings = {(w["field"], w["message"]) for w in json.loads(out)["warnings"]}
     fields = {f for f, _ in warnings}
     assert {"as_of", "born_on", "checked_on", "sources"} <= fields, warnings
@@ -329,27 +323,27 @@ def test_validate_warns_on_future_dates_and_placeholder_sources(project: Path):
 
 
 def test_list_shows_ids_names_and_status_filtered(project: Path):
-    code, out, _ = run("list", "--project", str(project), "--status", "pre_trial", "--json")
+    code, out, _ = run_cli("list", "--project", str(project), "--status", "pre_trial", "--json")
     assert code == 0
     women = json.loads(out)["women"]
     assert women and all(w["status"] == "pre_trial" for w in women)
     assert {"id", "name_latin", "name_be", "name_ru", "last_checked"} <= set(women[0])
-    code, out, _ = run("list", "--project", str(project), "--appeal", "mothers")
+    code, out, _ = run_cli("list", "--project", str(project), "--appeal", "mothers")
     assert code == 0 and out.count("\n") == 27 and out.startswith("ablab-hanna ")
-    assert run("list", "--project", str(project), "--status", "asleep")[0] == 2
+    assert run_cli("list", "--project", str(project), "--status", "asleep")[0] == 2
 
 
 def test_stale_records_are_listed_by_stats_and_stop_approve(project: Path):
     other = person(id="bahovik-ivanna", surname_latin="BAHOVIK", surname_be="БАГОВІК", surname_ru="БОГОВИК")
     write_roster(project, [person(checked_on="2020-01-01"), other])
-    code, out, _ = run("stats", "--project", str(project), "--json")
+    code, out, _ = run_cli("stats", "--project", str(project), "--json")
     assert [s["id"] for s in json.loads(out)["stale"]] == ["ablab-hanna"]
     folder = project / "out" / "mothers" / "2026-W48"
     folder.mkdir(parents=True)
     (folder / "manifest.json").write_text(
         json.dumps({"files": [], "featured": ["ablab-hanna"]}), encoding="utf-8"
     )
-    code, _, err = run("approve", "--project", str(project), "--cycle", "2026-W48", "--by", "Alena K.")
+    code, _, err = run_cli("approve", "--project", str(project), "--cycle", "2026-W48", "--by", "Alena K.")
     assert code == 1 and "ablab-hanna" in err and "max_unchecked_days = 30" in err
     assert not (folder / "approval.json").exists()
 
