@@ -50,8 +50,11 @@ def telegram() -> Iterator[FakeTelegram]:
 
 @pytest.fixture(scope="module")
 def pds() -> Iterator[Pds]:
-    """The local PDS, one per test module: record keys repeat from module to module (same appeal,
-    cycle and post), so no module may find another's posts there."""
+    """The local PDS, one per test module.
+
+    Record keys repeat from module to module (the same appeal, cycle and post), so no module may
+    find another's posts there.
+    """
     with start_pds() as server:
         yield server
 

@@ -11,8 +11,10 @@ The kit is built here from a roster of three made-up women (tests own their data
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,37 +28,21 @@ from campaign_kit.publish import approval, runner
 from campaign_kit.publish.bluesky import record_key
 from campaign_kit.publish.ledger import Ledger
 from campaign_kit.publish.remote import RetryPolicy, retry_after_seconds
-from conftest import copy_project, person, record_as_built, write_roster
-from fault_proxy import KINDS
+from conftest import copy_project, named, person, record_as_built, write_roster
+from fault_proxy import KINDS, FaultProxy
 from publish_kit import APPEAL, CYCLE, behind_proxy, editing_ledger, folder_of
 from standins import PDS_PASSWORD, FakeMastodon, FakeTelegram, Pds, platform_env
 
+TSITOU = ("tsitou-maryia", "TSITOU Maryia", "ЦІТОЎ Марыя", "ТИТОВ Мария")
+KAVALEVA = ("kavaleva-iryna", "KAVALEVA Iryna", "КАВАЛЁВА Ірына", "КОВАЛЁВА Ирина")
+
 
 def women() -> list[dict[str, Any]]:
+    """Three made-up mothers, one of them person()'s Hanna Ablab."""
     return [
         person(),
-        person(
-            id="tsitou-maryia",
-            surname_latin="TSITOU",
-            given_latin="Maryia",
-            surname_be="ЦІТОЎ",
-            given_be="Марыя",
-            surname_ru="ТИТОВ",
-            given_ru="Мария",
-            children=3,
-            sentence_months=60,
-        ),
-        person(
-            id="kavaleva-iryna",
-            surname_latin="KAVALEVA",
-            given_latin="Iryna",
-            surname_be="КАВАЛЁВА",
-            given_be="Ірына",
-            surname_ru="КОВАЛЁВА",
-            given_ru="Ирина",
-            children=1,
-            sentence_months=36,
-        ),
+        named(*TSITOU, children=3, sentence_months=60),
+        named(*KAVALEVA, children=1, sentence_months=36),
     ]
 
 
@@ -109,15 +95,51 @@ def cli_publish(proj: Path, env: dict[str, str], *args: str) -> Any:
     return kit.campaign_kit(proj, "publish", "--lang", "en", *args, env=env)
 
 
-def publish_spoiled(
-    proj: Path, env: dict[str, str], platform: str, kind: str, path: str, delay: float
-) -> runner.Report:
-    """Publish ``platform`` in English through a proxy that spoils the answer to a ``path`` request."""
+def first_key(proj: Path, platform: str) -> str:
+    """The ledger key of the first English post to send on ``platform``."""
+    return next(iter(expected(proj, platform)))
+
+
+def record(proj: Path, key: str, state: str, **fields: Any) -> None:
+    """Put ``key`` in the ledger in ``state``, as an earlier run left it."""
+    platform, lang = key.split(":")[:2]
+    Ledger(folder_of(proj), APPEAL, CYCLE).update(key, platform, lang, state, **fields)
+
+
+def bluesky_intent(key: str, created_at: str) -> dict[str, str]:
+    """What a Bluesky run records before its write: the record key it chose and the post's time."""
+    return {"rkey": record_key(APPEAL, CYCLE, key), "created_at": created_at}
+
+
+# The request that makes a post on each platform: the write whose answer a network can spoil.
+WRITES = {
+    "bluesky": "com.atproto.repo.createRecord",
+    "mastodon": "/api/v1/statuses",
+    "telegram": "/sendPhoto",
+}
+
+
+@contextlib.contextmanager
+def spoiling(
+    env: dict[str, str], platform: str, kind: str, count: int = 1, delay: float = 2.5
+) -> Iterator[tuple[FaultProxy, dict[str, str]]]:
+    """A proxy in front of ``platform`` that spoils the answers to its next ``count`` writes."""
     with behind_proxy(env, platform) as (proxy, proxied):
-        proxy.arm(kind, path, delay=delay)
+        proxy.arm(kind, WRITES[platform], delay=delay, count=count)
+        yield proxy, proxied
+
+
+def publish_spoiled(
+    proj: Path, env: dict[str, str], platform: str, kind: str, delay: float = 2.5
+) -> tuple[runner.Report, dict[str, dict[str, Any]]]:
+    """Publish ``platform`` in English through a proxy that spoils the answer to one write.
+
+    Returns the run's report and the posts it had to send.
+    """
+    with spoiling(env, platform, kind, delay=delay) as (proxy, proxied):
         report = runner.publish(folder_of(proj), (platform,), proxied, langs=("en",), retry=quick())
     assert proxy.fired(kind), proxy.log
-    return report
+    return report, expected(proj, platform)
 
 
 # --- Bluesky, the real PDS behind the proxy ------------------------------------------------------
@@ -129,8 +151,7 @@ def test_bluesky_a_spoiled_answer_to_a_write_is_found_by_its_record_key(
 ) -> None:
     # Slow: longer than the SDK's own default patience (5 s) as well as ours.
     env = platform_env(clean_pds, mastodon, telegram)
-    report = publish_spoiled(proj, env, "bluesky", kind, "com.atproto.repo.createRecord", delay=6.0)
-    want = expected(proj, "bluesky")
+    report, want = publish_spoiled(proj, env, "bluesky", kind, delay=6.0)
     assert set(report.published) == set(want) and not report.uncertain
     texts = collections.Counter(r["value"]["text"] for r in clean_pds.records())
     assert texts == collections.Counter(p["api_text"] for p in want.values())
@@ -170,9 +191,8 @@ def test_bluesky_a_failed_entry_from_an_older_run_is_looked_up_not_blocked(
     runner.publish(folder_of(proj), ("bluesky",), env, langs=("en",), retry=quick())
     # As the old publisher left it: the write landed, its answer was lost, the retries hit the
     # taken key (500) until "failed".
-    key = next(iter(expected(proj, "bluesky")))
-    ledger = Ledger(folder_of(proj), APPEAL, CYCLE)
-    ledger.update(key, "bluesky", "en", "failed", error="gave up after 6 attempts: 500")
+    key = first_key(proj, "bluesky")
+    record(proj, key, "failed", error="gave up after 6 attempts: 500")
     report = runner.publish(folder_of(proj), ("bluesky",), env, langs=("en",), retry=quick())
     assert report.recovered == [key] and not report.published
     assert len(clean_pds.records()) == len(expected(proj, "bluesky"))
@@ -182,11 +202,8 @@ def test_bluesky_a_resumed_post_gets_a_fresh_created_at(
     proj: Path, clean_pds: Pds, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
     env = platform_env(clean_pds, mastodon, telegram)
-    key = next(iter(expected(proj, "bluesky")))
-    old = "2026-11-29T08:00:00.000Z"
-    Ledger(folder_of(proj), APPEAL, CYCLE).update(
-        key, "bluesky", "en", "sending", intent={"rkey": record_key(APPEAL, CYCLE, key), "created_at": old}
-    )
+    key = first_key(proj, "bluesky")
+    record(proj, key, "sending", intent=bluesky_intent(key, created_at="2026-11-29T08:00:00.000Z"))
     before = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     runner.publish(folder_of(proj), ("bluesky",), env, langs=("en",), retry=quick())
     rec = next(r for r in clean_pds.records() if r["uri"].endswith(record_key(APPEAL, CYCLE, key)))
@@ -236,14 +253,8 @@ def test_bluesky_resolve_takes_a_link_and_the_thread_replies_to_it(
 def test_bluesky_a_revoked_password_on_resume_is_a_clear_message(
     proj: Path, clean_pds: Pds, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    key = next(iter(expected(proj, "bluesky")))
-    Ledger(folder_of(proj), APPEAL, CYCLE).update(
-        key,
-        "bluesky",
-        "en",
-        "sending",
-        intent={"rkey": record_key(APPEAL, CYCLE, key), "created_at": "2026-12-01T09:00:00.000Z"},
-    )
+    key = first_key(proj, "bluesky")
+    record(proj, key, "sending", intent=bluesky_intent(key, created_at="2026-12-01T09:00:00.000Z"))
     env = {**platform_env(clean_pds, mastodon, telegram), "CAMPAIGN_KIT_BLUESKY_PASSWORD": "revoked-0000"}
     result = cli_publish(proj, env, "--platform", "bluesky")
     assert result.exit_code == 1 and "Traceback" not in result.output
@@ -258,9 +269,7 @@ def test_bluesky_a_revoked_password_on_resume_is_a_clear_message(
 def test_mastodon_a_spoiled_answer_is_repeated_with_its_idempotency_key(
     kind: str, proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    env = platform_env(None, mastodon, telegram)
-    report = publish_spoiled(proj, env, "mastodon", kind, "/api/v1/statuses", delay=2.5)
-    want = expected(proj, "mastodon")
+    report, want = publish_spoiled(proj, platform_env(None, mastodon, telegram), "mastodon", kind)
     assert set(report.published) == set(want) and not report.uncertain
     texts = collections.Counter(s["text"] for s in mastodon.statuses.values())
     assert texts == collections.Counter(p["api_text"] for p in want.values())
@@ -272,9 +281,8 @@ def test_mastodon_a_spoiled_answer_is_repeated_with_its_idempotency_key(
 def test_mastodon_a_post_that_may_be_out_keeps_its_first_time_past_the_key_window(
     proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    with behind_proxy(platform_env(None, mastodon, telegram), "mastodon") as (proxy, env):
-        # The status is made, then every answer is a gateway's 502 until retries run out.
-        proxy.arm("5xx", "/api/v1/statuses", count=6)
+    # The status is made, then every answer is a gateway's 502 until retries run out.
+    with spoiling(platform_env(None, mastodon, telegram), "mastodon", "5xx", count=6) as (_, env):
         first = cli_publish(proj, env, "--platform", "mastodon")
         assert first.exit_code == 1 and "may be out" in first.output and "Traceback" not in first.output
     key = next(k for k, e in entries(proj).items() if e["state"] != "done")
@@ -314,18 +322,10 @@ def test_mastodon_a_legacy_failed_entry_keeps_its_first_time(
     proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
     # A ledger entry "failed" by retries running out, two hours ago: it may be out.
-    key = next(iter(expected(proj, "mastodon")))
-    Ledger(folder_of(proj), APPEAL, CYCLE).update(
-        key,
-        "mastodon",
-        "en",
-        "failed",
-        intent={
-            "idempotency_key": "campaign-kit-x",
-            "first_sent_at": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat(),
-        },
-        error="gave up after 6 attempts: 502",
-    )
+    key = first_key(proj, "mastodon")
+    two_hours_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat()
+    intent = {"idempotency_key": "campaign-kit-x", "first_sent_at": two_hours_ago}
+    record(proj, key, "failed", intent=intent, error="gave up after 6 attempts: 502")
     report = runner.publish(
         folder_of(proj), ("mastodon",), platform_env(None, mastodon, telegram), langs=("en",), retry=quick()
     )
@@ -336,8 +336,7 @@ def test_mastodon_a_legacy_failed_entry_keeps_its_first_time(
 def test_mastodon_a_retried_status_reuses_the_uploaded_card(
     proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    with behind_proxy(platform_env(None, mastodon, telegram), "mastodon") as (proxy, env):
-        proxy.arm("refuse", "/api/v1/statuses", count=6)
+    with spoiling(platform_env(None, mastodon, telegram), "mastodon", "refuse", count=6) as (_, env):
         first = cli_publish(proj, env, "--platform", "mastodon")
         assert first.exit_code == 1
         second = cli_publish(proj, env, "--platform", "mastodon")
@@ -405,9 +404,7 @@ def test_mastodon_a_long_rate_limit_ends_the_run_with_when_to_come_back(
 def test_telegram_a_spoiled_answer_is_uncertain_never_sent_twice(
     kind: str, proj: Path, mastodon: FakeMastodon, telegram: FakeTelegram
 ) -> None:
-    env = platform_env(None, mastodon, telegram)
-    report = publish_spoiled(proj, env, "telegram", kind, "/sendPhoto", delay=2.5)
-    want = expected(proj, "telegram")
+    report, want = publish_spoiled(proj, platform_env(None, mastodon, telegram), "telegram", kind)
     uncertain = [k for k, e in entries(proj).items() if e["state"] == "uncertain"]
     assert list(report.uncertain) == uncertain and len(uncertain) == 1
     assert f"--resolve {uncertain[0]}=sent:MESSAGE_ID" in report.uncertain[uncertain[0]]

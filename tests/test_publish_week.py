@@ -22,7 +22,7 @@ from keyring.errors import PasswordDeleteError
 
 from campaign_kit.cli import cli
 from campaign_kit.publish import approval
-from conftest import copy_project, person, write_roster
+from conftest import copy_project, named, person, write_roster
 from publish_kit import (
     CAMPAIGN_TOML,
     account,
@@ -69,33 +69,22 @@ def memory_keyring():
     keyring.set_keyring(before)
 
 
-WOMEN = [
-    ("tsitou-maryia", "TSITOU", "Maryia", "ЦІТОЎ", "Марыя", "ТИТОВ", "Мария"),
-    ("kavaleva-iryna", "KAVALEVA", "Iryna", "КАВАЛЁВА", "Ірына", "КОВАЛЁВА", "Ирина"),
-    ("lukashuk-volha", "LUKASHUK", "Volha", "ЛУКАШУК", "Вольга", "ЛУКАШУК", "Ольга"),
-    ("marozava-alena", "MAROZAVA", "Alena", "МАРОЗАВА", "Алена", "МОРОЗОВА", "Елена"),
-    ("savich-nina", "SAVICH", "Nina", "САВІЧ", "Ніна", "САВИЧ", "Нина"),
+# Made-up mothers: id; names as on a list (Latin, Belarusian, Russian); children; sentence in months.
+MOTHERS = [
+    ("tsitou-maryia", "TSITOU Maryia", "ЦІТОЎ Марыя", "ТИТОВ Мария", 2, 36),
+    ("kavaleva-iryna", "KAVALEVA Iryna", "КАВАЛЁВА Ірына", "КОВАЛЁВА Ирина", 3, 48),
+    ("lukashuk-volha", "LUKASHUK Volha", "ЛУКАШУК Вольга", "ЛУКАШУК Ольга", 1, 60),
+    ("marozava-alena", "MAROZAVA Alena", "МАРОЗАВА Алена", "МОРОЗОВА Елена", 2, 72),
+    ("savich-nina", "SAVICH Nina", "САВІЧ Ніна", "САВИЧ Нина", 3, 84),
 ]
 
 
 def women() -> list[dict[str, Any]]:
     """Six mothers: five featured (one a weekday), six in the roll call (a thread of parts)."""
-    out = [person()]
-    for n, (pid, sl, gl, sb, gb, sr, gr) in enumerate(WOMEN, start=1):
-        out.append(
-            person(
-                id=pid,
-                surname_latin=sl,
-                given_latin=gl,
-                surname_be=sb,
-                given_be=gb,
-                surname_ru=sr,
-                given_ru=gr,
-                children=1 + n % 3,
-                sentence_months=24 + 12 * n,
-            )
-        )
-    return out
+    return [person()] + [
+        named(pid, latin, be, ru, children=children, sentence_months=months)
+        for pid, latin, be, ru, children, months in MOTHERS
+    ]
 
 
 def campaign_toml(pds: Pds) -> str:
