@@ -157,14 +157,21 @@ class Approval:
         return {"schema": SCHEMA, "id": self.id, **_body(self)}
 
 
-def _body(a: Approval) -> dict[str, Any]:
-    """Everything the id is the digest of."""
+def _head(a: Approval) -> dict[str, Any]:
+    """What was approved, by whom and when: the head of the record and of the summary."""
     return {
         "appeal": a.appeal,
         "cycle": a.cycle,
         "approved_by": a.by,
         "approved_at": a.at,
         "manifest_sha256": a.manifest_sha256,
+    }
+
+
+def _body(a: Approval) -> dict[str, Any]:
+    """Everything the id is the digest of."""
+    return {
+        **_head(a),
         "inputs": a.inputs,
         "posts": [p.to_dict() for p in a.posts.values()],
         "threads": dict(sorted(a.threads.items())),
@@ -560,11 +567,7 @@ def approval_summary(approval: Approval) -> dict[str, Any]:
     """JSON-ready summary of an approval (for ``--json``)."""
     return {
         "id": approval.id,
-        "appeal": approval.appeal,
-        "cycle": approval.cycle,
-        "approved_by": approval.by,
-        "approved_at": approval.at,
-        "manifest_sha256": approval.manifest_sha256,
+        **_head(approval),
         "posts": len(approval.posts),
         "cards": len(approval.files),
         "threads": sorted(approval.threads),
