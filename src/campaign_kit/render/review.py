@@ -113,42 +113,13 @@ TOKEN_RE = re.compile(r"[^a-z0-9]+")
 IMAGE_ATTR_RE = re.compile(r"""(\b(?:src|background)\s*=\s*)(["'])([^"'\s<>]+)\2""", re.I)
 
 
-def render_review(
-    *,
-    templates_dir: Path,
-    contexts: Mapping[str, dict[str, Any]],
-    files: Mapping[str, dict[str, Any]],
-    texts: Mapping[str, bytes],
-    posts: Iterable[Mapping[str, Any]] | None = None,
-) -> bytes:
-    """Render the review page of one cycle folder.
+def render_review(**args: Any) -> bytes:
+    """The review page of one cycle folder: ``index.html`` of :func:`review_outputs` (same arguments).
 
-    Args:
-        templates_dir: The project's ``templates/`` (holds ``review/index.html``).
-        contexts: Per language, the template context from ``context.appeal_context``
-            (in the build's language order; the first one names the page).
-        files: Manifest entries of the cycle folder: relative path -> ``{"path", "sha256", "size"}``.
-        texts: Bytes of this build's text outputs by relative path (``posts.json``,
-            ``appeal/<lang>.txt``, ``newsletter/<lang>.html`` ...); what is absent is not shown.
-        posts: The posts as records (an iterable, read once), instead of parsing
-            ``texts["posts.json"]``; lets a build hand them over without the JSON text.
-
-    Returns:
-        The page as UTF-8 bytes; the same inputs always give the same bytes. With more than
-        ``PAGE_SIZE`` women this is the overview page only: use ``review_files`` to get the
-        pages it links.
-
-    Raises:
-        TemplateError: the review template is missing or fails.
-
+    With more than ``PAGE_SIZE`` women this is the overview page only: use ``review_files``
+    to get the pages it links.
     """
-    return next(
-        iter(
-            review_files(
-                templates_dir=templates_dir, contexts=contexts, files=files, texts=texts, posts=posts
-            )
-        )
-    )[1]
+    return next(review_files(**args))[1]
 
 
 def review_files(**args: Any) -> Iterator[tuple[str, bytes]]:
@@ -171,27 +142,34 @@ def review_outputs(
 ) -> Iterator[tuple[str, Iterator[bytes]]]:
     """The review page, split into pages when the cycle has many women.
 
-    Up to ``page_size`` women (default ``PAGE_SIZE``) everything is on ``index.html``, as
-    ``render_review`` gives it. Beyond, ``index.html`` is an overview (totals, the posts
-    that need attention, a searchable list of every woman, thread posts, appeal, newsletter)
-    and each run of ``page_size`` women gets its own page, ``index-2.html``, ``index-3.html``
-    ..., beside it, so no page holds more than ``page_size`` women's cards and posts. The
-    roll-call threads, which name every woman, go on a page per language,
-    ``index-threads-<lang>.html``, when the women are split or the threads have more than
-    ``THREAD_PARTS_INLINE`` parts (a weekly build of a large roster).
+    Up to ``page_size`` women (default ``PAGE_SIZE``) everything is on ``index.html``.
+    Beyond, ``index.html`` is an overview (totals, the posts that need attention, a
+    searchable list of every woman, thread posts, appeal, newsletter) and each run of
+    ``page_size`` women gets its own page, ``index-2.html``, ``index-3.html`` ..., beside it,
+    so no page holds more than ``page_size`` women's cards and posts. The roll-call threads,
+    which name every woman, go on a page per language, ``index-threads-<lang>.html``, when
+    the women are split or the threads have more than ``THREAD_PARTS_INLINE`` parts (a weekly
+    build of a large roster).
 
     Args:
-        templates_dir: See ``render_review``.
-        contexts: See ``render_review``.
-        files: See ``render_review``.
-        texts: See ``render_review``.
-        posts: See ``render_review``.
+        templates_dir: The project's ``templates/`` (holds ``review/index.html``).
+        contexts: Per language, the template context from ``context.appeal_context``
+            (in the build's language order; the first one names the page).
+        files: Manifest entries of the cycle folder: relative path -> ``{"path", "sha256", "size"}``.
+        texts: Bytes of this build's text outputs by relative path (``posts.json``,
+            ``appeal/<lang>.txt``, ``newsletter/<lang>.html`` ...); what is absent is not shown.
+        posts: The posts as records (an iterable, read once), instead of parsing
+            ``texts["posts.json"]``; lets a build hand them over without the JSON text.
         page_size: Women per page.
 
     Yields:
         (path relative to the cycle folder, its UTF-8 bytes in chunks): ``index.html`` first,
         then the pages in order. Each is rendered as its chunks are read, so a build writes a
-        page of thousands of roll-call posts without holding it whole.
+        page of thousands of roll-call posts without holding it whole; the same inputs always
+        give the same bytes.
+
+    Raises:
+        TemplateError: the review template is missing or fails.
 
     """
     size = page_size or PAGE_SIZE
