@@ -29,7 +29,18 @@ from campaign_kit.render.card_layout import (
 )
 from campaign_kit.render.cards import CardContent, card_content, contrast_behind, plan
 from campaign_kit.roster import PartialDate, validate_roster_data
-from conftest import CARD_DIRS, FONTS, PHOTOS, REPO, TEMPLATES, named, person, roster_doc
+from conftest import (
+    CARD_DIRS,
+    FONTS,
+    PHOTOS,
+    REPO,
+    TEMPLATES,
+    copy_project,
+    named,
+    person,
+    roster_doc,
+    write_roster,
+)
 
 ASSETS = str(REPO / "assets")
 LANGS = ("en", "be", "ru")
@@ -220,15 +231,12 @@ def test_held_since_is_optional_and_left_out_before_anything_else() -> None:
 
 
 def test_validate_lists_every_layout_problem(tmp_path: Path) -> None:
-    import json
 
     from campaign_kit.checks import check_project
     from campaign_kit.project import Project
 
-    json.dump(roster_doc(WOMEN), (tmp_path / "roster.json").open("w", encoding="utf-8"))
-    shutil.copy(REPO / "campaign.toml", tmp_path / "campaign.toml")
-    shutil.copytree(TEMPLATES, tmp_path / "templates")
-    shutil.copytree(REPO / "assets", tmp_path / "assets")
+    copy_project(tmp_path, roster=None)
+    write_roster(tmp_path, WOMEN)
     assert check_project(Project(tmp_path)).problems == []
     square = tmp_path / "templates" / "cards" / "square.toml"
     text = square.read_text(encoding="utf-8")
