@@ -8,6 +8,7 @@ noticing. The names are invented (Latin forms are the Belarusian passport transl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import time
@@ -115,3 +116,12 @@ def build_texts(root: Path, appeal: str, out: Path, *extra: str, cycle: str = CY
     )  # fmt: skip
     assert code == 0, (appeal, err)
     return out / appeal / cycle
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """Every file under ``folder``: its path relative to it (POSIX) -> the SHA-256 of its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,7 +19,7 @@ from campaign_kit.cli import cli
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import BuildError
 from campaign_kit.project import Project
-from fixtures import wait_for_children
+from fixtures import file_hashes, wait_for_children
 
 CYCLE = parse_cycle("2026-W48")
 FORMATS = ("square", "portrait", "story", "landscape", "link")
@@ -42,20 +41,12 @@ def opts(out: Path, **kw) -> BuildOptions:
     return BuildOptions(cycle=CYCLE, out=out, **kw)
 
 
-def tree(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_full_kit_layout_and_manifest(project: Path):
     small_project(project)
     out = project / "out"
     report = build(Project(project), opts(out, languages=("en", "be", "ru")))
     target = out / "mothers" / "2026-W48"
-    files = tree(target)
+    files = file_hashes(target)
     ids = report.featured
     assert len(ids) == 3
     for lang in ("en", "be", "ru"):
@@ -149,8 +140,8 @@ def test_builds_are_byte_identical(project: Path, tmp_path: Path):
     small_project(project)
     build(Project(project), opts(tmp_path / "a", languages=("en", "be"), jobs=2))
     build(Project(project), opts(tmp_path / "b", languages=("en", "be"), jobs=1))
-    a = tree(tmp_path / "a" / "mothers")
-    assert a == tree(tmp_path / "b" / "mothers")
+    a = file_hashes(tmp_path / "a" / "mothers")
+    assert a == file_hashes(tmp_path / "b" / "mothers")
     assert len(a) > 30
 
 
@@ -265,7 +256,7 @@ def test_killed_builds_leave_no_partial_file(project: Path, tmp_path: Path):
     small_project(project)
     clean = tmp_path / "clean"
     build(Project(project), opts(clean, languages=("en", "be")))
-    expected = tree(clean / "mothers" / "2026-W48")
+    expected = file_hashes(clean / "mothers" / "2026-W48")
     out = tmp_path / "killed"
     target = out / "mothers" / "2026-W48"
     for delay in (0.0, 0.1, 0.2, 0.4, 0.6, 0.8):
@@ -282,9 +273,9 @@ def test_killed_builds_leave_no_partial_file(project: Path, tmp_path: Path):
         # manifest is written last, and no kept unit lets a later run skip the work).
         assert proc.returncode == -signal.SIGKILL
         assert not (target / "manifest.json").exists(), f"the build finished before the kill at +{delay}s"
-        for rel, digest in (tree(target) if target.exists() else {}).items():
+        for rel, digest in (file_hashes(target) if target.exists() else {}).items():
             assert digest == expected[rel], f"partial or wrong file after kill: {rel}"
     build(Project(project), opts(out, languages=("en", "be")))
-    assert tree(out / "mothers" / "2026-W48") == expected
+    assert file_hashes(out / "mothers" / "2026-W48") == expected
     assert not any((out / ".tmp").iterdir())
     shutil.rmtree(out)

@@ -18,17 +18,9 @@ from campaign_kit.build import BuildOptions, build
 from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import BuildError
 from campaign_kit.project import Project
-from fixtures import wait_for_children
+from fixtures import file_hashes, wait_for_children
 
 CYCLE = parse_cycle("2026-W48")
-
-
-def tree(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def set_children(project: Path, n: int) -> None:
@@ -62,52 +54,52 @@ def test_a_build_interrupted_by_a_full_disk_is_healed_by_the_next_plain_build(
     out, fresh = tmp_path / "out", tmp_path / "fresh"
     set_children(project, 2)
     first = build(Project(project), options(out))
-    expected = tree(first.target)
+    expected = file_hashes(first.target)
     set_children(project, 3)
     with monkeypatch.context() as m:
         fail_at(m, fails_at)
         with pytest.raises(BuildError, match="disk full"):
             build(Project(project), options(out))
-    assert tree(first.target) != expected  # the failed build did replace files
+    assert file_hashes(first.target) != expected  # the failed build did replace files
     set_children(project, 2)
     healed = build(Project(project), options(out))
-    assert tree(healed.target) == expected
-    assert tree(build(Project(project), options(fresh)).target) == expected
+    assert file_hashes(healed.target) == expected
+    assert file_hashes(build(Project(project), options(fresh)).target) == expected
 
 
 def test_a_replaced_file_is_not_vouched_for(project: Path, tmp_path: Path):
     out = tmp_path / "out"
     report = build(Project(project), options(out))
-    expected = tree(report.target)
+    expected = file_hashes(report.target)
     card = report.target / "cards/en" / report.featured[0] / "square.png"
     text = report.target / "posts/ru/x.txt"
     card.write_bytes(card.read_bytes()[:-10] + b"0123456789")  # same size, other bytes
     text.write_text(text.read_text("utf-8").replace("#", "@"), "utf-8")
     again = build(Project(project), options(out))
-    assert tree(again.target) == expected
+    assert file_hashes(again.target) == expected
     assert again.cards_rendered == 1
 
 
 def test_a_damaged_part_not_asked_for_is_remade_not_vouched_for(project: Path, tmp_path: Path):
     out = tmp_path / "out"
     report = build(Project(project), options(out))
-    expected = tree(report.target)
+    expected = file_hashes(report.target)
     (report.target / "appeal/en.txt").write_text("wrong facts\n", "utf-8")
     build(Project(project), options(out, only=("cards",)))
-    assert tree(report.target) == expected
+    assert file_hashes(report.target) == expected
 
 
 def test_files_no_kind_accounts_for_are_removed(project: Path, tmp_path: Path):
     out = tmp_path / "out"
     report = build(Project(project), options(out))
-    expected = tree(report.target)
+    expected = file_hashes(report.target)
     stray = report.target / "cards/en/someone-else/square.png"
     stray.parent.mkdir(parents=True)
     stray.write_bytes(b"not hers")
     (report.target / "posts/en/old.txt").write_text("stale\n", "utf-8")
     again = build(Project(project), options(out))
     assert sorted(again.removed) == ["cards/en/someone-else/square.png", "posts/en/old.txt"]
-    assert tree(report.target) == expected
+    assert file_hashes(report.target) == expected
     assert not stray.parent.exists()
 
 
@@ -125,7 +117,7 @@ def test_approval_and_ledger_files_are_not_swept(project: Path, tmp_path: Path):
 def test_dry_run_reports_every_action_and_writes_nothing(project: Path, tmp_path: Path):
     out = tmp_path / "out"
     report = build(Project(project), options(out))
-    before = tree(report.target)
+    before = file_hashes(report.target)
     (report.target / "posts/en/x.txt").write_text("edited\n", "utf-8")
     (report.target / "posts/en/old.txt").write_text("stale\n", "utf-8")
     set_children(project, 4)
@@ -135,7 +127,7 @@ def test_dry_run_reports_every_action_and_writes_nothing(project: Path, tmp_path
     assert actions["appeal/en.txt"] == "overwrite"
     assert actions["cards/en/bahovik-ivanna/square.png"] in ("unchanged", "identical")
     assert "posts/en/old.txt" in plan.removed
-    assert tree(report.target) == {
+    assert file_hashes(report.target) == {
         **before,
         "posts/en/x.txt": hashlib.sha256(b"edited\n").hexdigest(),
         "posts/en/old.txt": hashlib.sha256(b"stale\n").hexdigest(),
@@ -185,7 +177,7 @@ def test_card_workers_die_with_the_build(project: Path, tmp_path: Path, sig: int
 def test_a_linked_manifest_is_not_trusted(project: Path, tmp_path: Path):
     out = tmp_path / "out"
     report = build(Project(project), options(out))
-    expected = tree(report.target)
+    expected = file_hashes(report.target)
     decoy = tmp_path / "decoy.json"
     decoy.write_bytes((report.target / "manifest.json").read_bytes())
     (report.target / "appeal/en.txt").write_text("wrong facts\n", "utf-8")
@@ -196,4 +188,4 @@ def test_a_linked_manifest_is_not_trusted(project: Path, tmp_path: Path):
     except BuildError as exc:  # refusing the link outright is as good as not trusting it
         assert "manifest.json" in str(exc)
         return
-    assert tree(report.target) == expected
+    assert file_hashes(report.target) == expected

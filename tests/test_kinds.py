@@ -20,6 +20,7 @@ from campaign_kit.manifest import Previous
 from campaign_kit.model import AppealText, Card, NewsletterIssue, Post, read_cycle
 from campaign_kit.project import Project
 from conftest import REPO, SAMPLE_ROSTER, add_postal_address
+from images import CARD_SIZES
 
 CYCLE = parse_cycle("2026-W48")
 BASE = "https://belaruswomen.org/campaign-kit"
@@ -50,13 +51,7 @@ def test_cards_plan_products_match_units(inputs):
         assert card.path == paths.card(card.lang, card.person_id, card.format)
         assert card.alt_text
     sizes = {c.format: (c.width, c.height) for c in plan.products}
-    assert sizes == {
-        "square": (1080, 1080),
-        "portrait": (1080, 1350),
-        "story": (1080, 1920),
-        "landscape": (1600, 900),
-        "link": (1200, 630),
-    }
+    assert sizes == CARD_SIZES
     assert len({u.key for u in plan.units}) == len(plan.units)
 
 
