@@ -20,45 +20,26 @@ from campaign_kit.errors import NewsletterError
 # bytes: the stricter reading, so a message that passes is never clipped.
 GMAIL_CLIP_BYTES = 102_000
 
-_PAD = ("padding", "padding-top", "padding-right", "padding-bottom", "padding-left")
-_BORDER = ("border", "border-top", "border-right", "border-bottom", "border-left")
-_INNER_BORDER = (
-    "inner-border",
-    "inner-border-top",
-    "inner-border-right",
-    "inner-border-bottom",
-    "inner-border-left",
-    "inner-border-radius",
+
+def _sides(name: str) -> tuple[str, ...]:
+    """``padding`` and its four sides (``padding-top`` ...), as MJML spells them."""
+    return (name, *(f"{name}-{side}" for side in ("top", "right", "bottom", "left")))
+
+
+_PAD = _sides("padding")
+_BORDER = _sides("border")
+_INNER_BORDER = (*_sides("inner-border"), "inner-border-radius")
+_BACKGROUND = tuple(
+    "background-color background-url background-repeat background-size background-position"
+    " background-position-x background-position-y".split()
 )
-_BACKGROUND = (
-    "background-color",
-    "background-url",
-    "background-repeat",
-    "background-size",
-    "background-position",
-    "background-position-x",
-    "background-position-y",
+_FONT = tuple(
+    "font-family font-size font-style font-weight line-height letter-spacing text-decoration"
+    " text-transform color".split()
 )
-_FONT = (
-    "font-family",
-    "font-size",
-    "font-style",
-    "font-weight",
-    "line-height",
-    "letter-spacing",
-    "text-decoration",
-    "text-transform",
-    "color",
-)
-_ICONS = (
-    "icon-align",
-    "icon-height",
-    "icon-position",
-    "icon-unwrapped-alt",
-    "icon-unwrapped-url",
-    "icon-width",
-    "icon-wrapped-alt",
-    "icon-wrapped-url",
+_ICONS = tuple(
+    "icon-align icon-height icon-position icon-unwrapped-alt icon-unwrapped-url icon-width"
+    " icon-wrapped-alt icon-wrapped-url".split()
 )
 _LINK = ("href", "rel", "target", "title")
 # Every body component accepts these.
