@@ -119,14 +119,7 @@ def parse_post_ref(value: str) -> str:
 
 
 class Bluesky(Publisher):
-    """Publishes items to one Bluesky account.
-
-    Args:
-        env: Settings from :func:`campaign_kit.publish.remote.read_env`.
-        secrets: Where the password is registered for redaction.
-        retry: The retry policy.
-
-    """
+    """Publishes items to one Bluesky account (handle, app password and PDS in ``env``)."""
 
     name = "bluesky"
     alt_noun = "alt text"

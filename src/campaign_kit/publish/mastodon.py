@@ -101,12 +101,12 @@ def parse_status_ref(value: str) -> str:
 
 
 class Mastodon(Publisher):
-    """Publishes items to one Mastodon account.
+    """Publishes items to one Mastodon account (server and token in ``env``).
 
     Args:
-        env: Settings from :func:`campaign_kit.publish.remote.read_env`.
-        secrets: Where the token is registered for redaction.
-        retry: The retry policy.
+        env: See :class:`Publisher`.
+        secrets: See :class:`Publisher`.
+        retry: See :class:`Publisher`.
         visibility: Visibility of every status (``[publish.mastodon] visibility``).
         at: When to schedule the statuses (``--at``), or None to post now.
         templates: The project's templates (card layouts, for the focus point), if known.

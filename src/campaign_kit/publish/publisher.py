@@ -27,10 +27,10 @@ Remote = dict[str, Any]
 class Publisher:
     """Publishes items to one account of one platform.
 
-    Args:
-        secrets: Where the account's secret is registered for redaction.
-        retry: The retry policy.
-
+    A platform's publisher is made from ``env``, the account's settings
+    (:func:`campaign_kit.publish.remote.read_env`'s form), ``secrets``, where its password or
+    token is registered for redaction, and ``retry``, the retry policy; this base keeps the
+    last two.
     """
 
     name: str

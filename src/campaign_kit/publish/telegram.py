@@ -27,14 +27,7 @@ from campaign_kit.publish.remote import Refused, RetryPolicy, Secrets, Transient
 
 
 class Telegram(Publisher):
-    """Publishes items to one Telegram chat or channel through a bot.
-
-    Args:
-        env: Settings from :func:`campaign_kit.publish.remote.read_env`.
-        secrets: Where the bot token is registered for redaction.
-        retry: The retry policy.
-
-    """
+    """Publishes items to one Telegram chat or channel through a bot (token, chat and API in ``env``)."""
 
     name = "telegram"
 
