@@ -50,17 +50,15 @@ def synthetic_people(n: int) -> list[Person]:
         ("ABLAB", "Hanna", "АБЛАБ", "Анна"),
         ("KAZAKOVA", "Viktoryia", "КАЗАКОВА", "Виктория"),
     ]
+    fields = ("surname_latin", "given_latin", "surname_cyrillic", "given_cyrillic")
     out = []
     for i in range(n):
-        sl, gl, sc, gc = latin[i % len(latin)]
+        names = dict(zip(fields, latin[i % len(latin)], strict=True))
         status = ("sentenced", "pre_trial", "compulsory_treatment")[i % 3]
         out.append(
             Person(
                 id=f"woman-{i}",
-                surname_latin=sl,
-                given_latin=gl,
-                surname_cyrillic=sc,
-                given_cyrillic=gc,
+                **names,
                 status=status,
                 children=1 + i % 5,
                 groups=("mothers",),
