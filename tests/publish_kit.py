@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from campaign_kit.cli import cli
+from campaign_kit.publish import runner
 from campaign_kit.publish.remote import RetryPolicy
 from fault_proxy import FaultProxy
 from standins import ADDRESS_VARS, FakeMastodon, FakeTelegram, Pds, start_pds
@@ -70,6 +71,15 @@ def behind_proxy(env: dict[str, str], platform: str) -> Iterator[tuple[FaultProx
 def no_wait() -> RetryPolicy:
     """The retry policy with every wait skipped."""
     return RetryPolicy(sleep=lambda s: None)
+
+
+def publish(root: Path, platforms: str, env: dict[str, str], **options: Any) -> runner.Report:
+    """``runner.publish`` of the project's cycle folder to ``platforms`` ("mastodon,telegram").
+
+    Retries skip their waits unless ``options`` gives a ``retry`` policy.
+    """
+    options.setdefault("retry", no_wait())
+    return runner.publish(folder_of(root), runner.parse_platforms(platforms), env, **options)
 
 
 # --- a built kit --------------------------------------------------------------------------------

@@ -21,10 +21,10 @@ from click.testing import CliRunner
 from campaign_kit.cli import cli
 from campaign_kit.errors import ApprovalError, BuildError, PublishError
 from campaign_kit.output import BuildLock
-from campaign_kit.publish import approval, runner
+from campaign_kit.publish import approval
 from campaign_kit.publish.bluesky import record_key
 from conftest import add_postal_address, copy_project, person, record_as_built, write_roster
-from publish_kit import CYCLE, build_kit, campaign_kit, folder_of, no_wait, posts_json
+from publish_kit import CYCLE, build_kit, campaign_kit, folder_of, posts_json, publish
 from standins import FakeMastodon, FakeTelegram, platform_env
 from test_esp import BASE, LISTMONK_TOML, server  # noqa: F401  (a fixture)
 from test_esp import _env as esp_env
@@ -90,10 +90,6 @@ def release(root: Path, pid: str) -> None:
         cli, ["release", pid, "--on", "2026-12-02", "--project", str(root)], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-
-
-def publish(root: Path, platforms: str, env: dict[str, str], **kw: Any) -> runner.Report:
-    return runner.publish(folder_of(root), runner.parse_platforms(platforms), env, retry=no_wait(), **kw)
 
 
 # --- approve takes only a complete, verified build ---------------------------------------------

@@ -41,6 +41,7 @@ from publish_kit import (
     ledger_entries,
     no_wait,
     posts_json,
+    publish,
 )
 from standins import (
     MASTODON_TOKEN,
@@ -67,12 +68,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def proj(built: Path, tmp_path: Path) -> Path:
     """A fresh copy of the built kit (campaign.toml, templates/ and out/) for one test."""
     return copy_kit(built, tmp_path / "proj")
-
-
-def publish(proj: Path, platforms: str, env: dict[str, str], **kw: Any) -> runner.Report:
-    return runner.publish(
-        folder_of(proj), runner.parse_platforms(platforms), env, retry=kw.pop("retry", no_wait()), **kw
-    )
 
 
 def featured_posts(proj: Path, platform: str) -> list[dict[str, Any]]:
