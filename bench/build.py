@@ -32,8 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 RUNNER = r"""
 import json, resource, sys, time
 from pathlib import Path
-from campaign_kit.build import BuildOptions, build
-from campaign_kit.cycles import parse_cycle
+from campaign_kit.build.loop import BuildOptions, build
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.project import Project
 root, out, only, langs, everyone = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 t = time.perf_counter()

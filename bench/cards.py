@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from PIL import Image  # noqa: E402
 
-from campaign_kit.config import load_campaign  # noqa: E402
-from campaign_kit.locale import load_locale  # noqa: E402
+from campaign_kit.campaign.config import load_campaign  # noqa: E402
+from campaign_kit.campaign.locale import load_locale  # noqa: E402
 from campaign_kit.render.cards import (  # noqa: E402
     FORMATS,
     CardContent,

@@ -173,8 +173,8 @@ def input_faults(n: int, seed: int, root: Path) -> dict[str, int]:
 KILLED = r"""
 import sys
 from pathlib import Path
-from campaign_kit.build import BuildOptions, build
-from campaign_kit.cycles import parse_cycle
+from campaign_kit.build.loop import BuildOptions, build
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.project import Project
 build(Project(Path(sys.argv[1])), BuildOptions(cycle=parse_cycle("2026-W48"),
       out=Path(sys.argv[2]), everyone=True, languages=("en", "be", "ru")))
@@ -243,8 +243,8 @@ def kill_loop(n: int, seed: int, root: Path) -> dict[str, int]:
 RECORD_BUILD = r"""
 import sys
 from pathlib import Path
-from campaign_kit.build import BuildOptions, build
-from campaign_kit.cycles import parse_cycle
+from campaign_kit.build.loop import BuildOptions, build
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.project import Project
 build(Project(Path(sys.argv[1])), BuildOptions(cycle=parse_cycle("2026-W48"),
       out=Path(sys.argv[2]), everyone=True, languages=("en", "ru"), jobs=2))
@@ -276,8 +276,8 @@ def _use(project: Path, state: dict[str, bytes]) -> None:
 
 
 def _build_in_process(project: Path, out: Path) -> None:
-    from campaign_kit.build import BuildOptions, build
-    from campaign_kit.cycles import parse_cycle
+    from campaign_kit.build.loop import BuildOptions, build
+    from campaign_kit.campaign.cycles import parse_cycle
     from campaign_kit.project import Project
 
     build(

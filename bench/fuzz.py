@@ -32,7 +32,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from campaign_kit import templating
+from campaign_kit.campaign import templating
 from campaign_kit.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]

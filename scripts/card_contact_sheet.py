@@ -27,9 +27,9 @@ from PIL import Image, ImageDraw, ImageFilter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from campaign_kit.config import load_campaign  # noqa: E402
-from campaign_kit.cycles import appeal_members  # noqa: E402
-from campaign_kit.locale import load_locale  # noqa: E402
+from campaign_kit.campaign.config import load_campaign  # noqa: E402
+from campaign_kit.campaign.cycles import appeal_members  # noqa: E402
+from campaign_kit.campaign.locale import load_locale  # noqa: E402
 from campaign_kit.render import cards  # noqa: E402
 from campaign_kit.roster import PartialDate, load_roster  # noqa: E402
 

@@ -32,8 +32,8 @@ def main() -> int:
         return 1
     from playwright.sync_api import sync_playwright
 
-    from campaign_kit.build import BuildOptions, build
-    from campaign_kit.cycles import parse_cycle
+    from campaign_kit.build.loop import BuildOptions, build
+    from campaign_kit.campaign.cycles import parse_cycle
     from campaign_kit.project import Project
 
     args.out.mkdir(parents=True, exist_ok=True)

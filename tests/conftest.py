@@ -247,9 +247,9 @@ def make_ctx(
     ``roster`` defaults to the sample roster and ``campaign`` to the repo's campaign.toml;
     ``featured`` is the women featured, or how many of the appeal's group come first.
     """
-    from campaign_kit.config import load_campaign
-    from campaign_kit.context import appeal_context
-    from campaign_kit.cycles import parse_cycle
+    from campaign_kit.campaign.config import load_campaign
+    from campaign_kit.campaign.cycles import parse_cycle
+    from campaign_kit.render.context import appeal_context
     from campaign_kit.roster import load_roster
 
     campaign = campaign or load_campaign(REPO / "campaign.toml")
@@ -290,7 +290,7 @@ ru = "а/я 1, 00-950 Варшава, Польша"
 
 def send_campaign(path: Path | None = None) -> Any:
     """The repo's campaign.toml (or ``path``) with a postal address, as send builds need."""
-    from campaign_kit.config import parse_campaign
+    from campaign_kit.campaign.config import parse_campaign
 
     text = (path or REPO / "campaign.toml").read_text(encoding="utf-8")
     return parse_campaign(text + POSTAL_TOML)

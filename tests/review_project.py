@@ -61,8 +61,9 @@ def build_project(
     root: Path, *, everyone: bool = False, jobs: int = 1, only: tuple[str, ...] | None = None
 ) -> Path:
     """Build the mothers appeal's week in ``root/out``; return the cycle folder."""
-    from campaign_kit.build import BuildOptions, build
-    from campaign_kit.cycles import parse_cycle
+    from campaign_kit.build.loop.loop import BuildOptions, build
+
+    from campaign_kit.campaign.cycles import parse_cycle
     from campaign_kit.project import Project
 
     out = root / "out"
@@ -75,7 +76,7 @@ def build_project(
 
 def serve_in_thread(folder: Path, **options: Any) -> tuple[str, threading.Event, threading.Thread]:
     """Start preview.serve (with ``options``) on a free port in a thread: its URL, stop switch, thread."""
-    from campaign_kit import preview
+    from campaign_kit.review import serve as preview
 
     ready, stop = threading.Event(), threading.Event()
     urls: list[str] = []

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from campaign_kit import facts
-from campaign_kit.locale import load_locale
+from campaign_kit.campaign import facts
+from campaign_kit.campaign.locale import load_locale
 from campaign_kit.render.appeal import render_appeal
 from campaign_kit.roster import Roster, load_roster
 from conftest import HOSTILE, REPO, SAMPLE_ROSTER, TEMPLATES, hostile_roster, make_ctx, plain
@@ -41,7 +41,7 @@ def test_lower_first(text, out):
 
 def test_a_language_that_capitalises_nouns_keeps_the_capital(tmp_path):
     # German nouns keep their capital mid-sentence: "Status unbekannt", never "status unbekannt".
-    from campaign_kit.locale import Locale
+    from campaign_kit.campaign.locale import Locale
 
     t = Locale(lang="de", script="latin", table={"lower_case_mid_sentence": False}, source="de.toml")
     assert t.lower_first("Status unbekannt") == "Status unbekannt"

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from campaign_kit.build import BuildOptions, build
+from campaign_kit.build.loop import BuildOptions, build
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.cli import cli
-from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import BuildError
 from campaign_kit.project import Project
 from fixtures import file_hashes, wait_for_children
@@ -243,8 +243,8 @@ def test_second_concurrent_build_is_refused(project: Path):
 KILLER = r"""
 import sys
 from pathlib import Path
-from campaign_kit.build import BuildOptions, build
-from campaign_kit.cycles import parse_cycle
+from campaign_kit.build.loop import BuildOptions, build
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.project import Project
 build(Project(Path(sys.argv[1])), BuildOptions(cycle=parse_cycle("2026-W48"), out=Path(sys.argv[2]),
       everyone=True, jobs=2, languages=("en", "be")))

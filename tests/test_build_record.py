@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from campaign_kit import output
-from campaign_kit.build import BuildOptions, build
-from campaign_kit.cycles import parse_cycle
+from campaign_kit.build.loop import BuildOptions, build
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.errors import BuildError
 from campaign_kit.project import Project
 from fixtures import file_hashes, wait_for_children
@@ -137,8 +137,8 @@ def test_dry_run_reports_every_action_and_writes_nothing(project: Path, tmp_path
 KILLED = r"""
 import sys
 from pathlib import Path
-from campaign_kit.build import BuildOptions, build
-from campaign_kit.cycles import parse_cycle
+from campaign_kit.build.loop import BuildOptions, build
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.project import Project
 build(Project(Path(sys.argv[1])), BuildOptions(cycle=parse_cycle("2026-W48"),
       out=Path(sys.argv[2]), everyone=True, jobs=2, force=True))

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from campaign_kit.config import load_campaign
-from campaign_kit.locale import load_locale
+from campaign_kit.campaign.config import load_campaign
+from campaign_kit.campaign.locale import load_locale
 from campaign_kit.render import cards
 from campaign_kit.render.card_layout import (
     DISPLAY_WIDTH,
@@ -232,7 +232,7 @@ def test_held_since_is_optional_and_left_out_before_anything_else() -> None:
 
 def test_validate_lists_every_layout_problem(tmp_path: Path) -> None:
 
-    from campaign_kit.checks import check_project
+    from campaign_kit.build.validate import check_project
     from campaign_kit.project import Project
 
     copy_project(tmp_path, roster=None)

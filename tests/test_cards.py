@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from campaign_kit.config import load_campaign
+from campaign_kit.campaign.config import load_campaign
+from campaign_kit.campaign.locale import load_locale
 from campaign_kit.errors import FitError, PhotoError, RenderError
-from campaign_kit.locale import load_locale
 from campaign_kit.render import cards
 from campaign_kit.render.cards import (
     FORMATS,

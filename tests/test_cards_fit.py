@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw
 
-from campaign_kit.config import load_campaign
+from campaign_kit.campaign.config import load_campaign
+from campaign_kit.campaign.locale import load_locale
 from campaign_kit.errors import FitError
-from campaign_kit.locale import load_locale
 from campaign_kit.render import cards
 from campaign_kit.render.cards import FORMATS, CardContent, card_content, draw_card, plan
 from campaign_kit.roster import MAX_NAME_LEN, MAX_WORD_LEN, Person, validate_roster_data

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from campaign_kit.cycles import Cycle, current_cycle, parse_cycle, select_featured
+from campaign_kit.build.manifest import featured_history
+from campaign_kit.campaign.cycles import Cycle, current_cycle, parse_cycle, select_featured
 from campaign_kit.errors import BuildError
-from campaign_kit.manifest import featured_history
 from campaign_kit.roster import Person
 from conftest import made_person
 

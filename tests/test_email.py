@@ -15,7 +15,7 @@ from email.parser import BytesParser
 
 import pytest
 
-from campaign_kit.cycles import parse_cycle
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.errors import NewsletterError
 from campaign_kit.render.email import PLACEHOLDER_TO, build_eml, cycle_date, proof_eml, transfer_encoding
 from campaign_kit.render.newsletter import render_newsletter

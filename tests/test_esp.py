@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from campaign_kit.cli import cli
+from campaign_kit.email.esp import listmonk
 from campaign_kit.errors import EspError
-from campaign_kit.esp import listmonk
 from conftest import add_postal_address
 
 USER, TOKEN = "kit-api", "s3cret-token-value"
@@ -219,7 +219,7 @@ def test_push_creates_tests_and_schedules(built, server, monkeypatch):
 
 def _push_english(built: Path, client: Any, **kw: Any) -> Any:
     """``listmonk.push`` of the built project's English newsletter for 2026-W48."""
-    from campaign_kit.config import load_campaign
+    from campaign_kit.campaign.config import load_campaign
 
     return listmonk.push(
         folder=built / "out" / "mothers" / "2026-W48",

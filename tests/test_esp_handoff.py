@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from campaign_kit.campaign.config import ESP_TAGS, KNOWN_ESPS, load_campaign
 from campaign_kit.cli import cli
-from campaign_kit.config import ESP_TAGS, KNOWN_ESPS, load_campaign
+from campaign_kit.email.esp import listmonk
+from campaign_kit.email.esp.export import Handoff, translate
+from campaign_kit.email.esp.template_syntax import WORD_JOINER, escape_html, escape_text, has_opener
 from campaign_kit.errors import EspError
-from campaign_kit.esp import listmonk
-from campaign_kit.esp.export import Handoff, translate
-from campaign_kit.esp.template_syntax import WORD_JOINER, escape_html, escape_text, has_opener
 from conftest import POSTAL_TOML, REPO, copy_project, person, write_roster
 
 HOSTILE = "Diabetes; {{ .Subscriber.Email }} *|EMAIL|* {% if x %}{{ contact.EMAIL }}{% endif %} {# c #}"

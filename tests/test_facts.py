@@ -1,4 +1,4 @@
-"""Every total is computed once (campaign_kit.facts): manifest, stats, review page and texts agree."""
+"""Every total is computed once (campaign_kit.campaign.facts): manifest, stats, page and texts agree."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from campaign_kit import facts
+from campaign_kit.campaign import facts
 from campaign_kit.render.review import SENTENCE_LABELS, STATUS_LABELS
 from fixtures import CYCLE, build_texts, run_cli, tiny_people, tiny_project
 

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from campaign_kit.build import BuildOptions, build
+from campaign_kit.build.loop import BuildOptions, build
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.cli import cli
-from campaign_kit.cycles import parse_cycle
 from campaign_kit.platforms import measure
 from campaign_kit.project import Project
 from campaign_kit.roster import MAX_NAME_LEN, MAX_WORD_LEN
@@ -119,7 +119,7 @@ def test_hostile_config_text_stays_text_everywhere(project: Path):
         assert "&lt;b&gt;&amp;" in html, rel
         assert "49" not in html.replace("2026-W49", ""), rel  # {{ 7*7 }} was never evaluated
     # Text, not markup or template code; typography only makes its straight quote a curly one.
-    from campaign_kit.locale import load_locale
+    from campaign_kit.campaign.locale import load_locale
 
     shown = load_locale(project / "templates", "en").typeset("Mothers " + HOSTILE)
     assert shown in (target / "appeal/en.txt").read_text(encoding="utf-8")

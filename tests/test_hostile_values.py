@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign_kit import jsonstrict
+from campaign_kit.campaign.config import load_campaign, parse_campaign
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.cli import cli
-from campaign_kit.config import load_campaign, parse_campaign
-from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import ConfigError, NewsletterError
-from campaign_kit.preview import serve
 from campaign_kit.render.email import build_eml, cycle_date
 from campaign_kit.render.newsletter import render_newsletter
+from campaign_kit.review.serve import serve
 from campaign_kit.roster import parse_roster
 from conftest import REPO, TEMPLATES, make_ctx, person, roster_doc
 
@@ -269,7 +269,7 @@ def workspace(tmp_path_factory):
 def test_fuzzed_inputs_and_arguments_never_end_in_a_traceback(workspace, seed, monkeypatch):
     import random
 
-    monkeypatch.setattr("campaign_kit.templating.TIME_LIMIT", 2.0)
+    monkeypatch.setattr("campaign_kit.campaign.templating.TIME_LIMIT", 2.0)
     case = workspace.make_case(random.Random(seed))
     code, trace, _seconds = workspace.run(case, CliRunner())
     assert trace is None, f"{case.kind}: {case.describe}\n{case.args}\n{trace}"

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from campaign_kit.importers import normalise_line, parse_list, slugify, transliterate
 from campaign_kit.roster import load_roster
+from campaign_kit.roster.importers import normalise_line, parse_list, slugify, transliterate
 from conftest import SAMPLE_ROSTER, SHARED
 
 SEED = SHARED / "seed" / "mothers-of-minor-children.txt"

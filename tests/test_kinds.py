@@ -10,13 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaign_kit import kinds, paths
-from campaign_kit.build import BuildOptions, build
-from campaign_kit.cycles import parse_cycle
+from campaign_kit import paths
+from campaign_kit.build import kinds
+from campaign_kit.build.inputs import Choice, load_inputs
+from campaign_kit.build.kinds.base import Plan, Rendered, Unit, cache_key
+from campaign_kit.build.loop import BuildOptions, build
+from campaign_kit.build.manifest import Previous
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.errors import BuildError, NewsletterError
-from campaign_kit.inputs import Choice, load_inputs
-from campaign_kit.kinds.base import Plan, Rendered, Unit, cache_key
-from campaign_kit.manifest import Previous
 from campaign_kit.model import AppealText, Card, NewsletterIssue, Post, read_cycle
 from campaign_kit.project import Project
 from conftest import REPO, SAMPLE_ROSTER, add_postal_address

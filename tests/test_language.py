@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from campaign_kit.config import load_campaign
-from campaign_kit.cycles import appeal_members, parse_cycle
-from campaign_kit.locale import load_locale
+from campaign_kit.campaign.config import load_campaign
+from campaign_kit.campaign.cycles import appeal_members, parse_cycle
+from campaign_kit.campaign.locale import load_locale
+from campaign_kit.campaign.typography import DEFAULTS, NBSP, typeset
 from campaign_kit.render.appeal import render_appeal
 from campaign_kit.render.newsletter import render_newsletter
 from campaign_kit.render.posts import render_posts
 from campaign_kit.roster import Roster, validate_roster_data
-from campaign_kit.typography import DEFAULTS, NBSP, typeset
 from conftest import REPO, make_ctx, named, plain, roster_doc, send_campaign
 
 TEMPLATES = REPO / "templates"
@@ -343,7 +343,7 @@ def test_titles_are_quoted_and_dates_written_one_way():
      ("Ганна", "Hanna"), ("Алесь", "Ales"), ("КАНАВАЛАВА", "KANAVALAVA")],
 )  # fmt: skip
 def test_transliteration_is_of_the_belarusian_form(cyrillic, latin):
-    from campaign_kit.importers import transliterate
+    from campaign_kit.roster.importers import transliterate
 
     assert transliterate(cyrillic) == latin
 
@@ -354,7 +354,7 @@ def test_transliteration_is_of_the_belarusian_form(cyrillic, latin):
      ("Ales", "Алесь", "Алесь"), ("Hanna", "Анна", "Ганна"), ("MAUSHUK", "МОВШУК", "МАЎШУК")],
 )  # fmt: skip
 def test_suggested_belarusian_forms_exist(latin, russian, belarusian):
-    from campaign_kit.names import suggest_belarusian
+    from campaign_kit.roster.names import suggest_belarusian
 
     assert suggest_belarusian(latin, russian) == belarusian
 

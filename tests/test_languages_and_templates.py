@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from campaign_kit.locale import load_locale
+from campaign_kit.campaign.locale import load_locale
 from conftest import person, write_roster
 from fixtures import build_texts, run_cli
 

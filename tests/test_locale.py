@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from campaign_kit.facts import plural_category
-from campaign_kit.locale import load_locale, title_case_name
+from campaign_kit.campaign.facts import plural_category
+from campaign_kit.campaign.locale import load_locale, title_case_name
 from conftest import REPO, made_person, name_fields
 
 NUMBERS = [*range(1, 26), 101, 111]

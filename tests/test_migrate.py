@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from campaign_kit.names import latin_matches, passport_latin, suggest_belarusian
 from campaign_kit.roster import parse_roster
+from campaign_kit.roster.names import latin_matches, passport_latin, suggest_belarusian
 from conftest import SAMPLE_ROSTER, named, person, roster_doc
 from fixtures import run_cli
 

@@ -449,7 +449,7 @@ def test_a_card_alt_text_that_is_long_is_replaced_by_a_short_one():
     ],
 )
 def test_newsletter_settings_are_validated(toml, field):
-    from campaign_kit.config import parse_campaign
+    from campaign_kit.campaign.config import parse_campaign
     from campaign_kit.errors import ConfigError
 
     base = """schema = 1

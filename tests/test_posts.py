@@ -16,8 +16,8 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaign_kit.config import load_campaign
-from campaign_kit.cycles import parse_cycle
+from campaign_kit.campaign.config import load_campaign
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.errors import FitError, TemplateError
 from campaign_kit.platforms import PLATFORMS, measure
 from campaign_kit.render.posts import (

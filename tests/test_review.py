@@ -1,4 +1,4 @@
-"""The review page (render/review.py + templates/review/index.html) and preview.py, without a browser.
+"""The review page (render/review.py + templates/review/index.html) and review/serve.py, without a browser.
 
 ``make_cycle`` builds a small but complete cycle folder (real PNGs, posts.json, appeal, newsletter)
 from the repo's roster; the browser tests reuse it.
@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from campaign_kit.config import load_campaign
-from campaign_kit.cycles import select_featured
+from campaign_kit.campaign.config import load_campaign
+from campaign_kit.campaign.cycles import select_featured
 from campaign_kit.errors import BuildError
 from campaign_kit.render import review
-from campaign_kit.render.review_status import write_status
+from campaign_kit.review.status import write_status
 from campaign_kit.roster import load_roster
 from conftest import REPO, SAMPLE_ROSTER, TEMPLATES, make_ctx
 from images import CARD_SIZES
@@ -481,11 +481,11 @@ def test_carriage_returns_survive_into_the_dom() -> None:
     assert str(review._pre_text("a\r\nb<")) == "a&#13;\nb&lt;"
 
 
-# --- preview.py ---------------------------------------------------------------------------
+# --- review/serve.py ---------------------------------------------------------------------------
 
 
 def test_review_path(tmp_path: Path) -> None:
-    from campaign_kit import preview
+    from campaign_kit.review import serve as preview
 
     with pytest.raises(BuildError, match="no review page at .*; run campaign-kit build first"):
         preview.review_path(tmp_path, "mothers", "2026-W48")
@@ -525,7 +525,7 @@ def test_serve_serves_the_folder_only(tmp_path: Path) -> None:
 
 
 def test_serve_refuses_a_missing_folder(tmp_path: Path) -> None:
-    from campaign_kit import preview
+    from campaign_kit.review import serve as preview
 
     with pytest.raises(BuildError, match="is not a folder"):
         preview.serve(tmp_path / "nope", 0)

@@ -295,8 +295,8 @@ def test_screenshots(browser: Any, site: tuple[Path, str], width: int) -> None:
 
 def test_real_build(browser: Any, tmp_path: Path) -> None:
     """The page as `campaign-kit build` writes it, from the sample roster."""
-    from campaign_kit.build import BuildOptions, build
-    from campaign_kit.cycles import parse_cycle
+    from campaign_kit.build.loop import BuildOptions, build
+    from campaign_kit.campaign.cycles import parse_cycle
     from campaign_kit.project import Project
 
     project = copy_project(tmp_path / "proj")
@@ -328,7 +328,7 @@ def test_real_build(browser: Any, tmp_path: Path) -> None:
 
 def test_paged_overview_search_and_links(browser: Any, tmp_path: Path) -> None:
     from campaign_kit.render import review
-    from campaign_kit.render.review_status import write_status
+    from campaign_kit.review.status import write_status
     from test_review import TEMPLATES, make_cycle
 
     folder = tmp_path / "out" / "mothers" / "2026-W48"

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from campaign_kit.cli import _approver, cli
-from campaign_kit.render.review_status import write_status
-from campaign_kit.review_state import cycle_state
+from campaign_kit.review.state import cycle_state
+from campaign_kit.review.status import write_status
 from review_project import CYCLE, build_project, made_up_people, make_project, serve_in_thread
 
 

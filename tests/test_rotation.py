@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from campaign_kit.build import BuildOptions, build
+from campaign_kit.build.loop import BuildOptions, build
+from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.cli import cli
-from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import BuildError
 from campaign_kit.project import Project
 

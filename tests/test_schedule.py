@@ -12,14 +12,14 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 
+from campaign_kit.campaign.config import parse_campaign
+from campaign_kit.campaign.cycles import parse_cycle
+from campaign_kit.campaign.schedule import Account, PostingPlan, Schedule, account_for
 from campaign_kit.cli import cli
-from campaign_kit.config import parse_campaign
-from campaign_kit.cycles import parse_cycle
 from campaign_kit.errors import ConfigError
 from campaign_kit.model import Post
 from campaign_kit.render.calendar import calendar_ics
 from campaign_kit.render.posts import schedule_csv
-from campaign_kit.schedule import Account, PostingPlan, Schedule, account_for
 from conftest import REPO, person, write_roster
 from publish_kit import CAMPAIGN_TOML as BASE
 from publish_kit import account, strip_tables, table

@@ -18,11 +18,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from campaign_kit.cycles import parse_cycle
+from campaign_kit.campaign.cycles import parse_cycle
+from campaign_kit.email.sending import readdress, send_test
 from campaign_kit.errors import SendError
 from campaign_kit.render.email import build_eml, cycle_date
 from campaign_kit.render.newsletter import render_newsletter
-from campaign_kit.sending import readdress, send_test
 from conftest import TEMPLATES, add_postal_address, make_ctx, send_campaign
 
 CAMPAIGN = send_campaign()
@@ -344,7 +344,7 @@ def test_cli_builds_then_proofs_the_newsletter(server, project):
 
 
 def test_proof_replaces_every_platform_tag(eml):
-    from campaign_kit.sending import proof
+    from campaign_kit.email.sending import proof
 
     data = proof(eml, to="me@example.net", campaign=CAMPAIGN, now=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
     msg = email.message_from_bytes(data)

@@ -241,7 +241,7 @@ def test_every_command_refuses_out_slash(project: Path, command: str):
 
 
 def test_the_esp_hand_off_never_reads_a_linked_newsletter_file(tmp_path: Path):
-    from campaign_kit.esp.export import load_handoffs
+    from campaign_kit.email.esp.export import load_handoffs
 
     folder = tmp_path / "out" / "mothers" / CYCLE
     (folder / "newsletter").mkdir(parents=True)

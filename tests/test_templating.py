@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from campaign_kit import templating
+from campaign_kit.campaign import templating
 from campaign_kit.errors import TemplateError
 
 

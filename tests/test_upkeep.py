@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from campaign_kit.config import Appeal
-from campaign_kit.cycles import appeal_members, appeal_people
+from campaign_kit.campaign.config import Appeal
+from campaign_kit.campaign.cycles import appeal_members, appeal_people
 from campaign_kit.errors import BuildError
 from campaign_kit.roster import PartialDate, age_on, parse_roster
 from conftest import named, person, released, roster_doc, write_roster
@@ -79,7 +79,7 @@ def test_schema_2_fields_validate():
 
 
 def test_every_status_and_facility_is_worded_in_every_language():
-    from campaign_kit.locale import load_locale
+    from campaign_kit.campaign.locale import load_locale
     from campaign_kit.roster import FACILITIES
     from conftest import REPO
 

@@ -17,13 +17,14 @@ from typing import Any, TypeVar
 
 import click
 
-from campaign_kit import __version__, clock, jsonstrict, kinds
-from campaign_kit.config import load_campaign
+from campaign_kit import __version__, clock, jsonstrict
+from campaign_kit.build import kinds
+from campaign_kit.campaign.config import load_campaign
 from campaign_kit.errors import CampaignKitError, ImportListError, OptionError, RosterError
-from campaign_kit.importers import parse_list, write_roster_file
 from campaign_kit.platforms import PUBLISHED
 from campaign_kit.project import Project
-from campaign_kit.roster import STATUSES, check_roster_data, dump_roster, load_roster
+from campaign_kit.roster import STATUSES, Person, check_roster_data, dump_roster, load_roster
+from campaign_kit.roster.importers import parse_list, write_roster_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,7 +81,7 @@ class CycleType(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         """The week's canonical id (``2026-W48``)."""
-        from campaign_kit.cycles import parse_cycle
+        from campaign_kit.campaign.cycles import parse_cycle
 
         try:
             return parse_cycle(str(value)).id
@@ -209,7 +210,7 @@ def validate(roster_path: Path | None, as_json: bool, project_dir: Path) -> None
         campaign-kit validate --roster roster.json --json
 
     """
-    from campaign_kit.checks import check_project
+    from campaign_kit.build.validate import check_project
 
     project = Project(project_dir, roster_path)
     found = check_project(project)
@@ -261,8 +262,8 @@ def stats(
         campaign-kit stats --appeal mothers --cycle 2026-W48 --json
 
     """
-    from campaign_kit.cycles import current_cycle, parse_cycle
-    from campaign_kit.facts import appeal_totals
+    from campaign_kit.campaign.cycles import current_cycle, parse_cycle
+    from campaign_kit.campaign.facts import appeal_totals
 
     project = Project(project_dir, roster_path)
     roster = load_roster(project.roster, project.photos)
@@ -270,8 +271,8 @@ def stats(
     chosen = campaign.appeal(appeal or next(iter(campaign.appeals)))
     cycle = parse_cycle(cycle_id) if cycle_id else current_cycle()
     result = appeal_totals(roster, chosen, roster.as_of)
-    from campaign_kit.cycles import appeal_members
-    from campaign_kit.upkeep import stale_records
+    from campaign_kit.campaign.cycles import appeal_members
+    from campaign_kit.roster.upkeep import stale_records
 
     members = [p.id for p in appeal_members(roster, chosen, roster.as_of)]
     stale = stale_records(roster, campaign.max_unchecked_days, clock.today(), members)
@@ -340,14 +341,19 @@ def list_women(
         campaign-kit list --json
 
     """
-    from campaign_kit.upkeep import roster_rows
+    from campaign_kit.campaign.cycles import matches_appeal
+    from campaign_kit.roster.upkeep import roster_rows
 
     project = Project(project_dir, roster_path)
     roster = load_roster(project.roster, project.photos)
-    chosen = None
+    keep = None
     if appeal is not None:
         chosen = load_campaign(project.campaign).appeal(appeal)
-    rows = roster_rows(roster, chosen, statuses)
+
+        def keep(p: Person) -> bool:
+            return matches_appeal(p, chosen, roster.as_of)
+
+    rows = roster_rows(roster, keep, statuses)
     if as_json:
         emit_json({"as_of": roster.as_of.isoformat(), "women": rows})
         return
@@ -561,9 +567,9 @@ def build(
         campaign-kit build --cycle 2026-W49 --feature ablab-hanna --reselect
 
     """
-    from campaign_kit.build import BuildOptions
-    from campaign_kit.build import build as run_build
-    from campaign_kit.cycles import current_cycle, parse_cycle
+    from campaign_kit.build.loop import BuildOptions
+    from campaign_kit.build.loop import build as run_build
+    from campaign_kit.campaign.cycles import current_cycle, parse_cycle
 
     if asset_base_url is not None and not asset_base_url.startswith("https://"):
         raise click.BadParameter("must be an absolute https:// URL", param_hint="--asset-base-url")
@@ -596,7 +602,12 @@ def build(
         if done == total:
             bar.__exit__(None, None, None)
 
-    report = run_build(project, options, progress)
+    from campaign_kit.review.status import write_status
+
+    def status_page(folder: Path) -> None:
+        write_status(folder, project.templates)
+
+    report = run_build(project, options, progress, finish=status_page)
     if as_json:
         emit_json(report.as_dict())
         return
@@ -622,7 +633,7 @@ def _resolve_cycle_folder(
 ) -> tuple[str, str, Path, Path]:
     """The appeal's key, the cycle's id, the output root and the cycle folder, built once."""
     from campaign_kit import paths
-    from campaign_kit.cycles import current_cycle, parse_cycle
+    from campaign_kit.campaign.cycles import current_cycle, parse_cycle
     from campaign_kit.output import check_out_root
 
     campaign = campaign or load_campaign(Project(project_dir).campaign)
@@ -657,9 +668,9 @@ def preview(
         campaign-kit preview --cycle 2026-W48 --serve --port 8000
 
     """
-    from campaign_kit.preview import review_path
-    from campaign_kit.preview import serve as serve_folder
-    from campaign_kit.render.review_status import refresh_status
+    from campaign_kit.review.serve import review_path
+    from campaign_kit.review.serve import serve as serve_folder
+    from campaign_kit.review.status import refresh_status
 
     key, cycle, out_dir, folder = _resolve_cycle_folder(project_dir, appeal, cycle_id, out)
     page = review_path(out_dir, key, cycle)
@@ -694,10 +705,10 @@ def _approver(project_dir: Path, folder: Path) -> Callable[[str], Any]:
     """
 
     def approve_as(by: str) -> Any:
-        from campaign_kit.manifest import read_previous
+        from campaign_kit.build.manifest import read_previous
         from campaign_kit.publish.approval import approve as record
-        from campaign_kit.render.review_status import refresh_status
-        from campaign_kit.upkeep import refuse_stale
+        from campaign_kit.review.status import refresh_status
+        from campaign_kit.roster.upkeep import refuse_stale
 
         # Only while the records of the women the kit features are current (checked_on and
         # [roster] max_unchecked_days): a stale one is named, and nothing is approved.
@@ -764,9 +775,9 @@ def send_test(
         --smtp smtp.example.org:587 --user me --cycle 2026-W48 --lang be
 
     """
+    from campaign_kit.email.sending import has_relative_images, proof
+    from campaign_kit.email.sending import send_test as send
     from campaign_kit.errors import SendError
-    from campaign_kit.sending import has_relative_images, proof
-    from campaign_kit.sending import send_test as send
 
     host, port = _host_port(smtp)
     campaign = load_campaign(Project(project_dir).campaign)
@@ -860,7 +871,7 @@ def newsletter_export(
         campaign-kit newsletter export --esp mailchimp --dry-run
 
     """
-    from campaign_kit.esp import export
+    from campaign_kit.email.esp import export
 
     _, key, cycle, out_dir, folder, langs = _newsletter_target(project_dir, appeal, cycle_id, out, lang)
     for result in export(folder, out_dir, langs, esp, dry_run=dry_run):
@@ -902,7 +913,7 @@ def newsletter_push(
         --cycle 2026-W48 --at 2026-11-23T09:00:00+01:00
 
     """
-    from campaign_kit.esp import listmonk
+    from campaign_kit.email.esp import listmonk
 
     campaign, key, cycle, out_dir, folder, langs = _newsletter_target(
         project_dir, appeal, cycle_id, out, lang
@@ -1107,7 +1118,7 @@ def publish(
         click.echo(", ".join(f"{n} {state}" for state, n in sorted(data["counts"].items())))
         return
 
-    from campaign_kit.render.review_status import refresh_status
+    from campaign_kit.review.status import refresh_status
 
     templates = Project(project_dir).templates
     refreshed = [0.0]
@@ -1312,7 +1323,7 @@ def migrate(roster_path: Path | None, output: Path | None, dry_run: bool, projec
 def _merge_list(result: Any, output: Path, group: str, dry_run: bool, as_of: dt.date) -> None:
     """``import-list --merge``: report every change, then write the roster atomically."""
     from campaign_kit.output import write_file_atomic
-    from campaign_kit.upkeep import merge
+    from campaign_kit.roster.upkeep import merge
 
     try:
         raw = output.read_bytes()
@@ -1373,7 +1384,7 @@ def release(
 
     """
     from campaign_kit.output import write_file_atomic
-    from campaign_kit.upkeep import release as record_release
+    from campaign_kit.roster.upkeep import release as record_release
 
     path = Project(project_dir, roster_path).roster
     try:

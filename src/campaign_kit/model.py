@@ -136,7 +136,7 @@ class Post(_Record):
         parts: For a thread part, how many parts the thread has; None for a post.
         ids: The women named in the text, in order.
         due: When it is to go out: local time in the schedule's zone, with its offset
-            (:mod:`campaign_kit.schedule`); None in a posts.json written before the plan.
+            (:mod:`campaign_kit.campaign.schedule`); None in a posts.json written before the plan.
         account: The account it goes out from (``bluesky:belaruswomen.bsky.social``: platform
             and handle, chat or URL, never a secret); None where campaign.toml names none for
             its platform and language.

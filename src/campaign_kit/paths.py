@@ -18,7 +18,7 @@ CALENDAR_ICS = "calendar.ics"
 APPROVAL = "approval.json"
 LEDGER = "published.json"
 # The approval and posting calendar the review page embeds: remade by build, approve, publish
-# and preview as the state it shows changes (render/review_status.py).
+# and preview as the state it shows changes (review/status.py).
 STATUS = "status.html"
 NOT_BUILT = frozenset({APPROVAL, LEDGER, STATUS})
 # Folders other commands write into a cycle (``newsletter export``/``push``): a build keeps them.

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from campaign_kit.campaign.schedule import Account
 from campaign_kit.errors import PublishError
 from campaign_kit.publish.remote import DEFAULTS, Secrets
-from campaign_kit.schedule import Account
 
 KEYRING_SERVICE = "campaign-kit"
 

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from campaign_kit import paths
+from campaign_kit.build.manifest import Entry
 from campaign_kit.errors import ApprovalError, BusyError
-from campaign_kit.manifest import Entry
 from campaign_kit.output import BuildLock
 from campaign_kit.publish.cycle import Item, Kit, kit_from, read_built
 from campaign_kit.publish.files import (

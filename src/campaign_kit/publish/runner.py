@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign_kit import paths
+from campaign_kit.campaign.schedule import Account
 from campaign_kit.errors import ApprovalError, CampaignKitError, PublishError
 from campaign_kit.publish import PLATFORMS
 from campaign_kit.publish.accounts import settings_for
@@ -30,7 +31,6 @@ from campaign_kit.publish.remote import (
     Uncertain,
     read_env,
 )
-from campaign_kit.schedule import Account
 
 # Reported as (item key, what happened, detail) while the run goes.
 Progress = Callable[[str, str, str], None]

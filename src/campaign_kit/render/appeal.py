@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from campaign_kit.templating import render
+from campaign_kit.campaign.templating import render
 
 
 def roll_call(ctx: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 
 import icalendar
 
+from campaign_kit.campaign.schedule import PUBLISHABLE
 from campaign_kit.model import Post
 from campaign_kit.platforms import PLATFORMS
-from campaign_kit.schedule import PUBLISHABLE
 
 # How long an event lasts in the calendar: a marker of the moment, not a meeting.
 EVENT_LENGTH = dt.timedelta(minutes=15)

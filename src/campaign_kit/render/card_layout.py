@@ -29,8 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from campaign_kit.campaign.toml_reader import TomlReader, join_key
 from campaign_kit.errors import Problem, RenderError
-from campaign_kit.toml_reader import TomlReader, join_key
 
 #: The card formats and their exact pixel sizes (platform contracts, see DESIGN.md).
 FORMATS: dict[str, tuple[int, int]] = {

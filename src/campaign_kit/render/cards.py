@@ -26,10 +26,11 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from PIL import Image, ImageDraw, ImageFont, features
 
-from campaign_kit import facts
-from campaign_kit.config import Appeal, Campaign
+from campaign_kit.campaign import facts
+from campaign_kit.campaign.config import Appeal, Campaign
+from campaign_kit.campaign.locale import Locale
+from campaign_kit.campaign.templating import render, render_module
 from campaign_kit.errors import CampaignKitError, Problem, RenderError, TemplateError
-from campaign_kit.locale import Locale
 from campaign_kit.render.card_layout import (
     FIELDS,
     FORMATS,
@@ -46,7 +47,6 @@ from campaign_kit.render.photos import load_photo, photo_path
 from campaign_kit.render.png import encode_png
 from campaign_kit.render.typeset import CardPlan, Span, plan_card
 from campaign_kit.roster import Person
-from campaign_kit.templating import render, render_module
 
 #: Where a project keeps its layouts, fonts and images (relative to the project root).
 DEFAULT_TEMPLATES = Path("templates")
@@ -219,7 +219,7 @@ def card_content(
         TemplateError: the words or alt text template is missing or broken.
 
     """
-    from campaign_kit.context import person_view
+    from campaign_kit.render.context import person_view
 
     lang = locale.lang
     try:

@@ -25,8 +25,8 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, formataddr, parseaddr
 
-from campaign_kit.config import Campaign, header_problem
-from campaign_kit.cycles import Cycle
+from campaign_kit.campaign.config import Campaign, header_problem
+from campaign_kit.campaign.cycles import Cycle
 from campaign_kit.errors import NewsletterError, SendError
 
 # RFC 2606 reserves example.org: a proof can never reach a real person by mistake.

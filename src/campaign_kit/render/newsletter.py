@@ -21,12 +21,12 @@ import markupsafe
 from mjml import mjml2html
 
 from campaign_kit import paths
-from campaign_kit.config import Newsletter as NewsletterSettings
+from campaign_kit.campaign.config import Newsletter as NewsletterSettings
+from campaign_kit.campaign.templating import render
 from campaign_kit.errors import NewsletterError
 from campaign_kit.render.appeal import appeal_extras
 from campaign_kit.render.email import Newsletter, from_header, list_id
 from campaign_kit.render.mjml_check import GMAIL_CLIP_BYTES, check_mjml, html_problems, image_urls
-from campaign_kit.templating import render
 
 CARD_FORMAT = "link"
 CARD_PIXELS = (1200, 630)
@@ -283,7 +283,7 @@ def render_newsletter(
 
 
 def _esp_unsubscribe(settings: NewsletterSettings) -> str:
-    from campaign_kit.config import ESP_TAGS
+    from campaign_kit.campaign.config import ESP_TAGS
 
     return ESP_TAGS[settings.esp]["unsubscribe"]
 

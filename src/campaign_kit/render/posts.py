@@ -39,14 +39,14 @@ from typing import Any
 import jinja2
 
 from campaign_kit import paths
-from campaign_kit.config import Appeal, Campaign
-from campaign_kit.cycles import Cycle
+from campaign_kit.campaign.config import Appeal, Campaign
+from campaign_kit.campaign.cycles import Cycle
+from campaign_kit.campaign.schedule import PostingPlan
+from campaign_kit.campaign.templating import appeal_search_path, environment, render
 from campaign_kit.errors import FitError, TemplateError
 from campaign_kit.model import Post
 from campaign_kit.output import Data
 from campaign_kit.platforms import PLATFORMS, Measure, extract_hashtags, measure
-from campaign_kit.schedule import PostingPlan
-from campaign_kit.templating import appeal_search_path, environment, render
 
 POST_TEMPLATE = "posts/{lang}/{platform}.txt.j2"
 ALT_TEMPLATE = "posts/{lang}/_alt.txt.j2"
@@ -361,7 +361,7 @@ def render_person_posts(
     """Every featured woman's post on every platform, in one language.
 
     Args:
-        context: The language's context (:func:`campaign_kit.context.appeal_context`).
+        context: The language's context (:func:`campaign_kit.render.context.appeal_context`).
         platforms: Platform keys, in output order.
         cycle: The cycle week (for due times).
         templates_dir: The templates folder.
@@ -634,7 +634,7 @@ def render_posts(
     """Every post of a cycle: each featured woman on each platform, and the roll-call threads.
 
     Args:
-        contexts: Language -> its context from :func:`campaign_kit.context.appeal_context`
+        contexts: Language -> its context from :func:`campaign_kit.render.context.appeal_context`
             (with ``featured`` set to the cycle's featured women).
         campaign: campaign.toml (its ``platforms`` and language order).
         appeal: The appeal (must be the one the contexts were made for).

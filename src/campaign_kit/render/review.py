@@ -25,7 +25,8 @@ from babel.core import Locale as BabelLocale
 from babel.core import UnknownLocaleError
 from markupsafe import Markup, escape
 
-from campaign_kit import jsonstrict, paths, templating
+from campaign_kit import jsonstrict, paths
+from campaign_kit.campaign import templating
 from campaign_kit.platforms import PLATFORMS
 from campaign_kit.render.card_layout import FORMATS
 
