@@ -65,12 +65,14 @@ def build_project(
 
     from campaign_kit.campaign.cycles import parse_cycle
     from campaign_kit.project import Project
+    from campaign_kit.review.status import write_status
 
     out = root / "out"
     options = BuildOptions(cycle=parse_cycle(CYCLE), out=out, jobs=jobs, everyone=everyone)
     if only is not None:
         options = BuildOptions(cycle=parse_cycle(CYCLE), out=out, jobs=jobs, everyone=everyone, only=only)
-    build(Project(root), options)
+    # The status page as the CLI writes it, under the build lock.
+    build(Project(root), options, finish=lambda folder: write_status(folder, Project(root).templates))
     return out / "mothers" / CYCLE
 
 

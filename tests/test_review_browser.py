@@ -298,11 +298,17 @@ def test_real_build(browser: Any, tmp_path: Path) -> None:
     from campaign_kit.build.loop import BuildOptions, build
     from campaign_kit.campaign.cycles import parse_cycle
     from campaign_kit.project import Project
+    from campaign_kit.review.status import write_status
 
     project = copy_project(tmp_path / "proj")
     out = tmp_path / "out"
     # Every renderer exists: a build that fails here is a failure, never a reason to skip.
-    build(Project(project), BuildOptions(cycle=parse_cycle("2026-W48"), out=out, jobs=2))
+    # The status page as the CLI writes it, under the build lock.
+    build(
+        Project(project),
+        BuildOptions(cycle=parse_cycle("2026-W48"), out=out, jobs=2),
+        finish=lambda folder: write_status(folder, Project(project).templates),
+    )
     folder = out / "mothers" / "2026-W48"
     assert (folder / "index.html").is_file()
     url, stop, thread = serve_in_thread(folder)
