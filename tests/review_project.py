@@ -61,8 +61,7 @@ def build_project(
     root: Path, *, everyone: bool = False, jobs: int = 1, only: tuple[str, ...] | None = None
 ) -> Path:
     """Build the mothers appeal's week in ``root/out``; return the cycle folder."""
-    from campaign_kit.build.loop.loop import BuildOptions, build
-
+    from campaign_kit.build.loop import BuildOptions, build
     from campaign_kit.campaign.cycles import parse_cycle
     from campaign_kit.project import Project
     from campaign_kit.review.status import write_status
