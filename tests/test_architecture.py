@@ -208,6 +208,7 @@ def test_each_fact_has_one_home() -> None:
         "totals": {name for name, tree in trees.items() if _defines(tree, r"Totals|\w*totals|sentence_band")},
         "JSON reading": {name for name, tree in trees.items() if _calls(tree, "json", {"loads", "load"})},
         "atomic writing": {name for name, tree in trees.items() if _calls(tree, "os", {"replace", "rename"})},
+        "locking": {name for name, tree in trees.items() if _calls(tree, "fcntl", {"flock", "lockf"})},
     }
     assert homes == {
         "platform limits": {"campaign_kit.platforms"},
@@ -215,4 +216,5 @@ def test_each_fact_has_one_home() -> None:
         "totals": {"campaign_kit.campaign.facts"},
         "JSON reading": {"campaign_kit.jsonstrict"},
         "atomic writing": {"campaign_kit.output"},
+        "locking": {"campaign_kit.output"},
     }

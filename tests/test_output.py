@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from campaign_kit.errors import BuildError
+from campaign_kit.errors import BuildError, PublishError
 from campaign_kit.output import BuildLock, Writer, safe_relpath
+from campaign_kit.publish.files import publish_lock
 
 
 def test_create_identical_overwrite(tmp_path: Path):
@@ -218,3 +219,38 @@ def test_lock_refuses_a_second_build(tmp_path: Path):
     # The kernel drops the lock with the process: no stale lock after a kill.
     with BuildLock(tmp_path, "m-w"):
         pass
+
+
+def test_the_publish_lock_is_the_same_lock_and_names_its_holder(tmp_path: Path):
+    folder = tmp_path / "out" / "mothers" / "2026-W48"
+    folder.mkdir(parents=True)
+    with publish_lock(folder):
+        assert (folder / ".publish.lock").read_text() == str(os.getpid())
+        busy = rf"another publish of this cycle is running \(pid {os.getpid()}\)"
+        with pytest.raises(PublishError, match=busy):
+            with publish_lock(folder):
+                pass
+    # Released: the next publish takes it over (a dead holder's pid in the file does not block it).
+    (folder / ".publish.lock").write_text("999999999")
+    with publish_lock(folder):
+        assert (folder / ".publish.lock").read_text() == str(os.getpid())
+
+
+def test_the_publish_lock_of_a_cycle_never_built_creates_nothing(tmp_path: Path):
+    (tmp_path / "out").mkdir()
+    with pytest.raises(PublishError, match="2026-W48: not found; build the cycle first"):
+        with publish_lock(tmp_path / "out" / "mothers" / "2026-W48"):
+            pass
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_publish_lock_hard_linked_to_a_victim_is_refused(tmp_path: Path):
+    folder = tmp_path / "out" / "mothers" / "2026-W48"
+    folder.mkdir(parents=True)
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"SECRET")
+    os.link(victim, folder / ".publish.lock")
+    with pytest.raises(PublishError, match="not a plain lock file"):
+        with publish_lock(folder):
+            pass
+    assert victim.read_bytes() == b"SECRET"

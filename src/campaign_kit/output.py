@@ -1,4 +1,4 @@
-"""Safe writes under ``out/``: atomic renames, identical files skipped, a lock, ``--dry-run``.
+"""Safe writes under ``out/``: atomic renames, identical files skipped, the one lock, ``--dry-run``.
 
 A killed build must never leave a half-written file where a user (or the next build) would
 take it for a finished one, so every file is written under ``out/.tmp/`` and renamed into place;
@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
-from campaign_kit.errors import BuildError, BusyError
+from campaign_kit.errors import BuildError, BusyError, CampaignKitError
 from campaign_kit.project import Project
 
 TMP_DIR = ".tmp"
@@ -68,10 +68,12 @@ class WriteResult:
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def _symlink_error(shown: Path) -> BuildError:
-    return BuildError(
+def _symlink_error(
+    shown: Path, job: str = "build", error: type[CampaignKitError] = BuildError
+) -> CampaignKitError:
+    return error(
         f"{shown}: is a symbolic link; nothing under the output folder follows links "
-        "(remove it and build again)"
+        f"(remove it, then {job} again)"
     )
 
 
@@ -659,53 +661,93 @@ def release_inherited_locks() -> None:
     _HELD.clear()
 
 
-class BuildLock:
-    """An exclusive lock on one cycle folder, so two builds of a cycle never interleave.
+class Lock:
+    """An exclusive lock on one file below ``out/``, so two runs of one job on a cycle never interleave.
 
-    The lock is an ``flock`` on ``out/.locks/<appeal>-<cycle>.lock``: the kernel releases it when
-    the process dies, so a killed build never leaves a stale lock behind.
+    This is the one lock of campaign-kit: a build, an export, a push and an approval take
+    ``out/.locks/<appeal>-<cycle>.lock`` (``BuildLock``); publishing takes ``.publish.lock`` in
+    the cycle folder. The lock file is reached from ``out/`` one folder at a time and opened with
+    O_NOFOLLOW inside its folder's descriptor, so a link (or a hard link) planted in its place is
+    refused by name and no file outside ``out/`` is ever created, opened or truncated.
+
+    The lock is an ``flock``: the kernel drops it when the holder dies, so a killed run never leaves
+    a stale lock; the next run takes the file over and writes its own pid there, which a run that
+    finds the lock busy names.
+
+    Args:
+        out_root: The output folder (it may itself be a link).
+        folder: The folders from ``out_root`` to the lock file.
+        name: The lock file's name.
+        job: What holds it, in the messages (``build``, ``publish``).
+        create: Create ``folder`` when missing; otherwise a missing folder is an error (a cycle
+            that was never built has nothing to publish).
+        error: The error raised for an unusable lock file.
+        busy: The error raised when another process holds the lock.
+
     """
 
-    def __init__(self, out_root: Path, name: str) -> None:
-        if not SAFE_PART.match(name):
-            raise BuildError(f"refusing an unsafe lock name {name[:120]!r}")
+    def __init__(
+        self,
+        out_root: Path,
+        folder: tuple[str, ...],
+        name: str,
+        *,
+        job: str = "build",
+        create: bool = True,
+        error: type[CampaignKitError] = BuildError,
+        busy: type[CampaignKitError] = BusyError,
+    ) -> None:
         self.out_root = out_root
-        self.path = out_root / ".locks" / f"{name}.lock"
-        self.fh: object | None = None
+        self.folder = folder
+        self.path = out_root.joinpath(*folder, name)
+        self.job = job
+        self.create = create
+        self.error = error
+        self.busy = busy
+        self.fh: IO[str] | None = None
 
-    def __enter__(self) -> BuildLock:
+    def _open(self) -> int:
+        """The lock file's descriptor, opened without following a link anywhere below out/."""
+        name = self.path.name
         try:
-            folder = _open_folder(self.out_root, (".locks",), create=True)
-            assert folder is not None
+            folder = _open_folder(self.out_root, self.folder, create=self.create)
+            if folder is None:
+                raise self.error(f"{self.path.parent}: not found; build the cycle first")
             with folder:
                 try:
-                    fd = os.open(
-                        self.path.name,
+                    return os.open(
+                        name,
                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK,
                         0o666,
                         dir_fd=folder.fd,
                     )
                 except OSError as exc:
-                    if exc.errno == errno.ELOOP or _is_link_at(folder.fd, self.path.name):
-                        raise _symlink_error(self.path) from None
+                    if exc.errno == errno.ELOOP or _is_link_at(folder.fd, name):
+                        raise _symlink_error(self.path, self.job, self.error) from None
                     raise
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
-                # A hard link to another file would be truncated below: refuse it too.
-                os.close(fd)
-                raise BuildError(f"{self.path}: is not a plain lock file (a link or special file); remove it")
-            fh = os.fdopen(fd, "r+")
         except OSError as exc:
-            raise BuildError(f"cannot create lock {self.path}: {exc.strerror}") from None
+            raise self.error(f"cannot create lock {self.path}: {exc.strerror}") from None
+
+    def __enter__(self) -> Lock:
+        fd = self._open()
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+            # A hard link to another file would be truncated below: refuse it too.
+            os.close(fd)
+            raise self.error(
+                f"{self.path}: is not a plain lock file (a link or special file); "
+                f"remove it, then {self.job} again"
+            )
+        fh = os.fdopen(fd, "r+")
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "another process"
             fh.close()
-            raise BusyError(
-                f"another build of this cycle is running (pid {holder}); "
-                "wait for it to finish, then build again"
+            raise self.busy(
+                f"{self.path.parent}: another {self.job} of this cycle is running (pid {holder}); "
+                f"wait for it to finish, then {self.job} again"
             ) from None
         fh.seek(0)
         fh.truncate()
@@ -718,11 +760,20 @@ class BuildLock:
     def __exit__(self, *exc: object) -> None:
         fh = self.fh
         if fh is not None:
-            _HELD.discard(fh.fileno())  # type: ignore[attr-defined]
-            fh.truncate(0)  # type: ignore[attr-defined]
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)  # type: ignore[attr-defined]
-            fh.close()  # type: ignore[attr-defined]
+            _HELD.discard(fh.fileno())
+            fh.truncate(0)
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fh.close()
             self.fh = None
+
+
+class BuildLock(Lock):
+    """The cycle's build lock, ``out/.locks/<name>.lock``: builds, exports, pushes and approvals."""
+
+    def __init__(self, out_root: Path, name: str) -> None:
+        if not SAFE_PART.match(name):
+            raise BuildError(f"refusing an unsafe lock name {name[:120]!r}")
+        super().__init__(out_root, (".locks",), f"{name}.lock")
 
 
 def check_out_root(out: Path, project: Project) -> Path:

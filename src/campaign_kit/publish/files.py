@@ -9,20 +9,14 @@ one outside ``out/``. ``out/`` itself may be a link: that is the user's choice o
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
 import hashlib
 import json
-import os
-import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from campaign_kit import jsonstrict
 from campaign_kit.errors import PublishError
-from campaign_kit.output import digest_nofollow, folder_nofollow, read_nofollow, write_in_folder
+from campaign_kit.output import Lock, digest_nofollow, folder_nofollow, read_nofollow, write_in_folder
 
 LOCK = ".publish.lock"
 
@@ -84,39 +78,18 @@ def write_json_atomic(path: Path, data: Any) -> None:
             raise PublishError(f"{path}: cannot be written ({exc.strerror})") from None
 
 
-@contextlib.contextmanager
-def publish_lock(folder: Path) -> Iterator[None]:
-    """Hold the cycle's publish lock: a second ``publish`` of the same cycle fails at once.
+def publish_lock(folder: Path) -> Lock:
+    """The cycle's publish lock: a second ``publish`` of the same cycle fails at once, naming the first.
 
-    The lock file is opened with O_NOFOLLOW inside the folder's descriptor: a ``.publish.lock``
-    planted as a link never creates or opens a file outside ``out/``.
+    It is ``output.Lock`` on ``.publish.lock`` in the cycle folder: opened without following a
+    link, so a ``.publish.lock`` planted as a link never creates or opens a file outside ``out/``.
     """
-    with folder_nofollow(out_root_of(folder), _below_out(folder)) as dir_fd:
-        if dir_fd is None:
-            raise PublishError(f"{folder}: not found; build the cycle first")
-        try:
-            fd = os.open(
-                LOCK,
-                os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK,
-                0o644,
-                dir_fd=dir_fd,
-            )
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise PublishError(
-                    f"{folder / LOCK}: is a symbolic link; nothing under the output folder follows "
-                    "links (remove it, then publish again)"
-                ) from None
-            raise PublishError(f"{folder / LOCK}: cannot be opened ({exc.strerror})") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise PublishError(f"{folder / LOCK}: is not a plain file; remove it, then publish again")
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise PublishError(f"{folder}: another publish of this cycle is running") from None
-            raise
-        yield
-    finally:
-        os.close(fd)
+    return Lock(
+        out_root_of(folder),
+        (folder.parent.name, folder.name),
+        LOCK,
+        job="publish",
+        create=False,
+        error=PublishError,
+        busy=PublishError,
+    )
