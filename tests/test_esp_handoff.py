@@ -18,7 +18,7 @@ from campaign_kit.campaign.config import ESP_TAGS, KNOWN_ESPS, load_campaign
 from campaign_kit.cli import cli
 from campaign_kit.email.esp import listmonk
 from campaign_kit.email.esp.export import Handoff, translate
-from campaign_kit.email.esp.template_syntax import WORD_JOINER, escape_html, escape_text, has_opener
+from campaign_kit.email.esp.template_syntax import OPENERS, WORD_JOINER, escape_html, escape_text
 from campaign_kit.errors import EspError
 from conftest import POSTAL_TOML, REPO, copy_project, person, write_roster
 
@@ -30,6 +30,11 @@ template_id = 7
 test_subscribers = ["proof@belaruswomen.org"]
 lists = { en = [1] }
 """
+
+
+def _has_opener(text: str, esp: str) -> bool:
+    """Whether ``text`` holds a sequence ``esp`` would read as the start of a tag."""
+    return any(opener in text for opener in OPENERS[esp])
 
 
 def handoff(build_esp: str, extra: str = HOSTILE) -> Handoff:
@@ -62,7 +67,7 @@ def test_only_the_placed_merge_tags_remain_for_the_platform(build_esp: str, esp:
     tags = ESP_TAGS[esp]
     for text in (html, txt):
         rest = text.replace(tags["unsubscribe"], "").replace(tags["view_online"], "")
-        assert not has_opener(rest, esp), rest
+        assert not _has_opener(rest, esp), rest
         assert text.count(tags["unsubscribe"]) == 1 and text.count(tags["view_online"]) == 1
     # A reader sees the note as written: the HTML's references decode, the text's joiner is invisible.
     import html as html_lib
@@ -127,9 +132,9 @@ def test_export_hands_each_platform_inert_roster_text(send_build: Path, esp: str
     for name in ("en.html", "en.txt"):
         text = (out / name).read_text(encoding="utf-8")
         assert tags["unsubscribe"] in text
-        assert not has_opener(text.replace(tags["unsubscribe"], "").replace(tags["view_online"], ""), esp)
+        assert not _has_opener(text.replace(tags["unsubscribe"], "").replace(tags["view_online"], ""), esp)
     subject = json.loads((out / "en.json").read_text(encoding="utf-8"))["subject"]
-    assert not has_opener(subject, esp) and HOSTILE in subject.replace(WORD_JOINER, "")
+    assert not _has_opener(subject, esp) and HOSTILE in subject.replace(WORD_JOINER, "")
 
 
 # --- listmonk: redirects and the template ------------------------------------------------------

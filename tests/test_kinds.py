@@ -103,6 +103,25 @@ def test_keys_change_with_what_shapes_the_output(inputs):
     assert cache_key("a", 1) != cache_key("a", 2)
 
 
+def test_card_keys_follow_the_files_each_format_is_drawn_from(project):
+    def keys() -> dict[str, str]:
+        loaded = load_inputs(Project(project), Choice(cycle=CYCLE, out=Path("/x")), Previous())
+        return {u.paths[0]: u.key for u in kinds.BY_NAME["cards"].plan(loaded, {}).units}
+
+    before = keys()
+    # The fonts' licence and an image no layout names draw nothing.
+    (project / "assets" / "fonts" / "OFL.txt").write_text("changed", encoding="utf-8")
+    (project / "assets" / "unused.png").write_bytes(b"not drawn")
+    assert keys() == before
+    square = project / "templates" / "cards" / "square.toml"
+    square.write_text(square.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    after = keys()
+    assert {rel for rel in before if after[rel] != before[rel]} == {r for r in before if "/square." in r}
+    logo = project / "assets" / "logo.png"
+    logo.write_bytes(logo.read_bytes() + b"changed")
+    assert all(key != after[rel] for rel, key in keys().items())
+
+
 _text = st.text(max_size=40)
 _opt = st.none() | _text
 

@@ -121,11 +121,6 @@ def appeal_members(roster: Roster, appeal: Appeal, on: dt.date) -> tuple[Person,
     return tuple(p for p in roster.people if not p.is_released and matches_appeal(p, appeal, on))
 
 
-def appeal_released(roster: Roster, appeal: Appeal, on: dt.date) -> int:
-    """How many women ``appeal`` would be about but have been released (``stats`` reports it)."""
-    return sum(1 for p in roster.people if p.is_released and matches_appeal(p, appeal, on))
-
-
 def appeal_people(roster: Roster, appeal: Appeal, on: dt.date) -> tuple[Person, ...]:
     """``appeal_members``, refusing an appeal the build cannot make.
 

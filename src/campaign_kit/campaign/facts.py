@@ -72,11 +72,6 @@ def about_children(appeal: Appeal) -> bool:
     return appeal.needs_children
 
 
-def children_stated(appeal: Appeal, person: Person) -> int | None:
-    """How many children a text or card of ``appeal`` may say ``person`` has (``None``: say nothing)."""
-    return person.children if about_children(appeal) else None
-
-
 def sentence_band(months: int | None) -> str:
     """The band name of a term in months; ``unknown_term`` when it is not known."""
     if months is None:

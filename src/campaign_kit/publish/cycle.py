@@ -100,10 +100,6 @@ class Kit:
         """The items for ``platforms`` (and ``langs``), in publishing order."""
         return [i for i in self.items if i.platform in platforms and (langs is None or i.lang in langs)]
 
-    def card_paths(self) -> list[str]:
-        """Every card a publishable post carries, each once, sorted."""
-        return sorted({i.card for i in self.items if i.card})
-
 
 def item_key(post: Post) -> str:
     """The ledger key of a post."""

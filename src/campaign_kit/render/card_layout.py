@@ -376,10 +376,6 @@ class Layout:
     fonts: tuple[tuple[str, str], ...]
     images: tuple[ImageElement, ...] = ()
 
-    def font_file(self, role: str) -> str:
-        """The font file name (in ``assets/fonts/``) for a font role."""
-        return dict(self.fonts)[role]
-
     def style(self, field: str) -> TextStyle:
         """The style of ``field``."""
         for block in self.blocks:

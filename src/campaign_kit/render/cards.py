@@ -969,16 +969,6 @@ def _unique_problems(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def card_asset_files(assets_dir: Path) -> list[Path]:
-    """The asset files cards are drawn from, for a build's cache key: fonts and layout images.
-
-    Photos are not among them: each card's key carries her own photo's digest.
-    """
-    fonts = sorted(p for p in (assets_dir / "fonts").rglob("*") if p.is_file() and not p.name.startswith("."))
-    images = sorted(p for p in assets_dir.glob("*.png") if p.is_file()) if assets_dir.is_dir() else []
-    return [*fonts, *images]
-
-
 def card_dependencies(
     fmt: str,
     *,

@@ -57,9 +57,15 @@ class CardsKind:
         from campaign_kit.render import cards
 
         project = inputs.project
-        fonts = digest_files(cards.card_asset_files(project.assets), project.assets)
-        layouts = {
-            fmt: digest_files([project.templates / "cards" / f"{fmt}.toml"], project.templates)
+        # Each format's own layout, fonts and images: a font only the link card uses re-renders
+        # only link cards.
+        drawn_from = {
+            fmt: digest_files(
+                cards.card_dependencies(
+                    fmt, templates_dir=project.templates, fonts_dir=project.assets / "fonts"
+                ),
+                project.root,
+            )
             for fmt in cards.FORMATS
         }
         # Files every layout shares (theme.toml, the words templates); the alt text templates
@@ -99,7 +105,7 @@ class CardsKind:
                 for fmt, (width, height) in cards.FORMATS.items():
                     rel = paths.card(lang, person.id, fmt, content.extension)
                     plan.products.append(Card(person.id, lang, fmt, rel, alts[fmt], width, height))
-                    key = cache_key(encoder, fmt, pixels, layouts[fmt], shared, fonts, photo_digest)
+                    key = cache_key(encoder, fmt, pixels, drawn_from[fmt], shared, photo_digest)
                     job = CardJob(
                         fmt,
                         pixels,

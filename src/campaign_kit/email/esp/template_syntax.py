@@ -47,8 +47,3 @@ def escape_html(html: str, esp: str) -> str:
         else:
             out.append(pattern.sub(lambda m: f"&#{ord(m.group(0)[0])};" + m.group(0)[1:], piece))
     return "".join(out)
-
-
-def has_opener(text: str, esp: str) -> bool:
-    """Whether ``text`` holds a sequence ``esp`` would read as the start of a tag."""
-    return bool(_pattern(esp).search(text))
