@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import shutil
 import struct
 import zlib
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
+from campaign_kit.build.context import person_view
 from campaign_kit.campaign.config import load_campaign
 from campaign_kit.campaign.locale import load_locale
 from campaign_kit.errors import FitError, PhotoError, RenderError
@@ -148,7 +150,7 @@ def test_content_in_each_language() -> None:
         "label": ("Political prisoner · Belarus", "Палітвязніца · Беларусь", "Политзаключённая · Беларусь"),
         # The appeal's fact: the sentence the card's numeral stands for.
         "fact": (
-            "Her 2\u00a0children are waiting for her",
+            "Two\u00a0children are waiting for her",
             "Яе чакаюць двое\u00a0дзяцей",
             "Её ждут двое\u00a0детей",
         ),
@@ -177,7 +179,8 @@ def test_content_in_each_language() -> None:
     ("lang", "n", "fact"),
     [
         ("en", 1, "Her child is waiting for her"),
-        ("en", 3, "Her 3\u00a0children are waiting for her"),
+        ("en", 3, "Three\u00a0children are waiting for her"),
+        ("en", 10, "10\u00a0children are waiting for her"),
         ("be", 1, "Яе чакае дзіця"),
         ("be", 2, "Яе чакаюць двое\u00a0дзяцей"),
         ("be", 3, "Яе чакаюць трое\u00a0дзяцей"),
@@ -193,6 +196,21 @@ def test_children_are_counted_with_collective_numerals(lang: str, n: int, fact: 
     c = content(dataclasses.replace(ABLAB, children=n), lang)
     assert c.fact == fact and c.hero == str(n)
     assert "дзіцяці" not in c.hero_caption and "ребёнка" not in c.hero_caption
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 9, 10, 11, 12])
+def test_a_card_counts_her_children_as_her_posts_do(lang: str, n: int) -> None:
+    her = dataclasses.replace(ABLAB, children=n)
+    t = load_locale(TEMPLATES, lang)
+    card = content(her, lang).fact.replace("\u00a0", " ")
+    posts = person_view(her, 1, t)["mother_of"]  # what every post says of her children
+    # One way to write the number in a language: spelt out on the card exactly when her posts
+    # spell it out, the same digits when they do not (never "2 children" beside "two children").
+    assert re.findall(r"\d+", card) == re.findall(r"\d+", posts), (card, posts)
+    assert t.count("children_prose", n) in card.lower()  # the posts' own table, through facts.plural
+    if lang == "en" and n > 1:
+        assert posts.removeprefix("Mother of ") in card.lower()  # "two children" in both
 
 
 def test_without_children_the_hero_is_her_sentence() -> None:
