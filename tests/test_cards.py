@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from campaign_kit.build.context import person_view
 from campaign_kit.campaign.config import load_campaign
 from campaign_kit.campaign.locale import load_locale
 from campaign_kit.errors import FitError, PhotoError, RenderError
@@ -30,6 +29,7 @@ from campaign_kit.render.cards import (
     plan,
     render_card,
 )
+from campaign_kit.render.context import person_view
 from campaign_kit.roster import Person, load_roster
 from conftest import CARD_DIRS, FONTS, PHOTOS, REPO, SAMPLE_ROSTER, TEMPLATES, cyrillic_forms
 
