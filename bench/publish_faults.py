@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
@@ -37,7 +36,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from fault_proxy import FaultProxy  # noqa: E402
 from publish import build_approved_kit  # noqa: E402 (bench/publish.py builds and approves the kit)
-from publish_kit import expected_posts, ledger_entries, wait_for_ledger_writes  # noqa: E402
+from publish_kit import expected_posts, ledger_entries, posts_on, tally, wait_for_ledger_writes  # noqa: E402
 from standins import ADDRESS_VARS, FakeMastodon, FakeTelegram, platform_env, start_pds  # noqa: E402
 
 CYCLE = "2026-W49"
@@ -72,34 +71,6 @@ def child(folder: Path, resolve: list[str]) -> None:
         print(f"Error: {exc}", file=sys.stderr)
         sys.exit(1)
     sys.exit(3 if report.uncertain else 0)
-
-
-def on_platform(
-    platform: str, pds: Any, mastodon: FakeMastodon, telegram: FakeTelegram
-) -> list[dict[str, Any]]:
-    """Every post on ``platform``: text, id, and the id of the post it replies to."""
-    if platform == "bluesky":
-        return [
-            {
-                "text": r["value"]["text"],
-                "id": r["uri"],
-                "reply": ((r["value"].get("reply") or {}).get("parent") or {}).get("uri"),
-            }
-            for r in pds.records()
-        ]
-    if platform == "mastodon":
-        return [
-            {"text": s["text"], "id": s["id"], "reply": s["in_reply_to_id"]}
-            for s in mastodon.statuses.values()
-        ]
-    return [
-        {
-            "text": m.get("caption") or m.get("text"),
-            "id": str(m["message_id"]),
-            "reply": str(m["reply_to_message"]["message_id"]) if m.get("reply_to_message") else None,
-        }
-        for m in telegram.messages.values()
-    ]
 
 
 def main() -> None:
@@ -171,30 +142,10 @@ def main() -> None:
                         continue
                     platform = key.split(":", 1)[0]
                     text = expected[key]["api_text"]
-                    seen = [p for p in on_platform(platform, pds, mastodon, telegram) if p["text"] == text]
+                    seen = [p for p in posts_on(platform, pds, mastodon, telegram) if p["text"] == text]
                     ref = seen[0]["id"].rsplit("/", 1)[-1] if platform == "bluesky" and seen else None
                     out.append(f"{key}=sent:{ref or seen[0]['id']}" if seen else f"{key}=unsent")
                 return out
-
-            def count() -> collections.Counter[str]:
-                """Duplicates, losses, wrong texts and broken chains on the platforms now."""
-                found: collections.Counter[str] = collections.Counter()
-                for platform in PLATFORMS:
-                    posts = on_platform(platform, pds, mastodon, telegram)
-                    by_text = collections.Counter(p["text"] for p in posts)
-                    mine = {k: p for k, p in expected.items() if k.startswith(platform + ":")}
-                    texts = {p["api_text"] for p in mine.values()}
-                    found["wrong texts"] += sum(n for t, n in by_text.items() if t not in texts)
-                    for post in mine.values():
-                        n = by_text.get(post["api_text"], 0)
-                        found["losses"] += n == 0
-                        found["duplicates"] += max(0, n - 1)
-                        if post["kind"] == "thread" and post["part"] > 1 and n:
-                            parent = expected[f"{platform}:{post['lang']}:thread:{post['part'] - 1}"]
-                            me = next(p for p in posts if p["text"] == post["api_text"])
-                            parent_ids = {p["id"] for p in posts if p["text"] == parent["api_text"]}
-                            found["broken chains"] += me["reply"] not in parent_ids
-                return found
 
             def reset() -> None:
                 """A new round: nothing out anywhere, no ledger."""
@@ -251,7 +202,7 @@ def main() -> None:
                     if run(resolve, kill=False) == 0 and not settle():
                         break
                 states.update(e["state"] for e in ledger_entries(folder).values())
-                totals.update(count())
+                totals.update(tally(expected, pds, mastodon, telegram))
                 posts_counted += total
                 if kills < kills_wanted:
                     reset()

@@ -8,6 +8,7 @@ so a bench that imports this module runs on the real date.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import shutil
@@ -132,6 +133,66 @@ def expected_posts(
         elif p["id"] in featured:
             out[f"{p['platform']}:{p['lang']}:{p['id']}"] = p
     return out
+
+
+def posts_on(
+    platform: str, pds: Pds | None, mastodon: FakeMastodon, telegram: FakeTelegram
+) -> list[dict[str, Any]]:
+    """Every post on ``platform`` now: its text, its id, and the id of the post it replies to."""
+    if platform == "bluesky":
+        assert pds is not None
+        return [
+            {
+                "text": r["value"]["text"],
+                "id": r["uri"],
+                "reply": ((r["value"].get("reply") or {}).get("parent") or {}).get("uri"),
+            }
+            for r in pds.records()
+        ]
+    if platform == "mastodon":
+        return [
+            {"text": s["text"], "id": s["id"], "reply": s["in_reply_to_id"]}
+            for s in mastodon.statuses.values()
+        ]
+    return [
+        {
+            "text": m.get("caption") or m.get("text"),
+            "id": str(m["message_id"]),
+            "reply": str(m["reply_to_message"]["message_id"]) if m.get("reply_to_message") else None,
+        }
+        for m in telegram.messages.values()
+    ]
+
+
+def tally(
+    expected: dict[str, dict[str, Any]],
+    pds: Pds | None,
+    mastodon: FakeMastodon,
+    telegram: FakeTelegram,
+    platforms: tuple[str, ...] = PLATFORMS,
+) -> collections.Counter[str]:
+    """Duplicates, losses, wrong texts and broken chains on ``platforms`` now, against ``expected``.
+
+    All are 0 when every expected post is out exactly once and each thread part replies to the
+    part before it.
+    """
+    found: collections.Counter[str] = collections.Counter()
+    for platform in platforms:
+        posts = posts_on(platform, pds, mastodon, telegram)
+        by_text = collections.Counter(p["text"] for p in posts)
+        mine = {k: p for k, p in expected.items() if k.startswith(platform + ":")}
+        texts = {p["api_text"] for p in mine.values()}
+        found["wrong texts"] += sum(n for t, n in by_text.items() if t not in texts)
+        for post in mine.values():
+            n = by_text.get(post["api_text"], 0)
+            found["losses"] += n == 0
+            found["duplicates"] += max(0, n - 1)
+            if post["kind"] == "thread" and post["part"] > 1 and n:
+                parent = expected[f"{platform}:{post['lang']}:thread:{post['part'] - 1}"]
+                me = next(p for p in posts if p["text"] == post["api_text"])
+                parent_ids = {p["id"] for p in posts if p["text"] == parent["api_text"]}
+                found["broken chains"] += me["reply"] not in parent_ids
+    return found
 
 
 # --- the ledger (published.json) ----------------------------------------------------------------
