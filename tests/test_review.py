@@ -1,12 +1,13 @@
 """The review page (render/review.py + templates/review/index.html) and review/serve.py, without a browser.
 
 ``make_cycle`` builds a small but complete cycle folder (real PNGs, posts.json, appeal, newsletter)
-from the repo's roster; the browser tests reuse it.
+from the repo's roster, and the typed products the page is rendered from; the browser tests reuse it.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import html.parser
 import io
@@ -23,6 +24,7 @@ from PIL import Image
 from campaign_kit.campaign.config import load_campaign
 from campaign_kit.campaign.cycles import select_featured
 from campaign_kit.errors import BuildError
+from campaign_kit.model import AppealText, Card, NewsletterIssue, Post
 from campaign_kit.render import review
 from campaign_kit.review.status import write_status
 from campaign_kit.roster import load_roster
@@ -69,6 +71,30 @@ def _post(
     return post | extra
 
 
+def as_post(record: dict[str, Any]) -> Post:
+    """A post from a posts.json record that gives only what the test is about."""
+    text = record["text"]
+    full = {
+        "kind": "post",
+        "api_text": text,
+        "length": len(text),
+        "limit": 0,
+        "alt_text": None,
+        "card": None,
+        "date": "2026-11-23",
+        "dropped": [],
+        "ids": [],
+    }
+    return Post.from_dict(full | {k: v for k, v in record.items() if v is not None})
+
+
+def view_of(contexts: dict[str, dict[str, Any]], records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The page's data for ``records`` (posts.json records) and nothing else."""
+    return review.review_view(
+        contexts=contexts, kit=review.Kit(files={}, posts=[as_post(r) for r in records])
+    )
+
+
 def make_contexts(n_featured: int = 2) -> dict[str, dict[str, Any]]:
     """Real template contexts from the repo's roster and campaign.toml (2026-W48)."""
     roster = load_roster(SAMPLE_ROSTER)
@@ -81,20 +107,23 @@ def make_cycle(
     folder: Path,
     contexts: dict[str, dict[str, Any]] | None = None,
     extra_posts: list[dict[str, Any]] | None = None,
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, bytes]]:
+) -> tuple[dict[str, dict[str, Any]], review.Kit]:
     """Write a small cycle folder (everything but index.html) and return the render inputs."""
     contexts = contexts or make_contexts()
     featured = contexts["en"]["featured"]
     blobs: dict[str, bytes] = {}
     texts: dict[str, bytes] = {}
     posts: list[dict[str, Any]] = []
+    cards: list[Card] = []
     for n, person in enumerate(featured):
         pid = person["id"]
         for lang in LANGS:
             view = next(v for v in contexts[lang]["people"] if v["id"] == pid)
-            for i, (fmt, size) in enumerate(CARD_SIZES.items()):
-                blobs[f"cards/{lang}/{pid}/{fmt}.png"] = _png(size, (180, 30 + 40 * i, 40 + 60 * n))
             alt = f"{view['name']}. {view['status_line']}. {view['mother_of']}."
+            for i, (fmt, size) in enumerate(CARD_SIZES.items()):
+                rel = f"cards/{lang}/{pid}/{fmt}.png"
+                blobs[rel] = _png(size, (180, 30 + 40 * i, 40 + 60 * n))
+                cards.append(Card(pid, lang, fmt, rel, alt, *size))
             base = f"{view['name']}: {view['status_line']}. {view['mother_of']}. #FreeBelarusWomen"
             posts.append(_post(pid, "x", lang, base, alt))
             # The first woman's Bluesky post sits at 95% of its limit, the second one's over it.
@@ -125,7 +154,10 @@ def make_cycle(
                 }
             )
     posts.extend(extra_posts or [])
-    texts["posts.json"] = (json.dumps(posts, ensure_ascii=False, indent=2) + "\n").encode()
+    typed = [as_post(p) for p in posts]
+    texts["posts.json"] = (
+        json.dumps([p.to_dict() for p in typed], ensure_ascii=False, indent=2) + "\n"
+    ).encode()
     for lang in LANGS:
         for platform in LIMITS:
             texts[f"posts/{lang}/{platform}.txt"] = "\n\n".join(
@@ -152,13 +184,24 @@ def make_cycle(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         files[rel] = {"path": rel, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    return contexts, files, texts
+    kit = review.Kit(
+        files=files,
+        read=texts.get,
+        cards=cards,
+        posts=typed,
+        appeal=[AppealText(lang, f"appeal/{lang}.txt", f"appeal/{lang}.html") for lang in LANGS],
+        newsletters=[
+            NewsletterIssue(lang, "", "", {ext: f"newsletter/{lang}.{ext}" for ext in ("html", "txt")}, True)
+            for lang in LANGS
+        ],
+    )
+    return contexts, kit
 
 
 def render_cycle(folder: Path, **kw: Any) -> str:
     """Build the fixture folder with its index.html; return the page."""
-    contexts, files, texts = make_cycle(folder, **kw)
-    data = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts)
+    contexts, kit = make_cycle(folder, **kw)
+    data = review.render_review(templates_dir=TEMPLATES, contexts=contexts, kit=kit)
     (folder / "index.html").write_bytes(data)
     # The approval and calendar frame, as a build writes it (this folder has no manifest: the
     # frame says its posts cannot be read).
@@ -284,7 +327,7 @@ def test_near_limit_threshold() -> None:
         {"id": pid, "platform": "x", "lang": "en", "text": "t", "length": n, "limit": 280}
         for n in (251, 252, 280, 281)
     ]
-    view = review.review_view(contexts=contexts, files={}, texts={"posts.json": json.dumps(posts).encode()})
+    view = view_of(contexts, posts)
     states = [p["state"] for p in view["women"][0]["languages"][0]["posts"]]
     assert states == ["ok", "near", "near", "over"]
 
@@ -310,7 +353,7 @@ def test_hostile_post_fields_stay_text(tmp_path: Path) -> None:
     contexts = make_contexts(1)
     pid = contexts["en"]["featured"][0]["id"]
     platform, text, alt = '"><script>x()</script>', "</pre><script>x()</script>", "</pre><b>"
-    hostile = {"card": "javascript:alert(1)", "note": "<i>extra</i>"}
+    hostile = {"card": "javascript:alert(1)", "account": "<i>extra</i>"}
     evil = _post(pid, platform, "en", text, alt, length=5, limit=9, **hostile)
     page = render_cycle(tmp_path / "c", contexts=contexts, extra_posts=[evil])
     assert page.count("<script") == 1
@@ -385,35 +428,40 @@ def test_ids_are_unique(cycle: tuple[Path, str]) -> None:
 
 
 def test_same_inputs_same_bytes(tmp_path: Path) -> None:
-    contexts, files, texts = make_cycle(tmp_path / "a")
-    one = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts)
-    two = review.render_review(
-        templates_dir=TEMPLATES, contexts=make_contexts(), files=dict(files), texts=dict(texts)
-    )
+    contexts, kit = make_cycle(tmp_path / "a")
+    one = review.render_review(templates_dir=TEMPLATES, contexts=contexts, kit=kit)
+    again = dataclasses.replace(kit, files=dict(kit.files), cards=list(kit.cards), posts=list(kit.posts))
+    two = review.render_review(templates_dir=TEMPLATES, contexts=make_contexts(), kit=again)
     assert one == two
 
 
 def test_missing_parts_simply_do_not_show(tmp_path: Path) -> None:
-    contexts, files, _ = make_cycle(tmp_path / "a")
-    cards_only = {k: v for k, v in files.items() if k.startswith("cards/")}
-    page = review.render_review(
-        templates_dir=TEMPLATES, contexts=contexts, files=cards_only, texts={}
-    ).decode()
+    contexts, kit = make_cycle(tmp_path / "a")
+    cards_only = review.Kit(
+        files={k: v for k, v in kit.files.items() if k.startswith("cards/")}, cards=kit.cards
+    )
+    page = review.render_review(templates_dir=TEMPLATES, contexts=contexts, kit=cards_only).decode()
     assert 'id="newsletter"' not in page and "Thread posts" not in page and 'id="appeal"' not in page
     assert '<button type="button" class="copy"' not in page
     assert page.count("<img ") == 30
     # Nothing at all: still a valid page with the totals.
-    empty = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files={}, texts={}).decode()
+    empty = review.render_review(
+        templates_dir=TEMPLATES, contexts=contexts, kit=review.Kit(files={})
+    ).decode()
     assert "This cycle" in empty and "<img " not in empty
 
 
 def test_women_with_files_from_an_earlier_build_show_too(tmp_path: Path) -> None:
-    contexts, files, texts = make_cycle(tmp_path / "a")
+    contexts, kit = make_cycle(tmp_path / "a")
     featured = {v["id"] for v in contexts["en"]["featured"]}
     other = next(v for v in contexts["en"]["people"] if v["id"] not in featured)
-    files = dict(files)
-    files[f"cards/en/{other['id']}/square.png"] = {"path": "x", "sha256": "0", "size": 10}
-    view = review.review_view(contexts=contexts, files=files, texts=texts)
+    rel = f"cards/en/{other['id']}/square.png"
+    kit = dataclasses.replace(
+        kit,
+        files={**kit.files, rel: {"path": rel, "sha256": "0", "size": 10}},
+        cards=[*kit.cards, Card(other["id"], "en", "square", rel, "", *CARD_SIZES["square"])],
+    )
+    view = review.review_view(contexts=contexts, kit=kit)
     shown = [w["id"] for w in view["women"]]
     assert other["id"] in shown and featured <= set(shown)
     # Roster order, as in the appeal's roll call.
@@ -428,7 +476,11 @@ def test_newsletter_frames_run_no_script(cycle: tuple[Path, str]) -> None:
     assert all(a.get("title", "").startswith("Newsletter, ") for a in frames)
 
 
-def test_tolerates_odd_posts_json(tmp_path: Path) -> None:
+def test_odd_posts_json_is_refused_by_the_one_reader(tmp_path: Path) -> None:
+    # The page takes typed posts; a kept posts.json reaches it only through the posts kind's
+    # reader (model.Post), which refuses what is not a list of whole posts and says where.
+    from campaign_kit.build.kinds.posts import KIND as POSTS
+
     contexts = make_contexts(1)
     pid = contexts["en"]["featured"][0]["id"]
     for data in (
@@ -454,27 +506,33 @@ def test_tolerates_odd_posts_json(tmp_path: Path) -> None:
             }
         ).encode(),
     ):
-        page = review.render_review(
-            templates_dir=TEMPLATES, contexts=contexts, files={}, texts={"posts.json": data}
-        ).decode()
-        assert page.startswith("<!doctype html>")
+        with pytest.raises(BuildError, match=r"^posts\.json"):
+            POSTS.load_products(lambda rel, data=data: data if rel == "posts.json" else None)
+    # The thinnest post the model takes still makes a page: no card, no alt text, no limit.
+    thin = as_post({"id": "roll", "platform": "x", "lang": "en", "text": "hi"})
+    page = review.render_review(
+        templates_dir=TEMPLATES, contexts=contexts, kit=review.Kit(files={}, posts=[thin])
+    ).decode()
+    assert page.startswith("<!doctype html>") and "no limit given" in page
 
 
-def test_unknown_post_keys_are_shown() -> None:
+def test_schedule_and_dropped_parts_are_shown() -> None:
     contexts = make_contexts(1)
     pid = contexts["en"]["featured"][0]["id"]
     known = {"dropped": ["hashtags", "link"], "date": "2026-11-24", "ids": [pid]}
-    post = _post(
-        pid, "x", "en", "hi", **known, reviewer_note=["a", 1], weighted=True, nested={"b": 1}, empty=None
-    )
-    view = review.review_view(contexts=contexts, files={}, texts={"posts.json": json.dumps([post]).encode()})
+    plan = {"due": "2026-11-24T10:00:00+02:00", "account": "bluesky:belaruswomen.bsky.social"}
+    view = view_of(contexts, [_post(pid, "x", "en", "hi", **known, **plan)])
     shown = view["women"][0]["languages"][0]["posts"][0]
     assert shown["extras"] == [
-        {"key": "nested", "value": '{"b": 1}'},
-        {"key": "reviewer note", "value": "a, 1"},
-        {"key": "weighted", "value": "True"},
+        {"key": "account", "value": "bluesky:belaruswomen.bsky.social"},
+        {"key": "due", "value": "2026-11-24T10:00:00+02:00"},
     ]
     assert shown["dropped"] == "hashtags, link" and shown["date"] == "2026-11-24"
+    # Without a plan (a posts.json written before it) nothing is said.
+    assert (
+        view_of(contexts, [_post(pid, "x", "en", "hi")])["women"][0]["languages"][0]["posts"][0]["extras"]
+        == []
+    )
 
 
 def test_carriage_returns_survive_into_the_dom() -> None:
@@ -536,8 +594,8 @@ def test_serve_refuses_a_missing_folder(tmp_path: Path) -> None:
 
 def test_a_page_is_rendered_in_pieces_that_join_to_the_whole_page(tmp_path: Path, monkeypatch) -> None:
     folder = tmp_path / "out" / "mothers" / "2026-W48"
-    contexts, files, texts = make_cycle(folder, contexts=make_contexts(5))
-    args = {"templates_dir": TEMPLATES, "contexts": contexts, "files": files, "texts": texts}
+    contexts, kit = make_cycle(folder, contexts=make_contexts(5))
+    args = {"templates_dir": TEMPLATES, "contexts": contexts, "kit": kit}
     whole = dict(review.review_files(**args))
     monkeypatch.setattr(review, "CHUNK_CHARS", 1000)
     streamed = {rel: list(chunks) for rel, chunks in review.review_outputs(**args)}
@@ -548,8 +606,8 @@ def test_a_page_is_rendered_in_pieces_that_join_to_the_whole_page(tmp_path: Path
 def test_long_threads_leave_a_weekly_page_for_a_page_per_language(tmp_path: Path, monkeypatch) -> None:
     # A weekly build of a big roster: a few featured women, thousands of roll-call parts.
     folder = tmp_path / "out" / "mothers" / "2026-W48"
-    contexts, files, texts = make_cycle(folder, contexts=make_contexts(5))
-    args = {"templates_dir": TEMPLATES, "contexts": contexts, "files": files, "texts": texts}
+    contexts, kit = make_cycle(folder, contexts=make_contexts(5))
+    args = {"templates_dir": TEMPLATES, "contexts": contexts, "kit": kit}
     assert list(dict(review.review_files(**args))) == ["index.html"]  # a few parts stay inline
     monkeypatch.setattr(review, "THREAD_PARTS_INLINE", 2)
     pages = {rel: data.decode() for rel, data in review.review_files(**args)}
@@ -569,10 +627,8 @@ def test_long_threads_leave_a_weekly_page_for_a_page_per_language(tmp_path: Path
 
 def test_many_women_are_split_over_pages_with_a_searchable_overview(tmp_path: Path) -> None:
     folder = tmp_path / "out" / "mothers" / "2026-W48"
-    contexts, files, texts = make_cycle(folder, contexts=make_contexts(5))
-    pages = dict(
-        review.review_files(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts, page_size=2)
-    )
+    contexts, kit = make_cycle(folder, contexts=make_contexts(5))
+    pages = dict(review.review_files(templates_dir=TEMPLATES, contexts=contexts, kit=kit, page_size=2))
     threads = [name for name in pages if name.startswith("index-threads-")]
     assert list(pages) == ["index.html", *threads, "index-2.html", "index-3.html", "index-4.html"]
     assert "index-threads-be.html" in threads
@@ -605,25 +661,22 @@ def test_many_women_are_split_over_pages_with_a_searchable_overview(tmp_path: Pa
     for data in pages.values():
         found = re.findall(r'\sid="([^"]+)"', data.decode())
         assert len(found) == len(set(found))
-    assert list(
-        review.review_files(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts)
-    ) == [
-        (
-            "index.html",
-            review.render_review(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts),
-        )
+    assert list(review.review_files(templates_dir=TEMPLATES, contexts=contexts, kit=kit)) == [
+        ("index.html", review.render_review(templates_dir=TEMPLATES, contexts=contexts, kit=kit))
     ]
 
 
-def test_posts_can_be_handed_over_as_records(tmp_path: Path) -> None:
+def test_posts_read_back_from_posts_json_give_the_same_page(tmp_path: Path) -> None:
+    # A build that keeps the posts hands the page what the posts kind reads back from
+    # posts.json; it must show exactly what the posts the build made show.
+    from campaign_kit.build.kinds.posts import KIND as POSTS
+
     folder = tmp_path / "out" / "mothers" / "2026-W48"
-    contexts, files, texts = make_cycle(folder)
-    records = iter(json.loads(texts["posts.json"]))
-    without = {k: v for k, v in texts.items() if k != "posts.json"}
-    a = review.render_review(templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts)
-    b = review.render_review(
-        templates_dir=TEMPLATES, contexts=contexts, files=files, texts=without, posts=records
-    )
+    contexts, kit = make_cycle(folder)
+    kept = dataclasses.replace(kit, posts=POSTS.load_products(kit.read))
+    assert kept.posts == kit.posts
+    a = review.render_review(templates_dir=TEMPLATES, contexts=contexts, kit=kit)
+    b = review.render_review(templates_dir=TEMPLATES, contexts=contexts, kit=kept)
     assert a == b
 
 

@@ -338,10 +338,8 @@ def test_paged_overview_search_and_links(browser: Any, tmp_path: Path) -> None:
     from test_review import TEMPLATES, make_cycle
 
     folder = tmp_path / "out" / "mothers" / "2026-W48"
-    contexts, files, texts = make_cycle(folder, contexts=make_contexts(5))
-    for rel, data in review.review_files(
-        templates_dir=TEMPLATES, contexts=contexts, files=files, texts=texts, page_size=2
-    ):
+    contexts, kit = make_cycle(folder, contexts=make_contexts(5))
+    for rel, data in review.review_files(templates_dir=TEMPLATES, contexts=contexts, kit=kit, page_size=2):
         (folder / rel).write_bytes(data)
     write_status(folder, TEMPLATES)
     context, page, watch = open_page(browser, (folder / "index.html").as_uri())

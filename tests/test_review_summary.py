@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from campaign_kit.model import AppealText
 from campaign_kit.render import review
 from conftest import released
 from review_project import build_project, made_up_people, make_project
+from test_review import as_post
 
 
 def _stat(page: str, label: str) -> str:
@@ -79,13 +81,10 @@ def _attention_posts(n: int) -> list[dict[str, object]]:
 def test_long_lists_show_their_count_and_first_few_and_link_the_rest() -> None:
     contexts = {"en": {"lang": "en", "people": [], "featured": []}}
     files = {f"x/{i}.txt": {"path": f"x/{i}.txt", "sha256": "0" * 64, "size": 1} for i in range(1500)}
+    posts = [as_post(p) for p in _attention_posts(400)]
     pages = dict(
         review.review_files(
-            templates_dir=review_templates(),
-            contexts=contexts,
-            files=files,
-            texts={},
-            posts=_attention_posts(400),
+            templates_dir=review_templates(), contexts=contexts, kit=review.Kit(files=files, posts=posts)
         )
     )
     overview = pages["index.html"].decode()
@@ -121,11 +120,11 @@ def test_a_long_appeal_text_shows_its_start_and_links_the_whole() -> None:
     contexts = {"en": {"lang": "en", "people": [], "featured": []}}
     text = "".join(f"{n}. SURNAME{n} Given\n" for n in range(1, 15001))
     files = {"appeal/en.txt": {"path": "appeal/en.txt", "sha256": "0" * 64, "size": len(text)}}
+    appeal = [AppealText("en", "appeal/en.txt", "appeal/en.html")]
     page = review.render_review(
         templates_dir=review_templates(),
         contexts=contexts,
-        files=files,
-        texts={"appeal/en.txt": text.encode()},
+        kit=review.Kit(files=files, read={"appeal/en.txt": text.encode()}.get, appeal=appeal),
     ).decode()
     assert "1. SURNAME1 Given\n" in page and "15000. SURNAME15000" not in page
     shown = len(re.findall(r"^\d+\. SURNAME", page, re.M))
@@ -137,8 +136,7 @@ def test_a_long_appeal_text_shows_its_start_and_links_the_whole() -> None:
     short = review.render_review(
         templates_dir=review_templates(),
         contexts=contexts,
-        files=files,
-        texts={"appeal/en.txt": b"1. ABLAB Hanna\n"},
+        kit=review.Kit(files=files, read={"appeal/en.txt": b"1. ABLAB Hanna\n"}.get, appeal=appeal),
     ).decode()
     assert "Copy appeal text, English" in short and "more lines" not in short
 
@@ -170,11 +168,8 @@ def test_long_threads_are_cut_into_pages(monkeypatch: pytest.MonkeyPatch) -> Non
         for platform in ("bluesky", "mastodon")
         for i in range(1, 151)
     ]
-    pages = dict(
-        review.review_files(
-            templates_dir=review_templates(), contexts=contexts, files={}, texts={}, posts=posts
-        )
-    )
+    kit = review.Kit(files={}, posts=[as_post(p) for p in posts])
+    pages = dict(review.review_files(templates_dir=review_templates(), contexts=contexts, kit=kit))
     threads = sorted(name for name in pages if name.startswith("index-threads-en"))
     assert threads == ["index-threads-en-2.html", "index-threads-en-3.html", "index-threads-en.html"]
     texts = {name: pages[name].decode() for name in threads}

@@ -245,13 +245,30 @@ class _Run:
             return []
 
     def _keep_unplanned(self) -> None:
-        """Keep whole files of parts not built now (the folder stays described); drop the rest."""
+        """Keep whole files of parts not built now (the folder stays described); drop the rest.
+
+        Their products stay too (a card of a woman ``build --all`` drew, kept by a weekly
+        ``--only posts``), so the manifest and the review page still account for them.
+        """
+        kept: set[str] = set()
         for rel, e in sorted(self.previous.entries.items()):
             if rel in self.entries or e.kind in self.options.only or e.kind not in kinds.BUILDABLE:
                 continue
             if self.previous.verified(e, self._digest):
                 self.entries[rel] = e
                 self.stale.add(e.kind)
+                kept.add(rel)
+        from campaign_kit.model import PRODUCT_TYPES
+
+        for name, kind_type in PRODUCT_TYPES.items():
+            for raw in self.previous.products.get(name, []):
+                try:
+                    product = kind_type.from_dict(raw)
+                except CampaignKitError:
+                    continue  # a malformed record vouches for nothing
+                outputs = set(product.outputs())
+                if outputs and outputs <= kept:
+                    self.products.setdefault(name, []).append(product)
 
     def _sweep(self) -> None:
         """Remove every file of the folder that no kind accounts for now."""

@@ -5,18 +5,18 @@ their count against the platform limit, the alt text, and copy buttons; then thr
 long-form appeal and the newsletter at phone and desktop widths. The page must open from disk
 (``file://``) with no network: inline CSS and one small inline script, relative links only.
 
-This module turns the build's data into plain view dictionaries (what to show, in which order,
-with which warning); ``templates/review/index.html`` decides how it looks. Other renderers are
-still growing, so everything read from ``posts.json`` is taken tolerantly: unknown keys are shown
-as they are, and a missing part of the kit (``--only cards``) simply leaves its section out.
+This module turns the build's typed products (:mod:`campaign_kit.model`: cards, posts, appeal
+texts, newsletters), gathered in a :class:`Kit`, into plain view dictionaries (what to show, in
+which order, with which warning); ``templates/review/index.html`` decides how it looks. A part
+of the kit that was not built (``--only cards``) simply leaves its section out.
 """
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -25,10 +25,11 @@ from babel.core import Locale as BabelLocale
 from babel.core import UnknownLocaleError
 from markupsafe import Markup, escape
 
-from campaign_kit import jsonstrict, paths
+from campaign_kit import paths
 from campaign_kit.campaign import templating
+from campaign_kit.model import AppealText, Card, NewsletterIssue, Post
 from campaign_kit.platforms import PLATFORMS
-from campaign_kit.render.card_layout import FORMATS
+from campaign_kit.render.card_layout import FORMATS, TEXT_AREAS
 
 TEMPLATE = "review/index.html"
 REVIEW_INDEX = paths.REVIEW
@@ -60,8 +61,6 @@ PAGER_ALL = 15
 # A page is written on in pieces of about this many characters, never held whole.
 CHUNK_CHARS = 1 << 18
 
-# Formats in the order a reviewer compares them, with their pixel sizes (DESIGN.md, "Card formats").
-CARD_FORMATS = FORMATS  # the one list: card_layout.py (its order is the page's)
 # Where each platform shows a card's text (Instagram's 3:4 profile grid, a story's safe zone),
 # outlined on the card so a reviewer sees what the crop keeps: from the card layouts' own rule.
 CROP_LABELS = {"square": "Instagram grid crop", "portrait": "Instagram grid crop", "story": "story safe zone"}
@@ -84,34 +83,42 @@ SENTENCE_LABELS = {
 }
 # At this share of the limit a post is flagged: a late edit to a template could tip it over.
 NEAR_LIMIT = 0.9
-KNOWN_POST_KEYS = frozenset(
-    {
-        "id",
-        "kind",
-        "platform",
-        "lang",
-        "text",
-        "api_text",
-        "length",
-        "limit",
-        "alt_text",
-        "card",
-        "part",
-        "parts",
-        "date",
-        "dropped",
-        # The women a roll-call part names: the text itself shows them.
-        "ids",
-    }
-)
 NEWSLETTER_WIDTHS = (("Phone", 375), ("Desktop", 640))
 
-CARD_RE = re.compile(r"cards/([^/]+)/([^/]+)/([^/]+)\.(?:png|jpg)\Z")
 LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
 TOKEN_RE = re.compile(r"[^a-z0-9]+")
 # Attributes through which an e-mail client fetches an image (absolute or relative); links
 # (href) stay as sent.
 IMAGE_ATTR_RE = re.compile(r"""(\b(?:src|background)\s*=\s*)(["'])([^"'\s<>]+)\2""", re.I)
+
+
+def _absent(rel: str) -> bytes | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Kit:
+    """What the review page shows: the build's typed products and the cycle folder's file list.
+
+    Attributes:
+        files: The folder's manifest entries, relative path -> ``{"path", "sha256", "size"}``:
+            the "every file in this folder" listing and the sizes shown. A product whose
+            files are not listed here is not shown.
+        read: The bytes of a listed file (None if it cannot be read): the page quotes the
+            appeal's plain text and the newsletter's HTML and plain text.
+        cards: The cards (:class:`campaign_kit.model.Card`), in any order.
+        posts: Every post, in ``posts.json`` order; empty when posts were not built.
+        appeal: The appeal texts, one per language.
+        newsletters: The newsletters, one per language.
+
+    """
+
+    files: Mapping[str, Mapping[str, Any]]
+    read: Callable[[str], bytes | None] = _absent
+    cards: Sequence[Card] = ()
+    posts: Sequence[Post] = ()
+    appeal: Sequence[AppealText] = ()
+    newsletters: Sequence[NewsletterIssue] = ()
 
 
 def render_review(**args: Any) -> bytes:
@@ -136,9 +143,7 @@ def review_outputs(
     *,
     templates_dir: Path,
     contexts: Mapping[str, dict[str, Any]],
-    files: Mapping[str, dict[str, Any]],
-    texts: Mapping[str, bytes],
-    posts: Iterable[Mapping[str, Any]] | None = None,
+    kit: Kit,
     page_size: int | None = None,
 ) -> Iterator[tuple[str, Iterator[bytes]]]:
     """The review page, split into pages when the cycle has many women.
@@ -156,11 +161,7 @@ def review_outputs(
         templates_dir: The project's ``templates/`` (holds ``review/index.html``).
         contexts: Per language, the template context from ``context.appeal_context``
             (in the build's language order; the first one names the page).
-        files: Manifest entries of the cycle folder: relative path -> ``{"path", "sha256", "size"}``.
-        texts: Bytes of this build's text outputs by relative path (``posts.json``,
-            ``appeal/<lang>.txt``, ``newsletter/<lang>.html`` ...); what is absent is not shown.
-        posts: The posts as records (an iterable, read once), instead of parsing
-            ``texts["posts.json"]``; lets a build hand them over without the JSON text.
+        kit: The products to show and the folder's files.
         page_size: Women per page.
 
     Yields:
@@ -174,7 +175,7 @@ def review_outputs(
 
     """
     size = page_size or PAGE_SIZE
-    page = review_view(contexts=contexts, files=files, texts=texts, posts=posts)
+    page = review_view(contexts=contexts, kit=kit)
     women = page["women"]
     thread_parts = sum(group["count"] for block in page["threads"] for group in block["groups"])
     split_women = len(women) > size
@@ -337,13 +338,7 @@ def _page(templates_dir: Path, page: Mapping[str, Any]) -> Iterator[bytes]:
     yield "".join(pending).encode("utf-8")
 
 
-def review_view(
-    *,
-    contexts: Mapping[str, dict[str, Any]],
-    files: Mapping[str, dict[str, Any]],
-    texts: Mapping[str, bytes],
-    posts: Iterable[Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
+def review_view(*, contexts: Mapping[str, dict[str, Any]], kit: Kit) -> dict[str, Any]:
     """Everything the review template shows, as plain data (lists in display order).
 
     Kept separate from rendering so the selection and the warnings can be tested without HTML.
@@ -357,25 +352,24 @@ def review_view(
     "Featured this week" counts and marks the contexts' ``selection`` (the week's recorded
     women, as the manifest has them), whatever ``build --all`` adds beside them.
     """
-    builder = _Builder(contexts, files, texts, posts)
-    return builder.page()
+    return _Builder(contexts, kit).page()
 
 
 class _Builder:
     """Collects the page's data; ids for copy targets are numbered in display order."""
 
-    def __init__(
-        self,
-        contexts: Mapping[str, dict[str, Any]],
-        files: Mapping[str, dict[str, Any]],
-        texts: Mapping[str, bytes],
-        posts: Iterable[Mapping[str, Any]] | None = None,
-    ) -> None:
+    def __init__(self, contexts: Mapping[str, dict[str, Any]], kit: Kit) -> None:
         self.contexts = contexts
-        self.files = {rel: files[rel] for rel in sorted(files)}
-        self.texts = texts
+        self.files = {rel: kit.files[rel] for rel in sorted(kit.files)}
+        self.read = kit.read
         self.first = next(iter(contexts.values()), {})
-        self.posts = _clean_posts(posts) if posts is not None else _read_posts(texts.get("posts.json"))
+        self.posts = list(kit.posts)
+        # The cards in this folder (a build --only posts plans cards it does not draw), and
+        # every card by path, for the card a post names.
+        self.cards = [c for c in kit.cards if c.path in self.files]
+        self.card_at = {c.path: c for c in kit.cards}
+        self.appeal = {a.lang: a for a in kit.appeal}
+        self.newsletters = {n.lang: n for n in kit.newsletters}
         # The week's selection (facts.featured_ids, as the manifest records it), not the
         # everyone a `build --all` makes cards for.
         self.selection = [v["id"] for v in self.first.get("selection", self.first.get("featured", []))]
@@ -385,8 +379,7 @@ class _Builder:
         self._by_id: dict[str, dict[str, dict[str, Any]]] = {}
         codes = [c for c in contexts if LANG_RE.match(c)]
         # Languages found only in the folder (an earlier build with more languages) still show.
-        found = {m.group(1) for rel in self.files if (m := CARD_RE.match(rel))}
-        found |= {p["lang"] for p in self.posts}
+        found = {c.lang for c in self.cards} | {p.lang for p in self.posts}
         self.lang_codes = codes + sorted(c for c in found - set(codes) if LANG_RE.match(c))
         self.langs = {code: self._language(code) for code in self.lang_codes}
 
@@ -423,7 +416,6 @@ class _Builder:
         threads = self._threads()
         appeal_texts = self._appeal_texts()
         newsletters = self._newsletters()
-        n_cards = sum(1 for rel in self.files if CARD_RE.match(rel))
         cyrillic = [c for c in self.lang_codes if _script(self.contexts.get(c)) == "cyrillic"]
         return {
             "lang": ctx.get("lang", "en"),
@@ -478,7 +470,7 @@ class _Builder:
             "part": None,
             "threads_pages": [],
             "counts": {
-                "cards": n_cards,
+                "cards": len(self.cards),
                 "posts": len(self.posts),
                 "near": sum(1 for a in self.attention if a["state"] == "near"),
                 "over": sum(1 for a in self.attention if a["state"] == "over"),
@@ -496,22 +488,18 @@ class _Builder:
     def _women(self) -> list[dict[str, Any]]:
         """Featured women first in roster order, then anyone else the folder has files for."""
         cards: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for rel, entry in self.files.items():
-            m = CARD_RE.match(rel)
-            if m:
-                lang, pid, fmt = m.groups()
-                cards.setdefault((pid, lang), []).append(_card(rel, fmt, entry))
-        for found in cards.values():
-            order = list(CARD_FORMATS)
-            found.sort(
-                key=lambda c: (order.index(c["format"]) if c["format"] in order else len(order), c["format"])
-            )
-        posts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # Formats in the order a reviewer compares them: card_layout's, the one list.
+        order = list(FORMATS)
+        for card in sorted(
+            self.cards, key=lambda c: (order.index(c.format) if c.format in order else len(order), c.format)
+        ):
+            cards.setdefault((card.person_id, card.lang), []).append(_card(card, self.files[card.path]))
+        posts: dict[tuple[str, str], list[Post]] = {}
         people = self.first.get("people", [])
         ids = {v["id"] for v in people}
         for post in self.posts:
-            if post["id"] in ids and post.get("kind") != "thread":
-                posts.setdefault((post["id"], post["lang"]), []).append(post)
+            if post.id in ids and post.kind != "thread":
+                posts.setdefault((post.id, post.lang), []).append(post)
         featured = set(self.selection) | {v["id"] for v in self.first.get("featured", [])}
         with_files = {pid for pid, _ in cards} | {pid for pid, _ in posts}
         women = []
@@ -526,7 +514,7 @@ class _Builder:
         self,
         view: Mapping[str, Any],
         cards: Mapping[tuple[str, str], list[dict[str, Any]]],
-        posts: Mapping[tuple[str, str], list[dict[str, Any]]],
+        posts: Mapping[tuple[str, str], list[Post]],
     ) -> dict[str, Any]:
         pid = view["id"]
         who = view.get("name_latin", pid)
@@ -536,7 +524,7 @@ class _Builder:
             lang = self.langs[code]
             local = self._views(code).get(pid, view)
             lang_posts = posts.get((pid, code), [])
-            alt_texts = _unique(p["alt_text"] for p in lang_posts)
+            alt_texts = _unique(p.alt_text or "" for p in lang_posts)
             alts = [
                 {
                     "id": self.next_id("alt"),
@@ -584,36 +572,25 @@ class _Builder:
     # --- posts ------------------------------------------------------------------------
 
     def _post(
-        self,
-        post: Mapping[str, Any],
-        lang: Mapping[str, str],
-        who: str | None,
-        shared_alt: list[str],
+        self, post: Post, lang: Mapping[str, str], who: str | None, shared_alt: list[str]
     ) -> dict[str, Any]:
-        platform = post["platform"]
+        platform = post.platform
         label = _platform_label(platform)
-        part, parts = post.get("part"), post.get("parts")
+        part, parts = post.part, post.parts
         part_label = ""
-        if part not in (None, ""):
-            part_label = f" part {part}" + (f" of {parts}" if parts not in (None, "") else "")
+        if part is not None:
+            part_label = f" part {part}" + (f" of {parts}" if parts is not None else "")
         if who is None:
             # Thread parts: named by the thread (or by their own id when it is not a woman's).
-            thread = "thread" if post.get("kind") == "thread" or not post["id"] else post["id"]
+            thread = "thread" if post.kind == "thread" or not post.id else post.id
             title = f"{label} {thread}{part_label}"
             heading = (part_label.strip().capitalize() or title) if thread == "thread" else title
             label_who = f", {lang['english']}"
         else:
             title = heading = f"{label}{part_label}"
             label_who = f", {lang['english']}, {who}"
-        text = post["text"]
-        length = post.get("length")
-        counted = isinstance(length, int) and not isinstance(length, bool)
-        if not counted:
-            # Without the platform's own count, characters are the honest fallback; said so on the page.
-            length = len(text)
-        limit = post.get("limit")
-        if not (isinstance(limit, int) and not isinstance(limit, bool) and limit > 0):
-            limit = None
+        text, length = post.text, post.length
+        limit = post.limit if post.limit > 0 else None
         state, percent, over_by = "none", None, 0
         if limit is not None:
             percent = round(100 * length / limit)
@@ -624,9 +601,8 @@ class _Builder:
             else:
                 state = "ok"
         post_id = self.next_id("post")
-        alt = post.get("alt_text", "")
-        api_text = post.get("api_text")
-        dropped = post.get("dropped")
+        alt = post.alt_text or ""
+        api_text = post.api_text if post.api_text != text else None
         view = {
             "id": post_id,
             "platform": platform,
@@ -635,19 +611,20 @@ class _Builder:
             "lang": lang["code"],
             "text": _pre_text(text),
             "length": length,
-            "counted": counted,
+            # The platform's own count, always: a post is made with it (render/posts.py).
+            "counted": True,
             "limit": limit,
             "percent": percent,
             "bar": min(percent or 0, 100),
             "state": state,
             "over_by": over_by,
             "label": f"Copy {title}{'' if who is None else ' post'}{label_who}",
-            "date": post["date"] if isinstance(post.get("date"), str) else "",
-            "dropped": (", ".join(str(d) for d in dropped) if isinstance(dropped, list) else ""),
+            "date": post.date.isoformat(),
+            "dropped": ", ".join(post.dropped),
             # LinkedIn's API wants escaped text; shown apart so nobody pastes it by hand.
-            "api_text": (_pre_text(api_text) if isinstance(api_text, str) and api_text != text else None),
-            "api_id": self.next_id("api") if isinstance(api_text, str) and api_text != text else "",
-            "card": _card_ref(post.get("card"), self.files),
+            "api_text": None if api_text is None else _pre_text(api_text),
+            "api_id": "" if api_text is None else self.next_id("api"),
+            "card": self._card_ref(post.card),
             # Alt text equal to the one shown for the language is not repeated under every post.
             "alt": (
                 {
@@ -659,7 +636,7 @@ class _Builder:
                 if alt and alt not in shared_alt
                 else None
             ),
-            "extras": _extras(post),
+            "extras": _schedule(post),
         }
         if state in ("near", "over"):
             self.attention.append(
@@ -680,26 +657,26 @@ class _Builder:
     def _threads(self) -> list[dict[str, Any]]:
         """Posts not about one woman (the roll-call thread), per language and platform."""
         people = {v["id"] for v in self.first.get("people", [])}
-        others = [p for p in self.posts if p["id"] not in people or p.get("kind") == "thread"]
+        others = [p for p in self.posts if p.id not in people or p.kind == "thread"]
         if not others:
             return []
         platforms: list[str] = []
         for p in others:
-            if p["platform"] not in platforms:
-                platforms.append(p["platform"])
+            if p.platform not in platforms:
+                platforms.append(p.platform)
         blocks = []
         for code in self.lang_codes:
             lang = self.langs[code]
-            mine = [p for p in others if p["lang"] == code]
+            mine = [p for p in others if p.lang == code]
             if not mine:
                 continue
             groups = []
             for platform in platforms:
-                parts = [p for p in mine if p["platform"] == platform]
+                parts = [p for p in mine if p.platform == platform]
                 if not parts:
                     continue
                 # Parts in order even if posts.json lists them otherwise; ties keep file order.
-                parts.sort(key=lambda p: _part_key(p.get("part")))
+                parts.sort(key=lambda p: (p.part is None, p.part or 0))
                 label = _platform_label(platform)
                 groups.append(
                     {
@@ -717,9 +694,11 @@ class _Builder:
     def _appeal_texts(self) -> list[dict[str, Any]]:
         blocks = []
         for code in self.lang_codes:
-            txt_rel, html_rel = f"appeal/{code}.txt", f"appeal/{code}.html"
-            text = _decode(self.texts.get(txt_rel))
-            links = [rel for rel in (html_rel, txt_rel) if rel in self.files or rel in self.texts]
+            product = self.appeal.get(code)
+            if product is None:
+                continue
+            text = self._text(product.txt)
+            links = [rel for rel in (product.html, product.txt) if rel in self.files]
             if text is None and not links:
                 continue
             lang = self.langs[code]
@@ -747,19 +726,19 @@ class _Builder:
     def _newsletters(self) -> list[dict[str, Any]]:
         blocks = []
         for code in self.lang_codes:
-            html_rel = f"newsletter/{code}.html"
-            html = _decode(self.texts.get(html_rel))
-            in_folder = html_rel in self.files
-            if html is None and not in_folder:
+            issue = self.newsletters.get(code)
+            if issue is None or issue.files.get("html") not in self.files:
                 continue
+            html_rel = issue.files["html"]
+            html = self._text(html_rel)
             lang = self.langs[code]
             srcdoc = None
-            if html is not None and (not in_folder or _fetches_images(html)):
+            if html is not None and _fetches_images(html):
                 # A send build loads its images from the asset server: inlined with this
                 # folder's copies instead. A preview build's own file links them relatively,
                 # so the frames open it (not two inline copies each, 600 kB at 1,500 women).
-                srcdoc = _local_images(html, set(self.files) | set(self.texts), html_rel)
-            plain = _decode(self.texts.get(f"newsletter/{code}.txt"))
+                srcdoc = _local_images(html, set(self.files), html_rel)
+            plain = self._text(issue.files.get("txt", ""))
             blocks.append(
                 {
                     **lang,
@@ -771,59 +750,33 @@ class _Builder:
                     "plain_id": self.next_id("plain") if plain is not None else "",
                     "plain_label": f"Copy newsletter plain text, {lang['english']}",
                     "links": [
-                        f"newsletter/{code}.{ext}"
+                        issue.files[ext]
                         for ext in ("html", "txt", "mjml", "eml")
-                        if f"newsletter/{code}.{ext}" in self.files
-                        or f"newsletter/{code}.{ext}" in self.texts
+                        if issue.files.get(ext) in self.files
                     ],
                 }
             )
         return blocks
 
+    def _text(self, rel: str) -> str | None:
+        """A text file of the folder, decoded; None when it is not in the folder."""
+        data = self.read(rel) if rel in self.files else None
+        return None if data is None else data.decode("utf-8", errors="replace")
+
+    def _card_ref(self, path: str | None) -> dict[str, str] | None:
+        """The card a post is published with (its format), linked when it is in the folder."""
+        if not path:
+            return None
+        card = self.card_at.get(path)
+        return {"name": card.format if card else path, "href": path if path in self.files else ""}
+
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _read_posts(data: bytes | None) -> list[dict[str, Any]]:
-    """The usable entries of posts.json: each with a string id, platform, lang and text."""
-    if not data:
-        return []
-    try:
-        items = jsonstrict.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return []
-    if isinstance(items, dict):
-        # Tolerate a wrapped form ({"posts": [...]}) should the posts renderer choose one.
-        items = items.get("posts", [])
-    return _clean_posts(items if isinstance(items, list) else [])
-
-
-def _clean_posts(items: Iterable[Any]) -> list[dict[str, Any]]:
-    """Keep the posts with a platform, language and text; normalise id and alt text."""
-    posts = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        if not all(isinstance(item.get(k), str) for k in ("platform", "lang", "text")):
-            continue
-        post = dict(item)
-        # A thread part has no woman of its own: its id is null (or a "thread-1" style name).
-        post["id"] = item["id"] if isinstance(item.get("id"), str) else ""
-        alt = item.get("alt_text")
-        post["alt_text"] = alt if isinstance(alt, str) else ""
-        posts.append(post)
-    return posts
 
 
 def _platform_label(platform: str) -> str:
     known = PLATFORMS.get(platform)
     return known.title if known else platform.replace("_", " ").title() or "Untitled"
-
-
-def _decode(data: bytes | None) -> str | None:
-    if data is None:
-        return None
-    return data.decode("utf-8", errors="replace")
 
 
 def _pre_text(text: str) -> Markup:
@@ -843,25 +796,23 @@ def _unique(values: Iterable[str]) -> list[str]:
     return seen
 
 
-def _card(rel: str, fmt: str, entry: Mapping[str, Any]) -> dict[str, Any]:
-    size = CARD_FORMATS.get(fmt)
+def _card(card: Card, entry: Mapping[str, Any]) -> dict[str, Any]:
+    fmt, size = card.format, (card.width, card.height)
     return {
-        "href": rel,
+        "href": card.path,
         "format": fmt,
         "title": fmt.replace("_", " ").replace("-", " ").capitalize(),
-        "width": size[0] if size else None,
-        "height": size[1] if size else None,
-        "pixels": f"{size[0]} × {size[1]}" if size else "",
+        "width": size[0],
+        "height": size[1],
+        "pixels": f"{size[0]} × {size[1]}",
         "size": _size_label(entry.get("size")),
         "crop": _crop(fmt, size),
     }
 
 
-def _crop(fmt: str, size: tuple[int, int] | None) -> dict[str, str] | None:
+def _crop(fmt: str, size: tuple[int, int]) -> dict[str, str] | None:
     """The outline of what the platform shows of a card, as CSS insets in percent."""
-    from campaign_kit.render.card_layout import TEXT_AREAS
-
-    if size is None or fmt not in CROP_LABELS:
+    if fmt not in CROP_LABELS:
         return None
     x0, y0, x1, y1 = TEXT_AREAS[fmt]
     w, h = size
@@ -872,40 +823,14 @@ def _crop(fmt: str, size: tuple[int, int] | None) -> dict[str, str] | None:
     }
 
 
-def _card_ref(card: Any, files: Mapping[str, Any]) -> dict[str, str] | None:
-    """The card a post is published with, linked when it is in the folder."""
-    if isinstance(card, dict):
-        card = card.get("path") or card.get("png") or card.get("format")
-    if not isinstance(card, str) or not card:
-        return None
-    m = CARD_RE.match(card)
-    name = m.group(3) if m else card
-    return {"name": name, "href": card if card in files else ""}
-
-
-def _extras(post: Mapping[str, Any]) -> list[dict[str, str]]:
-    """Keys the review page does not know yet, shown as they are rather than hidden."""
+def _schedule(post: Post) -> list[dict[str, str]]:
+    """When and from which account the post goes out, where the plan says."""
     out = []
-    for key in sorted(k for k in post if k not in KNOWN_POST_KEYS):
-        value = post[key]
-        if value is None or value == "" or value == [] or value == {}:
-            continue
-        if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
-            shown = ", ".join(str(v) for v in value)
-        elif isinstance(value, str | int | float | bool):
-            shown = str(value)
-        else:
-            shown = json.dumps(value, ensure_ascii=False, sort_keys=True)
-        out.append({"key": key.replace("_", " "), "value": shown})
+    if post.account:
+        out.append({"key": "account", "value": post.account})
+    if post.due is not None:
+        out.append({"key": "due", "value": post.due.isoformat()})
     return out
-
-
-def _part_key(part: Any) -> tuple[int, int, str]:
-    if isinstance(part, int) and not isinstance(part, bool):
-        return (0, part, "")
-    if isinstance(part, str) and part.isdigit():
-        return (0, int(part), "")
-    return (1, 0, "" if part is None else str(part))
 
 
 def _labelled(counts: Mapping[str, Any], labels: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -1,7 +1,9 @@
 """The ``review`` kind: ``index.html``, the page a person reads before approving the week.
 
 It shows the whole cycle folder, so it consumes ``"files"``: the build plans it after every
-other kind is written, and its key is the folder's content.
+other kind is written, and its key is the folder's content. What it shows of the kit comes
+from the other kinds' typed products (:mod:`campaign_kit.model`), as the build has them: made
+in this run, or read back from the previous manifest and ``posts.json`` for a part kept as it was.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ class ReviewKind:
     """The review page of the cycle folder."""
 
     name = "review"
-    consumes: tuple[str, ...] = ("files", "posts")
+    # The appeal's and newsletter's products too, when the build planned them: a kind not
+    # planned has no file in the folder, so nothing to show (planning it would not add any).
+    consumes: tuple[str, ...] = ("files", "cards", "posts")
 
     def plan(self, inputs: Inputs, products: Mapping[str, Any]) -> Plan:
         """One unit: the page, keyed by every recorded file's digest and the review template."""
-        from campaign_kit.render.review import review_outputs
+        from campaign_kit.render.review import Kit, review_outputs
 
         files: Files = products["files"]
         key = cache_key(
@@ -34,25 +38,16 @@ class ReviewKind:
         )
 
         def render() -> Rendered:
-            posts = products.get("posts")
-            # The page quotes the appeal and newsletter texts (and posts.json only when the posts
-            # are not at hand as products); read back just those, not every text of the folder.
-            shown = {"appeal", "newsletter"} | (set() if posts else {"posts"})
-            texts = {}
-            for rel, entry in files.entries.items():
-                if entry.get("kind") in shown and not rel.endswith((".png", ".jpg")):
-                    data = files.read(rel)
-                    if data is not None:
-                        texts[rel] = data
-            # index.html; past 50 women also index-2.html, index-3.html ... (render/review.py).
-            pages = review_outputs(
-                templates_dir=inputs.project.templates,
-                contexts=inputs.contexts,
+            kit = Kit(
                 files=files.entries,
-                texts=texts,
-                # The posts as typed products, not re-parsed from posts.json's bytes.
-                posts=[p.to_dict() for p in posts] if posts else None,
+                read=files.read,
+                cards=products.get("cards", ()),
+                posts=products.get("posts", ()),
+                appeal=products.get("appeal", ()),
+                newsletters=products.get("newsletter", ()),
             )
+            # index.html; past 50 women also index-2.html, index-3.html ... (render/review.py).
+            pages = review_outputs(templates_dir=inputs.project.templates, contexts=inputs.contexts, kit=kit)
             return Rendered(files=pages)  # a generator: each page streams to disk as it is made
 
         # paths=None: how many pages there are only rendering tells.
