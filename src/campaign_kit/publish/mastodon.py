@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,39 +101,42 @@ def parse_status_ref(value: str) -> str:
     return sid
 
 
-class Mastodon(Publisher):
-    """Publishes items to one Mastodon account (server and token in ``env``).
+@dataclass(frozen=True)
+class StatusOptions:
+    """How a run posts its statuses, the same for every Mastodon account.
 
-    Args:
-        env: See :class:`Publisher`.
-        secrets: See :class:`Publisher`.
-        retry: See :class:`Publisher`.
+    Attributes:
         visibility: Visibility of every status (``[publish.mastodon] visibility``).
         at: When to schedule the statuses (``--at``), or None to post now.
         templates: The project's templates (card layouts, for the focus point), if known.
 
     """
 
+    visibility: str = "public"
+    at: dt.datetime | None = None
+    templates: Path | None = None
+
+
+class Mastodon(Publisher):
+    """Publishes items to one Mastodon account (server and token in ``env``), as ``options`` say."""
+
     name = "mastodon"
     alt_noun = "a description"
 
     def __init__(
-        self,
-        env: dict[str, str],
-        secrets: Secrets,
-        retry: RetryPolicy,
-        visibility: str = "public",
-        at: dt.datetime | None = None,
-        templates: Path | None = None,
+        self, env: dict[str, str], secrets: Secrets, retry: RetryPolicy, options: StatusOptions | None = None
     ) -> None:
-        if visibility not in VISIBILITIES:
-            raise PublishError(f"mastodon: visibility {visibility!r} is not one of {', '.join(VISIBILITIES)}")
+        options = options or StatusOptions()
+        if options.visibility not in VISIBILITIES:
+            raise PublishError(
+                f"mastodon: visibility {options.visibility!r} is not one of {', '.join(VISIBILITIES)}"
+            )
         super().__init__(secrets, retry)
         self.url = env["CAMPAIGN_KIT_MASTODON_URL"].rstrip("/")
         self._token = env["CAMPAIGN_KIT_MASTODON_TOKEN"]
-        self.visibility = visibility
-        self.at = at
-        self.templates = templates
+        self.visibility = options.visibility
+        self.at = options.at
+        self.templates = options.templates
         self._api: Any = None
         self._version_known = False
         self._last_headers: Any = {}

@@ -20,6 +20,7 @@ from campaign_kit.publish.approval import Approval, approved_kit, changes, read_
 from campaign_kit.publish.cycle import Item, Kit, load_cycle
 from campaign_kit.publish.files import publish_lock
 from campaign_kit.publish.ledger import DONE, FAILED, SENDING, UNCERTAIN, Ledger
+from campaign_kit.publish.mastodon import StatusOptions
 from campaign_kit.publish.publisher import Publisher
 from campaign_kit.publish.remote import (
     DEFAULTS,
@@ -151,21 +152,15 @@ def make_publishers(
     """One publisher per platform, from the environment (PublishError naming missing variables)."""
     if at is not None and platforms != ("mastodon",):
         raise PublishError("--at: only Mastodon schedules posts; use it with --platform mastodon alone")
+    options = StatusOptions(visibility, at, templates)
     out: dict[str, Publisher] = {}
     for name in platforms:
-        env = read_env(name, environ, secrets)
-        out[name] = make_publisher(name, env, secrets, retry, visibility, at, templates)
+        out[name] = make_publisher(name, read_env(name, environ, secrets), secrets, retry, options)
     return out
 
 
 def make_publisher(
-    platform: str,
-    env: Mapping[str, str],
-    secrets: Secrets,
-    retry: RetryPolicy,
-    visibility: str = "public",
-    at: dt.datetime | None = None,
-    templates: Path | None = None,
+    platform: str, env: Mapping[str, str], secrets: Secrets, retry: RetryPolicy, options: StatusOptions
 ) -> Publisher:
     """One platform's publisher for one account, from its settings (``read_env``'s form)."""
     from campaign_kit.publish.bluesky import Bluesky
@@ -176,7 +171,7 @@ def make_publisher(
     if platform == "bluesky":
         return Bluesky(settings, secrets, retry)
     if platform == "mastodon":
-        return Mastodon(settings, secrets, retry, visibility=visibility, at=at, templates=templates)
+        return Mastodon(settings, secrets, retry, options)
     return Telegram(settings, secrets, retry)
 
 
@@ -415,15 +410,14 @@ def _publish(
     # a real run only those with something due, so a missing secret stops only its own posts.
     checked = [i for i in (items if dry_run else due) if i.key in routes and i.key not in report.left]
     needed = {routes[i.key].key: routes[i.key] for i in checked}
+    options = StatusOptions(visibility, at, templates)
     publishers = {
         key: make_publisher(
             route.platform,
             _settings(route, environ, secrets, dry_run),
             secrets,
             retry or RetryPolicy(),
-            visibility,
-            at,
-            templates,
+            options,
         )
         for key, route in needed.items()
     }
