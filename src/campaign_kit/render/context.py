@@ -44,16 +44,12 @@ def person_view(
         "name_latin": person.name_latin,
         "name_be": person.name_be,
         "name_ru": person.name_cyrillic,
-        # Schema 1's one Cyrillic form, the Russian; a template should use name / other_name.
-        "name_cyrillic": person.name_cyrillic,
         "surname_latin": person.surname_latin,
         "given_latin": person.given_latin,
         "surname_be": person.surname_be,
         "given_be": person.given_be,
         "surname_ru": person.surname_cyrillic,
         "given_ru": person.given_cyrillic,
-        "surname_cyrillic": person.surname_cyrillic,
-        "given_cyrillic": person.given_cyrillic,
         "status": person.status,
         "status_line": t.status(person),
         # Held in a prison, colony, detention centre or hospital: only then may a text say her

@@ -566,7 +566,7 @@ class _Builder:
     def _cyrillic_name(self, pid: str, view: Mapping[str, Any]) -> str:
         codes = [c for c in self.lang_codes if _script(self.contexts.get(c)) == "cyrillic"]
         if not codes:
-            return view.get("name_cyrillic", "")
+            return view.get("name_ru", "")
         return self._views(codes[0]).get(pid, view).get("name", "")
 
     # --- posts ------------------------------------------------------------------------
