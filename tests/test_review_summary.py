@@ -183,3 +183,25 @@ def test_long_threads_are_cut_into_pages(monkeypatch: pytest.MonkeyPatch) -> Non
     overview = pages["index.html"].decode()
     for name in threads:
         assert f'href="{name}"' in overview
+
+
+def test_cards_kept_from_an_earlier_build_all_stay_on_the_page(tmp_path: Path) -> None:
+    # build --all draws every woman's cards; a weekly --only posts keeps them in the folder
+    # (cards are not rebuilt), so the manifest still lists their products and the page shows them.
+    from campaign_kit.build.loop import BuildOptions, build
+    from campaign_kit.campaign.cycles import parse_cycle
+    from campaign_kit.project import Project
+    from review_project import CYCLE
+
+    root = make_project(tmp_path / "p", made_up_people(7))
+    out = root / "out"
+    week = BuildOptions(cycle=parse_cycle(CYCLE), out=out, jobs=1, languages=("en",))
+    build(Project(root), BuildOptions(**{**vars(week), "everyone": True, "only": ("cards",)}))
+    build(Project(root), BuildOptions(**{**vars(week), "only": ("posts",)}))
+    folder = out / "mothers" / CYCLE
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    drawn = sorted(e["path"] for e in manifest["files"] if e["kind"] == "cards")
+    assert len(drawn) == 7 * 5 and len(manifest["featured"]) == 5
+    assert sorted(c["path"] for c in manifest["products"]["cards"]) == drawn
+    page = (folder / "index.html").read_text("utf-8")
+    assert all(f'<img src="{rel}"' in page for rel in drawn)
