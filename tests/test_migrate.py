@@ -1,4 +1,4 @@
-"""Roster schema 2: schema 1 still loads, `migrate` rewrites it, validate checks the Latin."""
+"""Roster schema 2: schema 1 is read only by `migrate`, which rewrites it; validate checks the Latin."""
 
 from __future__ import annotations
 
@@ -96,22 +96,17 @@ def test_validate_warns_with_both_spellings_unless_the_record_marks_the_exceptio
     assert roster is not None and "latin_exception is set, but" in roster.warnings[0].message
 
 
-def test_schema_1_loads_with_a_warning_and_migrate_rewrites_it(project: Path, tmp_path: Path):
+def test_schema_1_is_read_only_by_migrate_which_rewrites_it(project: Path, tmp_path: Path):
     roster = project / "roster.json"
     roster.write_text(json.dumps(as_schema_1(shipped()), ensure_ascii=False, indent=2), encoding="utf-8")
-    # It loads: stats count it, and an English-only check would pass with a warning ...
-    code, out, _ = run_cli("stats", "--project", str(project), "--json")
-    assert code == 0 and json.loads(out)["women"] == 27
-    # ... but this project prints Belarusian forms, so validate says what to do.
+    # Every command that reads the roster says what to do ...
+    code, _, err = run_cli("stats", "--project", str(project), "--json")
+    assert code == 1 and "campaign-kit migrate" in err and "Traceback" not in err
     code, out, err = run_cli("validate", "--project", str(project), "--json")
     assert code == 1, out
     found = json.loads(out)
-    assert (
-        found["warnings"][0]["field"] == "schema"
-        and "campaign-kit migrate" in found["warnings"][0]["message"]
-    )
     assert [(p["path"], p["field"]) for p in found["problems"]] == [(str(roster), "schema")]
-    assert "no Belarusian name forms, and be print them" in found["problems"][0]["message"]
+    assert "campaign-kit migrate" in found["problems"][0]["message"]
     # Belarusian texts cannot be built from it, and the message says what to do.
     code, _, err = run_cli(
         "build",

@@ -9,7 +9,7 @@ from campaign_kit.campaign.config import Campaign, load_campaign
 from campaign_kit.campaign.locale import load_locale
 from campaign_kit.errors import CampaignKitError, Problem
 from campaign_kit.project import Project
-from campaign_kit.roster import MIGRATE_HINT, Roster, load_roster
+from campaign_kit.roster import Roster, load_roster
 
 
 @dataclass
@@ -48,29 +48,13 @@ def check_project(project: Project) -> ProjectCheck:
         result.problems.extend(_problems(exc, str(project.campaign)))
         return result
     locales_ok = True
-    needs_be: list[str] = []
     for lang in campaign.languages:
         path = project.templates / "locale" / f"{lang}.toml"
         try:
-            locale = load_locale(project.templates, lang)
+            load_locale(project.templates, lang)
         except CampaignKitError as exc:
             locales_ok = False
             result.problems.extend(_problems(exc, str(path)))
-            continue
-        if "be" in (locale.name_form, locale.other_name_form):
-            needs_be.append(lang)
-    if roster is not None and roster.schema == 1 and needs_be:
-        # Schema 1 still loads (stats, and languages that print no Belarusian form, work),
-        # but this project's languages cannot be built from it.
-        result.problems.append(
-            Problem(
-                str(project.roster),
-                f"schema 1 has no Belarusian name forms, and {', '.join(needs_be)} print them "
-                f"(name_form in templates/locale/); {MIGRATE_HINT}",
-                field="schema",
-            )
-        )
-        roster = None
     if roster is not None:
         result.problems.extend(appeal_roster_problems(roster, campaign))
     # Templates and card layouts: syntax, presence, and a trial render (which needs a valid

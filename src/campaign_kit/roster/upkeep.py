@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from campaign_kit.errors import Problem, RosterError
 from campaign_kit.roster import (
-    MIGRATE_HINT,
     PLACEHOLDER_URL,
     HistoryEvent,
     PartialDate,
@@ -58,8 +57,6 @@ def _read(raw: bytes, path: str) -> Roster:
     if roster is None:
         n = len(problems)
         raise RosterError(f"{path}: {n} problem{'s' if n != 1 else ''} found; fix them first", problems)
-    if roster.schema == 1:
-        raise RosterError(f"{path}: schema 1; {MIGRATE_HINT}")
     return roster
 
 
