@@ -352,20 +352,60 @@ def _sources(rec: Record, name: str, value: Any) -> tuple[str, ...] | None:
     return tuple(value)
 
 
-def _deviations(rec: Record, name: str, value: Any) -> tuple[tuple[str, str], ...]:
-    """``{"surname_ru": "reason"}``: where the record knowingly differs from the published list."""
-    if not isinstance(value, dict) or not value:
-        rec.bad(name, "must be null or an object: field -> why it differs from the published list")
-        return ()
-    out = []
-    for key, reason in value.items():
-        if key not in DEVIATION_FIELDS:
-            rec.bad(name, f"{str(key)[:40]!r} is not a field of the record ({', '.join(DEVIATION_FIELDS)})")
-        elif not _short_reason(reason):
-            rec.bad(f"{name}.{key}", f"must be a short reason (at most {MAX_EXCEPTION_LEN} characters)")
-        else:
-            out.append((key, reason))
-    return tuple(out)
+def _table(
+    empty: str, key_ok: Callable[[Any], bool], bad_key: str, value_ok: Callable[[Any], bool], bad_value: str
+) -> Check:
+    """A table of one value per key (per language, per field name), in the file's order.
+
+    ``bad_key`` may name the key as ``{key!r}``; both key and value problems are reported on
+    ``field.key``.
+    """
+
+    def check(rec: Record, name: str, value: Any) -> tuple[tuple[str, str], ...]:
+        if not isinstance(value, dict) or not value:
+            rec.bad(name, empty)
+            return ()
+        items = []
+        for key, item in value.items():
+            where = f"{name}.{str(key)[:40]}"
+            if not key_ok(key):
+                rec.bad(where, bad_key.format(key=str(key)[:40]))
+            elif not value_ok(item):
+                rec.bad(where, bad_value)
+            else:
+                items.append((key, item))
+        return tuple(items)
+
+    return check
+
+
+def _is_lang(key: Any) -> bool:
+    return LANG_RE.fullmatch(str(key)) is not None
+
+
+# ``{"surname_ru": "reason"}``: where the record knowingly differs from the published list.
+_deviations = _table(
+    "must be null or an object: field -> why it differs from the published list",
+    lambda key: key in DEVIATION_FIELDS,
+    "{key!r} is not a field of the record (" + ", ".join(DEVIATION_FIELDS) + ")",
+    _short_reason,
+    f"must be a short reason (at most {MAX_EXCEPTION_LEN} characters)",
+)
+_credit_table = _table(
+    "is an empty table; give a credit per language, or null",
+    _is_lang,
+    f"must be one line of at most {MAX_CREDIT_LEN} characters",
+    lambda text: _one_line(text, MAX_CREDIT_LEN),
+    f"must be one line of at most {MAX_CREDIT_LEN} characters",
+)
+# What the photo shows, one line per language, for the cards' alt text.
+_photo_alt = _table(
+    "must be a table of one line per language (en, be, ru), or null",
+    _is_lang,
+    "is not a language code (en, be, ru)",
+    lambda text: _one_line(text, MAX_PHOTO_ALT_LEN),
+    f"must be one line of at most {MAX_PHOTO_ALT_LEN} letters",
+)
 
 
 def _photo(rec: Record, name: str, value: Any) -> str | None:
@@ -404,36 +444,12 @@ def _photo_focus(rec: Record, name: str, value: Any) -> tuple[float, float] | No
 
 def _photo_credit(rec: Record, name: str, value: Any) -> str | tuple[tuple[str, str], ...] | None:
     """Printed on every card that shows her photo: one short line, or one per language."""
-    if not isinstance(value, dict):
-        if _one_line(value, MAX_CREDIT_LEN):
-            return value
-        rec.bad(name, f"must be one line of at most {MAX_CREDIT_LEN} characters, one per language, or null")
-        return None
-    credits = []
-    for lang, text in value.items():
-        if _one_line(text, MAX_CREDIT_LEN) and LANG_RE.fullmatch(str(lang)):
-            credits.append((lang, text))
-        else:
-            rec.bad(f"{name}.{lang}", f"must be one line of at most {MAX_CREDIT_LEN} characters")
-    if not value:
-        rec.bad(name, "is an empty table; give a credit per language, or null")
-    return tuple(sorted(credits))
-
-
-def _photo_alt(rec: Record, name: str, value: Any) -> tuple[tuple[str, str], ...]:
-    """What the photo shows, one line per language, for the cards' alt text."""
-    if not isinstance(value, dict) or not value:
-        rec.bad(name, "must be a table of one line per language (en, be, ru), or null")
-        return ()
-    alts = []
-    for lang, text in value.items():
-        if not LANG_RE.fullmatch(str(lang)):
-            rec.bad(f"{name}.{lang}", "is not a language code (en, be, ru)")
-        elif not _one_line(text, MAX_PHOTO_ALT_LEN):
-            rec.bad(f"{name}.{lang}", f"must be one line of at most {MAX_PHOTO_ALT_LEN} letters")
-        else:
-            alts.append((lang, text))
-    return tuple(sorted(alts))
+    if isinstance(value, dict):
+        return _credit_table(rec, name, value)
+    if _one_line(value, MAX_CREDIT_LEN):
+        return value
+    rec.bad(name, f"must be one line of at most {MAX_CREDIT_LEN} characters, one per language, or null")
+    return None
 
 
 # --- rules over several fields --------------------------------------------------------------
@@ -622,37 +638,21 @@ def _check_record(file: _File, index: int, raw: Any) -> Person | None:
     return _person(rec.values) if rec.clean else None
 
 
+# Person keeps schema 1's attribute names for the Russian form.
+_PERSON_NAMES = {"surname_ru": "surname_cyrillic", "given_ru": "given_cyrillic"}
+
+
 def _person(values: dict[str, Any]) -> Person:
-    """The ``Person`` a clean record's values make."""
+    """The ``Person`` a clean record's values make (an absent or null field keeps its default)."""
+    fields = {_PERSON_NAMES.get(k, k): v for k, v in values.items() if k != "photo_credit"}
     credit = values.get("photo_credit")
-    return Person(
-        id=values["id"],
-        surname_latin=values["surname_latin"],
-        given_latin=values["given_latin"],
-        surname_cyrillic=values["surname_ru"],
-        given_cyrillic=values["given_ru"],
-        surname_be=values["surname_be"],
-        given_be=values["given_be"],
-        latin_exception=values.get("latin_exception"),
-        status=values["status"],
-        children=values.get("children"),
-        groups=values["groups"],
-        sentence_months=values.get("sentence_months"),
-        facility=values.get("facility"),
-        photo=values.get("photo"),
-        photo_focus=values.get("photo_focus"),
-        photo_credit=credit if isinstance(credit, str) else None,
-        photo_credits=credit if isinstance(credit, tuple) else (),
-        photo_alt=values.get("photo_alt", ()),
-        detained_on=values.get("detained_on"),
-        released_on=values.get("released_on"),
-        born_on=values.get("born_on"),
-        health=values.get("health"),
-        history=values.get("history", ()),
-        sources=values.get("sources") or (),
-        checked_on=values.get("checked_on"),
-        deviations=values.get("deviations", ()),
-    )
+    if isinstance(credit, tuple):
+        fields["photo_credits"] = tuple(sorted(credit))
+    else:
+        fields["photo_credit"] = credit
+    # Sorted so that a Person compares and hashes the same whatever order the file gave.
+    fields["photo_alt"] = tuple(sorted(values.get("photo_alt", ())))
+    return Person(children=fields.pop("children", None), **fields)
 
 
 def check_roster_data(
