@@ -12,9 +12,8 @@ from hypothesis import strategies as st
 from campaign_kit.campaign.config import parse_campaign
 from campaign_kit.cli import cli
 from campaign_kit.errors import ConfigError
-from campaign_kit.roster import parse_roster
+from campaign_kit.roster import KNOWN_FIELDS, parse_roster
 from campaign_kit.roster.importers import parse_list
-from campaign_kit.roster_checks import KNOWN_FIELDS
 from conftest import REPO, person, roster_doc
 
 NASTY_TEXT = st.sampled_from(

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from campaign_kit.errors import Problem, RosterError
 from campaign_kit.output import write_file_atomic
-from campaign_kit.roster import Person, script_problems
+from campaign_kit.roster.model import Person
 from campaign_kit.roster.names import latin_from_cyrillic, suggest_belarusian
+from campaign_kit.roster.scripts import script_problems
 
 # Prose lines are not list items; an item starts with its number and a dot.
 ITEM_RE = re.compile(r"^\s*(\d{1,5})\s*[.)]\s*(.*)$")

@@ -14,15 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from campaign_kit.errors import Problem, RosterError
-from campaign_kit.roster import (
-    PLACEHOLDER_URL,
-    HistoryEvent,
-    PartialDate,
-    Person,
-    Roster,
-    dump_roster,
-    parse_roster,
-)
+from campaign_kit.roster.checks import PLACEHOLDER_URL
+from campaign_kit.roster.load import dump_roster, parse_roster
+from campaign_kit.roster.model import HistoryEvent, PartialDate, Person, Roster
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ table once per record and collects every problem, each naming the file, the reco
 id) and the field, so a person editing the roster by hand can fix it in one pass.
 
 Only schema 2 is read here: a schema 1 file gets one problem saying to run
-``campaign-kit migrate``, which upgrades it (``upgrade_schema_1``) and then checks it with
-these same rules.
+``campaign-kit migrate``, which upgrades it (``roster.migrate``) and then checks it with these
+same rules.
 """
 
 from __future__ import annotations
@@ -22,22 +22,12 @@ from typing import Any
 
 from campaign_kit import clock
 from campaign_kit.errors import Problem
-from campaign_kit.roster import (
-    DEVIATION_FIELDS,
+from campaign_kit.roster.model import (
     FACILITIES,
     FACILITY_STATUSES,
-    ID_RE,
-    MAX_CHILDREN,
-    MAX_CREDIT_LEN,
-    MAX_EXCEPTION_LEN,
-    MAX_HEALTH_LEN,
-    MAX_HISTORY,
-    MAX_PHOTO_ALT_LEN,
-    MAX_SENTENCE_MONTHS,
     MIGRATE_HINT,
     NAME_FIELDS,
-    PHOTO_SUFFIXES,
-    PLACEHOLDER_URL,
+    SCHEMA_1_NAMES,
     SCHEMA_VERSION,
     STATUSES,
     TERM_STATUSES,
@@ -45,11 +35,29 @@ from campaign_kit.roster import (
     PartialDate,
     Person,
     Roster,
-    check_name,
-    sniff_image,
 )
-from campaign_kit.roster.names import alphabet_problems, latin_matches, passport_latin, suggest_belarusian
+from campaign_kit.roster.names import alphabet_problems, latin_matches, passport_latin
+from campaign_kit.roster.scripts import check_name
 
+ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+MAX_HEALTH_LEN = 300
+MAX_HISTORY = 50
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+MAX_CHILDREN = 30
+MAX_SENTENCE_MONTHS = 12 * 30
+MAX_CREDIT_LEN = 40
+# The fields a record may knowingly publish differently from the organisation's published list
+# (``deviations``: field -> the reason, as latin_exception gives one for the Latin).
+DEVIATION_FIELDS = (*NAME_FIELDS, "status", "sentence_months", "facility", "children")
+# Links that are not a source yet: an example domain, a local address, a to-do.
+PLACEHOLDER_URL = re.compile(
+    r"^https?://(?:[^/]*\.)?(?:example\.(?:org|com|net)|localhost|127\.0\.0\.1|test|invalid)(?:[:/]|$)"
+    r"|todo|tbd|xxx|placeholder|changeme",
+    re.IGNORECASE,
+)
+MAX_EXCEPTION_LEN = 200
+#: The longest description of a photo (alt text on platforms allows 1,000 and more).
+MAX_PHOTO_ALT_LEN = 300
 LANG_RE = re.compile(r"[a-z]{2,3}")
 LINK_PREFIXES = ("https://", "http://")
 
@@ -115,6 +123,25 @@ class Field:
     name: str
     check: Check
     required: bool = False
+
+
+def sniff_image(file: Path) -> str | None:
+    """Return why ``file`` is not a readable image, or None when its header looks right.
+
+    Only the header is read: full decoding (with the pixel limit) happens when cards render.
+    """
+    try:
+        with file.open("rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if head.startswith(b"\xff\xd8\xff"):
+        return None
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return None
+    return "is not a JPEG, PNG or WebP image"
 
 
 # --- value checks ---------------------------------------------------------------------------
@@ -605,8 +632,6 @@ RECORD_RULES: tuple[Field | CrossRule, ...] = (
 FIELDS = tuple(rule for rule in RECORD_RULES if isinstance(rule, Field))
 REQUIRED_FIELDS = tuple(f.name for f in FIELDS if f.required)
 KNOWN_FIELDS = frozenset(f.name for f in FIELDS)
-# Schema 1's names for the Russian form, which schema 2 splits in two.
-SCHEMA_1_NAMES = {"surname_cyrillic": "surname_ru", "given_cyrillic": "given_ru"}
 
 
 # --- the engine -----------------------------------------------------------------------------
@@ -715,35 +740,3 @@ def check_roster_data(
         warnings=tuple(file.warnings),
     )
     return roster, [], file.warnings
-
-
-def upgrade_schema_1(data: Any) -> tuple[Any, list[tuple[int, str, str]]]:
-    """Schema 1 data as schema 2: the Cyrillic form becomes the Russian, the Belarusian is guessed.
-
-    The Belarusian forms are read back from the Latin (the passport transliteration of the
-    Belarusian form) with the Russian form's help; each is returned as ``(index, surname,
-    given)`` for a person to check. Anything that is not a schema 1 roster comes back as it
-    was, for ``check_roster_data`` to name its problems.
-    """
-    if not isinstance(data, dict) or data.get("schema") != 1 or not isinstance(data.get("people"), list):
-        return data, []
-    people: list[Any] = []
-    suggested: list[tuple[int, str, str]] = []
-    for index, rec in enumerate(data["people"]):
-        if isinstance(rec, dict):
-            rec = _upgrade_record(rec)
-            if "surname_be" in rec:
-                suggested.append((index, rec["surname_be"], rec["given_be"]))
-        people.append(rec)
-    return {**data, "schema": SCHEMA_VERSION, "people": people}, suggested
-
-
-def _upgrade_record(rec: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in rec.items():
-        out[SCHEMA_1_NAMES.get(key, key)] = value
-    names = [out.get(name) for name in ("surname_latin", "surname_ru", "given_latin", "given_ru")]
-    if all(isinstance(n, str) for n in names):
-        out["surname_be"] = suggest_belarusian(names[0], names[1])
-        out["given_be"] = suggest_belarusian(names[2], names[3])
-    return out
