@@ -19,7 +19,15 @@ from campaign_kit.roster.names import suggest_belarusian
 
 @dataclass(frozen=True)
 class Migration:
-    """The result of ``migrate_roster``: the schema 2 text and what a person must check."""
+    """The result of ``migrate_roster``: the schema 2 text and what a person must check.
+
+    Attributes:
+        text: The roster as schema 2 writes it.
+        schema_before: The schema the file had (2: it comes back re-serialised, unchanged in meaning).
+        people: How many records it holds.
+        suggestions: One per Belarusian name form guessed, for a person to check.
+
+    """
 
     text: str
     schema_before: int
