@@ -334,11 +334,7 @@ def parse_cycle(folder: Path, manifest: Any, raw_posts: Any) -> BuiltCycle:
         where = f"{folder / paths.MANIFEST}: products.{name}"
         return [PRODUCT_TYPES[name].from_dict(item, f"{where}[{n}]") for n, item in enumerate(items)]
 
-    posts: list[Post] = []
-    if raw_posts is not None:
-        if not isinstance(raw_posts, list) or not all(isinstance(i, dict) for i in raw_posts):
-            raise BuildError(f"{folder / paths.POSTS_JSON}: must be a list of posts")
-        posts = [Post.from_dict(p, f"{folder / paths.POSTS_JSON}[{n}]") for n, p in enumerate(raw_posts)]
+    posts = [] if raw_posts is None else parse_posts(raw_posts, str(folder / paths.POSTS_JSON))
     return BuiltCycle(
         folder=folder,
         manifest=manifest,
@@ -347,3 +343,15 @@ def parse_cycle(folder: Path, manifest: Any, raw_posts: Any) -> BuiltCycle:
         appeal=tuple(section("appeal")),
         newsletters=tuple(section("newsletter")),
     )
+
+
+def parse_posts(raw: Any, where: str) -> list[Post]:
+    """The posts of a parsed ``posts.json``; ``where`` names the file in messages.
+
+    Raises:
+        BuildError: It is not a list of whole posts (the first bad field named).
+
+    """
+    if not isinstance(raw, list) or not all(isinstance(i, dict) for i in raw):
+        raise BuildError(f"{where}: must be a list of posts")
+    return [Post.from_dict(p, f"{where}[{n}]") for n, p in enumerate(raw)]

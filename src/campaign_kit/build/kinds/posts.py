@@ -8,7 +8,7 @@ from typing import Any
 from campaign_kit import jsonstrict, paths
 from campaign_kit.build.kinds.base import Inputs, Plan, Rendered, Unit, cache_key
 from campaign_kit.errors import BuildError
-from campaign_kit.model import Post
+from campaign_kit.model import Post, parse_posts
 
 
 class PostsKind:
@@ -70,9 +70,7 @@ class PostsKind:
             raw = jsonstrict.loads(data)
         except (ValueError, UnicodeDecodeError):
             raise BuildError(f"{paths.POSTS_JSON}: not JSON") from None
-        if not isinstance(raw, list) or not all(isinstance(p, dict) for p in raw):
-            raise BuildError(f"{paths.POSTS_JSON}: must be a list of posts")
-        return [Post.from_dict(p, f"{paths.POSTS_JSON}[{n}]") for n, p in enumerate(raw)]
+        return parse_posts(raw, paths.POSTS_JSON)
 
 
 KIND = PostsKind()
