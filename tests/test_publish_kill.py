@@ -23,9 +23,10 @@ import pytest
 
 from campaign_kit.publish import approval
 from campaign_kit.publish.bluesky import record_key
-from conftest import REPO
+from conftest import REPO, copy_project
 from publish_kit import (
     CYCLE,
+    build_kit,
     count_state,
     expected_posts,
     folder_of,
@@ -34,11 +35,18 @@ from publish_kit import (
     wait_for_ledger_writes,
 )
 from standins import FakeMastodon, FakeTelegram, Pds, platform_env
-from test_publish import built, proj  # noqa: F401  (fixtures)
 
 KILLS = 30
 # Each answer a little late, so kills land inside requests too.
 LATENCY = 0.03
+
+
+@pytest.fixture
+def proj(tmp_path: Path) -> Path:
+    """The tests' sample project, built for the cycle in English and Belarusian."""
+    root = copy_project(tmp_path / "proj")
+    build_kit(root, "--lang", "en,be")
+    return root
 
 
 def command(project: Path, *extra: str) -> list[str]:
@@ -57,7 +65,7 @@ def command(project: Path, *extra: str) -> list[str]:
     ]
 
 
-def test_killed_30_times_every_post_is_published_exactly_once(proj: Path, pds: Pds) -> None:  # noqa: F811
+def test_killed_30_times_every_post_is_published_exactly_once(proj: Path, pds: Pds) -> None:
     folder = folder_of(proj)
     with FakeMastodon(delay=LATENCY) as mastodon, FakeTelegram(delay=LATENCY) as telegram:
         approval.approve(folder, "Alena K.")
