@@ -611,8 +611,6 @@ class _Builder:
             "lang": lang["code"],
             "text": _pre_text(text),
             "length": length,
-            # The platform's own count, always: a post is made with it (render/posts.py).
-            "counted": True,
             "limit": limit,
             "percent": percent,
             "bar": min(percent or 0, 100),
