@@ -67,9 +67,8 @@ def build_project(
     from campaign_kit.review.status import write_status
 
     out = root / "out"
-    options = BuildOptions(cycle=parse_cycle(CYCLE), out=out, jobs=jobs, everyone=everyone)
-    if only is not None:
-        options = BuildOptions(cycle=parse_cycle(CYCLE), out=out, jobs=jobs, everyone=everyone, only=only)
+    chosen = {} if only is None else {"only": only}  # else BuildOptions' own default
+    options = BuildOptions(cycle=parse_cycle(CYCLE), out=out, jobs=jobs, everyone=everyone, **chosen)
     # The status page as the CLI writes it, under the build lock.
     build(Project(root), options, finish=lambda folder: write_status(folder, Project(root).templates))
     return out / "mothers" / CYCLE
