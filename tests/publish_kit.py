@@ -50,15 +50,21 @@ def telegram() -> Iterator[FakeTelegram]:
         yield fake
 
 
-@pytest.fixture(scope="module")
-def pds() -> Iterator[Pds]:
-    """The local PDS, one per test module.
-
-    Record keys repeat from module to module (the same appeal, cycle and post), so no module may
-    find another's posts there.
-    """
+@pytest.fixture(scope="session")
+def pds_server() -> Iterator[Pds]:
+    """The local PDS, started once per test process (a start takes seconds; an account does not)."""
     with start_pds() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def pds(pds_server: Pds) -> Pds:
+    """An account of its own on the session's PDS, one per test module.
+
+    Record keys repeat from module to module (the same appeal, cycle and post), so no module may
+    find another's posts in its repo.
+    """
+    return pds_server.new_account()
 
 
 @contextlib.contextmanager

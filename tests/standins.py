@@ -360,6 +360,9 @@ class FakeTelegram(FakeServer):
         return 200, {"ok": True, "result": message}, {}
 
 
+_ACCOUNTS = itertools.count(1)
+
+
 @dataclass
 class Pds:
     """A running dev-env PDS."""
@@ -383,6 +386,21 @@ class Pds:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+
+    def new_account(self) -> Pds:
+        """A fresh account on this server, as a ``Pds`` that names it (the server stays this one's).
+
+        The server takes seconds to start; an account takes a request. A test module gets an
+        account of its own, so record keys that repeat from module to module never meet.
+        """
+        handle = f"kit{next(_ACCOUNTS)}.test"
+        r = requests.post(
+            f"{self.url}/xrpc/com.atproto.server.createAccount",
+            json={"handle": handle, "email": f"{handle}@kit.test", "password": PDS_PASSWORD},
+            timeout=60,
+        )
+        r.raise_for_status()
+        return Pds(self.proc, self.url, handle, r.json()["did"])
 
     def records(self, did: str | None = None) -> list[dict[str, Any]]:
         """Every app.bsky.feed.post record in the repo of ``did`` (default: the account's; paged)."""

@@ -17,6 +17,7 @@ import pytest
 
 from conftest import copy_project, require_tool
 from review_project import serve_in_thread
+from standins import Pds
 from test_review import REPO, make_contexts, render_cycle
 
 pytestmark = pytest.mark.browser
@@ -479,14 +480,14 @@ def test_forged_token_get_and_foreign_host_are_refused(browser: Any, week: tuple
         thread.join(10)
 
 
-def test_calendar_follows_a_publish_to_the_local_pds(browser: Any, week: tuple[Path, Path]) -> None:
+def test_calendar_follows_a_publish_to_the_local_pds(browser: Any, week: tuple[Path, Path], pds: Pds) -> None:
     """Approved, then published to Bluesky (the local PDS): the page shows each post's state."""
     from campaign_kit.publish import runner
     from campaign_kit.publish.approval import approve
     from campaign_kit.publish.cycle import load_cycle
     from campaign_kit.publish.ledger import FAILED, SENDING, UNCERTAIN, Ledger
     from campaign_kit.publish.remote import RetryPolicy
-    from standins import FakeMastodon, FakeTelegram, platform_env, start_pds
+    from standins import FakeMastodon, FakeTelegram, platform_env
 
     root, folder = week
     approve(folder, "Alena K.")
@@ -497,7 +498,6 @@ def test_calendar_follows_a_publish_to_the_local_pds(browser: Any, week: tuple[P
     ledger.update(telegram[0].key, "telegram", telegram[0].lang, UNCERTAIN, reason="the answer was lost")
     ledger.update(telegram[1].key, "telegram", telegram[1].lang, FAILED, error="chat not found")
     url, stop, thread = serve_project(root, folder)
-    pds = start_pds()
     mastodon, telegram_fake = FakeMastodon().start(), FakeTelegram().start()
     try:
         context, page, watch = open_page(browser, url)
@@ -545,6 +545,5 @@ def test_calendar_follows_a_publish_to_the_local_pds(browser: Any, week: tuple[P
     finally:
         stop.set()
         thread.join(10)
-        pds.stop()
         mastodon.stop()
         telegram_fake.stop()
