@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +22,7 @@ from click.testing import CliRunner
 from campaign_kit.cli import cli
 from campaign_kit.email.esp import listmonk
 from campaign_kit.errors import EspError
-from conftest import add_postal_address
+from conftest import add_postal_address, copy_project
 
 USER, TOKEN = "kit-api", "s3cret-token-value"
 BASE = "https://belaruswomen.org/kit"
@@ -120,8 +121,10 @@ def server():
         httpd.server_close()
 
 
-@pytest.fixture
-def built(project: Path) -> Path:
+@pytest.fixture(scope="module")
+def send_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with its send build of the newsletter, built once for the module."""
+    project = copy_project(tmp_path_factory.mktemp("esp") / "proj")
     add_postal_address(project)
     path = project / "campaign.toml"
     path.write_text(path.read_text(encoding="utf-8") + LISTMONK_TOML, encoding="utf-8")
@@ -130,6 +133,14 @@ def built(project: Path) -> Path:
     result = runner.invoke(cli, ["build", *args, "--asset-base-url", BASE])
     assert result.exit_code == 0, result.output
     return project
+
+
+@pytest.fixture
+def built(send_build: Path, tmp_path: Path) -> Path:
+    """A test's own copy of the send build (exports and pushes write beside it)."""
+    root = tmp_path / "proj"
+    shutil.copytree(send_build, root, symlinks=True)
+    return root
 
 
 def _env(url: str) -> dict[str, str]:

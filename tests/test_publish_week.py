@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -116,13 +117,22 @@ def pds(pds: Pds) -> Pds:
     return pds
 
 
-@pytest.fixture
-def proj(tmp_path: Path, pds: Pds) -> Path:
-    root = copy_project(tmp_path / "proj", roster=None)
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, pds: Pds) -> Path:
+    """The week's kit, built and approved once for the module."""
+    root = copy_project(tmp_path_factory.mktemp("week") / "proj", roster=None)
     (root / "campaign.toml").write_text(campaign_toml(pds), encoding="utf-8")
     write_roster(root, women())
     build_kit(root)
     approval.approve(folder_of(root), "Alena K.")
+    return root
+
+
+@pytest.fixture
+def proj(built: Path, tmp_path: Path) -> Path:
+    """A test's own copy of the built, approved kit (a build is deterministic: a copy is the same)."""
+    root = tmp_path / "proj"
+    shutil.copytree(built, root, symlinks=True)
     return root
 
 
