@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -18,6 +20,7 @@ from campaign_kit.build.loop import BuildOptions, build
 from campaign_kit.campaign.cycles import parse_cycle
 from campaign_kit.errors import BuildError
 from campaign_kit.project import Project
+from conftest import copy_project
 from fixtures import file_hashes, wait_for_children
 
 CYCLE = parse_cycle("2026-W48")
@@ -34,6 +37,35 @@ def options(out: Path, **over) -> BuildOptions:
     return BuildOptions(cycle=CYCLE, out=out, languages=("en", "ru"), jobs=1, **over)
 
 
+class Built(NamedTuple):
+    """A test's own project and the first build of it, made from the sample roster with 2 children."""
+
+    project: Path
+    out: Path
+    target: Path
+    featured: list[str]
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The plain build every test here starts from, made once: a build is deterministic."""
+    root = tmp_path_factory.mktemp("first")
+    project = copy_project(root / "proj")
+    set_children(project, 2)
+    report = build(Project(project), options(root / "out"))
+    return Built(project, root / "out", report.target, report.featured)
+
+
+@pytest.fixture
+def built(first_build: Built, tmp_path: Path) -> Built:
+    """A copy of the first build's project and output folder in the test's own tmp_path."""
+    project, out = tmp_path / "proj", tmp_path / "out"
+    shutil.copytree(first_build.project, project, symlinks=True)
+    shutil.copytree(first_build.out, out, symlinks=True)
+    target = out / first_build.target.relative_to(first_build.out)
+    return Built(project, out, target, first_build.featured)
+
+
 def fail_at(monkeypatch: pytest.MonkeyPatch, rel: str) -> None:
     """Make the disk 'fill up' when the build writes ``rel``."""
     real = output.Writer.write
@@ -48,12 +80,11 @@ def fail_at(monkeypatch: pytest.MonkeyPatch, rel: str) -> None:
 
 @pytest.mark.parametrize("fails_at", ["index.html", "manifest.json", "appeal/en.txt"])
 def test_a_build_interrupted_by_a_full_disk_is_healed_by_the_next_plain_build(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails_at: str
+    built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails_at: str
 ):
-    # The reproduction from the issue: 2 children, then 3 with the disk filling, then 2 again.
-    out, fresh = tmp_path / "out", tmp_path / "fresh"
-    set_children(project, 2)
-    first = build(Project(project), options(out))
+    # The reproduction from the issue: 2 children (the first build), then 3 with the disk
+    # filling, then 2 again.
+    project, out, first, fresh = built.project, built.out, built, tmp_path / "fresh"
     expected = file_hashes(first.target)
     set_children(project, 3)
     with monkeypatch.context() as m:
@@ -67,9 +98,8 @@ def test_a_build_interrupted_by_a_full_disk_is_healed_by_the_next_plain_build(
     assert file_hashes(build(Project(project), options(fresh)).target) == expected
 
 
-def test_a_replaced_file_is_not_vouched_for(project: Path, tmp_path: Path):
-    out = tmp_path / "out"
-    report = build(Project(project), options(out))
+def test_a_replaced_file_is_not_vouched_for(built: Built):
+    project, out, report = built.project, built.out, built
     expected = file_hashes(report.target)
     card = report.target / "cards/en" / report.featured[0] / "square.png"
     text = report.target / "posts/ru/x.txt"
@@ -80,18 +110,16 @@ def test_a_replaced_file_is_not_vouched_for(project: Path, tmp_path: Path):
     assert again.cards_rendered == 1
 
 
-def test_a_damaged_part_not_asked_for_is_remade_not_vouched_for(project: Path, tmp_path: Path):
-    out = tmp_path / "out"
-    report = build(Project(project), options(out))
+def test_a_damaged_part_not_asked_for_is_remade_not_vouched_for(built: Built):
+    project, out, report = built.project, built.out, built
     expected = file_hashes(report.target)
     (report.target / "appeal/en.txt").write_text("wrong facts\n", "utf-8")
     build(Project(project), options(out, only=("cards",)))
     assert file_hashes(report.target) == expected
 
 
-def test_files_no_kind_accounts_for_are_removed(project: Path, tmp_path: Path):
-    out = tmp_path / "out"
-    report = build(Project(project), options(out))
+def test_files_no_kind_accounts_for_are_removed(built: Built):
+    project, out, report = built.project, built.out, built
     expected = file_hashes(report.target)
     stray = report.target / "cards/en/someone-else/square.png"
     stray.parent.mkdir(parents=True)
@@ -103,9 +131,8 @@ def test_files_no_kind_accounts_for_are_removed(project: Path, tmp_path: Path):
     assert not stray.parent.exists()
 
 
-def test_approval_and_ledger_files_are_not_swept(project: Path, tmp_path: Path):
-    out = tmp_path / "out"
-    report = build(Project(project), options(out))
+def test_approval_and_ledger_files_are_not_swept(built: Built):
+    project, out, report = built.project, built.out, built
     for name in ("approval.json", "published.json", "esp/listmonk/pushed.json"):
         (report.target / name).parent.mkdir(parents=True, exist_ok=True)
         (report.target / name).write_text("{}\n", "utf-8")
@@ -114,9 +141,8 @@ def test_approval_and_ledger_files_are_not_swept(project: Path, tmp_path: Path):
     assert (report.target / "esp/listmonk/pushed.json").is_file()
 
 
-def test_dry_run_reports_every_action_and_writes_nothing(project: Path, tmp_path: Path):
-    out = tmp_path / "out"
-    report = build(Project(project), options(out))
+def test_dry_run_reports_every_action_and_writes_nothing(built: Built):
+    project, out, report = built.project, built.out, built
     before = file_hashes(report.target)
     (report.target / "posts/en/x.txt").write_text("edited\n", "utf-8")
     (report.target / "posts/en/old.txt").write_text("stale\n", "utf-8")
@@ -174,9 +200,8 @@ def test_card_workers_die_with_the_build(project: Path, tmp_path: Path, sig: int
     assert not [w for w in workers if _alive(w)], "card workers outlived the build"
 
 
-def test_a_linked_manifest_is_not_trusted(project: Path, tmp_path: Path):
-    out = tmp_path / "out"
-    report = build(Project(project), options(out))
+def test_a_linked_manifest_is_not_trusted(built: Built, tmp_path: Path):
+    project, out, report = built.project, built.out, built
     expected = file_hashes(report.target)
     decoy = tmp_path / "decoy.json"
     decoy.write_bytes((report.target / "manifest.json").read_bytes())
