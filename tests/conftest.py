@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -33,6 +33,18 @@ SAMPLE_TODAY = "2026-12-07"
 os.environ["CAMPAIGN_KIT_TODAY"] = SAMPLE_TODAY
 
 
+# Debian's Chromium, driven by the playwright package (never its own browser download).
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
 def in_ci() -> bool:
     """Whether the tests run under CI (``CI=true``, as CI services and ``.ci/run`` set it)."""
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
@@ -47,6 +59,21 @@ def require_tool(reason: str) -> NoReturn:
     if in_ci():
         pytest.fail(f"CI=true: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium, launched once per test process for every page test."""
+    if not CHROMIUM.exists():
+        require_tool(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        require_tool("the playwright Python package is not installed (pip install -e '.[test]')")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -12,9 +12,7 @@ from typing import Any
 import pytest
 
 from campaign_kit.render.newsletter import render_newsletter
-from conftest import REPO, make_ctx, send_campaign
-from test_review_browser import ARGS, CHROMIUM
-from test_review_browser import browser as browser  # noqa: F401 - the shared fixture
+from conftest import ARGS, CHROMIUM, REPO, make_ctx, send_campaign
 
 pytestmark = pytest.mark.browser
 
