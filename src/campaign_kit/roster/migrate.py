@@ -54,9 +54,7 @@ def migrate_roster(raw: bytes, path: str = "roster.json") -> Migration:
         roster, problems, _ = check_roster_data(upgraded, path)
     if problems:
         if schema_before == 1:
-            # Name the fields as the file spells them.
-            back = {new: old for old, new in SCHEMA_1_NAMES.items()}
-            problems = [dataclasses.replace(p, field=back.get(p.field or "", p.field)) for p in problems]
+            problems = _as_schema_1(problems)
         n = len(problems)
         raise RosterError(
             f"{path}: {n} problem{'s' if n != 1 else ''} found; fix them before migrating", problems
@@ -113,3 +111,17 @@ def _upgrade_record(rec: dict[str, Any]) -> dict[str, Any]:
         out["surname_be"] = suggest_belarusian(names[0], names[1])
         out["given_be"] = suggest_belarusian(names[2], names[3])
     return out
+
+
+def _as_schema_1(problems: list[Problem]) -> list[Problem]:
+    """Problems in a schema 1 file's own terms: its field names, no Belarusian fields it never had.
+
+    A Belarusian form is missing only because a name it is guessed from is, and that name has
+    its own problem.
+    """
+    back = {new: old for old, new in SCHEMA_1_NAMES.items()}
+    return [
+        dataclasses.replace(p, field=back.get(p.field or "", p.field))
+        for p in problems
+        if not (p.field in ("surname_be", "given_be") and p.message == "missing required field")
+    ]
