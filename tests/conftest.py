@@ -239,6 +239,15 @@ def copy_project(root: Path, roster: Path | None = SAMPLE_ROSTER) -> Path:
     return root
 
 
+def own_copy(built: Path, tmp_path: Path) -> Path:
+    """A test's own copy of a project built once per module, at ``tmp_path/proj``.
+
+    A build is deterministic, so the copy is what the test's own build would have made; links
+    stay links, so a test of link handling sees the folder as built.
+    """
+    return Path(shutil.copytree(built, tmp_path / "proj", symlinks=True))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A project in tmp_path: the repo's campaign, templates and assets, the sample roster."""

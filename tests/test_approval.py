@@ -23,7 +23,7 @@ from campaign_kit.errors import ApprovalError, BuildError, PublishError
 from campaign_kit.output import BuildLock
 from campaign_kit.publish import approval
 from campaign_kit.publish.bluesky import record_key
-from conftest import add_postal_address, copy_project, person, record_as_built, write_roster
+from conftest import add_postal_address, copy_project, own_copy, person, record_as_built, write_roster
 from publish_kit import CYCLE, build_kit, campaign_kit, folder_of, posts_json, publish
 from standins import FakeMastodon, FakeTelegram, platform_env
 from test_esp import BASE, LISTMONK_TOML, server  # noqa: F401  (a fixture)
@@ -71,9 +71,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def proj(base: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "proj"
-    shutil.copytree(base, root, symlinks=True)
-    return root
+    return own_copy(base, tmp_path)
 
 
 def set_children(root: Path, pid: str, children: int) -> None:

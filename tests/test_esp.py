@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +21,7 @@ from click.testing import CliRunner
 from campaign_kit.cli import cli
 from campaign_kit.email.esp import listmonk
 from campaign_kit.errors import EspError
-from conftest import add_postal_address, copy_project
+from conftest import add_postal_address, copy_project, own_copy
 
 USER, TOKEN = "kit-api", "s3cret-token-value"
 BASE = "https://belaruswomen.org/kit"
@@ -138,9 +137,7 @@ def send_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def built(send_build: Path, tmp_path: Path) -> Path:
     """A test's own copy of the send build (exports and pushes write beside it)."""
-    root = tmp_path / "proj"
-    shutil.copytree(send_build, root, symlinks=True)
-    return root
+    return own_copy(send_build, tmp_path)
 
 
 def _env(url: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,7 +19,7 @@ from campaign_kit.email.esp import listmonk
 from campaign_kit.email.esp.export import Handoff, translate
 from campaign_kit.email.esp.template_syntax import OPENERS, WORD_JOINER, escape_html, escape_text
 from campaign_kit.errors import EspError
-from conftest import POSTAL_TOML, REPO, copy_project, person, write_roster
+from conftest import POSTAL_TOML, REPO, copy_project, own_copy, person, write_roster
 
 HOSTILE = "Diabetes; {{ .Subscriber.Email }} *|EMAIL|* {% if x %}{{ contact.EMAIL }}{% endif %} {# c #}"
 CYCLE = "2026-W48"
@@ -114,7 +113,7 @@ def send_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def send_build(send_built: Path, tmp_path: Path) -> Path:
     """A fresh copy of the send build for one test."""
-    return Path(shutil.copytree(send_built, tmp_path / "proj", symlinks=True))
+    return own_copy(send_built, tmp_path)
 
 
 def newsletter(action: str, esp: str, project: Path, env: dict[str, str] | None = None) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from keyring.errors import PasswordDeleteError
 
 from campaign_kit.cli import cli
 from campaign_kit.publish import approval
-from conftest import copy_project, named, person, write_roster
+from conftest import copy_project, named, own_copy, person, write_roster
 from publish_kit import (
     CAMPAIGN_TOML,
     account,
@@ -131,9 +130,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, pds: Pds) -> Path:
 @pytest.fixture
 def proj(built: Path, tmp_path: Path) -> Path:
     """A test's own copy of the built, approved kit (a build is deterministic: a copy is the same)."""
-    root = tmp_path / "proj"
-    shutil.copytree(built, root, symlinks=True)
-    return root
+    return own_copy(built, tmp_path)
 
 
 def records(pds: Pds, did: str) -> dict[str, dict[str, Any]]:
