@@ -91,7 +91,7 @@ def as_post(record: dict[str, Any]) -> Post:
 def view_of(contexts: dict[str, dict[str, Any]], records: list[dict[str, Any]]) -> dict[str, Any]:
     """The page's data for ``records`` (posts.json records) and nothing else."""
     return review.review_view(
-        contexts=contexts, kit=review.Kit(files={}, posts=[as_post(r) for r in records])
+        contexts=contexts, kit=review.PageProducts(files={}, posts=[as_post(r) for r in records])
     )
 
 
@@ -107,7 +107,7 @@ def make_cycle(
     folder: Path,
     contexts: dict[str, dict[str, Any]] | None = None,
     extra_posts: list[dict[str, Any]] | None = None,
-) -> tuple[dict[str, dict[str, Any]], review.Kit]:
+) -> tuple[dict[str, dict[str, Any]], review.PageProducts]:
     """Write a small cycle folder (everything but index.html) and return the render inputs."""
     contexts = contexts or make_contexts()
     featured = contexts["en"]["featured"]
@@ -184,7 +184,7 @@ def make_cycle(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         files[rel] = {"path": rel, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    kit = review.Kit(
+    kit = review.PageProducts(
         files=files,
         read=texts.get,
         cards=cards,
@@ -437,7 +437,7 @@ def test_same_inputs_same_bytes(tmp_path: Path) -> None:
 
 def test_missing_parts_simply_do_not_show(tmp_path: Path) -> None:
     contexts, kit = make_cycle(tmp_path / "a")
-    cards_only = review.Kit(
+    cards_only = review.PageProducts(
         files={k: v for k, v in kit.files.items() if k.startswith("cards/")}, cards=kit.cards
     )
     page = review.render_review(templates_dir=TEMPLATES, contexts=contexts, kit=cards_only).decode()
@@ -446,7 +446,7 @@ def test_missing_parts_simply_do_not_show(tmp_path: Path) -> None:
     assert page.count("<img ") == 30
     # Nothing at all: still a valid page with the totals.
     empty = review.render_review(
-        templates_dir=TEMPLATES, contexts=contexts, kit=review.Kit(files={})
+        templates_dir=TEMPLATES, contexts=contexts, kit=review.PageProducts(files={})
     ).decode()
     assert "This cycle" in empty and "<img " not in empty
 
@@ -511,7 +511,7 @@ def test_odd_posts_json_is_refused_by_the_one_reader(tmp_path: Path) -> None:
     # The thinnest post the model takes still makes a page: no card, no alt text, no limit.
     thin = as_post({"id": "roll", "platform": "x", "lang": "en", "text": "hi"})
     page = review.render_review(
-        templates_dir=TEMPLATES, contexts=contexts, kit=review.Kit(files={}, posts=[thin])
+        templates_dir=TEMPLATES, contexts=contexts, kit=review.PageProducts(files={}, posts=[thin])
     ).decode()
     assert page.startswith("<!doctype html>") and "no limit given" in page
 

@@ -84,7 +84,9 @@ def test_long_lists_show_their_count_and_first_few_and_link_the_rest() -> None:
     posts = [as_post(p) for p in _attention_posts(400)]
     pages = dict(
         review.review_files(
-            templates_dir=review_templates(), contexts=contexts, kit=review.Kit(files=files, posts=posts)
+            templates_dir=review_templates(),
+            contexts=contexts,
+            kit=review.PageProducts(files=files, posts=posts),
         )
     )
     overview = pages["index.html"].decode()
@@ -124,7 +126,7 @@ def test_a_long_appeal_text_shows_its_start_and_links_the_whole() -> None:
     page = review.render_review(
         templates_dir=review_templates(),
         contexts=contexts,
-        kit=review.Kit(files=files, read={"appeal/en.txt": text.encode()}.get, appeal=appeal),
+        kit=review.PageProducts(files=files, read={"appeal/en.txt": text.encode()}.get, appeal=appeal),
     ).decode()
     assert "1. SURNAME1 Given\n" in page and "15000. SURNAME15000" not in page
     shown = len(re.findall(r"^\d+\. SURNAME", page, re.M))
@@ -136,7 +138,7 @@ def test_a_long_appeal_text_shows_its_start_and_links_the_whole() -> None:
     short = review.render_review(
         templates_dir=review_templates(),
         contexts=contexts,
-        kit=review.Kit(files=files, read={"appeal/en.txt": b"1. ABLAB Hanna\n"}.get, appeal=appeal),
+        kit=review.PageProducts(files=files, read={"appeal/en.txt": b"1. ABLAB Hanna\n"}.get, appeal=appeal),
     ).decode()
     assert "Copy appeal text, English" in short and "more lines" not in short
 
@@ -168,7 +170,7 @@ def test_long_threads_are_cut_into_pages(monkeypatch: pytest.MonkeyPatch) -> Non
         for platform in ("bluesky", "mastodon")
         for i in range(1, 151)
     ]
-    kit = review.Kit(files={}, posts=[as_post(p) for p in posts])
+    kit = review.PageProducts(files={}, posts=[as_post(p) for p in posts])
     pages = dict(review.review_files(templates_dir=review_templates(), contexts=contexts, kit=kit))
     threads = sorted(name for name in pages if name.startswith("index-threads-en"))
     assert threads == ["index-threads-en-2.html", "index-threads-en-3.html", "index-threads-en.html"]

@@ -6,7 +6,7 @@ long-form appeal and the newsletter at phone and desktop widths. The page must o
 (``file://``) with no network: inline CSS and one small inline script, relative links only.
 
 This module turns the build's typed products (:mod:`campaign_kit.model`: cards, posts, appeal
-texts, newsletters), gathered in a :class:`Kit`, into plain view dictionaries (what to show, in
+texts, newsletters), gathered in a :class:`PageProducts`, into plain view dictionaries (what to show, in
 which order, with which warning); ``templates/review/index.html`` decides how it looks. A part
 of the kit that was not built (``--only cards``) simply leaves its section out.
 """
@@ -97,7 +97,7 @@ def _absent(rel: str) -> bytes | None:
 
 
 @dataclass(frozen=True)
-class Kit:
+class PageProducts:
     """What the review page shows: the build's typed products and the cycle folder's file list.
 
     Attributes:
@@ -143,7 +143,7 @@ def review_outputs(
     *,
     templates_dir: Path,
     contexts: Mapping[str, dict[str, Any]],
-    kit: Kit,
+    kit: PageProducts,
     page_size: int | None = None,
 ) -> Iterator[tuple[str, Iterator[bytes]]]:
     """The review page, split into pages when the cycle has many women.
@@ -338,7 +338,7 @@ def _page(templates_dir: Path, page: Mapping[str, Any]) -> Iterator[bytes]:
     yield "".join(pending).encode("utf-8")
 
 
-def review_view(*, contexts: Mapping[str, dict[str, Any]], kit: Kit) -> dict[str, Any]:
+def review_view(*, contexts: Mapping[str, dict[str, Any]], kit: PageProducts) -> dict[str, Any]:
     """Everything the review template shows, as plain data (lists in display order).
 
     Kept separate from rendering so the selection and the warnings can be tested without HTML.
@@ -358,7 +358,7 @@ def review_view(*, contexts: Mapping[str, dict[str, Any]], kit: Kit) -> dict[str
 class _Builder:
     """Collects the page's data; ids for copy targets are numbered in display order."""
 
-    def __init__(self, contexts: Mapping[str, dict[str, Any]], kit: Kit) -> None:
+    def __init__(self, contexts: Mapping[str, dict[str, Any]], kit: PageProducts) -> None:
         self.contexts = contexts
         self.files = {rel: kit.files[rel] for rel in sorted(kit.files)}
         self.read = kit.read

@@ -24,7 +24,7 @@ class ReviewKind:
 
     def plan(self, inputs: Inputs, products: Mapping[str, Any]) -> Plan:
         """One unit: the page, keyed by every recorded file's digest and the review template."""
-        from campaign_kit.render.review import Kit, review_outputs
+        from campaign_kit.render.review import PageProducts, review_outputs
 
         files: Files = products["files"]
         key = cache_key(
@@ -38,7 +38,7 @@ class ReviewKind:
         )
 
         def render() -> Rendered:
-            kit = Kit(
+            kit = PageProducts(
                 files=files.entries,
                 read=files.read,
                 cards=products.get("cards", ()),
